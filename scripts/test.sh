@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Install everything the test suite needs — Debian packages (LibreOffice, a CJK font, Chromium,
+# poppler) and the Python package with its test and server extras — then run the whole suite.
+# Extra arguments go to pytest.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-calc-nogui)
+command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+fc-list 2>/dev/null | grep -qi "ipaex" || missing+=(fonts-ipaexfont)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+    || { echo "apt-get install failed" >&2; exit 1; }
+fi
+
+python3 -m pip install -q --disable-pip-version-check -e '.[test,server]' || { echo "pip install failed" >&2; exit 1; }
+
+python3 -m pytest -q "$@"
+rc=$?
+if [ "$rc" -eq 5 ]; then
+  echo "pytest collected no tests (exit 5); treating as failure of the suite layout" >&2
+  exit 1
+fi
+exit "$rc"

@@ -1,0 +1,77 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from xl_kpi.cli import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_rate_prints_the_published_display(capsys):
+    assert run(capsys, "rate", "--current", "45件", "--target", "40件") == (0, "113%\n", "")
+
+
+def test_rate_every_sample_row_matches(capsys, sample_rows):
+    for row in sample_rows:
+        if row["kpi_no"]:
+            code, out, _ = run(capsys, "rate", "--current", row["current"], "--target", row["target"],
+                               "--baseline", row["baseline"])
+            assert (code, out.strip()) == (0, row["rate"]), row["measure_id"]
+
+
+def test_rate_not_computable_prints_dash_and_reason(capsys):
+    code, out, err = run(capsys, "rate", "--current", "5", "--target", "0")
+    assert (code, out) == (0, "-\n") and "目標値が0" in err
+
+
+def test_rate_json_and_methods(capsys):
+    code, out, _ = run(capsys, "rate", "--current", "60", "--target", "100", "--baseline", "20",
+                       "--method", "progress", "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and data["display"] == "50%" and data["method"] == "progress" and data["grade"] == "C"
+
+
+def test_rate_unreadable_input_exits_2_in_japanese(capsys):
+    code, out, err = run(capsys, "rate", "--current", "abc", "--target", "10")
+    assert code == 2 and out == "" and "現在値" in err and "読み取れません" in err
+
+
+def test_check_csv_sample_text_and_json(capsys, tmp_path):
+    from xl_kpi.files.csvio import sample_csv_path
+    code, out, _ = run(capsys, "check-csv", str(sample_csv_path()))
+    assert code == 0 and "garbled-value" in out and "警告" in out
+    code, out, _ = run(capsys, "check-csv", str(sample_csv_path()), "--format", "json")
+    data = json.loads(out)
+    assert data["valid"] is True
+    f = next(x for x in data["findings"] if x["code"] == "garbled-value")
+    assert set(f) >= {"code", "severity", "file", "sheet", "cell", "field", "measure_id", "kpi_no", "value", "message"}
+    assert (f["measure_id"], f["cell"]) == ("1-08", "L11")
+
+
+def test_check_csv_errors_exit_1_and_unreadable_exit_2(capsys, tmp_path):
+    from xl_kpi.files.csvio import sample_csv_path
+    text = sample_csv_path().read_text(encoding="utf-8").replace(",3%,12件(累計)", ",4%,12件(累計)")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(text, encoding="utf-8")
+    code, out, _ = run(capsys, "check-csv", str(bad), "--format", "json")
+    assert code == 1 and [f["code"] for f in json.loads(out)["findings"] if f["severity"] == "error"] == ["rate-mismatch"]
+    (tmp_path / "empty.csv").write_bytes(b"")
+    code, _, err = run(capsys, "check-csv", str(tmp_path / "empty.csv"))
+    assert code == 2 and "空" in err
+    code, _, err = run(capsys, "check-csv", str(tmp_path / "nope.csv"))
+    assert code == 2 and "nope.csv" in err
+    (tmp_path / "cols.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    code, _, err = run(capsys, "check-csv", str(tmp_path / "cols.csv"))
+    assert code == 2 and "measure_id" in err
+
+
+def test_console_script_is_installed():
+    proc = subprocess.run([sys.executable, "-m", "xl_kpi.cli", "rate", "--current", "1件(累計)",
+                           "--target", "12件(累計)"], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout == "8%\n"

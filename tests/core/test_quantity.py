@@ -1,0 +1,153 @@
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from xl_kpi import QuantityError, XlKpiError, format_quantity, parse_quantity
+from xl_kpi.core.fiscal import FiscalSpan, format_fiscal_year, parse_fiscal_year, parse_reporting_year
+from xl_kpi.core.quantity import BASES, QUALIFIERS
+
+
+@pytest.mark.parametrize("text, value, unit, basis, fy, quals, label", [
+    ("6件(平成30年度)", "6", "件", None, (2018, 2018), set(), ""),
+    ("30件(累計)", "30", "件", "cumulative", None, set(), ""),
+    ("32件/年(平成28～30年の平均)", "32", "件/年", "average", (2016, 2018), set(), ""),
+    ("54件/年(平成28～30年度の平均)", "54", "件/年", "average", (2016, 2018), set(), ""),
+    ("1,943人(平成30年度)", "1943", "人", None, (2018, 2018), set(), ""),
+    ("25 延べ事業者(累計)", "25", "延べ事業者", "cumulative", None, set(), ""),
+    ("回数:6回(令和元年度)", "6", "回", None, (2019, 2019), set(), "回数"),
+    ("新規物件登録件数 5件(平成30年度)", "5", "件", None, (2018, 2018), set(), "新規物件登録件数"),
+    ("①18,360千円(平成30年度)", "18360", "千円", None, (2018, 2018), set(), "①"),
+    ("1人(令和元年度見込み)", "1", "人", None, (2019, 2019), {"estimate"}, ""),
+    ("74%(令和5年度)", "74", "%", None, (2023, 2023), set(), ""),
+    ("63.4%", "63.4", "%", None, None, set(), ""),
+    ("新規", None, "", None, None, {"new"}, ""),
+    ("継続実施", None, "", None, None, {"continue"}, ""),
+    ("事業を継続して実施する", None, "", None, None, {"continue"}, ""),
+    ("継続", None, "", None, None, {"continue"}, ""),
+    ("現状維持", None, "", None, None, {"maintain"}, ""),
+    ("100人程度", "100", "人", None, None, {"approx"}, ""),
+    ("約100人", "100", "人", None, None, {"approx"}, ""),
+    ("10%の増加", "10", "%", None, None, {"increase"}, ""),
+    ("10件以下", "10", "件", None, None, {"at-most"}, ""),
+    ("１２，３４５　人", "12345", "人", None, None, set(), ""),
+    ("－３．５ｋｍ", "-3.5", "km", None, None, set(), ""),
+    ("▲5.5%", "-5.5", "%", None, None, set(), ""),
+    ("△2件", "-2", "件", None, None, set(), ""),
+    ("R2年度末16件", "16", "件", None, (2020, 2020), set(), ""),
+    ("H30 12件", "12", "件", None, (2018, 2018), set(), ""),
+    ("300人/日", "300", "人/日", "per-day", None, set(), ""),
+    ("20件/月", "20", "件/月", "per-month", None, set(), ""),
+    ("累計30件", "30", "件", "cumulative", None, set(), ""),
+    ("30件(計)", "30", "件", "cumulative", None, set(), ""),
+    ("継続雇用者数 10人", "10", "人", None, None, set(), "継続雇用者数"),
+])
+def test_parses_published_cell_texts(text, value, unit, basis, fy, quals, label):
+    q = parse_quantity(text)
+    assert (str(q.value) if q.value is not None else None) == value
+    assert q.unit_text == unit
+    assert q.basis == basis
+    assert (None if q.fiscal is None else (q.fiscal.start, q.fiscal.end)) == fy
+    assert set(q.qualifiers) == quals
+    assert q.label == label
+    assert q.raw == text
+    assert not q.garbled
+
+
+def test_numbers_from_cells():
+    assert parse_quantity(15).value == Decimal(15)
+    assert parse_quantity(0.1).value == Decimal("0.1")
+    assert parse_quantity(Decimal("2.50")).value == Decimal("2.50")
+
+
+def test_label_between_number_and_unit_is_recovered_but_marked_garbled():
+    q = parse_quantity("39.9栽培面積: ha")
+    assert (q.value, q.unit, q.label, q.garbled) == (Decimal("39.9"), "ha", "栽培面積", True)
+    assert format_quantity(q) == "栽培面積:39.9ha"
+
+
+@pytest.mark.parametrize("text, code", [
+    ("5件、10人", "multiple-values"),
+    ("5件 10件", "multiple-values"),
+    ("abc", "unparseable-value"),
+    ("", "missing-value"),
+    ("   ", "missing-value"),
+    (None, "missing-value"),
+    (float("nan"), "unparseable-value"),
+    (True, "unparseable-value"),
+    ("5件、これは長い説明", "unparseable-value"),
+])
+def test_unreadable_text_is_reported_never_guessed(text, code):
+    with pytest.raises(QuantityError) as info:
+        parse_quantity(text)
+    assert info.value.code == code
+    assert str(info.value)  # a Japanese message
+
+
+def test_fiscal_years():
+    assert parse_fiscal_year("令和元年度") == FiscalSpan(2019, 2019)
+    assert parse_fiscal_year("平成28～30年の平均") == FiscalSpan(2016, 2018, fiscal=False)
+    assert parse_fiscal_year("2020年度") == FiscalSpan(2020, 2020)
+    assert parse_fiscal_year("なし") is None
+    assert format_fiscal_year(2019) == "令和元年度"
+    assert format_fiscal_year(2018) == "平成30年度"
+    assert format_fiscal_year(2024) == "令和6年度"
+    assert [parse_reporting_year(x) for x in ("令和2", "R2", "令和2年度", "2020", 2020)] == [2020] * 5
+    with pytest.raises(XlKpiError):
+        parse_reporting_year("来年")
+
+
+# --- properties -------------------------------------------------------------------------------
+
+UNITS = st.sampled_from(["", "件", "人", "社", "回", "ha", "km", "千円", "%", "延べ事業者", "商品", "か所"])
+LABELS = st.sampled_from(["", "①", "②", "回数", "平日", "新規物件登録件数"])
+values = st.decimals(min_value=Decimal("-1e9"), max_value=Decimal("1e9"), places=2, allow_nan=False,
+                     allow_infinity=False)
+
+
+@st.composite
+def quantities(draw):
+    from xl_kpi.core.quantity import Quantity
+    value = draw(values)
+    per = draw(st.sampled_from([None, "年", "月", "日"]))
+    unit = draw(UNITS)
+    if per and not unit:
+        unit = "件"
+    basis = draw(st.sampled_from([None, "cumulative", "average"]))
+    if basis is None and per:
+        basis = {"年": "per-year", "月": "per-month", "日": "per-day"}[per]
+    fy = draw(st.one_of(st.none(), st.integers(2010, 2030).map(lambda y: FiscalSpan(y, y)),
+                        st.tuples(st.integers(2010, 2020), st.integers(1, 5)).map(
+                            lambda t: FiscalSpan(t[0], t[0] + t[1]))))
+    quals = draw(st.sets(st.sampled_from(["approx", "at-least", "at-most", "increase", "estimate"]),
+                         max_size=1))
+    return Quantity(value, unit=unit, per=per, basis=basis, fiscal=fy, qualifiers=frozenset(quals),
+                    label=draw(LABELS))
+
+
+@given(quantities())
+@settings(max_examples=400)
+def test_format_then_parse_gives_the_quantity_back(q):
+    assert parse_quantity(format_quantity(q)) == q
+
+
+@given(st.text(max_size=60))
+@settings(max_examples=1500)
+def test_parsing_raises_only_the_projects_error(text):
+    try:
+        q = parse_quantity(text)
+    except QuantityError:
+        return
+    assert q.value is not None or q.qualifiers
+    assert set(q.qualifiers) <= set(QUALIFIERS)
+    assert q.basis is None or q.basis in BASES
+
+
+@given(st.text(alphabet="0123456789０１２３４５６７８９,.，．-－▲△件人%％()（）累計平成令和元年度～:： ①②継続新規", max_size=30))
+@settings(max_examples=1500)
+def test_parsing_kpi_like_noise_raises_only_the_projects_error(text):
+    try:
+        parse_quantity(text)
+    except QuantityError:
+        pass

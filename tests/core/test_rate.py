@@ -1,0 +1,121 @@
+from decimal import ROUND_HALF_UP, Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from xl_kpi import DEFAULT_BANDS, GradeBands, InputError, QuantityError, format_rate, grade, kpi_rate, round_half_up
+from xl_kpi.core.rate import parse_rate
+
+
+def test_every_sample_row_reproduces_its_published_rate(sample_rows):
+    checked = 0
+    for row in sample_rows:
+        if not row["kpi_no"]:
+            continue
+        rate = kpi_rate(row["current"], row["target"], row["baseline"])
+        assert rate.display == row["rate"], row["measure_id"]
+        if row["revised_target"]:
+            assert kpi_rate(row["current"], row["revised_target"]).display == row["revised_rate"]
+        checked += 1
+    assert checked == 37
+
+
+@pytest.mark.parametrize("current, target, expected", [
+    ("45", "40", "113%"),          # 112.5 % rounds half up, not to even
+    ("1件(累計)", "30件(累計)", "3%"),
+    ("1件(累計)", "12件(累計)", "8%"),
+    ("4社(累計)", "3社(累計)", "133%"),
+    ("-64.7", "100", "-65%"),
+    ("-64.5", "100", "-65%"),
+    ("0.125", "1", "13%"),
+    ("継続実施", "継続実施", "100%"),
+    ("事業を継続して実施する", "継続", "100%"),
+    ("中止", "継続実施", "0%"),
+    ("63.4%", "74%(令和5年度)", "86%"),
+    (0.634, "74%", "86%"),               # a % cell beside a % text
+    (45, 40, "113%"),
+])
+def test_ratio_and_display(current, target, expected):
+    assert kpi_rate(current, target).display == expected
+
+
+def test_methods():
+    assert kpi_rate("60", "100", "20", method="progress").display == "50%"
+    assert kpi_rate("8", "10", method="lower-better").display == "125%"
+    assert kpi_rate("8件", "10件以下").method == "lower-better"
+    assert kpi_rate("12", "10", lower_is_better=True).display == "83%"
+    # 現状維持: held at or beyond → 100 %, else the ratio.
+    assert kpi_rate("80%", "現状維持", "75%").display == "100%"
+    assert kpi_rate("70%", "現状維持", "75%").display == "93%"
+    assert kpi_rate("95%", "90%を維持").display == "100%"
+    assert kpi_rate("9件", "現状維持", "8件", lower_is_better=True).display == "89%"
+    # 増加: progress over the baseline.
+    assert kpi_rate("110人", "20人の増加", "100人").display == "50%"
+    assert kpi_rate("105人", "10%の増加", "100人").display == "50%"
+    assert kpi_rate("101人", "増加", "100人").display == "100%"
+    assert kpi_rate("95件", "減少", "100件").display == "100%"
+    assert kpi_rate("45", "40").method == "ratio"
+
+
+@pytest.mark.parametrize("current, target, baseline, method, code", [
+    ("5件", "", None, "auto", "missing-target"),
+    ("", "10件", None, "auto", "missing-current"),
+    ("5件", "0件", None, "auto", "zero-target"),
+    ("5人", "10件", None, "auto", "unit-mismatch"),
+    ("新規", "10件", None, "auto", "non-numeric-current"),
+    ("5件", "継続実施", None, "auto", "not-comparable"),
+    ("5", "10", None, "progress", "missing-baseline"),
+    ("5", "10", "10", "progress", "target-equals-baseline"),
+    ("0", "10", None, "lower-better", "zero-current"),
+    ("80%", "現状維持", None, "auto", "missing-baseline"),
+])
+def test_not_computable_says_why(current, target, baseline, method, code):
+    rate = kpi_rate(current, target, baseline, method)
+    assert rate.value is None and rate.display == "-"
+    assert rate.reason_code == code
+    assert rate.reason and "。" in rate.reason
+
+
+def test_unreadable_input_raises_with_the_field_named():
+    with pytest.raises(QuantityError, match="目標値"):
+        kpi_rate("5件", "たくさん")
+    with pytest.raises(InputError):
+        kpi_rate("5", "10", method="magic")
+
+
+def test_parse_rate():
+    assert parse_rate("113%") == Decimal("1.13")
+    assert parse_rate(0.03) == Decimal("0.03")
+    assert parse_rate("") is None and parse_rate("-") is None
+    with pytest.raises(QuantityError):
+        parse_rate("3件")
+
+
+@given(st.decimals(min_value=-10**6, max_value=10**6, places=4, allow_nan=False, allow_infinity=False))
+def test_rounding_equals_decimal_half_up(x):
+    assert round_half_up(x) == x.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    assert format_rate(x / 100) == f"{int(x.quantize(Decimal(1), rounding=ROUND_HALF_UP))}%"
+
+
+@given(st.integers(0, 10**6), st.integers(1, 10**6))
+def test_ratio_display_matches_exact_fraction(c, t):
+    expected = (Decimal(c) * 100 / Decimal(t)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    assert kpi_rate(str(c), str(t)).display == f"{expected}%"
+
+
+def test_python_round_is_not_used():
+    assert round(112.5) == 112  # half to even: the wrong answer for a report
+    assert kpi_rate("112.5", "100").display == "113%"
+
+
+def test_grades():
+    assert [grade(kpi_rate(c, "100")) for c in ("100", "99.5", "99.4", "80", "50", "49", "-5")] == \
+        ["A", "A", "B", "B", "C", "D", "D"]
+    assert grade(kpi_rate("", "100")) == "-"
+    assert grade(1.0, symbols=True) == "◎"
+    bands = GradeBands(((90, "S", "★"), (0, "T", "☆"), (-10**9, "U", "・")))
+    assert grade(0.9, bands) == "S" and grade(0.5, bands) == "T" and grade(-0.1, bands) == "U"
+    with pytest.raises(InputError):
+        GradeBands(((0, "A", "◎"), (50, "B", "○")))
+    assert DEFAULT_BANDS.describe()[0] == "A(◎): 100%以上"

@@ -1,0 +1,91 @@
+"""Japanese fiscal years: 平成/令和 (and H/R) era years, 元年, ranges, to western fiscal years.
+
+A Japanese fiscal year N starts on 1 April of year N (令和2年度 = FY2020 = April 2020–March 2021).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .errors import InputError
+from .text import to_halfwidth
+
+ERAS = {"昭和": 1925, "S": 1925, "平成": 1988, "H": 1988, "令和": 2018, "R": 2018}
+_ERA_NAMES = {1925: "昭和", 1988: "平成", 2018: "令和"}
+
+_NUM = r"(?:元|\d{1,2})"
+FY_PATTERN = re.compile(
+    rf"(?P<era>昭和|平成|令和|(?<![A-Za-z])[SHR])\s*(?P<start>{_NUM})"
+    rf"(?:\s*(?:年度?)?\s*[~\-]\s*(?:(?P<era2>昭和|平成|令和|[SHR])\s*)?(?P<end>{_NUM}))?"
+    r"\s*(?P<suffix>年度|年)?"
+    r"|(?P<west>(?:19|20)\d{2})\s*(?:[~\-]\s*(?P<west2>(?:19|20)\d{2}))?\s*(?P<wsuffix>年度|年)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FiscalSpan:
+    """A fiscal year or a range of them (start == end for a single year)."""
+
+    start: int
+    end: int
+    fiscal: bool = True  # 年度 (fiscal) rather than 年 (calendar)
+
+    def __str__(self) -> str:
+        return format_fiscal_year(self.start) if self.start == self.end else (
+            f"{format_fiscal_year(self.start, suffix='')}～{_era_year(self.end)[1]}年度"
+        )
+
+
+def _year(era: str, n: str) -> int:
+    base = ERAS[era]
+    return base + (1 if n == "元" else int(n))
+
+
+def _era_year(year: int) -> tuple[str, str]:
+    for base in sorted(_ERA_NAMES, reverse=True):
+        # 令和 starts in FY2019 (令和元年度), 平成 in FY1989.
+        if year > base:
+            n = year - base
+            return _ERA_NAMES[base], "元" if n == 1 else str(n)
+    raise InputError(f"年度 {year} は和暦に変換できません。", value=year)
+
+
+def format_fiscal_year(year: int, suffix: str = "年度") -> str:
+    """2020 → '令和2年度', 2019 → '令和元年度', 2018 → '平成30年度'."""
+    era, n = _era_year(year)
+    return f"{era}{n}{suffix}"
+
+
+def parse_fiscal_year(text: str) -> FiscalSpan | None:
+    """The first fiscal year (or range) in the text, or None.
+
+    >>> parse_fiscal_year("平成28～30年の平均")
+    FiscalSpan(start=2016, end=2018, fiscal=False)
+    """
+    m = FY_PATTERN.search(to_halfwidth(text))
+    return span_from_match(m) if m else None
+
+
+def span_from_match(m: re.Match[str]) -> FiscalSpan:
+    if m.group("west"):
+        start = int(m.group("west"))
+        end = int(m.group("west2") or start)
+        return FiscalSpan(start, end, m.group("wsuffix") == "年度")
+    era = m.group("era")
+    start = _year(era, m.group("start"))
+    end = _year(m.group("era2") or era, m.group("end")) if m.group("end") else start
+    return FiscalSpan(start, end, m.group("suffix") != "年")
+
+
+def parse_reporting_year(text: str | int) -> int:
+    """'令和2' / '令和2年度' / 'R2' / '2020' / 2020 → 2020; anything else is an InputError."""
+    if isinstance(text, int):
+        return text
+    raw = to_halfwidth(str(text)).strip()
+    if raw.isdigit() and len(raw) == 4:
+        return int(raw)
+    m = re.fullmatch(r"(昭和|平成|令和|[SHR])\s*(元|\d{1,2})\s*(年度?)?", raw)
+    if not m:
+        raise InputError(f"年度「{raw}」を読み取れません（例: 令和2、R2、2020）。", value=raw)
+    return _year(m.group(1), m.group(2))

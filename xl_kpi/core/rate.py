@@ -1,0 +1,257 @@
+"""達成率 (achievement rate): methods, Excel-compatible rounding, display and grades.
+
+``kpi_rate(current, target, baseline=None, method="auto")`` is a pure function of the cell texts
+(or numbers) and returns a :class:`Rate`: a fraction, or "not computable" with a reason. The
+published reports use ``ratio`` (current ÷ target, ignoring the baseline) and show a whole percent
+rounded half up, as Excel's ROUND does — never Python's ``round`` (half to even).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+
+from .errors import InputError, QuantityError
+from .quantity import (AT_LEAST, AT_MOST, CONTINUE, DECREASE, DONE, INCREASE, MAINTAIN, STOPPED,
+                       Quantity, parse_quantity)
+
+METHODS = ("auto", "ratio", "progress", "lower-better", "continue", "maintain")
+HUNDRED = Decimal(100)
+ONE = Decimal(1)
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """A 達成率: ``value`` is a fraction (1.125 = 112.5 %) or None with ``reason_code``/``reason``."""
+
+    value: Decimal | None
+    method: str
+    reason_code: str | None = None
+    reason: str | None = None
+
+    @property
+    def computable(self) -> bool:
+        return self.value is not None
+
+    @property
+    def display(self) -> str:
+        """'113%', or '-' when not computable."""
+        return format_rate(self.value)
+
+    @property
+    def percent(self) -> int | None:
+        """The whole percent as published (half up), or None."""
+        return None if self.value is None else int(round_half_up(self.value * HUNDRED))
+
+
+def round_half_up(value: Decimal, places: int = 0) -> Decimal:
+    """Round like Excel's ROUND: halves away from zero (2.5 → 3, -64.5 → -65, 0.125 → 0.13 at 2)."""
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def format_rate(value: Decimal | float | None) -> str:
+    """A fraction as the published whole percent: 1.125 → '113%', -0.647 → '-65%', None → '-'."""
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        value = Decimal(repr(value))
+    pct = int(round_half_up(value * HUNDRED))
+    return f"{pct}%"
+
+
+def parse_rate(text: object) -> Decimal | None:
+    """An entered 達成率 as a fraction: '113%' → 1.13, 0.03 (a % cell) → 0.03; '' or '-' → None."""
+    if text is None:
+        return None
+    if isinstance(text, (int, float, Decimal)) and not isinstance(text, bool):
+        return Decimal(repr(text)) if isinstance(text, float) else Decimal(text)
+    s = str(text).strip()
+    if s in ("", "-", "－", "―", "—"):
+        return None
+    q = parse_quantity(s)
+    if q.value is None:
+        raise QuantityError(f"達成率「{s}」を数値として読み取れません。", value=s)
+    if q.unit == "%":
+        return q.value / HUNDRED
+    if q.unit:
+        raise QuantityError(f"達成率「{s}」に単位「{q.unit}」があります。", value=s)
+    return q.value
+
+
+def _nc(method: str, code: str, reason: str) -> Rate:
+    return Rate(None, method, code, reason)
+
+
+def _quantity(text: object, what: str) -> Quantity | None:
+    if isinstance(text, Quantity):
+        return text
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return None
+    try:
+        return parse_quantity(text)
+    except QuantityError as err:
+        raise QuantityError(f"{what}: {err}", code=err.code, value=err.value) from None
+
+
+def _scaled(a: Quantity, b: Quantity) -> tuple[Decimal, Decimal]:
+    """Values of two quantities in one scale: a bare number beside a % is taken as a fraction."""
+    av, bv = a.value, b.value
+    assert av is not None and bv is not None
+    if a.is_percent and not b.unit and abs(bv) <= Decimal("1.5") < abs(av):
+        bv = bv * HUNDRED
+    elif b.is_percent and not a.unit and abs(av) <= Decimal("1.5") < abs(bv):
+        av = av * HUNDRED
+    return av, bv
+
+
+def units_compatible(a: Quantity, b: Quantity) -> bool:
+    """Same unit, or one side has none (a bare number)."""
+    return not a.unit or not b.unit or a.unit == b.unit
+
+
+def kpi_rate(current: object, target: object, baseline: object = None, method: str = "auto", *,
+             lower_is_better: bool = False) -> Rate:
+    """The 達成率 of one KPI.
+
+    ``current``, ``target`` and ``baseline`` are cell texts, numbers or :class:`Quantity`.
+    ``method``: ``auto`` (what the texts say; ``ratio`` for plain numbers), ``ratio``
+    (current ÷ target), ``progress`` ((current − baseline) ÷ (target − baseline)),
+    ``lower-better`` (target ÷ current), ``continue`` (継続: 100 % when the programme continued),
+    ``maintain`` (現状維持: 100 % when held at or beyond the target on the good side).
+    Raises QuantityError for text that is not a quantity at all; anything else that prevents a
+    rate is a not-computable :class:`Rate` with the reason.
+    """
+    if method not in METHODS:
+        raise InputError(f"方式「{method}」は使えません（{', '.join(METHODS)}）。", value=method)
+    t = _quantity(target, "目標値")
+    c = _quantity(current, "現在値")
+    b = _quantity(baseline, "基準値")
+    if t is None:
+        return _nc(method, "missing-target", "目標値が空欄のため計算できません。")
+
+    if method == "auto":
+        if t.value is None and t.has(CONTINUE):
+            method = "continue"
+        elif t.has(MAINTAIN):
+            method = "maintain"
+        elif t.has(INCREASE) or t.has(DECREASE):
+            method = "progress"
+        elif lower_is_better or t.has(AT_MOST):
+            method = "lower-better"
+        else:
+            method = "ratio"
+    lower = lower_is_better or t.has(AT_MOST) or t.has(DECREASE) or method == "lower-better"
+
+    if c is None:
+        return _nc(method, "missing-current", "現在値が空欄のため計算できません。")
+
+    if method == "continue":
+        if c.has(CONTINUE) or c.has(DONE):
+            return Rate(ONE, method)
+        if c.has(STOPPED):
+            return Rate(ZERO, method)
+        return _nc(method, "not-comparable",
+                   f"目標値「{t.raw}」に対して現在値「{c.raw}」では達成状況を判断できません。")
+
+    if c.value is None:
+        return _nc(method, "non-numeric-current", f"現在値「{c.raw}」が数値ではないため計算できません。")
+    if t.value is None and method != "maintain" and not (method == "progress" and b is not None):
+        return _nc(method, "non-numeric-target", f"目標値「{t.raw}」が数値ではないため計算できません。")
+    for other, name in ((t, "目標値"), (b, "基準値")):
+        if other is not None and other.value is not None and not units_compatible(c, other):
+            if other is b and method not in ("progress", "maintain"):
+                continue
+            if other is t and t.is_percent and (t.has(INCREASE) or t.has(DECREASE)):
+                continue  # '10%の増加' is relative to the baseline, whatever its unit
+            return _nc(method, "unit-mismatch",
+                       f"単位が異なるため計算できません（現在値: {c.unit}、{name}: {other.unit}）。")
+
+    with localcontext() as ctx:
+        ctx.prec = 28
+        if method == "maintain":
+            ref = t if t.value is not None else b
+            if ref is None or ref.value is None:
+                return _nc(method, "missing-baseline", "現状維持の目標には数値の基準値が必要です。")
+            cv, rv = _scaled(c, ref)
+            held = cv <= rv if lower else cv >= rv
+            if held:
+                return Rate(ONE, method)
+            if lower:
+                return _nc(method, "zero-current", "現在値が0のため計算できません。") if cv == 0 else Rate(rv / cv, method)
+            return _nc(method, "zero-target", "目標値が0のため計算できません。") if rv == 0 else Rate(cv / rv, method)
+
+        if method == "progress":
+            if b is None or b.value is None:
+                return _nc(method, "missing-baseline", "進捗率の計算には数値の基準値が必要です。")
+            cv, bv = _scaled(c, b)
+            if t.has(INCREASE) or t.has(DECREASE):
+                if t.value is None:  # bare 増加 / 減少: achieved or not
+                    better = cv < bv if t.has(DECREASE) else cv > bv
+                    return Rate(ONE if better else ZERO, method)
+                amount = t.value if (t.unit == b.unit or not t.is_percent) else abs(bv) * t.value / HUNDRED
+                if amount == 0:
+                    return _nc(method, "zero-target", "目標の増減幅が0のため計算できません。")
+                gain = bv - cv if t.has(DECREASE) else cv - bv
+                return Rate(gain / amount, method)
+            tv = t.value
+            assert tv is not None
+            if tv == bv:
+                return _nc(method, "target-equals-baseline", "目標値と基準値が同じため進捗率を計算できません。")
+            return Rate((cv - bv) / (tv - bv), method)
+
+        cv, tv = _scaled(c, t)
+        if method == "lower-better":
+            if cv == 0:
+                return _nc(method, "zero-current", "現在値が0のため計算できません（低いほど良い指標）。")
+            return Rate(tv / cv, method)
+        if tv == 0:
+            return _nc(method, "zero-target", "目標値が0のため計算できません。")
+        return Rate(cv / tv, method)
+
+
+# --- grades -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class GradeBands:
+    """Bands on the displayed whole percent, best first: ((100, 'A', '◎'), (80, 'B', '○'), …)."""
+
+    bands: tuple[tuple[int, str, str], ...] = ((100, "A", "◎"), (80, "B", "○"), (50, "C", "△"),
+                                               (-10**9, "D", "×"))
+
+    def __post_init__(self) -> None:
+        lows = [b[0] for b in self.bands]
+        if not lows or lows != sorted(lows, reverse=True):
+            raise InputError("評価区分は下限の高い順に並べてください。", value=self.bands)
+
+    @property
+    def letters(self) -> tuple[str, ...]:
+        return tuple(b[1] for b in self.bands)
+
+    def describe(self) -> list[str]:
+        out = []
+        for i, (low, letter, symbol) in enumerate(self.bands):
+            if i == len(self.bands) - 1:
+                out.append(f"{letter}({symbol}): {self.bands[i - 1][0]}%未満" if i else f"{letter}({symbol})")
+            else:
+                out.append(f"{letter}({symbol}): {low}%以上")
+        return out
+
+
+DEFAULT_BANDS = GradeBands()
+
+
+def grade(rate: Rate | Decimal | float | None, bands: GradeBands = DEFAULT_BANDS,
+          symbols: bool = False) -> str:
+    """The grade letter (or symbol) of a rate, on its displayed whole percent; '-' if none."""
+    if isinstance(rate, Rate):
+        rate = rate.value
+    if rate is None:
+        return "-"
+    if isinstance(rate, float):
+        rate = Decimal(repr(rate))
+    pct = int(round_half_up(rate * HUNDRED))
+    for low, letter, symbol in bands.bands:
+        if pct >= low:
+            return symbol if symbols else letter
+    return "-"

@@ -1,0 +1,151 @@
+"""The KPI record: one KPI row (or one row of a measure without a KPI) and where it came from.
+
+Records, not cells, cross the layers. Every field is the cell's text as the user would read it
+(readers turn numbers into text the way the cell displays them), and ``source`` says which
+file, sheet, row and cell each field was read from, so a finding can point at ``'商工労働部'!H12``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, fields, replace
+from typing import Iterable, Mapping
+
+# Field names are the interchange CSV's columns, in its order.
+CSV_FIELDS: tuple[str, ...] = (
+    "goal_no", "goal_title", "direction_letter", "direction_title", "measure_id", "measure_name",
+    "department", "measure_content", "kpi_no", "kpi_item", "baseline", "target", "current", "rate",
+    "revised_target", "revised_rate", "revision_note", "projects", "progress", "plan",
+    "covid_impact", "covid_response", "sdgs", "relisted", "source_line",
+)
+
+# What a user calls each field (the template's headers, shortened where they are grouped).
+FIELD_LABELS: dict[str, str] = {
+    "goal_no": "基本目標", "goal_title": "基本目標名", "direction_letter": "基本的方向",
+    "direction_title": "基本的方向名", "measure_id": "施策番号", "measure_name": "施策",
+    "department": "部署", "measure_content": "施策の内容", "kpi_no": "KPI番号",
+    "kpi_item": "KPI項目", "baseline": "基準値", "target": "目標値", "current": "現在値",
+    "rate": "達成率", "revised_target": "変更後の目標値", "revised_rate": "変更後の達成率",
+    "revision_note": "備考", "projects": "主な個別事業", "progress": "これまでの取組状況",
+    "plan": "今後の取組予定", "covid_impact": "事業への影響", "covid_response": "現状の対応・今後の対応策",
+    "sdgs": "SDGs", "relisted": "再掲", "source_line": "参照行", "direction": "指標の方向",
+}
+
+KPI_FIELDS = ("kpi_item", "baseline", "target", "current", "rate", "revised_target", "revised_rate",
+              "revision_note")
+RELISTED_SUFFIX = "(再掲)"
+_RELISTED_RE = re.compile(r"[(（]再掲[)）]\s*$")
+
+LOWER_IS_BETTER = "lower"
+HIGHER_IS_BETTER = "higher"
+DIRECTION_LABELS = {HIGHER_IS_BETTER: "高いほど良い", LOWER_IS_BETTER: "低いほど良い"}
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a record was read from. ``cells`` maps field name → cell address ('H12')."""
+
+    file: str = ""
+    sheet: str = ""
+    row: int = 0
+    cells: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    def cell(self, name: str) -> str:
+        return self.cells.get(name, "")
+
+
+@dataclass(slots=True)
+class KpiRecord:
+    goal_no: str = ""
+    goal_title: str = ""
+    direction_letter: str = ""
+    direction_title: str = ""
+    measure_id: str = ""
+    measure_name: str = ""
+    department: str = ""
+    measure_content: str = ""
+    kpi_no: str = ""
+    kpi_item: str = ""
+    baseline: str = ""
+    target: str = ""
+    current: str = ""
+    rate: str = ""
+    revised_target: str = ""
+    revised_rate: str = ""
+    revision_note: str = ""
+    projects: str = ""
+    progress: str = ""
+    plan: str = ""
+    covid_impact: str = ""
+    covid_response: str = ""
+    sdgs: str = ""
+    relisted: str = "0"
+    source_line: str = ""
+    direction: str = ""  # 'lower' when less is better; '' or 'higher' otherwise
+    source: Source = field(default_factory=Source)
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, object], source: Source | None = None) -> "KpiRecord":
+        kwargs = {k: _text(values[k]) for k in _FIELD_NAMES if k in values}
+        rec = cls(**kwargs, source=source or Source())
+        if not rec.relisted or rec.relisted not in ("0", "1"):
+            rec.relisted = "1" if _RELISTED_RE.search(rec.measure_name) else (rec.relisted or "0")
+        return rec
+
+    def to_dict(self) -> dict[str, str]:
+        return {k: getattr(self, k) for k in _FIELD_NAMES}
+
+    def with_source(self, source: Source) -> "KpiRecord":
+        return replace(self, source=source)
+
+    @property
+    def has_kpi(self) -> bool:
+        return any(getattr(self, f) for f in KPI_FIELDS) or bool(self.kpi_no)
+
+    @property
+    def is_relisted(self) -> bool:
+        return self.relisted == "1" or bool(_RELISTED_RE.search(self.measure_name))
+
+    @property
+    def lower_is_better(self) -> bool:
+        return self.direction == LOWER_IS_BETTER
+
+    @property
+    def owner(self) -> str:
+        """The owning department: the first one named (「企画管理部 環境部」 → 企画管理部)."""
+        return first_department(self.department)
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        """Identity of a KPI across submissions: goal, measure, KPI number, 再掲 flag."""
+        measure = self.measure_id or f"name:{self.measure_name}"
+        return (self.goal_no, measure, self.kpi_no, "1" if self.is_relisted else "0")
+
+
+_FIELD_NAMES = tuple(f.name for f in fields(KpiRecord) if f.name != "source")
+RECORD_FIELDS = _FIELD_NAMES
+
+
+def first_department(text: str) -> str:
+    parts = re.split(r"[\s、,・/]+", text.strip())
+    return parts[0] if parts and parts[0] else ""
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def records_to_frame(records: Iterable[KpiRecord]):
+    """A pandas DataFrame of records (one column per field plus source_file/sheet/row)."""
+    import pandas as pd
+
+    rows = []
+    for r in records:
+        d = r.to_dict()
+        d.update(source_file=r.source.file, source_sheet=r.source.sheet, source_row=r.source.row)
+        rows.append(d)
+    return pd.DataFrame(rows, columns=[*RECORD_FIELDS, "source_file", "source_sheet", "source_row"])

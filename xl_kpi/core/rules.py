@@ -1,0 +1,291 @@
+"""Validation rules over KPI records: every finding, never just the first.
+
+Per-record rules look at one record (its texts, quantities and rates); cross-record rules look at
+all of them (duplicates, 再掲 copies, KPIs that shared one cell). ``validate_records`` runs both
+and returns a :class:`Report`. ``evaluate`` gives the computed 達成率 of one record, which the
+writers publish.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator
+
+from .errors import QuantityError
+from .findings import ERROR, INFO, WARNING, Finding, Report, make_finding
+from .quantity import CONTINUE, MAINTAIN, Quantity, format_quantity, parse_quantity
+from .rate import Rate, format_rate, kpi_rate, parse_rate, units_compatible
+from .record import HIGHER_IS_BETTER, LOWER_IS_BETTER, RECORD_FIELDS, KpiRecord
+from .text import CIRCLED, has_control_characters, looks_like_formula, to_halfwidth
+
+EXCEL_CELL_LIMIT = 32767
+MEASURE_ID_RE = re.compile(r"^(\d{1,2})-(\d{2,3})$")
+TEXT_FIELDS = tuple(f for f in RECORD_FIELDS if f not in ("relisted", "source_line"))
+QUANTITY_FIELDS = ("baseline", "target", "current", "revised_target")
+BASIS_LABELS = {None: "単年度", "cumulative": "累計", "average": "平均", "per-year": "年あたり",
+                "per-month": "月あたり", "per-day": "日あたり"}
+RELISTED_COMPARED = ("kpi_item", "baseline", "target", "current", "revised_target")
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """The computed rates of a record (None where the record has no such figure)."""
+
+    rate: Rate | None
+    revised_rate: Rate | None
+
+
+def evaluate(record: KpiRecord) -> Evaluation:
+    """Compute 達成率 and 変更後の達成率 of one record; unreadable texts give a not-computable Rate."""
+    if not record.has_kpi:
+        return Evaluation(None, None)
+    lower = record.lower_is_better
+    rate = _safe_rate(record.current, record.target, record.baseline, lower)
+    revised = (_safe_rate(record.current, record.revised_target, record.baseline, lower)
+               if record.revised_target.strip() else None)
+    return Evaluation(rate, revised)
+
+
+def _safe_rate(current: str, target: str, baseline: str, lower: bool) -> Rate:
+    try:
+        return kpi_rate(current, target, baseline or None, lower_is_better=lower)
+    except QuantityError as err:
+        return Rate(None, "auto", "unparseable", str(err))
+
+
+class _Checker:
+    """Runs the per-record rules for one record, collecting findings."""
+
+    __slots__ = ("rec", "out", "q")
+
+    def __init__(self, rec: KpiRecord):
+        self.rec = rec
+        self.out: list[Finding] = []
+        self.q: dict[str, Quantity | None] = {}
+
+    def add(self, code: str, field: str = "", value: object = "", detail: str = "",
+            severity: str | None = None) -> None:
+        self.out.append(make_finding(code, record=self.rec, field=field, value=value, detail=detail,
+                                     severity=severity))
+
+
+def _check_texts(c: _Checker) -> None:
+    rec = c.rec
+    for name in TEXT_FIELDS:
+        v = getattr(rec, name)
+        if not v:
+            continue
+        if len(v) > EXCEL_CELL_LIMIT:
+            c.add("text-too-long", name, v[:20], f"{len(v):,}文字")
+        if looks_like_formula(v):
+            c.add("formula-text", name, v)
+        if has_control_characters(v):
+            c.add("control-characters", name, v)
+
+
+def _check_structure(c: _Checker) -> None:
+    rec = c.rec
+    if not rec.measure_name.strip():
+        c.add("missing-value", "measure_name")
+    if not rec.department.strip():
+        c.add("missing-value", "department")
+    mid = rec.measure_id.strip()
+    if mid:
+        m = MEASURE_ID_RE.match(to_halfwidth(mid))
+        if not m:
+            c.add("invalid-measure-id", "measure_id", mid)
+        elif rec.goal_no and m.group(1) != to_halfwidth(rec.goal_no).strip() and not rec.is_relisted:
+            c.add("invalid-measure-id", "measure_id", mid,
+                  f"基本目標{rec.goal_no}の施策は「{rec.goal_no}-」で始まります。")
+        elif mid != to_halfwidth(mid):
+            c.add("invalid-measure-id", "measure_id", mid, "半角で入力してください。", severity=WARNING)
+    if rec.direction not in ("", HIGHER_IS_BETTER, LOWER_IS_BETTER):
+        c.add("invalid-direction", "direction", rec.direction)
+    _check_sdgs(c)
+
+
+def _check_sdgs(c: _Checker) -> None:
+    raw = c.rec.sdgs.strip()
+    if not raw:
+        return
+    parts = to_halfwidth(raw).split("・")
+    problems = []
+    seen: set[int] = set()
+    for p in parts:
+        p = p.strip()
+        if not p.isdigit():
+            problems.append(f"「{p}」は目標番号ではありません。" if p else "区切りが続いています。")
+            continue
+        n = int(p)
+        if not 1 <= n <= 17:
+            problems.append(f"{n}は1～17の範囲外です。")
+        elif n in seen:
+            problems.append(f"{n}が重複しています。")
+        seen.add(n)
+    if problems:
+        c.add("invalid-sdgs", "sdgs", raw, " ".join(problems))
+
+
+def _quantity(c: _Checker, name: str, required: bool) -> Quantity | None:
+    text = getattr(c.rec, name).strip()
+    if not text:
+        if required:
+            c.add("missing-value", name, severity=ERROR if name != "baseline" else WARNING)
+        c.q[name] = None
+        return None
+    try:
+        q = parse_quantity(text)
+    except QuantityError as err:
+        code = "multiple-values" if err.code == "multiple-values" else "unparseable-value"
+        c.add(code, name, text, severity=WARNING if name == "baseline" else ERROR)
+        c.q[name] = None
+        return None
+    if q.garbled:
+        c.add("garbled-value", name, text, format_quantity(q))
+    c.q[name] = q
+    return q
+
+
+def _describe_basis(q: Quantity) -> str:
+    return BASIS_LABELS.get(q.basis, q.basis or "")
+
+
+def _check_kpi(c: _Checker) -> None:
+    rec = c.rec
+    if not rec.has_kpi:
+        return
+    if not rec.kpi_item.strip():
+        c.add("missing-value", "kpi_item")
+    b = _quantity(c, "baseline", True)
+    t = _quantity(c, "target", True)
+    cur = _quantity(c, "current", True)
+    rt = _quantity(c, "revised_target", False)
+
+    numeric_t = t is not None and t.value is not None
+    for q, name in ((b, "baseline"), (cur, "current"), (rt, "revised_target")):
+        if q is None or q.value is None or not numeric_t:
+            continue
+        assert t is not None
+        sev = ERROR if name == "current" and not units_compatible(q, t) else WARNING
+        if q.unit and t.unit and q.unit_text != t.unit_text:
+            c.add("unit-mismatch", name, q.raw, f"目標値「{t.raw}」と異なります（{q.unit_text} と {t.unit_text}）。",
+                  severity=sev)
+        if name != "revised_target" and q.basis != t.basis:
+            c.add("basis-mismatch", name, q.raw,
+                  f"目標値「{t.raw}」と異なります（{_describe_basis(q)} と {_describe_basis(t)}）。")
+        if (q.is_percent != t.is_percent and (not q.unit or not t.unit)
+                and min(abs(q.value), abs(t.value or 0)) <= 1.5 < max(abs(q.value), abs(t.value or 0))):
+            c.add("percent-scale", name, q.raw, f"目標値は「{t.raw}」です。")
+
+    if b is not None and t is not None and b.value is not None and b.value == t.value \
+            and b.unit_text == t.unit_text and not t.has(MAINTAIN):
+        c.add("baseline-equals-target", "baseline", b.raw)
+
+    if b is not None and cur is not None and b.value is not None and cur.value is not None \
+            and b.unit_text == cur.unit_text and b.basis == cur.basis and not (t and t.has(CONTINUE)):
+        worse = cur.value > b.value if rec.lower_is_better else cur.value < b.value
+        if worse:
+            c.add("below-baseline", "current", cur.raw, b.raw)
+
+    _check_rate(c, "rate", t, "target")
+    if rec.revised_target.strip() or rec.revised_rate.strip():
+        _check_rate(c, "revised_rate", rt, "revised_target")
+        if not rec.revised_target.strip():
+            c.add("revision-incomplete", "revised_target",
+                  detail="変更後の達成率がありますが、変更後の目標値がありません。")
+        elif not rec.revision_note.strip():
+            c.add("revision-incomplete", "revision_note", detail="目標値を変更した理由を備考に記入してください。")
+
+
+def _check_rate(c: _Checker, field: str, target: Quantity | None, target_field: str) -> None:
+    rec = c.rec
+    cur = c.q.get("current")
+    if target is None or cur is None:
+        return  # already reported as missing or unreadable
+    rate = kpi_rate(cur, target, c.q.get("baseline"), lower_is_better=rec.lower_is_better)
+    entered_text = getattr(rec, field).strip()
+    if not rate.computable:
+        c.add("rate-not-computable", field, entered_text, rate.reason or "")
+        return
+    if not entered_text:
+        return
+    try:
+        entered = parse_rate(entered_text)
+    except QuantityError:
+        c.add("unparseable-value", field, entered_text)
+        return
+    if entered is None:
+        return
+    if format_rate(entered) != rate.display:
+        c.add("rate-mismatch", field, entered_text, rate.display)
+
+
+RecordRule = Callable[[_Checker], None]
+RECORD_RULES: tuple[RecordRule, ...] = (_check_texts, _check_structure, _check_kpi)
+
+
+def check_record(record: KpiRecord) -> list[Finding]:
+    """Findings of the per-record rules for one record."""
+    c = _Checker(record)
+    for rule in RECORD_RULES:
+        rule(c)
+    return c.out
+
+
+def _duplicates(records: list[KpiRecord]) -> Iterator[Finding]:
+    seen: dict[tuple[str, str, str, str], KpiRecord] = {}
+    for r in records:
+        if not r.has_kpi or not r.kpi_no:
+            continue
+        first = seen.setdefault(r.key, r)
+        if first is not r:
+            where = first.source.cell("kpi_no") or f"{first.source.row}行目"
+            yield make_finding("duplicate-kpi", record=r, field="kpi_no", value=r.kpi_no,
+                               detail=f"施策{r.measure_id or r.measure_name} KPI{r.kpi_no}、先の行: {where}")
+
+
+def _relisted(records: list[KpiRecord]) -> Iterator[Finding]:
+    originals = {(r.measure_id, r.kpi_no): r for r in records if not r.is_relisted and r.measure_id}
+    for r in records:
+        if not r.is_relisted:
+            continue
+        orig = originals.get((r.measure_id, r.kpi_no))
+        if orig is None:
+            continue
+        for f in RELISTED_COMPARED:
+            if getattr(r, f).strip() != getattr(orig, f).strip():
+                yield make_finding("relisted-differs", record=r, field=f, value=getattr(r, f),
+                                   detail=getattr(orig, f))
+
+
+def _unnumbered(records: list[KpiRecord]) -> Iterator[Finding]:
+    """KPIs of one measure that came from one source line (one cell holding two KPIs)."""
+    seen: dict[tuple[str, str, str], KpiRecord] = {}
+    for r in records:
+        if not r.has_kpi or not r.source_line:
+            continue
+        k = (r.source.file, r.measure_id or r.measure_name, r.source_line)
+        first = seen.setdefault(k, r)
+        numbered = r.kpi_item[:1] in CIRCLED or first.kpi_item[:1] in CIRCLED
+        if first is not r and first.kpi_no != r.kpi_no and not numbered:
+            yield make_finding("unnumbered-kpis", record=r, field="kpi_item", value=r.kpi_item,
+                               detail=f"（KPI{first.kpi_no}とKPI{r.kpi_no}、参照行 {r.source_line}）")
+
+
+CROSS_RULES: tuple[Callable[[list[KpiRecord]], Iterable[Finding]], ...] = (
+    _duplicates, _relisted, _unnumbered)
+
+
+def validate_records(records: Iterable[KpiRecord]) -> Report:
+    """Validate records: every finding of every rule, per-record findings in record order first."""
+    recs = list(records)
+    findings: list[Finding] = []
+    for r in recs:
+        findings.extend(check_record(r))
+    for rule in CROSS_RULES:
+        findings.extend(rule(recs))
+    return Report(findings)
+
+
+__all__ = ["validate_records", "check_record", "evaluate", "Evaluation", "INFO"]
