@@ -8,8 +8,7 @@ the offending value and a Japanese message rendered from :data:`CATALOGUE`.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
 from .record import FIELD_LABELS, KpiRecord
 
@@ -77,11 +76,11 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
+    """One finding. The Japanese ``message`` is rendered from the catalogue when read."""
+
     code: str
     severity: str
-    message: str
     file: str = ""
     sheet: str = ""
     cell: str = ""
@@ -89,6 +88,17 @@ class Finding:
     measure_id: str = ""
     kpi_no: str = ""
     value: str = ""
+    detail: str = ""
+
+    @property
+    def message(self) -> str:
+        template = CATALOGUE[self.code][2]
+        return template.format(label=FIELD_LABELS.get(self.field, self.field),
+                               value=_clip(self.value), detail=self.detail).strip()
+
+    @property
+    def title(self) -> str:
+        return CATALOGUE[self.code][1]
 
     @property
     def location(self) -> str:
@@ -101,7 +111,8 @@ class Finding:
         return self.file
 
     def to_dict(self) -> dict[str, str]:
-        d = asdict(self)
+        d = self._asdict()
+        d["message"] = self.message
         d["location"] = self.location
         return d
 
@@ -109,16 +120,15 @@ class Finding:
 def make_finding(code: str, *, record: KpiRecord | None = None, field: str = "", value: object = "",
                  detail: str = "", severity: str | None = None, file: str = "", sheet: str = "",
                  cell: str = "") -> Finding:
-    """Render a finding from the catalogue, taking its place from the record's source if given."""
-    default, _title, template = CATALOGUE[code]
+    """A finding of the catalogue, taking its place from the record's source if given."""
     text = "" if value is None else str(value)
-    message = template.format(label=FIELD_LABELS.get(field, field), value=_clip(text), detail=detail)
+    sev = severity or CATALOGUE[code][0]
     if record is not None:
         src = record.source
-        return Finding(code, severity or default, message.strip(), file or src.file,
-                       sheet or src.sheet, cell or src.cell(field), field, record.measure_id,
-                       record.kpi_no, text)
-    return Finding(code, severity or default, message.strip(), file, sheet, cell, field, "", "", text)
+        return Finding(code, sev, file or src.file, sheet or src.sheet,
+                       cell or src.cells.get(field, ""), field, record.measure_id, record.kpi_no,
+                       text, detail)
+    return Finding(code, sev, file, sheet, cell, field, "", "", text, detail)
 
 
 def _clip(text: str, limit: int = 60) -> str:

@@ -11,13 +11,15 @@ number and unit (``39.9栽培面積: ha``) is recovered but marked ``garbled`` s
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from typing import NamedTuple
 
 from .errors import QuantityError
-from .fiscal import FY_PATTERN, FiscalSpan, format_fiscal_year, span_from_match
+from .fiscal import ERAS as _ERAS, FY_PATTERN, FiscalSpan, format_fiscal_year, span_from_match
 from .text import CIRCLED, to_halfwidth
+
+ERA_BASE = {"平成": 1988, "令和": 2018}
 
 # Basis of a value.
 CUMULATIVE = "cumulative"
@@ -71,6 +73,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
 _PHRASE_RE = re.compile("|".join(re.escape(p) for p, _ in _PHRASES))
 _PHRASE_OF = dict(_PHRASES)
 
+_NO_QUALIFIERS: frozenset[str] = frozenset()
 _PAREN_RE = re.compile(r"[(\[【]([^()\[\]【】]*)[)\]】]")
 _NUMBER_RE = re.compile(r"(?P<sign>[-+▲△])?\s*(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)")
 _PER_RE = re.compile(r"\s*/\s*(年度|年|月|日)")
@@ -79,9 +82,11 @@ _APPROX_PREFIX_RE = re.compile(r"(約|およそ|概ね)\s*$")
 _NEW_WORDS = ("新規", "新規事業", "新設", "新規実施")
 
 
-@dataclass(frozen=True, slots=True)
-class Quantity:
-    """One KPI cell read as a quantity. ``value`` is None for qualifier-only text (継続実施)."""
+class Quantity(NamedTuple):
+    """One KPI cell read as a quantity. ``value`` is None for qualifier-only text (継続実施).
+
+    Equality ignores ``raw``: two texts that say the same thing are the same quantity.
+    """
 
     value: Decimal | None
     unit: str = ""
@@ -91,7 +96,19 @@ class Quantity:
     qualifiers: frozenset[str] = frozenset()
     label: str = ""
     garbled: bool = False
-    raw: str = field(default="", compare=False)
+    raw: str = ""
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Quantity):
+            return NotImplemented
+        return self[:8] == other[:8]
+
+    def __ne__(self, other: object) -> bool:
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    def __hash__(self) -> int:
+        return hash(self[:8])
 
     @property
     def unit_text(self) -> str:
@@ -115,6 +132,8 @@ class Quantity:
 
 def parse_quantity(text: object) -> Quantity:
     """Read one KPI cell (text or number) as a :class:`Quantity`; raise QuantityError if it is not one."""
+    if type(text) is str:
+        return _parse_text(text)
     if isinstance(text, bool):
         raise QuantityError(f"「{text}」は数量として読み取れません。", value=text)
     if isinstance(text, (int, Decimal)):
@@ -130,9 +149,36 @@ def parse_quantity(text: object) -> Quantity:
     return _parse_text(text)
 
 
+# The common shape — [①] number unit [(累計) | (平成30年度[末])] — read by one regex; anything
+# else goes through the general parser below. Both give the same Quantity.
+_FAST_RE = re.compile(
+    r"\s*(?P<label>[①-⑳])?(?P<sign>[-▲△])?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"\s*(?P<unit>[^\d\s()\[\]【】/:,、。~\-+▲△]{0,12}?)\s*"
+    r"(?:\((?:(?P<cum>累計)|(?P<era>平成|令和)(?P<year>元|\d{1,2})年度末?)\))?\s*")
+_FAST_UNIT_BLOCK = re.compile(r"計|平均|程度|以上|以下|未満|増加|減少|維持|継続|見込|実施|完了|中止|休止|廃止|時点|現在|末|約")
+
+
+@lru_cache(maxsize=256)
+def _fiscal(era: str, year: str) -> FiscalSpan:
+    y = ERA_BASE[era] + (1 if year == "元" else int(year))
+    return FiscalSpan(y, y)
+
+
 @lru_cache(maxsize=65536)
 def _parse_text(raw: str) -> Quantity:
-    text = to_halfwidth(raw).strip()
+    text = to_halfwidth(raw)
+    m = _FAST_RE.fullmatch(text)
+    if m is not None:
+        unit = m.group("unit")
+        if not unit or _FAST_UNIT_BLOCK.search(unit) is None:
+            value = Decimal(m.group("num").replace(",", ""))
+            if m.group("sign"):
+                value = -value
+            era = m.group("era")
+            return Quantity(value, unit, None, CUMULATIVE if m.group("cum") else None,
+                            _fiscal(era, m.group("year")) if era else None, _NO_QUALIFIERS,
+                            m.group("label") or "", False, raw)
+    text = text.strip()
     if not text:
         raise QuantityError("空欄です。", code="missing-value", value=raw)
     if len(text) > 200:
@@ -287,4 +333,4 @@ def format_quantity(q: Quantity) -> str:
 
 
 def with_value(q: Quantity, value: Decimal) -> Quantity:
-    return replace(q, value=value)
+    return q._replace(value=value)

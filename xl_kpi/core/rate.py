@@ -9,7 +9,7 @@ rounded half up, as Excel's ROUND does — never Python's ``round`` (half to eve
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 from .errors import InputError, QuantityError
 from .quantity import (AT_LEAST, AT_MOST, CONTINUE, DECREASE, DONE, INCREASE, MAINTAIN, STOPPED,
@@ -19,6 +19,7 @@ METHODS = ("auto", "ratio", "progress", "lower-better", "continue", "maintain")
 HUNDRED = Decimal(100)
 ONE = Decimal(1)
 ZERO = Decimal(0)
+_CTX = Context(prec=28, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +74,7 @@ def parse_rate(text: object) -> Decimal | None:
     if q.value is None:
         raise QuantityError(f"達成率「{s}」を数値として読み取れません。", value=s)
     if q.unit == "%":
-        return q.value / HUNDRED
+        return _CTX.divide(q.value, HUNDRED)
     if q.unit:
         raise QuantityError(f"達成率「{s}」に単位「{q.unit}」があります。", value=s)
     return q.value
@@ -167,47 +168,51 @@ def kpi_rate(current: object, target: object, baseline: object = None, method: s
             return _nc(method, "unit-mismatch",
                        f"単位が異なるため計算できません（現在値: {c.unit}、{name}: {other.unit}）。")
 
-    with localcontext() as ctx:
-        ctx.prec = 28
-        if method == "maintain":
-            ref = t if t.value is not None else b
-            if ref is None or ref.value is None:
-                return _nc(method, "missing-baseline", "現状維持の目標には数値の基準値が必要です。")
-            cv, rv = _scaled(c, ref)
-            held = cv <= rv if lower else cv >= rv
-            if held:
-                return Rate(ONE, method)
-            if lower:
-                return _nc(method, "zero-current", "現在値が0のため計算できません。") if cv == 0 else Rate(rv / cv, method)
-            return _nc(method, "zero-target", "目標値が0のため計算できません。") if rv == 0 else Rate(cv / rv, method)
+    return _compute(method, c, t, b, lower)
 
-        if method == "progress":
-            if b is None or b.value is None:
-                return _nc(method, "missing-baseline", "進捗率の計算には数値の基準値が必要です。")
-            cv, bv = _scaled(c, b)
-            if t.has(INCREASE) or t.has(DECREASE):
-                if t.value is None:  # bare 増加 / 減少: achieved or not
-                    better = cv < bv if t.has(DECREASE) else cv > bv
-                    return Rate(ONE if better else ZERO, method)
-                amount = t.value if (t.unit == b.unit or not t.is_percent) else abs(bv) * t.value / HUNDRED
-                if amount == 0:
-                    return _nc(method, "zero-target", "目標の増減幅が0のため計算できません。")
-                gain = bv - cv if t.has(DECREASE) else cv - bv
-                return Rate(gain / amount, method)
-            tv = t.value
-            assert tv is not None
-            if tv == bv:
-                return _nc(method, "target-equals-baseline", "目標値と基準値が同じため進捗率を計算できません。")
-            return Rate((cv - bv) / (tv - bv), method)
 
-        cv, tv = _scaled(c, t)
-        if method == "lower-better":
-            if cv == 0:
-                return _nc(method, "zero-current", "現在値が0のため計算できません（低いほど良い指標）。")
-            return Rate(tv / cv, method)
-        if tv == 0:
-            return _nc(method, "zero-target", "目標値が0のため計算できません。")
-        return Rate(cv / tv, method)
+def _compute(method: str, c: Quantity, t: Quantity, b: Quantity | None, lower: bool) -> Rate:
+    """The arithmetic of each method, in the module's own Decimal context (28 digits)."""
+    div = _CTX.divide
+    if method == "maintain":
+        ref = t if t.value is not None else b
+        if ref is None or ref.value is None:
+            return _nc(method, "missing-baseline", "現状維持の目標には数値の基準値が必要です。")
+        cv, rv = _scaled(c, ref)
+        held = cv <= rv if lower else cv >= rv
+        if held:
+            return Rate(ONE, method)
+        if lower:
+            return _nc(method, "zero-current", "現在値が0のため計算できません。") if cv == 0 else Rate(div(rv, cv), method)
+        return _nc(method, "zero-target", "目標値が0のため計算できません。") if rv == 0 else Rate(div(cv, rv), method)
+
+    if method == "progress":
+        if b is None or b.value is None:
+            return _nc(method, "missing-baseline", "進捗率の計算には数値の基準値が必要です。")
+        cv, bv = _scaled(c, b)
+        if t.has(INCREASE) or t.has(DECREASE):
+            if t.value is None:  # bare 増加 / 減少: achieved or not
+                better = cv < bv if t.has(DECREASE) else cv > bv
+                return Rate(ONE if better else ZERO, method)
+            amount = t.value if (t.unit == b.unit or not t.is_percent) else div(abs(bv) * t.value, HUNDRED)
+            if amount == 0:
+                return _nc(method, "zero-target", "目標の増減幅が0のため計算できません。")
+            gain = bv - cv if t.has(DECREASE) else cv - bv
+            return Rate(div(gain, amount), method)
+        tv = t.value
+        assert tv is not None
+        if tv == bv:
+            return _nc(method, "target-equals-baseline", "目標値と基準値が同じため進捗率を計算できません。")
+        return Rate(div(cv - bv, tv - bv), method)
+
+    cv, tv = _scaled(c, t)
+    if method == "lower-better":
+        if cv == 0:
+            return _nc(method, "zero-current", "現在値が0のため計算できません（低いほど良い指標）。")
+        return Rate(div(tv, cv), method)
+    if tv == 0:
+        return _nc(method, "zero-target", "目標値が0のため計算できません。")
+    return Rate(div(cv, tv), method)
 
 
 # --- grades -----------------------------------------------------------------------------------

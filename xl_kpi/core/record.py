@@ -100,7 +100,8 @@ class KpiRecord:
 
     @property
     def has_kpi(self) -> bool:
-        return any(getattr(self, f) for f in KPI_FIELDS) or bool(self.kpi_no)
+        return bool(self.kpi_no or self.kpi_item or self.baseline or self.target or self.current
+                    or self.rate or self.revised_target or self.revised_rate or self.revision_note)
 
     @property
     def is_relisted(self) -> bool:

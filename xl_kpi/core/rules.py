@@ -8,8 +8,10 @@ writers publish.
 
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Iterable, Iterator
 
 from .errors import QuantityError
@@ -70,8 +72,24 @@ class _Checker:
                                      severity=severity))
 
 
+# One pass over all texts of a record finds whether any needs a closer look: a control
+# character, a field (or line) starting like a formula, or a record long enough to hold an
+# over-long cell. Only then are the fields checked one by one.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_FORMULA_START = frozenset("=@+-\t\r")
+
+
+_text_values = operator.attrgetter(*TEXT_FIELDS)
+
+
 def _check_texts(c: _Checker) -> None:
     rec = c.rec
+    values = _text_values(rec)
+    joined = "".join(values)
+    # isprintable() is False for any control character (and for LF, which then takes the slow path).
+    if (len(joined) <= EXCEL_CELL_LIMIT and joined.isprintable()
+            and _FORMULA_START.isdisjoint({v[:1] for v in values})):
+        return
     for name in TEXT_FIELDS:
         v = getattr(rec, name)
         if not v:
@@ -109,6 +127,14 @@ def _check_sdgs(c: _Checker) -> None:
     raw = c.rec.sdgs.strip()
     if not raw:
         return
+    problems = sdgs_problems(raw)
+    if problems:
+        c.add("invalid-sdgs", "sdgs", raw, problems)
+
+
+@lru_cache(maxsize=4096)
+def sdgs_problems(raw: str) -> str:
+    """What is wrong with an SDGs cell ('' when it is goal numbers 1–17 joined by ・)."""
     parts = to_halfwidth(raw).split("・")
     problems = []
     seen: set[int] = set()
@@ -123,8 +149,7 @@ def _check_sdgs(c: _Checker) -> None:
         elif n in seen:
             problems.append(f"{n}が重複しています。")
         seen.add(n)
-    if problems:
-        c.add("invalid-sdgs", "sdgs", raw, " ".join(problems))
+    return " ".join(problems)
 
 
 def _quantity(c: _Checker, name: str, required: bool) -> Quantity | None:
