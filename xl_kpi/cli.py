@@ -102,3 +102,148 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+
+
+# --- workbook commands (files layer) -------------------------------------------------------------
+
+def _year(text: str | None) -> int | None:
+    from .core.fiscal import parse_reporting_year
+    return parse_reporting_year(text) if text else None
+
+
+def _progress(enabled: bool):
+    def show(step: str, done: int, total: int) -> None:
+        if enabled and total > 1:
+            end = "\n" if done >= total else ""
+            print(f"\r{step}: {done}/{total}", end=end, file=sys.stderr, flush=True)
+    return show
+
+
+@command("template")
+def cmd_template(args: argparse.Namespace) -> int:
+    from .files.layout import DEFAULT_DEPARTMENTS, default_year
+    from .files.safesave import atomic_write
+    from .files.writer import Settings, build_template
+    departments = DEFAULT_DEPARTMENTS
+    if args.department and args.department not in departments:
+        departments = (*departments, args.department)
+    settings = Settings(year=_year(args.year) or default_year(), departments=departments,
+                        **({"plan_end": _year(args.plan_end)} if args.plan_end else {}))
+    atomic_write(args.output, build_template(settings, args.department), keep=0)
+    print(f"様式を作成しました: {args.output}")
+    return EXIT_OK
+
+
+@command("import-csv")
+def cmd_import_csv(args: argparse.Namespace) -> int:
+    from .files.layout import default_year
+    from .files.master import import_csv
+    files = import_csv(args.csv, args.out_dir, _year(args.year) or default_year(), _year(args.plan_end))
+    for f in files:
+        print(f)
+    print(f"{len(files)} 部署の提出用ブックを作成しました: {args.out_dir}", file=sys.stderr)
+    return EXIT_OK
+
+
+@command("validate")
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .files.master import collect_inputs, validate_files
+    result = validate_files(collect_inputs(args.files))
+    _print_report(result.report, args.format)
+    if result.unreadable:
+        return EXIT_UNUSABLE
+    return EXIT_OK if result.report.valid else EXIT_FINDINGS
+
+
+@command("merge")
+def cmd_merge(args: argparse.Namespace) -> int:
+    from .files.master import merge_files
+    out = merge_files(args.inputs, args.output, skip_invalid=args.skip_invalid, year=_year(args.year),
+                      progress=_progress(args.format != "json"))
+    report = out.report
+    if args.format == "json":
+        print(json.dumps({
+            "master": str(out.master), "changed": out.changed, "rows": len(out.records),
+            "backup": str(out.backup) if out.backup else None,
+            "submissions": [{"department": s.department, "file": s.file, "sheet": s.sheet,
+                             "sha256": s.sha256, "modified": s.modified, "rows": len(s.records)}
+                            for s in out.submissions],
+            "skipped": [f.to_dict() for f in out.skipped],
+            "valid": report.valid, "counts": report.counts(),
+            "findings": [f.to_dict() for f in report.findings]}, ensure_ascii=False, indent=2))
+    else:
+        print(report.to_text())
+        state = "更新しました" if out.changed else "変更はありません（同じ内容です）"
+        print(f"{out.master}: {len(out.records)} 行、{len(out.submissions)} 部署 — {state}")
+        for f in out.skipped:
+            print(f"スキップ: {f.file}: {f.detail}", file=sys.stderr)
+    return EXIT_OK
+
+
+@command("export")
+def cmd_export(args: argparse.Namespace) -> int:
+    from .files.master import export_csv
+    text = export_csv(args.master, args.csv)
+    if args.csv is None:
+        sys.stdout.write(text)
+    else:
+        print(f"CSV を書き出しました: {args.csv}", file=sys.stderr)
+    return EXIT_OK
+
+
+@command("restore")
+def cmd_restore(args: argparse.Namespace) -> int:
+    from .files.safesave import list_backups, restore_backup
+    if args.list:
+        for i, b in enumerate(list_backups(args.master)):
+            print(f"{i}\t{b}")
+        return EXIT_OK
+    chosen = restore_backup(args.master, args.backup)
+    print(f"{chosen.name} から復元しました: {args.master}")
+    return EXIT_OK
+
+
+@command("demo")
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+    return run_demo(args.out, progress=_progress(True))
+
+
+def _workbook_parsers(sub: argparse._SubParsersAction) -> None:
+    t = sub.add_parser("template", help="公式様式（テンプレート）を作成する")
+    t.add_argument("-o", "--output", type=Path, default=Path("取組状況_様式.xlsx"))
+    t.add_argument("--year", help="報告年度（例: 令和2、R2、2020）。既定: 直近に終わった年度")
+    t.add_argument("--plan-end", help="目標値の年度（既定: 令和6）")
+    t.add_argument("--department", help="部署名（入力シートの名前になる）")
+
+    i = sub.add_parser("import-csv", help="CSV から部署ごとの提出用ブックを作成する")
+    i.add_argument("csv", type=Path)
+    i.add_argument("--out-dir", type=Path, required=True)
+    i.add_argument("--year")
+    i.add_argument("--plan-end")
+
+    v = sub.add_parser("validate", help="提出ブックをチェックする")
+    v.add_argument("files", nargs="+", help="ファイルまたはフォルダー")
+    v.add_argument("--format", choices=("text", "json"), default="text")
+
+    m = sub.add_parser("merge", help="部署の提出を統合して取組状況（マスター）を作成・更新する")
+    m.add_argument("inputs", nargs="+", help="ファイルまたはフォルダー")
+    m.add_argument("-o", "--output", type=Path, required=True, help="マスターのブック")
+    m.add_argument("--format", choices=("text", "json"), default="text")
+    m.add_argument("--skip-invalid", action="store_true", help="安全に読めないファイルを飛ばして続ける")
+    m.add_argument("--year", help="報告年度（既定: 提出ブックの設定）")
+
+    e = sub.add_parser("export", help="マスターを CSV に書き出す")
+    e.add_argument("master", type=Path)
+    e.add_argument("--csv", type=Path, default=None, help="出力先（省略時は標準出力）")
+
+    r = sub.add_parser("restore", help="マスターをバックアップから復元する")
+    r.add_argument("master", type=Path)
+    r.add_argument("--backup", type=int, default=0, help="バックアップ番号（0 = 最新）")
+    r.add_argument("--list", action="store_true", help="バックアップを一覧する")
+
+    d = sub.add_parser("demo", help="同梱のサンプルで一連の処理（様式・提出・チェック・統合）を実行する")
+    d.add_argument("--out", type=Path, default=Path("demo-out"))
+
+
+PARSER_EXTENSIONS.append(_workbook_parsers)

@@ -29,6 +29,8 @@ FIELD_LABELS: dict[str, str] = {
     "revision_note": "備考", "projects": "主な個別事業", "progress": "これまでの取組状況",
     "plan": "今後の取組予定", "covid_impact": "事業への影響", "covid_response": "現状の対応・今後の対応策",
     "sdgs": "SDGs", "relisted": "再掲", "source_line": "参照行", "direction": "指標の方向",
+    "submitted_by": "提出部署", "origin_file": "提出ファイル", "origin_sheet": "提出シート",
+    "origin_row": "提出行",
 }
 
 KPI_FIELDS = ("kpi_item", "baseline", "target", "current", "rate", "revised_target", "revised_rate",
@@ -82,6 +84,11 @@ class KpiRecord:
     relisted: str = "0"
     source_line: str = ""
     direction: str = ""  # 'lower' when less is better; '' or 'higher' otherwise
+    # Provenance kept in the master: who submitted the row, from which file, sheet and row.
+    submitted_by: str = ""
+    origin_file: str = ""
+    origin_sheet: str = ""
+    origin_row: str = ""
     source: Source = field(default_factory=Source)
 
     @classmethod

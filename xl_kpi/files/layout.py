@@ -1,0 +1,167 @@
+"""The official template's layout, declared once, as data.
+
+The template builder, the master writer, the reader and the xlwings adapter all use this one
+declaration: which sheet holds what, which rows are title and header, which column holds which
+record field, how wide it is and how its cells look. Change the layout here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from ..core.fiscal import format_fiscal_year
+from .addressing import column_letter
+
+TEMPLATE_VERSION = "xl-kpi/1"
+
+MASTER_SHEET = "取組状況"
+FINDINGS_SHEET = "チェック結果"
+STATUS_SHEET = "提出状況"
+SETTINGS_SHEET = "設定"
+SUMMARY_SHEET = "集計"
+RESERVED_SHEETS = (MASTER_SHEET, FINDINGS_SHEET, STATUS_SHEET, SETTINGS_SHEET, SUMMARY_SHEET)
+
+DEFAULT_PLAN_END = 2024  # 令和6年度: the final year of the 第2期 総合戦略 targets
+DEFAULT_DEPARTMENTS = (
+    "企画管理部", "財務部", "市民生活部", "福祉保健部", "子ども家庭部", "環境部", "商工労働部",
+    "農林水産部", "活力都市創造部", "建設部", "上下水道局", "消防局", "教育委員会",
+)
+
+# Column kinds: how a cell is written and read.
+TEXT = "text"          # free text, wrapped
+QUANTITY = "quantity"  # a KPI value with its unit, kept as text
+RATE = "rate"          # a 達成率, written as a number formatted 0%
+CHOICE = "choice"      # a drop-down
+CODE = "code"          # short text (施策番号, SDGs)
+META = "meta"          # provenance, outside the print area
+
+
+@dataclass(frozen=True)
+class Column:
+    field: str
+    header: str                 # the header text (of the lower header row when grouped)
+    width: float
+    kind: str = TEXT
+    group: str = ""             # the upper header row's text for grouped columns
+    measure_level: bool = False  # one value per measure: merged down the measure's rows
+    match: str = ""             # regex the header must match when reading (default: the header)
+
+    def header_for(self, year: int, plan_end: int) -> str:
+        return self.header.format(year=format_fiscal_year(year), plan_end=format_fiscal_year(plan_end),
+                                  next_year=format_fiscal_year(year + 1))
+
+    def matches(self, header_text: str) -> bool:
+        """Does a header cell (spaces and line breaks removed) name this column?"""
+        if self.match:
+            return re.search(self.match, header_text) is not None
+        return header_text == squash(self.header)
+
+
+def squash(text: str) -> str:
+    return re.sub(r"[\s　]+", "", text)
+
+
+KPI_GROUP = "KPI(重要業績評価指標)"
+COVID_GROUP = "新型コロナウイルス感染に関して"
+PROVENANCE_GROUP = "提出元（自動記入）"
+
+COLUMNS: tuple[Column, ...] = (
+    Column("measure_id", "施策番号", 7, CODE, measure_level=True),
+    Column("measure_name", "施策", 16, TEXT, measure_level=True),
+    Column("department", "部署", 10, CHOICE, measure_level=True),
+    Column("measure_content", "施策の内容", 30, TEXT, measure_level=True),
+    Column("kpi_no", "No.", 4.5, CODE, KPI_GROUP),
+    Column("kpi_item", "項目", 22, TEXT, KPI_GROUP),
+    Column("baseline", "基準値", 13, QUANTITY, KPI_GROUP),
+    Column("target", "目標値\n({plan_end}末時点)", 13, QUANTITY, KPI_GROUP, match=r"^目標値"),
+    Column("current", "{year}末時点", 13, QUANTITY, KPI_GROUP, match=r"年度末時点$|^現在値"),
+    Column("rate", "達成率", 7.5, RATE, KPI_GROUP),
+    Column("revised_target", "変更後の目標値\n({plan_end}末時点)", 13, QUANTITY, KPI_GROUP,
+           match=r"^変更後の目標値"),
+    Column("revised_rate", "変更後の達成率\n({plan_end}末時点)", 8.5, RATE, KPI_GROUP,
+           match=r"^変更後の達成率"),
+    Column("revision_note", "備考", 20, TEXT, KPI_GROUP),
+    Column("direction", "指標の方向", 9, CHOICE, KPI_GROUP),
+    Column("projects", "主な個別事業", 16, TEXT),
+    Column("progress", "これまでの取組状況\n(～{year})", 34, TEXT, match=r"^これまでの取組状況"),
+    Column("plan", "今後の取組予定\n({next_year}～)", 30, TEXT, match=r"^今後の取組予定"),
+    Column("covid_impact", "事業への影響", 26, TEXT, COVID_GROUP),
+    Column("covid_response", "現状の対応・今後の対応策", 26, TEXT, COVID_GROUP),
+    Column("sdgs", "事業と関連の深いSDGs目標", 10, CODE, match=r"SDGs"),
+    Column("submitted_by", "提出部署", 10, META, PROVENANCE_GROUP),
+    Column("origin_file", "ファイル", 16, META, PROVENANCE_GROUP),
+    Column("origin_sheet", "シート", 10, META, PROVENANCE_GROUP),
+    Column("origin_row", "行", 5, META, PROVENANCE_GROUP),
+    Column("source_line", "参照行", 6, META, PROVENANCE_GROUP),
+)
+
+DIRECTION_CHOICES = ("高いほど良い", "低いほど良い")
+
+
+@dataclass(frozen=True)
+class SheetLayout:
+    """Where things are on a KPI sheet (a department's submission or the master 取組状況)."""
+
+    columns: tuple[Column, ...] = COLUMNS
+    title_row: int = 1
+    info_row: int = 2        # 部署 and the template version
+    group_row: int = 3       # upper header row
+    header_row: int = 4      # lower header row
+    first_data_row: int = 5
+    index: dict[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "index", {c.field: i + 1 for i, c in enumerate(self.columns)})
+
+    def col(self, name: str) -> int:
+        """1-based column number of a field."""
+        return self.index[name]
+
+    def letter(self, name: str) -> str:
+        return column_letter(self.index[name])
+
+    @property
+    def printed(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.kind != META)
+
+    @property
+    def last_printed_col(self) -> int:
+        return len(self.printed)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(c.field for c in self.columns)
+
+
+LAYOUT = SheetLayout()
+
+GOAL_RE = re.compile(r"^【基本目標\s*(\d+)】\s*(.*)$", re.S)
+DIRECTION_RE = re.compile(r"^【基本的方向[：:]\s*(\S)】\s*(.*)$", re.S)
+VERSION_LABEL = "様式"
+
+
+def goal_heading(goal_no: str, title: str) -> str:
+    return f"【基本目標{goal_no}】{title}"
+
+
+def direction_heading(letter: str, title: str) -> str:
+    return f"【基本的方向：{letter}】{title}"
+
+
+def report_title(year: int) -> str:
+    return f"総合戦略に記載されている各種施策の取組状況（{format_fiscal_year(year)}）"
+
+
+def default_year(today: date | None = None) -> int:
+    """The last completed fiscal year (a report on FY N is written in FY N+1)."""
+    today = today or date.today()
+    fy = today.year if today.month >= 4 else today.year - 1
+    return fy - 1
+
+
+def safe_sheet_name(name: str) -> str:
+    """A valid Excel sheet name: ≤ 31 characters, none of []:*?/\\ , not empty."""
+    cleaned = re.sub(r"[\[\]:*?/\\]", "_", name).strip("'") or "Sheet"
+    return cleaned[:31]

@@ -1,0 +1,210 @@
+"""Preflight: look at an untrusted workbook before any parser opens it.
+
+A submission can be empty, a renamed HTML or CSV, an encrypted or legacy ``.xls`` file, a
+truncated zip, a zip bomb, XML with entity declarations, or far more cells than a report has.
+Each is refused here with its own finding code and a Japanese message naming the file, and
+nothing else in xl-kpi opens the file. Things that do not stop reading — macros, external
+links, data connections, content openpyxl would drop — are reported and processing goes on.
+Budgets are settings (:class:`Budgets`, overridable by ``XL_KPI_MAX_*`` environment variables).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..core.findings import ERROR, Finding, make_finding
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+_ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
+_ROOT_START = re.compile(rb"<[A-Za-z_]")
+_DTD = re.compile(rb"<!DOCTYPE|<!ENTITY", re.I)
+_CELL = b"<c "
+_EXTERNAL_FORMULA = re.compile(rb"<f[^>]*>([^<]*\[\d+\][^<]*)</f>")
+
+
+@dataclass(frozen=True)
+class Budgets:
+    """Limits for one submitted file. Defaults suit a city's report with room to spare."""
+
+    max_bytes: int = 20 * 1024 * 1024          # file size
+    max_entries: int = 2_000                   # zip entries
+    max_uncompressed: int = 200 * 1024 * 1024  # sum of declared uncompressed sizes
+    max_ratio: int = 100                       # uncompressed ÷ compressed, per entry (> 1 MiB)
+    max_cells: int = 500_000                   # <c> elements over all worksheets
+    prolog_bytes: int = 65_536                 # bytes of an XML part read to find its root
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Budgets":
+        env = dict(os.environ if env is None else env)
+        kwargs = {}
+        for name in ("max_bytes", "max_entries", "max_uncompressed", "max_ratio", "max_cells"):
+            key = f"XL_KPI_{name.upper()}"
+            if key in env:
+                kwargs[name] = int(env[key])
+        return cls(**kwargs)
+
+
+@dataclass
+class Preflight:
+    path: Path
+    findings: list[Finding] = field(default_factory=list)
+    cells: int = 0
+    has_macros: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """False when the file must not be opened (a hard stop)."""
+        return not any(f.severity == ERROR for f in self.findings)
+
+    @property
+    def refusal(self) -> Finding | None:
+        return next((f for f in self.findings if f.severity == ERROR), None)
+
+
+def _mib(n: int) -> str:
+    return f"{n / 1024 / 1024:,.1f} MB"
+
+
+def preflight(path: str | Path, budgets: Budgets | None = None) -> Preflight:
+    """Check one file; never raises for a bad file (only the findings say what is wrong)."""
+    b = budgets or Budgets.from_env()
+    p = Path(path)
+    result = Preflight(p)
+    name = p.name
+
+    def stop(code: str, value: object = "", detail: str = "") -> Preflight:
+        result.findings.append(make_finding(code, file=name, value=value, detail=detail))
+        return result
+
+    try:
+        size = p.stat().st_size
+    except OSError as err:
+        return stop("unreadable-file", detail=f"{name}: ファイルを開けません（{err.strerror}）。")
+    if size == 0:
+        return stop("empty-file", detail=f"（{name}）")
+    if size > b.max_bytes:
+        return stop("file-too-large", _mib(size), _mib(b.max_bytes))
+    try:
+        with open(p, "rb") as fh:
+            head = fh.read(8)
+            if head.startswith(OLE_MAGIC):
+                data = head + fh.read()
+                if _ENCRYPTED_MARK in data:
+                    return stop("encrypted-file", detail=f"（{name}）")
+                return stop("legacy-xls", detail=f"（{name}）")
+    except OSError as err:
+        return stop("unreadable-file", detail=f"{name}: ファイルを読み込めません（{err.strerror}）。")
+    if not head.startswith(ZIP_MAGIC):
+        kind = _guess_text_kind(p)
+        return stop("not-xlsx", detail=f"{name} は{kind}のようです。Excelで「.xlsx」形式で保存してください。")
+    try:
+        with zipfile.ZipFile(p) as zf:
+            infos = zf.infolist()
+            if len(infos) > b.max_entries:
+                return stop("too-many-entries", f"{len(infos):,}", f"{b.max_entries:,}")
+            total = sum(i.file_size for i in infos)
+            if total > b.max_uncompressed:
+                return stop("zip-bomb", detail=f"{name}: 展開後 {_mib(total)}、上限 {_mib(b.max_uncompressed)}")
+            for i in infos:
+                if i.file_size > 1024 * 1024 and i.file_size > b.max_ratio * max(i.compress_size, 1):
+                    return stop("zip-bomb", detail=f"{name}: {i.filename} の圧縮率 "
+                                f"{i.file_size / max(i.compress_size, 1):,.0f}倍、上限 {b.max_ratio}倍")
+            names = {i.filename for i in infos}
+            if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+                return stop("not-xlsx", detail=f"{name} はExcelブックの構成ではありません。")
+            for i in infos:
+                if i.filename.endswith((".xml", ".rels", ".vml")):
+                    bad = _has_dtd(zf, i, b.prolog_bytes)
+                    if bad:
+                        return stop("xml-entities", detail=f"{name}: {i.filename}")
+            _features(zf, names, result, name, b)
+            if not result.ok:
+                return result
+    except zipfile.BadZipFile:
+        return stop("corrupt-file", detail=f"（{name}）")
+    except (zipfile.LargeZipFile, NotImplementedError, EOFError, OSError, ValueError) as err:
+        return stop("corrupt-file", detail=f"（{name}: {type(err).__name__}）")
+    return result
+
+
+def _guess_text_kind(p: Path) -> str:
+    with open(p, "rb") as fh:
+        sample = fh.read(2048)
+    low = sample.lstrip().lower()
+    if low.startswith((b"<!doctype html", b"<html", b"<?xml", b"<table", b"<meta")) or b"<html" in low:
+        return "HTMLファイル"
+    for enc in ("utf-8-sig", "cp932"):
+        try:
+            text = sample.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        if "," in text or "\t" in text:
+            return "CSVファイル"
+        return "テキストファイル"
+    return "Excelブック以外のファイル"
+
+
+def _has_dtd(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bool:
+    """True when the XML part declares a DTD or entities before its root element."""
+    with zf.open(info) as fh:
+        prolog = fh.read(limit)
+    m = _ROOT_START.search(prolog)
+    head = prolog if m is None else prolog[: m.start()]
+    if _DTD.search(head):
+        return True
+    return m is None and len(prolog) >= limit  # a prolog longer than the limit: refuse
+
+
+def _features(zf: zipfile.ZipFile, names: set[str], result: Preflight, name: str, b: Budgets) -> None:
+    """Count cells (streaming) and report features that do not stop reading."""
+    add = result.findings.append
+    if any(n.lower().endswith("vbaproject.bin") for n in names):
+        result.has_macros = True
+        add(make_finding("macros-present", file=name, detail=f"（{name}）"))
+    if "xl/connections.xml" in names:
+        add(make_finding("data-connections", file=name, detail=f"（{name}）"))
+    link_targets = []
+    for n in sorted(names):
+        if n.startswith("xl/externalLinks/_rels/") and n.endswith(".rels"):
+            link_targets += re.findall(rb'Target="([^"]+)"', zf.read(n))
+    external_formulas: list[str] = []
+    dropped: set[str] = set()
+    cells = 0
+    for n in sorted(names):
+        if n.startswith("xl/worksheets/") and n.endswith(".xml"):
+            tail = b""
+            with zf.open(n) as fh:
+                while True:
+                    chunk = fh.read(1 << 20)
+                    if not chunk:
+                        break
+                    data = tail + chunk
+                    cells += data.count(_CELL) - tail.count(_CELL)
+                    if cells > b.max_cells:
+                        add(make_finding("too-many-cells", file=name, value=f"{cells:,}+",
+                                         detail=f"{b.max_cells:,}"))
+                        return
+                    if link_targets and len(external_formulas) < 5:
+                        external_formulas += [m.decode("utf-8", "replace") for m in _EXTERNAL_FORMULA.findall(data)]
+                    for mark, label in ((b"x14:dataValidation", "別シートを参照するドロップダウン"),
+                                        (b"x14:dataBar", "データバー（Excel 2010形式）"),
+                                        (b"x14:sparklineGroup", "スパークライン")):
+                        if mark in data:
+                            dropped.add(label)
+                    tail = chunk[-16:]
+        elif n.startswith("xl/drawings/") and n.endswith(".xml") and b"<xdr:sp" in zf.read(n):
+            dropped.add("図形・テキストボックス")
+    result.cells = cells
+    if link_targets:
+        targets = "、".join(t.decode("utf-8", "replace") for t in link_targets[:3])
+        uses = "、".join(sorted(set(external_formulas))[:5])
+        add(make_finding("external-links", file=name,
+                         detail=f"リンク先: {targets}。" + (f"使用している数式: {uses}" if uses else "")))
+    if dropped:
+        add(make_finding("dropped-content", file=name,
+                         detail=f"{name} の次の内容は読み込み・統合で失われます: {'、'.join(sorted(dropped))}"))

@@ -1,0 +1,156 @@
+"""Saving the master safely: a lock, owner-file checks, atomic replace and rotating backups.
+
+The master is never patched in place. New bytes go to a temporary file beside the target, are
+flushed to disk, and replace the target in one ``os.replace``; a failure at any point leaves the
+previous master byte-identical and no temporary file behind. The previous master is kept in
+``<stem>.backups/`` (the newest :data:`KEEP_BACKUPS`), and :func:`restore_backup` brings one back.
+A lock file serialises concurrent merges; a master open in Excel (``~$name``) or LibreOffice
+(``.~lock.name#``) is refused.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+from ..core.errors import FileError
+
+KEEP_BACKUPS = 10
+LOCK_TIMEOUT_S = 600.0
+
+
+def owner_files(path: Path) -> list[Path]:
+    """Owner/lock files that say the workbook is open in Excel or LibreOffice."""
+    return [p for p in (path.with_name("~$" + path.name), path.with_name(f".~lock.{path.name}#"))
+            if p.exists()]
+
+
+def refuse_if_open(path: Path) -> None:
+    for p in owner_files(path):
+        app = "Excel" if p.name.startswith("~$") else "LibreOffice"
+        raise FileError(f"{path.name} は{app}で開かれています（{p.name}）。閉じてからもう一度実行してください。",
+                        code="file-locked", path=str(path))
+
+
+@contextlib.contextmanager
+def master_lock(path: Path, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
+    """Exclusive lock for merges into one master (a lock file beside it); waits up to `timeout`."""
+    lock_path = path.with_name(f".{path.name}.xl-kpi.lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    fh = open(lock_path, "a+b")
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                _lock(fh)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise FileError(f"{path.name} は他の統合処理で使用中です。しばらくしてから実行してください。",
+                                    code="file-locked", path=str(path)) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            _unlock(fh)
+        fh.close()
+
+
+if os.name == "nt":  # pragma: no cover - exercised on Windows only
+    import msvcrt
+
+    def _lock(fh) -> None:
+        fh.seek(0)
+        msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+
+    def _unlock(fh) -> None:
+        fh.seek(0)
+        msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
+else:
+    import fcntl
+
+    def _lock(fh) -> None:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+    def _unlock(fh) -> None:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def backup_dir(path: Path) -> Path:
+    return path.with_name(f"{path.stem}.backups")
+
+
+def list_backups(path: Path) -> list[Path]:
+    """Backups of a master, newest first."""
+    d = backup_dir(path)
+    if not d.is_dir():
+        return []
+    return sorted(d.glob(f"{path.stem}.*{path.suffix}"), reverse=True)
+
+
+def _fsync_dir(d: Path) -> None:
+    if os.name == "nt":  # pragma: no cover
+        return
+    fd = os.open(d, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, data: bytes, *, keep: int = KEEP_BACKUPS) -> Path | None:
+    """Replace `path` with `data` atomically; back up the previous version. Returns the backup."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    backup = None
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if path.exists():
+            backup = _backup(path, keep)
+        os.replace(tmp, path)
+        _fsync_dir(path.parent)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return backup
+
+
+def _backup(path: Path, keep: int) -> Path:
+    d = backup_dir(path)
+    d.mkdir(exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    target = d / f"{path.stem}.{stamp}{path.suffix}"
+    tmp = target.with_name(target.name + ".tmp")
+    with open(path, "rb") as src, open(tmp, "wb") as dst:
+        dst.write(src.read())
+        dst.flush()
+        os.fsync(dst.fileno())
+    os.replace(tmp, target)
+    for old in list_backups(path)[keep:]:
+        with contextlib.suppress(OSError):
+            old.unlink()
+    return target
+
+
+def restore_backup(path: Path, which: int = 0) -> Path:
+    """Put backup number `which` (0 = newest) back as the master; the current one is backed up."""
+    backups = list_backups(path)
+    if not backups:
+        raise FileError(f"{path.name} のバックアップがありません。", code="unreadable-file", path=str(path))
+    if not 0 <= which < len(backups):
+        raise FileError(f"バックアップ番号 {which} はありません（0～{len(backups) - 1}）。",
+                        code="unreadable-file", path=str(path))
+    chosen = backups[which]
+    refuse_if_open(path)
+    with master_lock(path):
+        atomic_write(path, chosen.read_bytes())
+    return chosen

@@ -1,0 +1,406 @@
+"""Writing workbooks in the official layout: the template, department submissions and the master.
+
+Written with XlsxWriter: text always as text (a cell starting with ``=`` never becomes a
+formula), rates as numbers formatted ``0%`` (no formula, so every reader sees the values),
+deterministic bytes for the same content (fixed zip timestamps and document dates), and every
+look of the template — grouped headers, section rows, merged measure cells, drop-downs, widths,
+frozen header, A3 landscape print set-up with repeated header rows — from :mod:`.layout`.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Iterable, Sequence
+
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+
+from ..core.findings import SEVERITY_LABELS, Finding
+from ..core.fiscal import format_fiscal_year
+from ..core.merge import Submission
+from ..core.rate import DEFAULT_BANDS, GradeBands, parse_rate
+from ..core.record import DIRECTION_LABELS, KpiRecord
+from ..core.rules import evaluate
+from ..core.errors import QuantityError
+from .layout import (CHOICE, CODE, DEFAULT_DEPARTMENTS, DEFAULT_PLAN_END, DIRECTION_CHOICES,
+                     FINDINGS_SHEET, LAYOUT, MASTER_SHEET, META, QUANTITY, RATE, SETTINGS_SHEET,
+                     STATUS_SHEET, TEMPLATE_VERSION, VERSION_LABEL, SheetLayout, direction_heading,
+                     goal_heading, report_title, safe_sheet_name)
+
+FONT = "MS PGothic"
+FIXED_DATE = datetime(2020, 4, 1, tzinfo=timezone.utc)
+EMPTY_TEMPLATE_ROWS = 150
+SPARE_ROWS = 50
+DEPARTMENT_LIST_NAME = "部署一覧"
+
+
+@dataclass
+class Settings:
+    """What the 「設定」 sheet holds."""
+
+    year: int
+    plan_end: int = DEFAULT_PLAN_END
+    departments: tuple[str, ...] = DEFAULT_DEPARTMENTS
+    bands: GradeBands = DEFAULT_BANDS
+    version: str = TEMPLATE_VERSION
+
+
+@dataclass
+class _Formats:
+    wb: xlsxwriter.Workbook
+    cache: dict[str, object] = field(default_factory=dict)
+
+    SPECS = {
+        "title": {"bold": True, "font_size": 14},
+        "info": {"font_size": 10},
+        "version": {"font_size": 8, "font_color": "#808080", "align": "right"},
+        "header": {"bold": True, "align": "center", "valign": "vcenter", "text_wrap": True,
+                   "border": 1, "bg_color": "#DDEBF7", "font_size": 9},
+        "meta_header": {"bold": True, "align": "center", "valign": "vcenter", "text_wrap": True,
+                        "border": 1, "bg_color": "#EDEDED", "font_size": 8, "font_color": "#595959"},
+        "goal": {"bold": True, "bg_color": "#FCE4D6", "border": 1, "valign": "vcenter", "font_size": 10},
+        "direction": {"bold": True, "bg_color": "#FFF2CC", "border": 1, "valign": "vcenter", "font_size": 9},
+        "text": {"text_wrap": True, "valign": "top", "border": 1, "font_size": 9},
+        "code": {"text_wrap": True, "align": "center", "valign": "top", "border": 1, "font_size": 9},
+        "quantity": {"text_wrap": True, "valign": "top", "border": 1, "font_size": 9},
+        "rate": {"num_format": "0%", "align": "center", "valign": "top", "border": 1, "font_size": 9},
+        "meta": {"font_size": 8, "font_color": "#808080", "valign": "top", "border": 1},
+        "table_header": {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
+                         "valign": "vcenter", "font_size": 10},
+        "cell": {"border": 1, "valign": "top", "text_wrap": True, "font_size": 10},
+        "error": {"border": 1, "valign": "top", "font_size": 10, "bg_color": "#F8CBAD"},
+        "warning": {"border": 1, "valign": "top", "font_size": 10, "bg_color": "#FFE699"},
+        "info_sev": {"border": 1, "valign": "top", "font_size": 10, "bg_color": "#DDEBF7"},
+        "label": {"bold": True, "font_size": 10, "border": 1, "bg_color": "#EDEDED"},
+    }
+
+    def __getitem__(self, name: str):
+        if name not in self.cache:
+            spec = {"font_name": FONT, **self.SPECS[name]}
+            self.cache[name] = self.wb.add_format(spec)
+        return self.cache[name]
+
+
+def _new_workbook(target: io.BytesIO, created: datetime | None) -> xlsxwriter.Workbook:
+    wb = xlsxwriter.Workbook(target, {
+        "in_memory": True,
+        "strings_to_formulas": False,
+        "strings_to_numbers": False,
+        "strings_to_urls": False,
+    })
+    when = created or FIXED_DATE
+    wb.set_properties({"title": "総合戦略 KPI 取組状況", "author": "xl-kpi", "created": when,
+                       "comments": f"{VERSION_LABEL} {TEMPLATE_VERSION}"})
+    wb.set_calc_mode("auto")
+    return wb
+
+
+class KpiSheetWriter:
+    """Writes one KPI sheet (department submission or the master's 取組状況) in the layout."""
+
+    def __init__(self, wb: xlsxwriter.Workbook, fmt: _Formats, name: str, settings: Settings,
+                 layout: SheetLayout = LAYOUT):
+        self.wb, self.fmt, self.settings, self.layout = wb, fmt, settings, layout
+        self.ws: Worksheet = wb.add_worksheet(name)
+        self.name = name
+
+    # -- frame ---------------------------------------------------------------------------------
+    def frame(self, info: str) -> None:
+        ws, f, lay, s = self.ws, self.fmt, self.layout, self.settings
+        last = lay.last_printed_col - 1
+        ws.write_string(lay.title_row - 1, 0, report_title(s.year), f["title"])
+        ws.write_string(lay.info_row - 1, 0, info, f["info"])
+        ws.write_string(lay.info_row - 1, last, f"{VERSION_LABEL} {s.version}", f["version"])
+        ws.set_row(lay.title_row - 1, 22)
+        g, h = lay.group_row - 1, lay.header_row - 1
+        i = 0
+        cols = lay.columns
+        while i < len(cols):
+            c = cols[i]
+            hf = f["meta_header"] if c.kind == META else f["header"]
+            if c.group:
+                j = i
+                while j + 1 < len(cols) and cols[j + 1].group == c.group:
+                    j += 1
+                if j > i:
+                    ws.merge_range(g, i, g, j, c.group, hf)
+                else:
+                    ws.write_string(g, i, c.group, hf)
+                for k in range(i, j + 1):
+                    ws.write_string(h, k, cols[k].header_for(s.year, s.plan_end), hf)
+                i = j + 1
+            else:
+                ws.merge_range(g, i, h, i, c.header_for(s.year, s.plan_end), hf)
+                i += 1
+        ws.set_row(g, 18)
+        ws.set_row(h, 50)
+        for idx, c in enumerate(cols):
+            ws.set_column(idx, idx, c.width, None, {"hidden": False, "level": 1 if c.kind == META else 0})
+        ws.freeze_panes(lay.first_data_row - 1, lay.col("kpi_no") - 1)
+        # Print: A3 landscape, one page wide, header rows repeated, page numbers.
+        ws.set_landscape()
+        ws.set_paper(8)
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(g, h)
+        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+        ws.set_footer("&C&P / &N")
+
+    def validations(self, first_row: int, last_row: int) -> None:
+        ws, lay = self.ws, self.layout
+        r0, r1 = first_row - 1, last_row - 1
+        dc = lay.col("department") - 1
+        ws.data_validation(r0, dc, r1, dc, {
+            "validate": "list", "source": f"={DEPARTMENT_LIST_NAME}", "ignore_blank": True,
+            "error_type": "warning", "error_title": "部署",
+            "error_message": "設定シートの部署一覧から選んでください。"})
+        vc = lay.col("direction") - 1
+        ws.data_validation(r0, vc, r1, vc, {
+            "validate": "list", "source": list(DIRECTION_CHOICES), "ignore_blank": True,
+            "error_title": "指標の方向", "error_message": "「高いほど良い」か「低いほど良い」を選んでください。"})
+        sc = lay.col("sdgs") - 1
+        ws.data_validation(r0, sc, r1, sc, {
+            "validate": "length", "criteria": "<=", "value": 60, "ignore_blank": True,
+            "input_title": "SDGs", "input_message": "1～17の目標番号を「・」で区切って入力（例: 8・9）"})
+
+    def print_area(self, last_row: int) -> None:
+        self.ws.print_area(0, 0, max(last_row, self.layout.first_data_row) - 1,
+                           self.layout.last_printed_col - 1)
+
+    # -- rows ----------------------------------------------------------------------------------
+    def rows(self, records: Sequence[KpiRecord], computed: bool) -> int:
+        """Write section rows and records from the first data row; returns the last row written (1-based)."""
+        ws, f, lay = self.ws, self.fmt, self.layout
+        row = lay.first_data_row - 1
+        last_col = lay.last_printed_col - 1
+        goal = direction = None
+        groups = _measure_groups(records)
+        for group in groups:
+            first = group[0]
+            if first.goal_no != goal:
+                goal, direction = first.goal_no, None
+                ws.merge_range(row, 0, row, last_col, goal_heading(first.goal_no, first.goal_title), f["goal"])
+                ws.set_row(row, 20)
+                row += 1
+            if first.direction_letter != direction:
+                direction = first.direction_letter
+                ws.merge_range(row, 0, row, last_col,
+                               direction_heading(first.direction_letter, first.direction_title), f["direction"])
+                row += 1
+            self._group(row, group, computed)
+            row += len(group)
+        return row  # 0-based next row == 1-based last row written
+
+    def _group(self, row: int, group: list[KpiRecord], computed: bool) -> None:
+        ws, f, lay = self.ws, self.fmt, self.layout
+        values = [_cell_values(r, computed) for r in group]
+        # Row heights: Excel and LibreOffice do not grow rows for wrapped text in merged cells,
+        # so the height each row needs is estimated from the text and the column width.
+        need = [max([1] + [_lines(v[ci], c.width) for ci, c in enumerate(lay.columns)
+                           if c.kind != META and isinstance(v[ci], str)]) for v in values]
+        spans = [_lines(values[0][ci], c.width) for ci, c in enumerate(lay.columns)
+                 if c.kind != META and isinstance(values[0][ci], str)]
+        total = max(spans + [0])
+        if total > sum(need):  # a merged cell needs more room than its rows give: share it out
+            extra = total - sum(need)
+            need = [n + extra // len(need) + (1 if k < extra % len(need) else 0) for k, n in enumerate(need)]
+        for k, n in enumerate(need):
+            ws.set_row(row + k, LINE_HEIGHT * n + 3)
+        for ci, col in enumerate(lay.columns):
+            style = f[_style(col.kind)]
+            column = [v[ci] for v in values]
+            mergeable = (len(group) > 1 and col.kind not in (RATE, META) and col.field not in (
+                "kpi_no", "kpi_item", "baseline", "target", "current", "revised_target", "revision_note",
+                "direction") and all(v == column[0] for v in column) and column[0] != "")
+            if mergeable:
+                ws.merge_range(row, ci, row + len(group) - 1, ci, column[0], style)
+                continue
+            for k, v in enumerate(column):
+                _write(ws, row + k, ci, v, style)
+
+
+LINE_HEIGHT = 11.5  # points per line of 9-point text
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines a wrapped text takes in a column of `width` character units (CJK counts double)."""
+    if not text:
+        return 1
+    per_line = max(width - 1.0, 1.0)
+    lines = 0
+    for para in text.split("\n"):
+        units = sum(1.0 if ord(ch) < 0x2E80 else 1.85 for ch in para) * 0.95
+        lines += max(1, -int(-units // per_line))
+    return lines
+
+
+def _style(kind: str) -> str:
+    return {QUANTITY: "quantity", RATE: "rate", CODE: "code", CHOICE: "code", META: "meta"}.get(kind, "text")
+
+
+def _write(ws: Worksheet, r: int, c: int, v: object, style) -> None:
+    if v is None or v == "":
+        ws.write_blank(r, c, None, style)
+    elif isinstance(v, str):
+        ws.write_string(r, c, v, style)
+    else:
+        ws.write_number(r, c, v, style)
+
+
+def _measure_groups(records: Sequence[KpiRecord]) -> list[list[KpiRecord]]:
+    groups: list[list[KpiRecord]] = []
+    prev = None
+    for r in records:
+        k = (r.goal_no, r.direction_letter, r.measure_id or r.measure_name, r.is_relisted, r.submitted_by)
+        if groups and k == prev:
+            groups[-1].append(r)
+        else:
+            groups.append([r])
+        prev = k
+    return groups
+
+
+def _rate_cell(text: str) -> object:
+    """A submitted 達成率 text as a number (fraction) when it reads as one, else the text."""
+    try:
+        v = parse_rate(text)
+    except QuantityError:
+        return text
+    return text if v is None else float(v)
+
+
+def _cell_values(r: KpiRecord, computed: bool) -> list[object]:
+    d = r.to_dict()
+    if computed:
+        ev = evaluate(r)
+        d["rate"] = "" if ev.rate is None else (float(ev.rate.value) if ev.rate.computable else "-")
+        if ev.revised_rate is not None:
+            d["revised_rate"] = float(ev.revised_rate.value) if ev.revised_rate.computable else "-"
+        elif not r.revised_target.strip():
+            d["revised_rate"] = _rate_cell(r.revised_rate) if r.revised_rate else ""
+    else:
+        d["rate"] = _rate_cell(r.rate) if r.rate else ""
+        d["revised_rate"] = _rate_cell(r.revised_rate) if r.revised_rate else ""
+    d["direction"] = DIRECTION_LABELS.get(r.direction, r.direction) if r.direction else ""
+    return [d.get(c.field, "") for c in LAYOUT.columns]
+
+
+def _settings_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, s: Settings) -> None:
+    ws = wb.add_worksheet(SETTINGS_SHEET)
+    ws.set_column(0, 0, 16)
+    ws.set_column(1, 3, 14)
+    ws.write_string(0, 0, "設定", fmt["title"])
+    rows = [("様式", s.version), ("報告年度", format_fiscal_year(s.year, "")),
+            ("計画最終年度", format_fiscal_year(s.plan_end, ""))]
+    for i, (k, v) in enumerate(rows, start=2):
+        ws.write_string(i, 0, k, fmt["label"])
+        ws.write_string(i, 1, v, fmt["cell"])
+    ws.write_string(6, 0, "評価区分", fmt["label"])
+    for j, h in enumerate(("下限（%以上）", "評価", "記号")):
+        ws.write_string(6, j + 1, h, fmt["table_header"])
+    for i, (low, letter, symbol) in enumerate(s.bands.bands):
+        r = 7 + i
+        if low > -10**8:
+            ws.write_number(r, 1, low, fmt["cell"])
+        else:
+            ws.write_string(r, 1, "それ以外", fmt["cell"])
+        ws.write_string(r, 2, letter, fmt["cell"])
+        ws.write_string(r, 3, symbol, fmt["cell"])
+    first = 8 + len(s.bands.bands)
+    ws.write_string(first, 0, "部署一覧", fmt["label"])
+    for i, d in enumerate(s.departments):
+        ws.write_string(first + 1 + i, 1, d, fmt["cell"])
+    last = first + max(len(s.departments), 1) + 30  # room to add departments
+    wb.define_name(DEPARTMENT_LIST_NAME, f"='{SETTINGS_SHEET}'!$B${first + 2}:$B${last}")
+
+
+def build_template(settings: Settings, department: str | None = None,
+                   records: Sequence[KpiRecord] = ()) -> bytes:
+    """The official template (one department sheet, empty or pre-filled) and its 設定 sheet."""
+    buf = io.BytesIO()
+    wb = _new_workbook(buf, None)
+    fmt = _Formats(wb)
+    name = safe_sheet_name(department) if department else "入力"
+    w = KpiSheetWriter(wb, fmt, name, settings)
+    w.frame(f"部署: {department}" if department else "部署: （部署名を入力）")
+    last = w.rows(records, computed=False) if records else LAYOUT.first_data_row - 1
+    w.validations(LAYOUT.first_data_row, max(last, LAYOUT.first_data_row) + (SPARE_ROWS if records else EMPTY_TEMPLATE_ROWS))
+    w.print_area(last)
+    _settings_sheet(wb, fmt, settings)
+    wb.close()
+    return buf.getvalue()
+
+
+def build_master(settings: Settings, records: Sequence[KpiRecord], findings: Sequence[Finding],
+                 submissions: Sequence[Submission], *, created: datetime | None = None,
+                 extra_sheets: Iterable = ()) -> bytes:
+    """The master 取組状況 workbook: rows with computed rates, チェック結果, 提出状況, 設定."""
+    buf = io.BytesIO()
+    wb = _new_workbook(buf, created)
+    fmt = _Formats(wb)
+    w = KpiSheetWriter(wb, fmt, MASTER_SHEET, settings)
+    w.frame("全庁（各部署の提出を統合）")
+    last = w.rows(records, computed=True)
+    w.validations(LAYOUT.first_data_row, max(last, LAYOUT.first_data_row))
+    w.print_area(last)
+    w.ws.activate()
+    for add in extra_sheets:
+        add(wb, fmt, records, settings)
+    _findings_sheet(wb, fmt, findings)
+    _status_sheet(wb, fmt, submissions, findings)
+    _settings_sheet(wb, fmt, settings)
+    wb.close()
+    return buf.getvalue()
+
+
+FINDING_COLUMNS = (("code", "コード", 22), ("severity", "重要度", 8), ("location", "場所", 26),
+                   ("file", "ファイル", 18), ("measure_id", "施策番号", 8), ("kpi_no", "KPI", 5),
+                   ("field", "項目", 12), ("value", "値", 24), ("message", "内容", 70))
+
+
+def _findings_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, findings: Sequence[Finding]) -> None:
+    ws = wb.add_worksheet(FINDINGS_SHEET)
+    for j, (_, h, width) in enumerate(FINDING_COLUMNS):
+        ws.write_string(0, j, h, fmt["table_header"])
+        ws.set_column(j, j, width)
+    sev_fmt = {"error": fmt["error"], "warning": fmt["warning"], "info": fmt["info_sev"]}
+    from ..core.record import FIELD_LABELS
+    for i, f in enumerate(findings, start=1):
+        row = f.to_dict()
+        row["severity"] = SEVERITY_LABELS[f.severity]
+        row["field"] = FIELD_LABELS.get(f.field, f.field)
+        for j, (key, _, _) in enumerate(FINDING_COLUMNS):
+            ws.write_string(i, j, str(row.get(key, "")), sev_fmt[f.severity] if key == "severity" else fmt["cell"])
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, max(len(findings), 1), len(FINDING_COLUMNS) - 1)
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+
+
+STATUS_COLUMNS = (("部署", 14), ("ファイル", 28), ("シート", 14), ("SHA-256", 66), ("更新日時", 20),
+                  ("行数", 6), ("エラー", 7), ("警告", 7), ("情報", 7))
+
+
+def _status_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, submissions: Sequence[Submission],
+                  findings: Sequence[Finding]) -> None:
+    ws = wb.add_worksheet(STATUS_SHEET)
+    for j, (h, width) in enumerate(STATUS_COLUMNS):
+        ws.write_string(0, j, h, fmt["table_header"])
+        ws.set_column(j, j, width)
+    per_sheet: dict[tuple[str, str], dict[str, int]] = {}
+    for f in findings:
+        c = per_sheet.setdefault((f.file, f.sheet), {"error": 0, "warning": 0, "info": 0})
+        c[f.severity] += 1
+    for i, s in enumerate(submissions, start=1):
+        counts = {"error": 0, "warning": 0, "info": 0}
+        for sheet in {s.sheet, ""}:
+            for k, v in per_sheet.get((s.file, sheet), {}).items():
+                counts[k] += v
+        for j, v in enumerate((s.department, s.file, s.sheet, s.sha256, s.modified)):
+            ws.write_string(i, j, v, fmt["cell"])
+        for j, v in enumerate((len(s.records), counts["error"], counts["warning"], counts["info"]), start=5):
+            ws.write_number(i, j, v, fmt["cell"])
+    ws.freeze_panes(1, 0)
+
