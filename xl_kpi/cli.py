@@ -100,9 +100,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
-
 
 # --- workbook commands (files layer) -------------------------------------------------------------
 
@@ -247,3 +244,7 @@ def _workbook_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 PARSER_EXTENSIONS.append(_workbook_parsers)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -23,6 +23,7 @@ SETTINGS_SHEET = "設定"
 SUMMARY_SHEET = "集計"
 RESERVED_SHEETS = (MASTER_SHEET, FINDINGS_SHEET, STATUS_SHEET, SETTINGS_SHEET, SUMMARY_SHEET)
 
+OFFICIAL_TEMPLATE_YEAR = 2025  # templates/取組状況_様式.xlsx is generated for 令和7年度
 DEFAULT_PLAN_END = 2024  # 令和6年度: the final year of the 第2期 総合戦略 targets
 DEFAULT_DEPARTMENTS = (
     "企画管理部", "財務部", "市民生活部", "福祉保健部", "子ども家庭部", "環境部", "商工労働部",
