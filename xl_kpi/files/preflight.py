@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -127,7 +128,7 @@ def preflight(path: str | Path, budgets: Budgets | None = None) -> Preflight:
                 return result
     except zipfile.BadZipFile:
         return stop("corrupt-file", detail=f"（{name}）")
-    except (zipfile.LargeZipFile, NotImplementedError, EOFError, OSError, ValueError) as err:
+    except (zipfile.LargeZipFile, NotImplementedError, EOFError, OSError, ValueError, zlib.error) as err:
         return stop("corrupt-file", detail=f"（{name}: {type(err).__name__}）")
     return result
 

@@ -1,0 +1,101 @@
+"""Workbook-level findings: each points at file, sheet and cell."""
+
+import openpyxl
+import pytest
+
+from xl_kpi.core.errors import FileError
+from xl_kpi.files.master import validate_files
+from xl_kpi.files.reader import cell_text, read_workbook
+
+
+def edit(path, fn):
+    wb = openpyxl.load_workbook(path)
+    fn(wb)
+    wb.save(path)
+    return path
+
+
+def row_of(ws, measure_id):
+    return next(r for r in range(5, ws.max_row + 1) if ws.cell(r, 1).value == measure_id)
+
+
+def findings(path):
+    return validate_files([path]).report
+
+
+def test_wrong_template_version(submissions):
+    p = edit(submissions / "環境部.xlsx", lambda wb: wb["設定"].__setitem__("B3", "xl-kpi/0"))
+    f = next(x for x in findings(p) if x.code == "template-mismatch")
+    assert (f.severity, f.sheet, f.cell, f.value) == ("error", "設定", "B3", "xl-kpi/0")
+
+
+def test_missing_header(submissions):
+    p = edit(submissions / "環境部.xlsx", lambda wb: wb["環境部"].__setitem__("G4", "前回の値"))
+    f = next(x for x in findings(p) if x.code == "missing-header")
+    assert (f.sheet, f.cell, f.value) == ("環境部", "G4", "基準値")
+
+
+def test_unknown_department(submissions):
+    def change(wb):
+        ws = wb["環境部"]
+        ws.cell(row_of(ws, "1-06"), 3).value = "環境部 宇宙開発部"
+    f = next(x for x in findings(edit(submissions / "環境部.xlsx", change)) if x.code == "unknown-department")
+    assert f.value == "宇宙開発部" and f.cell.startswith("C")
+
+
+def test_formula_in_input_cell(submissions):
+    def change(wb):
+        ws = wb["環境部"]
+        ws.cell(row_of(ws, "1-06"), 9).value = "=100+15"
+    p = edit(submissions / "環境部.xlsx", change)
+    f = next(x for x in findings(p) if x.code == "formula-in-input")
+    assert (f.sheet, f.field, f.value, f.severity) == ("環境部", "current", "=100+15", "error")
+    assert f.cell.startswith("I")
+
+
+def test_merged_and_hidden_rows_in_the_input_area(submissions):
+    def change(wb):
+        ws = wb["農林水産部"]
+        r = row_of(ws, "1-09")
+        ws.merge_cells(start_row=r, start_column=7, end_row=r, end_column=8)
+        ws.row_dimensions[r + 1].hidden = True
+    report = findings(edit(submissions / "農林水産部.xlsx", change))
+    assert "merged-input" in report.codes() and "hidden-row" in report.codes()
+
+
+def test_text_starting_with_equals_is_kept_as_text(submissions, tmp_path):
+    from dataclasses import replace
+    from xl_kpi.files.writer import Settings, build_template
+    recs = read_workbook(submissions / "環境部.xlsx").sheets[0].records
+    evil = [replace(recs[0], progress='=HYPERLINK("http://example.invalid","x")', plan="+cmd|' /C calc'!A0")]
+    p = tmp_path / "evil.xlsx"
+    p.write_bytes(build_template(Settings(year=2020), "環境部", evil))
+    ws = openpyxl.load_workbook(p)["環境部"]
+    cells = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and c.value[:1] in "=+"]
+    assert cells and all(c.data_type == "s" for c in cells)
+    assert {"formula-text"} <= set(findings(p).codes())
+
+
+def test_a_workbook_that_is_not_the_template_is_refused(tmp_path):
+    p = tmp_path / "other.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "売上"
+    wb.save(p)
+    with pytest.raises(FileError) as info:
+        read_workbook(p)
+    assert info.value.code == "template-mismatch" and "other.xlsx" in str(info.value)
+
+
+@pytest.mark.parametrize("value, fmt, kind, text", [
+    (15, "General", "", "15"),
+    (1943.0, "General", "", "1943"),
+    (1943, "#,##0", "", "1,943"),
+    (0.634, "0.0%", "", "63.4%"),
+    (1.125, "0%", "rate", "113%"),
+    (0.0333333, "General", "rate", "3%"),
+    ("  6件 ", "General", "", "6件"),
+    (None, "General", "", ""),
+    (True, "General", "", "TRUE"),
+])
+def test_cells_become_the_text_they_show(value, fmt, kind, text):
+    assert cell_text(value, fmt, kind) == text
