@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 os.environ.setdefault("XLWINGS_ON_SERVER", "true")
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
@@ -11,6 +12,9 @@ os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 import pytest  # noqa: E402
 
 from xl_kpi.files.csvio import read_csv_records, sample_csv_path  # noqa: E402
+from xl_kpi.files.master import import_csv  # noqa: E402
+
+SAMPLE_YEAR = 2020
 
 
 @pytest.fixture(scope="session")
@@ -24,6 +28,22 @@ def sample_rows():
 
     with open(sample_csv_path(), encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
+
+
+
+@pytest.fixture(scope="session")
+def _submissions_once(tmp_path_factory):
+    d = tmp_path_factory.mktemp("subs")
+    import_csv(sample_csv_path(), d, SAMPLE_YEAR)
+    return d
+
+
+@pytest.fixture
+def submissions(_submissions_once, tmp_path) -> Path:
+    """A fresh copy of the sample's six department submissions."""
+    d = tmp_path / "提出"
+    shutil.copytree(_submissions_once, d)
+    return d
 
 
 def pytest_collection_modifyitems(config, items):

@@ -106,6 +106,7 @@ def atomic_write(path: Path, data: bytes, *, keep: int = KEEP_BACKUPS) -> Path |
     """Replace `path` with `data` atomically; back up the previous version. Returns the backup."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     backup = None
     try:
@@ -122,6 +123,28 @@ def atomic_write(path: Path, data: bytes, *, keep: int = KEEP_BACKUPS) -> Path |
             tmp.unlink()
         raise
     return backup
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def remove_stale_temporaries(path: Path) -> list[Path]:
+    """Delete temporary files left beside `path` by a writer that was killed (its pid is gone)."""
+    removed = []
+    for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+        pid = tmp.name[len(path.name) + 2: -4]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+                removed.append(tmp)
+    return removed
 
 
 def _backup(path: Path, keep: int) -> Path:
