@@ -5,7 +5,8 @@ import pytest
 
 from tests.support.xlsxnorm import compare_xlsx
 from xl_kpi.files.layout import COLUMNS, LAYOUT, OFFICIAL_TEMPLATE_YEAR, META, squash
-from xl_kpi.files.reader import find_header, read_workbook
+from xl_kpi.files.grid import find_header
+from xl_kpi.files.reader import read_workbook
 from xl_kpi.files.writer import Settings, build_template
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,8 +50,8 @@ def test_template_look(tmp_path):
     assert sqrefs["C5"].formula1 == "部署一覧" and sqrefs["N5"].formula1 == '"高いほど良い,低いほど良い"'
     assert "部署一覧" in wb.defined_names
     assert wb["設定"]["B3"].value == "xl-kpi/1"
-    header = find_header(ws)
-    assert header is not None and header[0] == 4 and header[2] == []
+    header = find_header(list(ws.iter_rows(min_row=1, max_row=12, values_only=True)))
+    assert header is not None and header.row == 4 and header.missing == ()
 
 
 def test_template_reads_back_with_its_settings():

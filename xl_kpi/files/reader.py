@@ -14,8 +14,7 @@ from __future__ import annotations
 import hashlib
 import warnings
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -27,19 +26,15 @@ from ..core.findings import ERROR, Finding, make_finding
 from ..core.fiscal import parse_reporting_year
 from ..core.merge import Submission
 from ..core.rate import GradeBands
-from ..core.record import HIGHER_IS_BETTER, LOWER_IS_BETTER, KpiRecord, Source, first_department
-from .addressing import column_letter
-from .layout import (DEFAULT_PLAN_END, DIRECTION_CHOICES, DIRECTION_RE, GOAL_RE, LAYOUT,
-                     MASTER_SHEET, META, RATE, RESERVED_SHEETS, SETTINGS_SHEET, TEMPLATE_VERSION,
-                     VERSION_LABEL, SheetLayout, squash)
+from ..core.record import KpiRecord
+from .grid import (HEADER_SCAN_ROWS, PER_ROW_FIELDS, Header, cell_text, find_header,
+                   missing_header_findings, parse_rows, section_of, sheet_department)
+from .layout import (DEFAULT_PLAN_END, LAYOUT, MASTER_SHEET, RESERVED_SHEETS, SETTINGS_SHEET,
+                     TEMPLATE_VERSION, VERSION_LABEL, SheetLayout)
 from .preflight import Budgets, preflight
 from .writer import Settings
 
-DIRECTIONS = {DIRECTION_CHOICES[0]: HIGHER_IS_BETTER, DIRECTION_CHOICES[1]: LOWER_IS_BETTER,
-              HIGHER_IS_BETTER: HIGHER_IS_BETTER, LOWER_IS_BETTER: LOWER_IS_BETTER}
-PER_ROW_FIELDS = frozenset(("kpi_no", "kpi_item", "baseline", "target", "current", "rate",
-                            "revised_target", "revised_rate", "revision_note", "direction"))
-HEADER_SCAN_ROWS = 12
+__all__ = ["read_workbook", "read_workbooks", "WorkbookRead", "SheetRead", "cell_text", "file_identity"]
 
 
 @dataclass
@@ -106,10 +101,10 @@ def read_workbook(path: str | Path, budgets: Budgets | None = None) -> WorkbookR
         for ws in wb.worksheets:
             if ws.title in RESERVED_SHEETS and ws.title != MASTER_SHEET:
                 continue
-            header = find_header(ws)
+            header = find_header(list(ws.iter_rows(min_row=1, max_row=HEADER_SCAN_ROWS, values_only=True)))
             if header is None:
                 continue
-            if cached is None and _has_formulas(ws, header[0]):
+            if cached is None and _has_formulas(ws, header.row):
                 cached = _load(p, [], data_only=True)
             sheets.append(read_sheet(ws, p.name, header, settings,
                                      cached[ws.title] if cached is not None else None))
@@ -206,25 +201,49 @@ def read_settings(wb, file: str, findings: list[Finding]) -> Settings | None:
                     version=str(values.get("様式", "")).strip())
 
 
-def find_header(ws: Worksheet, layout: SheetLayout = LAYOUT) -> tuple[int, dict[str, int], list[str]] | None:
-    """(lower header row, field → column, missing fields) or None when the sheet has no KPI header."""
-    rows = list(ws.iter_rows(min_row=1, max_row=min(ws.max_row, HEADER_SCAN_ROWS), values_only=True))
-    for i, row in enumerate(rows):
-        if any(squash(str(v)) == "施策番号" for v in row if v is not None):
-            group = [squash(str(v)) if v is not None else "" for v in row]
-            lower = [squash(str(v)) if v is not None else "" for v in rows[i + 1]] if i + 1 < len(rows) else []
-            texts = [(lower[c] if c < len(lower) and lower[c] else group[c]) for c in range(max(len(group), len(lower)))]
-            mapping: dict[str, int] = {}
-            used: set[int] = set()
-            for col in layout.columns:
-                for c, t in enumerate(texts):
-                    if c not in used and t and col.matches(t):
-                        mapping[col.field] = c + 1
-                        used.add(c)
-                        break
-            missing = [c.field for c in layout.columns if c.field not in mapping and c.kind != META]
-            return i + 2, mapping, missing
-    return None
+def _grid(ws: Worksheet, header_row: int, cached: Worksheet | None, file: str,
+          findings: list[Finding], layout: SheetLayout) -> tuple[list[list[Any]], list[list[str]]]:
+    """Values (merged cells filled from their top-left cell, formulas by their cached value)
+    and number formats of a sheet; reports formulas, odd merges and hidden rows on the way."""
+    sheet = ws.title
+    width = max(ws.max_column, layout.last_printed_col)
+    values: list[list[Any]] = []
+    formats: list[list[str]] = []
+    for r, row in enumerate(ws.iter_rows(min_row=1, max_row=ws.max_row, max_col=width), start=1):
+        vals, fmts = [], []
+        for cell in row:
+            v = cell.value
+            if cell.data_type == "f" and r > header_row:
+                cached_value = cached.cell(cell.row, cell.column).value if cached is not None else None
+                findings.append(make_finding("formula-in-input", file=file, sheet=sheet,
+                                             cell=cell.coordinate, field=_field_at(cell.column, layout),
+                                             value=str(v), severity="warning" if cached_value is not None else ERROR))
+                v = cached_value
+            vals.append(v)
+            fmts.append(cell.number_format)
+        values.append(vals)
+        formats.append(fmts)
+    for rng in ws.merged_cells.ranges:
+        if rng.max_row <= header_row:
+            continue
+        top = values[rng.min_row - 1][rng.min_col - 1]
+        fmt = formats[rng.min_row - 1][rng.min_col - 1]
+        for r in range(rng.min_row, rng.max_row + 1):
+            for c in range(rng.min_col, rng.max_col + 1):
+                values[r - 1][c - 1], formats[r - 1][c - 1] = top, fmt
+        if rng.min_row == rng.max_row and section_of(top) is not None:
+            continue
+        fields_in = {layout.columns[c - 1].field for c in range(rng.min_col, min(rng.max_col, len(layout.columns)) + 1)}
+        if rng.min_col != rng.max_col or (rng.max_row > rng.min_row and fields_in & PER_ROW_FIELDS):
+            findings.append(make_finding("merged-input", file=file, sheet=sheet, cell=rng.coord, value=rng.coord))
+    for r, dim in ws.row_dimensions.items():
+        if dim.hidden and r > header_row and r <= len(values) and any(v is not None for v in values[r - 1]):
+            findings.append(make_finding("hidden-row", file=file, sheet=sheet, cell=f"A{r}", value=str(r)))
+    return values, formats
+
+
+def _field_at(col: int, layout: SheetLayout) -> str:
+    return layout.columns[col - 1].field if col <= len(layout.columns) else ""
 
 
 def _has_formulas(ws: Worksheet, header_row: int) -> bool:
@@ -235,140 +254,26 @@ def _has_formulas(ws: Worksheet, header_row: int) -> bool:
     return False
 
 
-def read_sheet(ws: Worksheet, file: str, header: tuple[int, dict[str, int], list[str]],
-               settings: Settings | None, cached: Worksheet | None = None,
-               layout: SheetLayout = LAYOUT) -> SheetRead:
-    header_row, cols, missing = header
+def read_sheet(ws: Worksheet, file: str, header: Header, settings: Settings | None,
+               cached: Worksheet | None = None, layout: SheetLayout = LAYOUT) -> SheetRead:
     sheet = ws.title
-    findings: list[Finding] = []
-    for name in missing:
-        col = layout.columns[layout.col(name) - 1]
-        findings.append(make_finding("missing-header", file=file, sheet=sheet,
-                                     cell=f"{column_letter(layout.col(name))}{header_row}",
-                                     value=col.header.split("\n")[0].format(year="令和N年度", plan_end="", next_year=""),
-                                     detail="最新の様式に転記してください。"))
+    findings = missing_header_findings(header, file, sheet, layout)
     is_master = sheet == MASTER_SHEET
-    department = _sheet_department(ws, layout) or sheet
-
-    merged: dict[tuple[int, int], tuple[int, int]] = {}
-    a_col = cols.get("measure_id", 1)
-    for rng in ws.merged_cells.ranges:
-        if rng.max_row <= header_row:
-            continue
-        top = (rng.min_row, rng.min_col)
-        for r in range(rng.min_row, rng.max_row + 1):
-            for c in range(rng.min_col, rng.max_col + 1):
-                if (r, c) != top:
-                    merged[(r, c)] = top
-        head = ws.cell(rng.min_row, rng.min_col).value
-        is_section = rng.min_row == rng.max_row and isinstance(head, str) and (
-            GOAL_RE.match(head.strip()) or DIRECTION_RE.match(head.strip()))
-        if is_section:
-            continue
-        fields_in = {f for f, c in cols.items() if rng.min_col <= c <= rng.max_col}
-        if rng.min_col != rng.max_col or (rng.max_row > rng.min_row and fields_in & PER_ROW_FIELDS):
-            findings.append(make_finding("merged-input", file=file, sheet=sheet, cell=rng.coord, value=rng.coord))
-
-    records: list[KpiRecord] = []
-    goal = ("", "")
-    direction = ("", "")
-    grid = ws.iter_rows(min_row=header_row + 1, max_row=ws.max_row, max_col=max(cols.values()))
-    for r_index, row in enumerate(grid, start=header_row + 1):
-        first = row[a_col - 1].value if len(row) >= a_col else None
-        if isinstance(first, str) and (r_index, a_col) not in merged:
-            head = first.strip()
-            m = GOAL_RE.match(head)
-            if m:
-                goal, direction = (m.group(1), m.group(2).strip()), ("", "")
-                continue
-            m = DIRECTION_RE.match(head)
-            if m:
-                direction = (m.group(1), m.group(2).strip())
-                continue
-        values: dict[str, str] = {}
-        cells: dict[str, str] = {}
-        for name, c in cols.items():
-            r0, c0 = merged.get((r_index, c), (r_index, c))
-            cell = row[c - 1] if (r0, c0) == (r_index, c) and c - 1 < len(row) else ws.cell(r0, c0)
-            cells[name] = f"{column_letter(c)}{r_index}"
-            kind = layout.columns[layout.col(name) - 1].kind
-            if cell.data_type == "f":
-                cached_value = cached.cell(r0, c0).value if cached is not None else None
-                formula = str(cell.value)
-                findings.append(make_finding("formula-in-input", file=file, sheet=sheet, cell=cells[name],
-                                             field=name, value=formula,
-                                             severity="warning" if cached_value is not None else ERROR))
-                values[name] = cell_text(cached_value, cell.number_format, kind)
-            else:
-                values[name] = cell_text(cell.value, cell.number_format, kind)
-        if not any(v for k, v in values.items() if layout.columns[layout.col(k) - 1].kind != META):
-            continue
-        if ws.row_dimensions[r_index].hidden:
-            findings.append(make_finding("hidden-row", file=file, sheet=sheet, cell=f"A{r_index}",
-                                         value=str(r_index)))
-        values["goal_no"], values["goal_title"] = goal
-        values["direction_letter"], values["direction_title"] = direction
-        values["direction"] = DIRECTIONS.get(values.get("direction", ""), values.get("direction", ""))
-        if not is_master:
-            values["submitted_by"] = department
-            values["origin_file"], values["origin_sheet"], values["origin_row"] = file, sheet, str(r_index)
-        rec = KpiRecord.from_mapping(values, Source(file, sheet, r_index, cells))
-        records.append(rec)
-
-    if settings is not None and settings.departments:
-        known = set(settings.departments)
-        for rec in records:
-            for d in rec.department.split():
-                if d and d not in known:
-                    findings.append(make_finding("unknown-department", record=rec, field="department", value=d))
+    values, formats = _grid(ws, header.row, cached, file, findings, layout)
+    info = values[layout.info_row - 1][0] if len(values) >= layout.info_row else None
+    department = sheet_department(info) or sheet
+    records = parse_rows(values, header, file=file, sheet=sheet, department=department,
+                         is_master=is_master, formats=formats, layout=layout)
+    findings.extend(unknown_departments(records, settings))
     return SheetRead(sheet, department if not is_master else "", records, findings, is_master)
 
 
-def _sheet_department(ws: Worksheet, layout: SheetLayout) -> str:
-    info = ws.cell(layout.info_row, 1).value
-    if isinstance(info, str) and info.strip().startswith("部署"):
-        name = info.split(":", 1)[-1].split("：", 1)[-1].strip()
-        if name and not name.startswith("（"):
-            return first_department(name)
-    return ""
-
-
-def _decimal_text(v: float | int) -> str:
-    d = Decimal(repr(v)) if isinstance(v, float) else Decimal(v)
-    text = format(d.normalize(), "f") if d == d.to_integral_value() else format(d, "f")
-    return text
-
-
-def _percent_decimals(number_format: str) -> int:
-    fmt = number_format.split(";")[0]
-    if "." not in fmt:
-        return 0
-    return len(fmt.split(".", 1)[1].split("%")[0].strip('"'))
-
-
-def cell_text(value: Any, number_format: str = "General", kind: str = "") -> str:
-    """The text a cell shows, as a record field holds it."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value.strip(" \u3000")
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, (int, float)):
-        if "%" in (number_format or "") or (kind == RATE and isinstance(value, float) and abs(value) < 20):
-            pct = (Decimal(repr(value)) if isinstance(value, float) else Decimal(value)) * 100
-            places = _percent_decimals(number_format or "0%")
-            shown = pct.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-            return f"{shown}%"
-        text = _decimal_text(value)
-        if "," in (number_format or "") and "." not in text and abs(int(Decimal(text))) >= 1000:
-            return f"{int(Decimal(text)):,}"
-        return text
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
-    if isinstance(value, (date, time)):
-        return value.isoformat()
-    return str(value)
+def unknown_departments(records: list[KpiRecord], settings: Settings | None) -> list[Finding]:
+    if settings is None or not settings.departments:
+        return []
+    known = set(settings.departments)
+    return [make_finding("unknown-department", record=rec, field="department", value=d)
+            for rec in records for d in rec.department.split() if d and d not in known]
 
 
 def read_workbooks(paths: Iterable[Path], budgets: Budgets | None = None) -> list[WorkbookRead]:

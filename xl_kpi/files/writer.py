@@ -20,14 +20,13 @@ from xlsxwriter.worksheet import Worksheet
 from ..core.findings import SEVERITY_LABELS, Finding
 from ..core.fiscal import format_fiscal_year
 from ..core.merge import Submission
-from ..core.rate import DEFAULT_BANDS, GradeBands, parse_rate
-from ..core.record import DIRECTION_LABELS, KpiRecord
-from ..core.rules import evaluate
-from ..core.errors import QuantityError
+from ..core.rate import DEFAULT_BANDS, GradeBands
+from ..core.record import KpiRecord
+from .grid import PlannedGroup, plan_sheet
 from .layout import (CHOICE, CODE, DEFAULT_DEPARTMENTS, DEFAULT_PLAN_END, DIRECTION_CHOICES,
                      FINDINGS_SHEET, LAYOUT, MASTER_SHEET, META, QUANTITY, RATE, SETTINGS_SHEET,
-                     STATUS_SHEET, TEMPLATE_VERSION, VERSION_LABEL, SheetLayout, direction_heading,
-                     goal_heading, report_title, safe_sheet_name)
+                     STATUS_SHEET, TEMPLATE_VERSION, VERSION_LABEL, SheetLayout, report_title,
+                     safe_sheet_name)
 
 FONT = "MS PGothic"
 FIXED_DATE = datetime(2020, 4, 1, tzinfo=timezone.utc)
@@ -172,52 +171,42 @@ class KpiSheetWriter:
     def rows(self, records: Sequence[KpiRecord], computed: bool) -> int:
         """Write section rows and records from the first data row; returns the last row written (1-based)."""
         ws, f, lay = self.ws, self.fmt, self.layout
-        row = lay.first_data_row - 1
+        top = lay.first_data_row - 1
         last_col = lay.last_printed_col - 1
-        goal = direction = None
-        groups = _measure_groups(records)
-        for group in groups:
-            first = group[0]
-            if first.goal_no != goal:
-                goal, direction = first.goal_no, None
-                ws.merge_range(row, 0, row, last_col, goal_heading(first.goal_no, first.goal_title), f["goal"])
-                ws.set_row(row, 20)
-                row += 1
-            if first.direction_letter != direction:
-                direction = first.direction_letter
-                ws.merge_range(row, 0, row, last_col,
-                               direction_heading(first.direction_letter, first.direction_title), f["direction"])
-                row += 1
-            self._group(row, group, computed)
-            row += len(group)
-        return row  # 0-based next row == 1-based last row written
+        plan, groups = plan_sheet(records, computed, lay)
+        for k, prow in enumerate(plan):
+            if prow.kind != "data":
+                ws.merge_range(top + k, 0, top + k, last_col, prow.values[0], f[prow.kind])
+                ws.set_row(top + k, 20 if prow.kind == "goal" else 16)
+        styles = [f[_style(c.kind)] for c in lay.columns]
+        for g in groups:
+            block = [plan[g.first_row + k].values for k in range(g.size)]
+            row0 = top + g.first_row
+            for ci in g.merged:
+                ws.merge_range(row0, ci, row0 + g.size - 1, ci, block[0][ci], styles[ci])
+            merged = set(g.merged)
+            for k, values in enumerate(block):
+                for ci, v in enumerate(values):
+                    if ci not in merged:
+                        _write(ws, row0 + k, ci, v, styles[ci])
+            for k, height in enumerate(_heights(block, g, lay)):
+                ws.set_row(row0 + k, height)
+        return top + len(plan)
 
-    def _group(self, row: int, group: list[KpiRecord], computed: bool) -> None:
-        ws, f, lay = self.ws, self.fmt, self.layout
-        values = [_cell_values(r, computed) for r in group]
-        # Row heights: Excel and LibreOffice do not grow rows for wrapped text in merged cells,
-        # so the height each row needs is estimated from the text and the column width.
-        need = [max([1] + [_lines(v[ci], c.width) for ci, c in enumerate(lay.columns)
-                           if c.kind != META and isinstance(v[ci], str)]) for v in values]
-        spans = [_lines(values[0][ci], c.width) for ci, c in enumerate(lay.columns)
-                 if c.kind != META and isinstance(values[0][ci], str)]
-        total = max(spans + [0])
-        if total > sum(need):  # a merged cell needs more room than its rows give: share it out
-            extra = total - sum(need)
-            need = [n + extra // len(need) + (1 if k < extra % len(need) else 0) for k, n in enumerate(need)]
-        for k, n in enumerate(need):
-            ws.set_row(row + k, LINE_HEIGHT * n + 3)
-        for ci, col in enumerate(lay.columns):
-            style = f[_style(col.kind)]
-            column = [v[ci] for v in values]
-            mergeable = (len(group) > 1 and col.kind not in (RATE, META) and col.field not in (
-                "kpi_no", "kpi_item", "baseline", "target", "current", "revised_target", "revision_note",
-                "direction") and all(v == column[0] for v in column) and column[0] != "")
-            if mergeable:
-                ws.merge_range(row, ci, row + len(group) - 1, ci, column[0], style)
-                continue
-            for k, v in enumerate(column):
-                _write(ws, row + k, ci, v, style)
+
+def _heights(block: list[list[object]], g: PlannedGroup, lay: SheetLayout) -> list[float]:
+    """Row heights for a measure group. Excel and LibreOffice do not grow rows for wrapped text
+    in merged cells, so the lines each row needs are estimated from the text and column width."""
+    printed = [(ci, c.width) for ci, c in enumerate(lay.columns) if c.kind != META]
+    merged = set(g.merged)
+    need = [max([1] + [_lines(v[ci], w) for ci, w in printed if ci not in merged and isinstance(v[ci], str)])
+            for v in block]
+    spans = [_lines(block[0][ci], w) for ci, w in printed if ci in merged and isinstance(block[0][ci], str)]
+    total = max(spans + [0])
+    if total > sum(need):  # a merged cell needs more room than its rows give: share it out
+        extra = total - sum(need)
+        need = [n + extra // len(need) + (1 if k < extra % len(need) else 0) for k, n in enumerate(need)]
+    return [LINE_HEIGHT * n + 3 for n in need]
 
 
 LINE_HEIGHT = 11.5  # points per line of 9-point text
@@ -246,44 +235,6 @@ def _write(ws: Worksheet, r: int, c: int, v: object, style) -> None:
         ws.write_string(r, c, v, style)
     else:
         ws.write_number(r, c, v, style)
-
-
-def _measure_groups(records: Sequence[KpiRecord]) -> list[list[KpiRecord]]:
-    groups: list[list[KpiRecord]] = []
-    prev = None
-    for r in records:
-        k = (r.goal_no, r.direction_letter, r.measure_id or r.measure_name, r.is_relisted, r.submitted_by)
-        if groups and k == prev:
-            groups[-1].append(r)
-        else:
-            groups.append([r])
-        prev = k
-    return groups
-
-
-def _rate_cell(text: str) -> object:
-    """A submitted 達成率 text as a number (fraction) when it reads as one, else the text."""
-    try:
-        v = parse_rate(text)
-    except QuantityError:
-        return text
-    return text if v is None else float(v)
-
-
-def _cell_values(r: KpiRecord, computed: bool) -> list[object]:
-    d = r.to_dict()
-    if computed:
-        ev = evaluate(r)
-        d["rate"] = "" if ev.rate is None else (float(ev.rate.value) if ev.rate.computable else "-")
-        if ev.revised_rate is not None:
-            d["revised_rate"] = float(ev.revised_rate.value) if ev.revised_rate.computable else "-"
-        elif not r.revised_target.strip():
-            d["revised_rate"] = _rate_cell(r.revised_rate) if r.revised_rate else ""
-    else:
-        d["rate"] = _rate_cell(r.rate) if r.rate else ""
-        d["revised_rate"] = _rate_cell(r.revised_rate) if r.revised_rate else ""
-    d["direction"] = DIRECTION_LABELS.get(r.direction, r.direction) if r.direction else ""
-    return [d.get(c.field, "") for c in LAYOUT.columns]
 
 
 def _settings_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, s: Settings) -> None:
