@@ -264,3 +264,59 @@ def plan_sheet(records: Sequence[KpiRecord], computed: bool,
             if first != "" and all(v[ci] == first for v in block):
                 g.merged.append(ci)
     return rows, groups
+
+
+# --- the frame: title, info and the two header rows ------------------------------------------------
+
+@dataclass
+class HeaderPlan:
+    group: list[str]                          # upper header row, one per column ('' under a merge)
+    lower: list[str]                          # lower header row
+    merges: list[tuple[int, int, int, int]]   # (row0, col0, row1, col1), 0-based, within the 2 rows
+    meta_cols: list[int]                      # provenance columns (styled apart)
+
+
+def header_plan(year: int, plan_end: int, layout: SheetLayout = LAYOUT) -> HeaderPlan:
+    cols = layout.columns
+    group = [""] * len(cols)
+    lower = [""] * len(cols)
+    merges: list[tuple[int, int, int, int]] = []
+    i = 0
+    while i < len(cols):
+        c = cols[i]
+        if c.group:
+            j = i
+            while j + 1 < len(cols) and cols[j + 1].group == c.group:
+                j += 1
+            group[i] = c.group
+            if j > i:
+                merges.append((0, i, 0, j))
+            for k in range(i, j + 1):
+                lower[k] = cols[k].header_for(year, plan_end)
+            i = j + 1
+        else:
+            group[i] = c.header_for(year, plan_end)
+            merges.append((0, i, 1, i))
+            i += 1
+    return HeaderPlan(group, lower, merges, [i for i, c in enumerate(cols) if c.kind == META])
+
+
+def parse_settings_rows(rows: Sequence[Sequence[Any]]) -> tuple[dict[str, Any], list[str], list[tuple[Any, Any, Any]]]:
+    """(labelled values, department list, grade-band rows) of a 「設定」 sheet's cells."""
+    values: dict[str, Any] = {}
+    departments: list[str] = []
+    bands: list[tuple[Any, Any, Any]] = []
+    mode = ""
+    for row in rows:
+        row = list(row) + [None] * (4 - len(row))
+        label = str(row[0] or "").strip()
+        if label:
+            mode = label
+            if row[1] is not None and label not in ("評価区分", "部署一覧"):
+                values[label] = row[1]
+            continue
+        if mode == "部署一覧" and row[1]:
+            departments.append(str(row[1]).strip())
+        elif mode == "評価区分" and row[2]:
+            bands.append((row[1], row[2], row[3]))
+    return values, departments, bands

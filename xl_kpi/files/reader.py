@@ -28,7 +28,8 @@ from ..core.merge import Submission
 from ..core.rate import GradeBands
 from ..core.record import KpiRecord
 from .grid import (HEADER_SCAN_ROWS, PER_ROW_FIELDS, Header, cell_text, find_header,
-                   missing_header_findings, parse_rows, section_of, sheet_department)
+                   missing_header_findings, parse_rows, parse_settings_rows, section_of,
+                   sheet_department)
 from .layout import (DEFAULT_PLAN_END, LAYOUT, MASTER_SHEET, RESERVED_SHEETS, SETTINGS_SHEET,
                      TEMPLATE_VERSION, VERSION_LABEL, SheetLayout)
 from .preflight import Budgets, preflight
@@ -164,22 +165,10 @@ def read_settings(wb, file: str, findings: list[Finding]) -> Settings | None:
     if SETTINGS_SHEET not in wb.sheetnames:
         return None
     ws = wb[SETTINGS_SHEET]
-    values: dict[str, Any] = {}
-    departments: list[str] = []
-    bands: list[tuple[int, str, str]] = []
-    mode = ""
-    for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, 500), max_col=4, values_only=True):
-        label = str(row[0] or "").strip()
-        if label:
-            mode = label
-            if len(row) > 1 and row[1] is not None and label not in ("評価区分", "部署一覧"):
-                values[label] = row[1]
-            continue
-        if mode == "部署一覧" and row[1]:
-            departments.append(str(row[1]).strip())
-        elif mode == "評価区分" and row[2]:
-            low = row[1]
-            bands.append((int(low) if isinstance(low, (int, float)) else -10**9, str(row[2]), str(row[3] or "")))
+    rows = ws.iter_rows(min_row=1, max_row=min(ws.max_row, 500), max_col=4, values_only=True)
+    values, departments, band_rows = parse_settings_rows(list(rows))
+    bands = [(int(low) if isinstance(low, (int, float)) else -10**9, str(letter), str(symbol or ""))
+             for low, letter, symbol in band_rows]
     try:
         year = parse_reporting_year(str(values.get("報告年度", "")))
     except InputError:

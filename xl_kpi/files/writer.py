@@ -22,7 +22,7 @@ from ..core.fiscal import format_fiscal_year
 from ..core.merge import Submission
 from ..core.rate import DEFAULT_BANDS, GradeBands
 from ..core.record import KpiRecord
-from .grid import PlannedGroup, plan_sheet
+from .grid import PlannedGroup, header_plan, plan_sheet
 from .layout import (CHOICE, CODE, DEFAULT_DEPARTMENTS, DEFAULT_PLAN_END, DIRECTION_CHOICES,
                      FINDINGS_SHEET, LAYOUT, MASTER_SHEET, META, QUANTITY, RATE, SETTINGS_SHEET,
                      STATUS_SHEET, TEMPLATE_VERSION, VERSION_LABEL, SheetLayout, report_title,
@@ -114,28 +114,19 @@ class KpiSheetWriter:
         ws.write_string(lay.info_row - 1, last, f"{VERSION_LABEL} {s.version}", f["version"])
         ws.set_row(lay.title_row - 1, 22)
         g, h = lay.group_row - 1, lay.header_row - 1
-        i = 0
-        cols = lay.columns
-        while i < len(cols):
-            c = cols[i]
-            hf = f["meta_header"] if c.kind == META else f["header"]
-            if c.group:
-                j = i
-                while j + 1 < len(cols) and cols[j + 1].group == c.group:
-                    j += 1
-                if j > i:
-                    ws.merge_range(g, i, g, j, c.group, hf)
-                else:
-                    ws.write_string(g, i, c.group, hf)
-                for k in range(i, j + 1):
-                    ws.write_string(h, k, cols[k].header_for(s.year, s.plan_end), hf)
-                i = j + 1
-            else:
-                ws.merge_range(g, i, h, i, c.header_for(s.year, s.plan_end), hf)
-                i += 1
+        hp = header_plan(s.year, s.plan_end, lay)
+        styles = [f["meta_header"] if i in hp.meta_cols else f["header"] for i in range(len(lay.columns))]
+        merged_cells = set()
+        for r0, c0, r1, c1 in hp.merges:
+            ws.merge_range(g + r0, c0, g + r1, c1, (hp.group if r0 == 0 else hp.lower)[c0], styles[c0])
+            merged_cells |= {(r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)}
+        for k, texts in enumerate((hp.group, hp.lower)):
+            for ci, text in enumerate(texts):
+                if (k, ci) not in merged_cells:
+                    ws.write_string(g + k, ci, text, styles[ci])
         ws.set_row(g, 18)
         ws.set_row(h, 50)
-        for idx, c in enumerate(cols):
+        for idx, c in enumerate(lay.columns):
             ws.set_column(idx, idx, c.width, None, {"hidden": False, "level": 1 if c.kind == META else 0})
         ws.freeze_panes(lay.first_data_row - 1, lay.col("kpi_no") - 1)
         # Print: A3 landscape, one page wide, header rows repeated, page numbers.

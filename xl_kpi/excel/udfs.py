@@ -1,0 +1,141 @@
+"""Excel custom functions: =KPI_RATE(), =KPI_VALUE(), =KPI_UNIT(), =KPI_GRADE().
+
+Decorated with xlwings' ``func``, so the same functions are classic desktop UDFs (Windows, via
+the xlwings add-in's Import Functions) and Office.js custom functions (through
+``xlwings.server``). Every argument may be one cell or a whole range: a column passed at once
+returns a column (one call for 10,000 rows). A value that cannot be computed is the text
+``#N/A <reason>``; the Office.js glue turns it into a real ``#N/A`` error whose message is the
+reason, the desktop shows the text. The numbers are those of :func:`xl_kpi.kpi_rate`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import xlwings as xw
+
+from ..core.errors import XlKpiError
+from ..core.quantity import parse_quantity
+from ..core.rate import DEFAULT_BANDS, METHODS, grade, kpi_rate as core_kpi_rate
+
+NA = "#N/A"
+
+
+def not_available(reason: str) -> str:
+    return f"{NA} {reason}"
+
+
+def _is_grid(v: Any) -> bool:
+    return isinstance(v, list) and (not v or isinstance(v[0], list))
+
+
+def broadcast(fn: Callable[..., Any], *args: Any) -> Any:
+    """Apply ``fn`` cell by cell; 2-D arguments broadcast like Excel arrays (1×1 spreads)."""
+    grids = [a for a in args if _is_grid(a)]
+    if not grids:
+        return fn(*args)
+    rows = max(len(g) for g in grids)
+    cols = max((len(g[0]) if g else 0) for g in grids)
+
+    def at(a: Any, i: int, j: int) -> Any:
+        if not _is_grid(a):
+            return a
+        if not a:
+            return None
+        r = a[i] if len(a) > 1 else a[0]
+        return r[j] if len(r) > 1 else r[0]
+
+    out = [[fn(*(at(a, i, j) for a in args)) for j in range(cols)] for i in range(rows)]
+    if rows == 1 and cols == 1:
+        return out[0][0]
+    return out
+
+
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def _rate_one(current: Any, target: Any, baseline: Any, method: Any) -> Any:
+    if _blank(current) and _blank(target):
+        return ""
+    m = "auto" if _blank(method) else str(method).strip()
+    lower = m in ("低いほど良い", "lower")
+    if lower:
+        m = "auto"
+    if m not in METHODS:
+        return not_available(f"方式「{m}」は使えません（{', '.join(METHODS)}）。")
+    try:
+        rate = core_kpi_rate(current, target, None if _blank(baseline) else baseline, m, lower_is_better=lower)
+    except XlKpiError as err:
+        return not_available(str(err))
+    return float(rate.value) if rate.value is not None else not_available(rate.reason or "")
+
+
+def _value_one(text: Any) -> Any:
+    if _blank(text):
+        return ""
+    try:
+        q = parse_quantity(text)
+    except XlKpiError as err:
+        return not_available(str(err))
+    return float(q.value) if q.value is not None else not_available(f"「{text}」は数値ではありません。")
+
+
+def _unit_one(text: Any) -> Any:
+    if _blank(text):
+        return ""
+    try:
+        return parse_quantity(text).unit_text
+    except XlKpiError as err:
+        return not_available(str(err))
+
+
+def _grade_one(rate: Any, symbols: Any) -> Any:
+    if _blank(rate) or (isinstance(rate, str) and rate.startswith(NA)):
+        return "-"
+    if isinstance(rate, str):
+        try:
+            from ..core.rate import parse_rate
+            value = parse_rate(rate)
+        except XlKpiError as err:
+            return not_available(str(err))
+    elif isinstance(rate, (int, float)) and not isinstance(rate, bool):
+        value = rate
+    else:
+        return not_available(f"「{rate}」は達成率ではありません。")
+    return grade(value, DEFAULT_BANDS, symbols=bool(symbols))
+
+
+@xw.func
+@xw.arg("current", ndim=2, doc="現在値（例: 15人(累計)）。セル範囲も可")
+@xw.arg("target", ndim=2, doc="目標値（例: 50人(累計)、継続実施）")
+@xw.arg("baseline", ndim=2, doc="基準値（任意。progress・現状維持で使用）")
+@xw.arg("method", ndim=2, doc="計算方式（任意）: auto / ratio / progress / lower-better / continue / maintain、または「低いほど良い」")
+def kpi_rate(current, target, baseline=None, method=None):
+    """達成率を割合で返します（表示形式 0% で 113% のように表示）。計算できない場合は #N/A と理由。"""
+    return broadcast(_rate_one, current, target, baseline, method)
+
+
+@xw.func
+@xw.arg("text", ndim=2, doc="KPIのセル（例: 1,943人(平成30年度)）")
+def kpi_value(text):
+    """KPIのセルの数値を返します（1,943人(平成30年度) → 1943）。"""
+    return broadcast(_value_one, text)
+
+
+@xw.func
+@xw.arg("text", ndim=2, doc="KPIのセル（例: 32件/年(平成28～30年の平均)）")
+def kpi_unit(text):
+    """KPIのセルの単位を返します（32件/年(…) → 件/年）。"""
+    return broadcast(_unit_one, text)
+
+
+@xw.func
+@xw.arg("rate", ndim=2, doc="達成率（割合のセル、または 85% のような文字列）")
+@xw.arg("symbols", doc="TRUE で ◎○△× を返す（既定: A/B/C/D）")
+def kpi_grade(rate, symbols=False):
+    """達成率の評価（A/B/C/D、または ◎○△×）を返します。計算できない場合は「-」。"""
+    return broadcast(lambda r: _grade_one(r, symbols), rate)
+
+
+UDFS = (kpi_rate, kpi_value, kpi_unit, kpi_grade)
