@@ -246,5 +246,24 @@ def _workbook_parsers(sub: argparse._SubParsersAction) -> None:
 PARSER_EXTENSIONS.append(_workbook_parsers)
 
 
+
+@command("addin")
+def cmd_addin(args: argparse.Namespace) -> int:
+    from .excel.addin import DEFAULT_SOURCE, build_addin
+    out = build_addin(args.output, args.source or DEFAULT_SOURCE)
+    print(f"アドインを作成しました: {out}（VBA モジュール XlKpiRibbon.bas の取り込みは Windows の Excel で一度だけ行います）")
+    return EXIT_OK
+
+
+def _addin_parser(sub: argparse._SubParsersAction) -> None:
+    a = sub.add_parser("addin", help="デスクトップ版 Excel アドイン（.xlam）を作成する")
+    a.add_argument("action", choices=("build",))
+    a.add_argument("-o", "--output", type=Path, default=Path("xl-kpi.xlam"))
+    a.add_argument("--source", type=Path, default=None, help="customUI.xml などのフォルダー（既定: workbook/desktop）")
+
+
+PARSER_EXTENSIONS.append(_addin_parser)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

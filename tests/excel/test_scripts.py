@@ -1,0 +1,151 @@
+"""Ribbon actions on real workbooks made by the template, through xlwings' remote book."""
+
+import asyncio
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlwings as xw
+from xlwings import server
+
+from tests.support.remote import apply_actions, remote_book
+from xl_kpi.core.errors import InputError
+from xl_kpi.excel import actions, desktop, scripts
+from xl_kpi.files.csvio import read_csv_records, sample_csv_path
+from xl_kpi.files.reader import read_workbook
+
+
+def run_and_apply(path: Path, action, active=None, *args):
+    wb, book = remote_book(path, active)
+    result = action(book, *args)
+    applied = apply_actions(wb, book.json()["actions"])
+    wb.save(path)
+    return result, applied
+
+
+def blank_rates(path: Path, sheet: str) -> None:
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet]
+    for r in range(5, ws.max_row + 1):
+        for c in (10, 12):
+            if type(ws.cell(r, c)).__name__ != "MergedCell":
+                ws.cell(r, c).value = None
+    wb.save(path)
+
+
+PUBLISHED = {(r.measure_id, r.kpi_no): (r.rate, r.revised_rate) for r in read_csv_records(sample_csv_path())}
+
+
+def test_compute_rates_fills_both_rate_columns(submissions):
+    path = submissions / "商工労働部.xlsx"
+    blank_rates(path, "商工労働部")
+    result, applied = run_and_apply(path, actions.compute_rates)
+    assert result.counts["rates"] == 11 and result.counts["revised"] == 1
+    assert set(applied) == {"setValues", "setNumberFormat"}
+    recs = read_workbook(path).sheets[0].records
+    assert {(r.measure_id, r.kpi_no): (r.rate, r.revised_rate) for r in recs} == \
+        {k: v for k, v in PUBLISHED.items() if k in {(r.measure_id, r.kpi_no) for r in recs}}
+    ws = openpyxl.load_workbook(path)["商工労働部"]
+    assert ws.cell(recs[0].source.row, 10).number_format == "0%"
+
+
+def test_validate_sheet_colours_cells_and_rewrites_the_findings_sheet(submissions):
+    path = submissions / "農林水産部.xlsx"
+    result, _ = run_and_apply(path, actions.validate_sheet)
+    assert "garbled-value" in [f.code for f in result.findings]
+    wb = openpyxl.load_workbook(path)
+    ws = wb["農林水産部"]
+    garbled = next(f for f in result.findings if f.code == "garbled-value")
+    assert ws[garbled.cell].fill.fgColor.rgb.endswith("FFE699")  # warning
+    sheet = wb["チェック結果"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("コード", "重要度", "場所") and len(rows) == len(result.findings) + 1
+    assert {"garbled-value", "below-baseline"} <= {r[0] for r in rows[1:]}
+    # Run again after fixing the cell: its mark is cleared and the sheet rewritten, not appended.
+    ws[garbled.cell].value = "39.9ha"
+    r2 = next(f for f in result.findings if f.code == "garbled-value" and f.cell != garbled.cell)
+    ws[r2.cell].value = "37.5ha"
+    wb.active = wb.sheetnames.index("農林水産部")
+    wb.save(path)
+    result2, _ = run_and_apply(path, actions.validate_sheet)
+    wb = openpyxl.load_workbook(path)
+    assert "garbled-value" not in [f.code for f in result2.findings]
+    assert wb["農林水産部"][garbled.cell].fill.fill_type is None
+    assert wb["チェック結果"].max_row == len(result2.findings) + 1
+
+
+def test_merge_sheets_in_one_workbook(submissions, tmp_path):
+    # One workbook holding every department's sheet, as a planning division may receive.
+    combined = tmp_path / "all.xlsx"
+    out = openpyxl.Workbook()
+    out.remove(out.active)
+    for p in sorted(submissions.iterdir()):
+        src = openpyxl.load_workbook(p).worksheets[0]
+        ws = out.create_sheet(src.title)
+        for row in src.iter_rows():
+            for c in row:
+                if type(c).__name__ != "MergedCell":
+                    ws.cell(c.row, c.column, c.value).number_format = c.number_format
+        for rng in src.merged_cells.ranges:
+            ws.merge_cells(str(rng))
+    out.save(combined)
+    result, _ = run_and_apply(combined, actions.merge_sheets)
+    assert "38 行" in result.message
+    wb = read_workbook(combined)
+    master = next(s for s in wb.sheets if s.is_master)
+    got = {(r.measure_id, r.kpi_no): r for r in master.records}
+    sample = read_csv_records(sample_csv_path())
+    assert len(master.records) == 38
+    for r in sample:
+        m = got[(r.measure_id, r.kpi_no)]
+        for f in ("goal_no", "direction_letter", "measure_name", "department", "measure_content",
+                  "kpi_item", "baseline", "target", "current", "rate", "revised_target", "revised_rate"):
+            assert getattr(m, f) == getattr(r, f), (r.measure_id, f)
+    assert [s.name for s in wb.sheets][0] == "取組状況"
+    assert "チェック結果" in openpyxl.load_workbook(combined).sheetnames
+    # Merging again replaces the sheet instead of appending.
+    run_and_apply(combined, actions.merge_sheets)
+    again = next(s for s in read_workbook(combined).sheets if s.is_master)
+    assert len(again.records) == 38
+
+
+def test_new_submission_adds_a_template_sheet(tmp_path):
+    from tests.support.hostile import valid
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(valid())
+    result, applied = run_and_apply(path, actions.new_submission, None, "こども未来部")
+    assert "こども未来部" in result.message and "addSheet" in applied
+    wb = read_workbook(path)
+    sheet = next(s for s in wb.sheets if s.name == "こども未来部")
+    assert sheet.department == "こども未来部" and sheet.records == []
+    result, _ = run_and_apply(path, actions.new_submission, None, "こども未来部")
+    assert "こども未来部 (2)" in result.message
+
+
+def test_an_action_on_a_sheet_that_is_not_the_template_says_so(tmp_path):
+    path = tmp_path / "x.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "メモ"
+    wb.save(path)
+    _, book = remote_book(path)
+    with pytest.raises(InputError, match="メモ"):
+        actions.compute_rates(book)
+
+
+@pytest.mark.parametrize("name", scripts.SCRIPTS)
+def test_every_script_runs_through_xlwings_server(name, submissions):
+    path = submissions / "商工労働部.xlsx"
+    wb, book = remote_book(path)
+    out = asyncio.run(server.custom_scripts_call(scripts, name, typehint_to_value={xw.Book: book}))
+    assert out is book
+    apply_actions(wb, book.json()["actions"])
+    assert book.json()["actions"]
+
+
+def test_desktop_dispatch_reaches_every_action(submissions):
+    for control_id, (_label, _tip, action) in scripts.RIBBON.items():
+        assert action in actions.ACTIONS and hasattr(scripts, action)
+        _, book = remote_book(submissions / "環境部.xlsx")
+        assert desktop.run(control_id, book).message
+    with pytest.raises(Exception):
+        desktop.run("btnNope", book)

@@ -1,0 +1,81 @@
+import asyncio
+import time
+
+import pytest
+import xlwings as xw
+from xlwings import server
+
+from xl_kpi import kpi_rate as core_rate
+from xl_kpi.cli import main
+from xl_kpi.excel import udfs
+
+
+def call(name, *args):
+    data = {"func_name": name, "args": [a if isinstance(a, list) else [[a]] for a in args],
+            "caller_address": "Sheet1!A1", "formula_name": name.upper(), "version": xw.__version__,
+            "runtime": "1.4", "culture_info_name": "ja-JP", "date_format": "yyyy/mm/dd", "client": "Office.js"}
+    return asyncio.run(server.custom_functions_call(data, udfs))
+
+
+def test_kpi_rate_same_display_as_cli_for_every_sample_row(sample_rows, capsys):
+    from xl_kpi import format_rate
+    for row in sample_rows:
+        if not row["kpi_no"]:
+            continue
+        direct = udfs.kpi_rate([[row["current"]]], [[row["target"]]], [[row["baseline"]]], [[None]])
+        served = call("kpi_rate", row["current"], row["target"], row["baseline"])
+        assert main(["rate", "--current", row["current"], "--target", row["target"], "--baseline", row["baseline"]]) == 0
+        cli = capsys.readouterr().out.strip()
+        assert format_rate(direct) == format_rate(served[0][0]) == cli == row["rate"]
+
+
+def test_not_computable_is_na_with_the_reason():
+    out = udfs.kpi_rate([["5件"]], [["0件"]])
+    assert out.startswith("#N/A") and "目標値が0" in out
+    assert udfs.kpi_rate([["abc"]], [["10"]]).startswith("#N/A")
+    assert udfs.kpi_rate([["5"]], [["10"]], None, [["magic"]]).startswith("#N/A")
+    assert udfs.kpi_rate([[None]], [[None]]) == ""
+
+
+def test_methods_and_direction_word():
+    assert udfs.kpi_rate([[60]], [[100]], [[20]], [["progress"]]) == pytest.approx(0.5)
+    assert udfs.kpi_rate([[12]], [[10]], None, [["低いほど良い"]]) == pytest.approx(10 / 12)
+
+
+def test_value_unit_grade():
+    assert udfs.kpi_value([["1,943人(平成30年度)"]]) == 1943.0
+    assert udfs.kpi_unit([["32件/年(平成28～30年の平均)"]]) == "件/年"
+    assert udfs.kpi_value([["継続実施"]]).startswith("#N/A")
+    assert udfs.kpi_grade([[1.125]]) == "A" and udfs.kpi_grade([["85%"]], True) == "○"
+    assert udfs.kpi_grade([["#N/A 理由"]]) == "-"
+    assert call("kpi_unit", "30件(累計)") == [["件"]]
+    assert call("kpi_grade", 0.5, True) == [["△"]]
+
+
+def test_a_column_in_one_call_returns_a_column():
+    n = 10_000
+    current = [[f"{i % 97}件(累計)"] for i in range(n)]
+    target = [["40件(累計)"]]  # one cell spreads over the column, as in Excel
+    t0 = time.perf_counter()
+    out = call("kpi_rate", current, target)
+    elapsed = time.perf_counter() - t0
+    assert len(out) == n and all(len(r) == 1 for r in out)
+    assert out[45][0] == pytest.approx(float(core_rate("45", "40").value))
+    print(f"KPI_RATE over {n:,} rows in one call: {elapsed:.3f} s")
+
+
+def test_metadata_has_japanese_descriptions_for_every_argument():
+    meta = server.custom_functions_meta(udfs)
+    by_name = {f["name"]: f for f in meta["functions"]}
+    assert set(by_name) >= {"KPI_RATE", "KPI_VALUE", "KPI_UNIT", "KPI_GRADE"}
+    rate = by_name["KPI_RATE"]
+    assert [p["name"] for p in rate["parameters"]] == ["current", "target", "baseline", "method"]
+    assert all(any("\u3040" <= ch <= "\u9fff" for ch in p["description"]) for p in rate["parameters"])
+    assert [p.get("optional", False) for p in rate["parameters"]] == [False, False, True, True]
+    assert "達成率" in rate["description"]
+
+
+def test_broadcast_shapes():
+    assert udfs.broadcast(lambda a, b: (a, b), [[1], [2]], 3) == [[(1, 3)], [(2, 3)]]
+    assert udfs.broadcast(lambda a: a, [[1, 2]]) == [[1, 2]]
+    assert udfs.broadcast(lambda a: a * 2, 4) == 8

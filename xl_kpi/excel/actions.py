@@ -1,0 +1,136 @@
+"""The ribbon's actions as plain functions of an open workbook (``xw.Book``).
+
+Each one reads through the adapter, asks the core, and writes back through the adapter — the
+same rules as the CLI: rates from :func:`xl_kpi.core.rules.evaluate`, findings from
+:func:`validate_records`, merging from :func:`xl_kpi.core.merge.merge_submissions`.
+``scripts.py`` exposes them as xlwings scripts; tests call them on remote books.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..core.errors import InputError
+from ..core.findings import SEVERITY_LABELS, Finding, Report
+from ..core.merge import Submission, merge_submissions
+from ..core.record import FIELD_LABELS
+from ..core.rules import evaluate, validate_records
+from ..files.grid import missing_header_findings, plan_sheet
+from ..files.layout import FINDINGS_SHEET, LAYOUT, MASTER_SHEET, default_year, safe_sheet_name
+from ..files.reader import unknown_departments
+from ..files.writer import Settings
+from .adapter import (COLORS, active_kpi_sheet, book_settings, data_row_blocks, ensure_sheet,
+                      kpi_sheets, render_kpi_sheet, unique_sheet_name, write_column_blocks)
+
+FINDING_HEADERS = ("コード", "重要度", "場所", "施策番号", "KPI", "項目", "値", "内容")
+
+
+@dataclass
+class ActionResult:
+    """What an action did, for the task pane and the desktop status bar."""
+
+    message: str
+    findings: list[Finding] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"message": self.message, "counts": self.counts,
+                "findings": [f.to_dict() for f in self.findings]}
+
+
+def compute_rates(book) -> ActionResult:
+    """Fill 達成率 and 変更後の達成率 of the KPI rows of the active sheet."""
+    kpi = active_kpi_sheet(book)
+    rates: dict[int, object] = {}
+    revised: dict[int, object] = {}
+    not_computable = 0
+    for rec in kpi.records:
+        ev = evaluate(rec)
+        if ev.rate is None:
+            continue
+        rates[rec.source.row] = float(ev.rate.value) if ev.rate.value is not None else "-"
+        not_computable += ev.rate.value is None
+        if ev.revised_rate is not None:
+            revised[rec.source.row] = float(ev.revised_rate.value) if ev.revised_rate.value is not None else "-"
+    cols = kpi.header.columns
+    write_column_blocks(kpi.sheet, cols["rate"], rates, "0%")
+    if revised and "revised_rate" in cols:
+        write_column_blocks(kpi.sheet, cols["revised_rate"], revised, "0%")
+    msg = f"{len(rates)} 件の達成率を計算しました。" + (f"（計算できないもの {not_computable} 件）" if not_computable else "")
+    return ActionResult(msg, counts={"rates": len(rates), "revised": len(revised), "not_computable": not_computable})
+
+
+def sheet_findings(book, kpi) -> list[Finding]:
+    findings = missing_header_findings(kpi.header, book.name, kpi.name)
+    findings += unknown_departments(kpi.records, book_settings(book))
+    findings += validate_records(kpi.records).findings
+    return findings
+
+
+def validate_sheet(book) -> ActionResult:
+    """Colour each cell with a finding by severity (clearing old marks) and rewrite 「チェック結果」."""
+    kpi = active_kpi_sheet(book)
+    findings = sheet_findings(book, kpi)
+    last_col = LAYOUT.last_printed_col
+    for first, last in data_row_blocks(r.source.row for r in kpi.records):
+        kpi.sheet.range((first, 1), (last, last_col)).color = None
+    rank = {"info": 0, "warning": 1, "error": 2}
+    worst: dict[str, str] = {}
+    for f in findings:
+        if f.sheet == kpi.name and f.cell and rank[f.severity] >= rank.get(worst.get(f.cell, "info"), 0):
+            worst[f.cell] = f.severity
+    for cell, severity in worst.items():
+        kpi.sheet[cell].color = COLORS[severity]
+    write_findings_sheet(book, findings, after=kpi.sheet)
+    report = Report(findings)
+    c = report.counts()
+    return ActionResult(f"エラー {c['error']} 件、警告 {c['warning']} 件、情報 {c['info']} 件", findings, c)
+
+
+def write_findings_sheet(book, findings: list[Finding], after=None) -> None:
+    sheet = ensure_sheet(book, FINDINGS_SHEET, after=after)
+    rows = [list(FINDING_HEADERS)]
+    for f in findings:
+        rows.append([f.code, SEVERITY_LABELS[f.severity], f.location, f.measure_id, f.kpi_no,
+                     FIELD_LABELS.get(f.field, f.field), f.value, f.message])
+    sheet.range((1, 1), (len(rows), len(FINDING_HEADERS))).value = rows
+    sheet.range((1, 1), (1, len(FINDING_HEADERS))).color = "#DDEBF7"
+    for i, width in enumerate((22, 8, 24, 8, 5, 12, 24, 70), start=1):
+        sheet.range((1, i)).column_width = width
+
+
+def merge_sheets(book) -> ActionResult:
+    """Merge the department sheets of the open workbook into its 取組状況 sheet (rules of ``xl-kpi merge``)."""
+    sheets = kpi_sheets(book)
+    master = next((s for s in sheets if s.name == MASTER_SHEET), None)
+    departments = [s for s in sheets if s.name != MASTER_SHEET]
+    if not departments:
+        raise InputError("部署のシートがありません。「新しい提出シート」で追加してください。")
+    subs = [Submission(s.department, book.name, s.name, records=s.records) for s in departments]
+    result = merge_submissions(master.records if master else [], subs)
+    findings = [f for s in departments for f in missing_header_findings(s.header, book.name, s.name)]
+    findings += validate_records(result.records).findings + result.findings
+    settings = book_settings(book) or Settings(year=default_year())
+    sheet = master.sheet if master else book.sheets.add(MASTER_SHEET, before=book.sheets[0])
+    if master:
+        sheet.clear()
+    plan, groups = plan_sheet(result.records, computed=True)
+    render_kpi_sheet(sheet, settings, "全庁（各部署の提出を統合）", plan, groups)
+    write_findings_sheet(book, findings, after=sheet)
+    c = Report(findings).counts()
+    return ActionResult(f"{len(subs)} シート・{len(result.records)} 行を「{MASTER_SHEET}」に統合しました。"
+                        f"（エラー {c['error']} 件、警告 {c['warning']} 件）", findings, c)
+
+
+def new_submission(book, department: str = "") -> ActionResult:
+    """Add a department sheet from the official template."""
+    settings = book_settings(book) or Settings(year=default_year())
+    name = unique_sheet_name(book, safe_sheet_name(department or "入力"))
+    sheet = book.sheets.add(name, after=book.sheets[len(book.sheets) - 1])
+    render_kpi_sheet(sheet, settings, f"部署: {department}" if department else "部署: （部署名を入力）")
+    sheet.activate()
+    return ActionResult(f"提出シート「{name}」を追加しました。")
+
+
+ACTIONS = {"compute_rates": compute_rates, "validate_sheet": validate_sheet,
+           "merge_sheets": merge_sheets, "new_submission": new_submission}

@@ -1,0 +1,196 @@
+"""Between an open workbook (``xw.Book``) and records — no domain logic.
+
+Reads a sheet's values into records through the shared layout (:mod:`xl_kpi.files.grid`) and
+renders planned rows back with as few actions as possible (one ``setValues`` per block). Works
+the same on the desktop (``xw.Book.caller()``) and on the server (``xw.Book(json=…)``). The
+Office.js payload carries values only, so measure-level cells merged down a measure's rows are
+filled from the measure's first row (see ``parse_rows(fill_measure_down=True)``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Sequence
+
+from ..core.errors import InputError
+from ..core.fiscal import parse_reporting_year
+from ..core.rate import GradeBands
+from ..core.record import KpiRecord
+from ..files.grid import (Header, PlannedRow, find_header, header_plan, parse_rows,
+                          parse_settings_rows, sheet_department)
+from ..files.layout import (DEFAULT_PLAN_END, LAYOUT, MASTER_SHEET, RESERVED_SHEETS,
+                            SETTINGS_SHEET, TEMPLATE_VERSION, VERSION_LABEL, default_year,
+                            report_title)
+from ..files.writer import Settings
+
+COLORS = {"error": "#F8CBAD", "warning": "#FFE699", "info": "#DDEBF7"}
+HEADER_COLOR, META_COLOR = "#DDEBF7", "#EDEDED"
+SECTION_COLORS = {"goal": "#FCE4D6", "direction": "#FFF2CC"}
+
+
+@dataclass
+class KpiSheet:
+    sheet: Any                      # xw.Sheet
+    values: list[list[Any]]
+    header: Header
+    records: list[KpiRecord]
+    department: str
+
+    @property
+    def name(self) -> str:
+        return self.sheet.name
+
+
+def sheet_values(sheet) -> list[list[Any]]:
+    """All values of a sheet from A1, as a 2-D list (empty sheet → [])."""
+    last = sheet.used_range.last_cell
+    if last.row == 1 and last.column == 1 and sheet["A1"].value is None:
+        return []
+    return sheet.range((1, 1), (last.row, last.column)).options(ndim=2).value
+
+
+def book_name(book) -> str:
+    return book.name
+
+
+def read_kpi_sheet(sheet, file: str) -> KpiSheet | None:
+    values = sheet_values(sheet)
+    header = find_header(values)
+    if header is None:
+        return None
+    is_master = sheet.name == MASTER_SHEET
+    info = values[LAYOUT.info_row - 1][0] if len(values) >= LAYOUT.info_row and values[LAYOUT.info_row - 1] else None
+    department = sheet_department(info) or sheet.name
+    records = parse_rows(values, header, file=file, sheet=sheet.name, department=department,
+                         is_master=is_master, fill_measure_down=True)
+    return KpiSheet(sheet, values, header, records, "" if is_master else department)
+
+
+def active_kpi_sheet(book) -> KpiSheet:
+    sheet = book.sheets.active
+    kpi = read_kpi_sheet(sheet, book_name(book))
+    if kpi is None:
+        raise InputError(f"シート「{sheet.name}」は取組状況の様式ではありません（見出し「施策番号」が見つかりません）。")
+    return kpi
+
+
+def kpi_sheets(book) -> list[KpiSheet]:
+    out = []
+    for sheet in book.sheets:
+        if sheet.name in RESERVED_SHEETS and sheet.name != MASTER_SHEET:
+            continue
+        kpi = read_kpi_sheet(sheet, book_name(book))
+        if kpi is not None:
+            out.append(kpi)
+    return out
+
+
+def book_settings(book) -> Settings | None:
+    names = [s.name for s in book.sheets]
+    if SETTINGS_SHEET not in names:
+        return None
+    values, departments, band_rows = parse_settings_rows(sheet_values(book.sheets[SETTINGS_SHEET]))
+    try:
+        year = parse_reporting_year(str(values.get("報告年度", "")))
+    except InputError:
+        year = default_year()
+    try:
+        plan_end = parse_reporting_year(str(values["計画最終年度"])) if values.get("計画最終年度") else DEFAULT_PLAN_END
+    except InputError:
+        plan_end = DEFAULT_PLAN_END
+    bands = [(int(low) if isinstance(low, (int, float)) else -10**9, str(letter), str(symbol or ""))
+             for low, letter, symbol in band_rows]
+    try:
+        grade_bands = GradeBands(tuple(bands)) if bands else GradeBands()
+    except InputError:
+        grade_bands = GradeBands()
+    return Settings(year=year, plan_end=plan_end, departments=tuple(departments), bands=grade_bands,
+                    version=str(values.get("様式", TEMPLATE_VERSION)).strip())
+
+
+def data_row_blocks(rows: Iterable[int]) -> list[tuple[int, int]]:
+    """Consecutive 1-based rows as (first, last) blocks."""
+    blocks: list[tuple[int, int]] = []
+    for r in sorted(set(rows)):
+        if blocks and r == blocks[-1][1] + 1:
+            blocks[-1] = (blocks[-1][0], r)
+        else:
+            blocks.append((r, r))
+    return blocks
+
+
+def write_column_blocks(sheet, col: int, values_by_row: dict[int, Any], number_format: str | None = None) -> None:
+    """Write values into one column, one action per block of consecutive rows."""
+    for first, last in data_row_blocks(values_by_row):
+        rng = sheet.range((first, col), (last, col))
+        rng.value = [[values_by_row[r]] for r in range(first, last + 1)]
+        if number_format:
+            rng.number_format = number_format
+
+
+def unique_sheet_name(book, wanted: str) -> str:
+    names = {s.name.lower() for s in book.sheets}
+    if wanted.lower() not in names:
+        return wanted
+    n = 2
+    while f"{wanted} ({n})".lower() in names:
+        n += 1
+    return f"{wanted} ({n})"[:31]
+
+
+def ensure_sheet(book, name: str, after=None):
+    """The sheet `name`, cleared; added after `after` (or at the end) when missing."""
+    if name in [s.name for s in book.sheets]:
+        sheet = book.sheets[name]
+        sheet.clear()
+        return sheet
+    return book.sheets.add(name, after=after or book.sheets[len(book.sheets) - 1])
+
+
+def render_kpi_sheet(sheet, settings: Settings, info: str, plan: Sequence[PlannedRow] = (),
+                     groups: Sequence = ()) -> None:
+    """Title, header and planned rows of a KPI sheet on an open workbook, in the layout."""
+    lay = LAYOUT
+    ncols = len(lay.columns)
+    last_printed = lay.last_printed_col
+    hp = header_plan(settings.year, settings.plan_end, lay)
+    top: list[list[Any]] = [[None] * ncols for _ in range(lay.header_row)]
+    top[lay.title_row - 1][0] = report_title(settings.year)
+    top[lay.info_row - 1][0] = info
+    top[lay.info_row - 1][last_printed - 1] = f"{VERSION_LABEL} {settings.version}"
+    top[lay.group_row - 1] = [v or None for v in hp.group]
+    top[lay.header_row - 1] = [v or None for v in hp.lower]
+    sheet.range((1, 1), (lay.header_row, ncols)).value = top
+    for r0, c0, r1, c1 in hp.merges:
+        sheet.range((lay.group_row + r0, c0 + 1), (lay.group_row + r1, c1 + 1)).merge(False)
+    header = sheet.range((lay.group_row, 1), (lay.header_row, last_printed))
+    header.color = HEADER_COLOR
+    header.wrap_text = True
+    sheet.range((lay.group_row, last_printed + 1), (lay.header_row, ncols)).color = META_COLOR
+    for i, c in enumerate(lay.columns, start=1):
+        sheet.range((1, i)).column_width = c.width
+    if not plan:
+        return
+    first = lay.first_data_row
+    body = [[None] * ncols for _ in plan]
+    for k, prow in enumerate(plan):
+        if prow.kind == "data":
+            body[k] = [None if v == "" else v for v in prow.values]
+        else:
+            body[k][0] = prow.values[0]
+    sheet.range((first, 1), (first + len(plan) - 1, ncols)).value = body
+    for k, prow in enumerate(plan):
+        if prow.kind != "data":
+            rng = sheet.range((first + k, 1), (first + k, last_printed))
+            rng.merge(False)
+            rng.color = SECTION_COLORS[prow.kind]
+    for g in groups:
+        for ci in g.merged:
+            sheet.range((first + g.first_row, ci + 1), (first + g.first_row + g.size - 1, ci + 1)).merge(False)
+    data_rows = [first + k for k, p in enumerate(plan) if p.kind == "data"]
+    for block in data_row_blocks(data_rows):
+        sheet.range((block[0], 1), (block[1], last_printed)).wrap_text = True
+        for name in ("rate", "revised_rate"):
+            c = lay.col(name)
+            sheet.range((block[0], c), (block[1], c)).number_format = "0%"
+

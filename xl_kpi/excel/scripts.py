@@ -1,0 +1,49 @@
+"""Ribbon actions as xlwings scripts: each a function of an ``xw.Book`` with no logic of its own.
+
+On the server (``XLWINGS_ON_SERVER=true``) these are Office.js custom scripts run through
+``xlwings.server.custom_scripts_call`` with ``xw.Book(json=…)``; on the desktop the ribbon's VBA
+module calls :func:`xl_kpi.excel.desktop.ribbon`, which runs the same actions on
+``xw.Book.caller()``. Japanese button labels are in :data:`RIBBON`.
+"""
+
+from __future__ import annotations
+
+import xlwings as xw
+
+from . import actions
+
+# button id → (Japanese label, screen tip, action name). The desktop customUI, the Office.js
+# manifest and the task pane are generated from / checked against this table.
+RIBBON: dict[str, tuple[str, str, str]] = {
+    "btnComputeRates": ("達成率の計算", "このシートのKPIの達成率・変更後の達成率を計算します", "compute_rates"),
+    "btnValidate": ("入力チェック", "このシートの入力をチェックし、問題のあるセルに色を付けます", "validate_sheet"),
+    "btnMerge": ("シートの統合", "部署のシートを「取組状況」シートに統合します", "merge_sheets"),
+    "btnNewSubmission": ("新しい提出シート", "公式様式の提出シートを追加します", "new_submission"),
+}
+
+
+@xw.script
+def compute_rates(book: xw.Book):
+    """達成率の計算"""
+    actions.compute_rates(book)
+
+
+@xw.script
+def validate_sheet(book: xw.Book):
+    """入力チェック"""
+    actions.validate_sheet(book)
+
+
+@xw.script
+def merge_sheets(book: xw.Book):
+    """シートの統合"""
+    actions.merge_sheets(book)
+
+
+@xw.script
+def new_submission(book: xw.Book, department: str = ""):
+    """新しい提出シート"""
+    actions.new_submission(book, department)
+
+
+SCRIPTS = ("compute_rates", "validate_sheet", "merge_sheets", "new_submission")
