@@ -25,6 +25,7 @@ _ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
 _ROOT_START = re.compile(rb"<[A-Za-z_]")
 _DTD = re.compile(rb"<!DOCTYPE|<!ENTITY", re.I)
 _CELL = b"<c "
+_HIDDEN_ROW = re.compile(rb'<row r="(\d+)"[^>]*\shidden="(?:1|true)"')
 _EXTERNAL_FORMULA = re.compile(rb"<f[^>]*>([^<]*\[\d+\][^<]*)</f>")
 
 
@@ -56,6 +57,8 @@ class Preflight:
     findings: list[Finding] = field(default_factory=list)
     cells: int = 0
     has_macros: bool = False
+    has_formulas: bool = False                                       # any <f> in a worksheet
+    hidden_rows: dict[str, list[int]] = field(default_factory=dict)  # sheet name → hidden rows
 
     @property
     def ok(self) -> bool:
@@ -123,6 +126,8 @@ def preflight(path: str | Path, budgets: Budgets | None = None) -> Preflight:
                     bad = _has_dtd(zf, i, b.prolog_bytes)
                     if bad:
                         return stop("xml-entities", detail=f"{name}: {i.filename}")
+            if not _parts_parse(zf, ("[Content_Types].xml", "xl/workbook.xml")):
+                return stop("corrupt-file", detail=f"（{name}: ブックの構成情報が壊れています）")
             _features(zf, names, result, name, b)
             if not result.ok:
                 return result
@@ -176,8 +181,10 @@ def _features(zf: zipfile.ZipFile, names: set[str], result: Preflight, name: str
     external_formulas: list[str] = []
     dropped: set[str] = set()
     cells = 0
+    sheet_names = _sheet_names(zf, names)
     for n in sorted(names):
         if n.startswith("xl/worksheets/") and n.endswith(".xml"):
+            hidden: list[int] = []
             tail = b""
             with zf.open(n) as fh:
                 while True:
@@ -186,6 +193,9 @@ def _features(zf: zipfile.ZipFile, names: set[str], result: Preflight, name: str
                         break
                     data = tail + chunk
                     cells += data.count(_CELL) - tail.count(_CELL)
+                    if not result.has_formulas and (b"<f>" in data or b"<f " in data):
+                        result.has_formulas = True
+                    hidden += [int(r) for r in _HIDDEN_ROW.findall(chunk)]
                     if cells > b.max_cells:
                         add(make_finding("too-many-cells", file=name, value=f"{cells:,}+",
                                          detail=f"{b.max_cells:,}"))
@@ -198,6 +208,8 @@ def _features(zf: zipfile.ZipFile, names: set[str], result: Preflight, name: str
                         if mark in data:
                             dropped.add(label)
                     tail = chunk[-16:]
+            if hidden and n in sheet_names:
+                result.hidden_rows[sheet_names[n]] = sorted(set(hidden))
         elif n.startswith("xl/drawings/") and n.endswith(".xml") and b"<xdr:sp" in zf.read(n):
             dropped.add("図形・テキストボックス")
     result.cells = cells
@@ -209,3 +221,33 @@ def _features(zf: zipfile.ZipFile, names: set[str], result: Preflight, name: str
     if dropped:
         add(make_finding("dropped-content", file=name,
                          detail=f"{name} の次の内容は読み込み・統合で失われます: {'、'.join(sorted(dropped))}"))
+
+
+def _parts_parse(zf: zipfile.ZipFile, parts: tuple[str, ...]) -> bool:
+    """The package's core parts are well-formed XML (checked after the DTD scan)."""
+    from xml.etree import ElementTree as ET
+    for part in parts:
+        try:
+            ET.fromstring(zf.read(part))
+        except ET.ParseError:
+            return False
+    return True
+
+
+def _sheet_names(zf: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
+    """Worksheet part → sheet name (from xl/workbook.xml and its relationships; DTDs were refused)."""
+    from xml.etree import ElementTree as ET
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    rid = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    try:
+        wb = ET.fromstring(zf.read("xl/workbook.xml"))
+        rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels")) if "xl/_rels/workbook.xml.rels" in names else None
+    except ET.ParseError:
+        return {}
+    targets = {}
+    if rels is not None:
+        for r in rels:
+            t = r.get("Target", "")
+            targets[r.get("Id")] = t.lstrip("/") if t.startswith("/") else "xl/" + t
+    return {targets[s.get(rid)]: s.get("name", "") for s in wb.iterfind("m:sheets/m:sheet", ns)
+            if s.get(rid) in targets}

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import openpyxl
-from openpyxl.worksheet.worksheet import Worksheet
 
 from ..core.errors import FileError, InputError
 from ..core.findings import ERROR, Finding, make_finding
@@ -30,8 +29,9 @@ from ..core.record import KpiRecord
 from .grid import (HEADER_SCAN_ROWS, PER_ROW_FIELDS, Header, cell_text, find_header,
                    missing_header_findings, parse_rows, parse_settings_rows, section_of,
                    sheet_department)
-from .layout import (DEFAULT_PLAN_END, LAYOUT, MASTER_SHEET, RESERVED_SHEETS, SETTINGS_SHEET,
-                     TEMPLATE_VERSION, VERSION_LABEL, SheetLayout)
+from .addressing import column_letter
+from .layout import (DEFAULT_PLAN_END, LAYOUT, MASTER_SHEET, QUANTITY, RESERVED_SHEETS,
+                     SETTINGS_SHEET, TEMPLATE_VERSION, VERSION_LABEL, SheetLayout)
 from .preflight import Budgets, preflight
 from .writer import Settings
 
@@ -84,8 +84,29 @@ def file_identity(path: Path) -> tuple[str, str]:
     return h.hexdigest(), mtime.isoformat()
 
 
-def read_workbook(path: str | Path, budgets: Budgets | None = None) -> WorkbookRead:
-    """Read every KPI sheet of a workbook; raise FileError if it cannot be read safely."""
+@dataclass
+class RawSheet:
+    """What an engine read of one sheet: values from row 1/column A, and what it knows besides."""
+
+    name: str
+    values: list[list[Any]]
+    formats: list[list[str]] | None = None                       # number formats, when known
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # 1-based, inclusive
+    hidden_rows: list[int] = field(default_factory=list)
+    formulas: list[tuple[int, int, str, Any]] = field(default_factory=list)  # (row, col, formula, cached)
+
+
+class _NeedsFormats(Exception):
+    """The fast engine met a number whose display depends on its number format."""
+
+
+def read_workbook(path: str | Path, budgets: Budgets | None = None, engine: str = "auto") -> WorkbookRead:
+    """Read every KPI sheet of a workbook; raise FileError if it cannot be read safely.
+
+    ``engine``: ``calamine`` reads values fast (after the preflight, which also reports hidden
+    rows); ``openpyxl`` reads formulas and number formats too. ``auto`` uses calamine unless the
+    file has formulas or a number in a KPI value column (whose display needs its format).
+    """
     p = Path(path)
     pre = preflight(p, budgets)
     if not pre.ok:
@@ -94,36 +115,120 @@ def read_workbook(path: str | Path, budgets: Budgets | None = None) -> WorkbookR
         raise FileError(f"{p.name}: {f.message}", code=f.code, path=str(p))
     sha, modified = file_identity(p)
     findings = list(pre.findings)
-    wb = _load(p, findings, data_only=False)
+    raw: list[RawSheet] | None = None
+    if engine == "calamine" or (engine == "auto" and not pre.has_formulas):
+        try:
+            raw = _calamine_sheets(p, pre)
+        except _NeedsFormats:
+            raw = None
+    if raw is None:
+        raw = _openpyxl_sheets(p, findings)
+    return _assemble(p, sha, modified, raw, findings)
+
+
+def _assemble(p: Path, sha: str, modified: str, raw: list[RawSheet], findings: list[Finding]) -> WorkbookRead:
+    by_name = {r.name: r for r in raw}
+    settings = (settings_from_rows(by_name[SETTINGS_SHEET].values, p.name, findings)
+                if SETTINGS_SHEET in by_name else None)
+    sheets: list[SheetRead] = []
+    for r in raw:
+        if r.name in RESERVED_SHEETS and r.name != MASTER_SHEET:
+            continue
+        header = find_header(r.values[:HEADER_SCAN_ROWS])
+        if header is None:
+            continue
+        sheets.append(read_sheet(r, p.name, header, settings))
+    if not sheets:
+        raise FileError(f"{p.name}: 取組状況の様式のシートがありません（見出し「施策番号」「施策」… の行が見つかりません）。",
+                        code="template-mismatch", path=str(p))
+    if settings is None:
+        marker = _version_marker(by_name[sheets[0].name])
+        if marker != TEMPLATE_VERSION:
+            findings.append(make_finding("template-mismatch", file=p.name, sheet=sheets[0].name,
+                                         severity=ERROR if marker else "warning",
+                                         value=marker, detail=_version_detail(marker)))
+    elif settings.version != TEMPLATE_VERSION:
+        findings.append(make_finding("template-mismatch", file=p.name, sheet=SETTINGS_SHEET, cell="B3",
+                                     value=settings.version, detail=_version_detail(settings.version)))
+    return WorkbookRead(p, sha, modified, settings, sheets, findings)
+
+
+def _calamine_sheets(p: Path, pre) -> list[RawSheet]:
+    import python_calamine
     try:
-        settings = read_settings(wb, p.name, findings)
-        cached = None
-        sheets: list[SheetRead] = []
+        book = python_calamine.CalamineWorkbook.from_path(str(p))
+        out = []
+        for name in book.sheet_names:
+            sheet = book.get_sheet_by_name(name)
+            rows = sheet.to_python(skip_empty_area=False)
+            values = [[None if v == "" else v for v in row] for row in rows]
+            merges = [(r0 + 1, c0 + 1, r1 + 1, c1 + 1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])]
+            out.append(RawSheet(name, values, None, merges, pre.hidden_rows.get(name, [])))
+    except Exception as err:  # calamine raises its own error types for damaged parts
+        raise FileError(f"{p.name}: ブックを読み込めません（{type(err).__name__}）。Excelで開いて保存し直してください。",
+                        code="corrupt-file", path=str(p)) from None
+    for r in out:
+        header = find_header(r.values[:HEADER_SCAN_ROWS])
+        if header is None:
+            continue
+        quantity_cols = [c - 1 for f, c in header.columns.items() if LAYOUT.columns[LAYOUT.col(f) - 1].kind == QUANTITY]
+        for row in r.values[header.row:]:
+            if any(c < len(row) and isinstance(row[c], float) for c in quantity_cols):
+                raise _NeedsFormats()
+    return out
+
+
+def _openpyxl_sheets(p: Path, findings: list[Finding]) -> list[RawSheet]:
+    wb = _load(p, findings, data_only=False)
+    cached_wb = None
+    try:
+        out = []
         for ws in wb.worksheets:
-            if ws.title in RESERVED_SHEETS and ws.title != MASTER_SHEET:
-                continue
-            header = find_header(list(ws.iter_rows(min_row=1, max_row=HEADER_SCAN_ROWS, values_only=True)))
-            if header is None:
-                continue
-            if cached is None and _has_formulas(ws, header.row):
-                cached = _load(p, [], data_only=True)
-            sheets.append(read_sheet(ws, p.name, header, settings,
-                                     cached[ws.title] if cached is not None else None))
-        if not sheets:
-            raise FileError(f"{p.name}: 取組状況の様式のシートがありません（見出し「施策番号」「施策」… の行が見つかりません）。",
-                            code="template-mismatch", path=str(p))
-        if settings is None:
-            marker = _version_marker(wb, sheets[0].name)
-            if marker != TEMPLATE_VERSION:
-                findings.append(make_finding("template-mismatch", file=p.name, sheet=sheets[0].name,
-                                             severity=ERROR if marker else "warning",
-                                             value=marker, detail=_version_detail(marker)))
-        elif settings.version != TEMPLATE_VERSION:
-            findings.append(make_finding("template-mismatch", file=p.name, sheet=SETTINGS_SHEET, cell="B3",
-                                         value=settings.version, detail=_version_detail(settings.version)))
-        return WorkbookRead(p, sha, modified, settings, sheets, findings)
+            values: list[list[Any]] = []
+            formats: list[list[str]] = []
+            formulas: list[tuple[int, int, str, Any]] = []
+            for row in ws.iter_rows(min_row=1, max_row=ws.max_row, max_col=ws.max_column):
+                vals, fmts = [], []
+                for cell in row:
+                    v = cell.value
+                    if cell.data_type == "f":
+                        if cached_wb is None:
+                            cached_wb = _load(p, [], data_only=True)
+                        cached = cached_wb[ws.title].cell(cell.row, cell.column).value
+                        formulas.append((cell.row, cell.column, str(v), cached))
+                        v = cached
+                    vals.append(v)
+                    fmts.append(cell.number_format)
+                values.append(vals)
+                formats.append(fmts)
+            merges = [(m.min_row, m.min_col, m.max_row, m.max_col) for m in ws.merged_cells.ranges]
+            hidden = sorted(r for r, d in ws.row_dimensions.items() if d.hidden)
+            out.append(RawSheet(ws.title, values, formats, merges, hidden, formulas))
+        return out
     finally:
         wb.close()
+        if cached_wb is not None:
+            cached_wb.close()
+
+
+def _load(p: Path, findings: list[Finding], data_only: bool):
+    """openpyxl's workbook; every warning it raises about dropping content becomes a finding."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            wb = openpyxl.load_workbook(p, data_only=data_only, keep_vba=False, keep_links=False,
+                                        rich_text=False)
+        except Exception as err:  # openpyxl raises many types for damaged content
+            raise FileError(f"{p.name}: ブックを読み込めません（{type(err).__name__}）。Excelで開いて保存し直してください。",
+                            code="corrupt-file", path=str(p)) from None
+    seen = set()
+    for w in caught:
+        text = str(w.message)
+        if text not in seen:
+            seen.add(text)
+            findings.append(make_finding("dropped-content", file=p.name,
+                                         detail=f"{p.name}: 読み込み時に失われる内容があります（{text}）。"))
+    return wb
 
 
 def _version_detail(found: str) -> str:
@@ -132,41 +237,15 @@ def _version_detail(found: str) -> str:
     return f"様式の版「{found}」は最新の「{TEMPLATE_VERSION}」と異なります。最新の様式に転記してください。"
 
 
-def _version_marker(wb, sheet: str) -> str:
-    ws = wb[sheet]
-    cell = ws.cell(LAYOUT.info_row, LAYOUT.last_printed_col).value
+def _version_marker(raw: RawSheet) -> str:
+    row = raw.values[LAYOUT.info_row - 1] if len(raw.values) >= LAYOUT.info_row else []
+    cell = row[LAYOUT.last_printed_col - 1] if len(row) >= LAYOUT.last_printed_col else None
     text = str(cell or "")
     return text.replace(VERSION_LABEL, "").strip() if text.startswith(VERSION_LABEL) else ""
 
 
-def _load(p: Path, findings: list[Finding], data_only: bool):
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            wb = openpyxl.load_workbook(p, data_only=data_only, keep_vba=False, keep_links=False,
-                                        rich_text=False)
-        except FileError:
-            raise
-        except Exception as err:  # openpyxl raises many types for damaged content
-            raise FileError(f"{p.name}: ブックを読み込めません（{type(err).__name__}）。Excelで開いて保存し直してください。",
-                            code="corrupt-file", path=str(p)) from None
-    seen = set()
-    for w in caught:
-        text = str(w.message)
-        if text in seen:
-            continue
-        seen.add(text)
-        findings.append(make_finding("dropped-content", file=p.name,
-                                     detail=f"{p.name}: 読み込み時に失われる内容があります（{text}）。"))
-    return wb
-
-
-def read_settings(wb, file: str, findings: list[Finding]) -> Settings | None:
-    if SETTINGS_SHEET not in wb.sheetnames:
-        return None
-    ws = wb[SETTINGS_SHEET]
-    rows = ws.iter_rows(min_row=1, max_row=min(ws.max_row, 500), max_col=4, values_only=True)
-    values, departments, band_rows = parse_settings_rows(list(rows))
+def settings_from_rows(rows: list[list[Any]], file: str, findings: list[Finding]) -> Settings:
+    values, departments, band_rows = parse_settings_rows(rows[:500])
     bands = [(int(low) if isinstance(low, (int, float)) else -10**9, str(letter), str(symbol or ""))
              for low, letter, symbol in band_rows]
     try:
@@ -177,7 +256,7 @@ def read_settings(wb, file: str, findings: list[Finding]) -> Settings | None:
                                      detail="設定シートの報告年度を読み取れません（例: 令和2）。", severity="warning"))
         year = 0
     try:
-        plan_end = parse_reporting_year(str(values.get("計画最終年度", ""))) if values.get("計画最終年度") else DEFAULT_PLAN_END
+        plan_end = parse_reporting_year(str(values["計画最終年度"])) if values.get("計画最終年度") else DEFAULT_PLAN_END
     except InputError:
         plan_end = DEFAULT_PLAN_END
     try:
@@ -190,43 +269,37 @@ def read_settings(wb, file: str, findings: list[Finding]) -> Settings | None:
                     version=str(values.get("様式", "")).strip())
 
 
-def _grid(ws: Worksheet, header_row: int, cached: Worksheet | None, file: str,
-          findings: list[Finding], layout: SheetLayout) -> tuple[list[list[Any]], list[list[str]]]:
-    """Values (merged cells filled from their top-left cell, formulas by their cached value)
-    and number formats of a sheet; reports formulas, odd merges and hidden rows on the way."""
-    sheet = ws.title
-    width = max(ws.max_column, layout.last_printed_col)
-    values: list[list[Any]] = []
-    formats: list[list[str]] = []
-    for r, row in enumerate(ws.iter_rows(min_row=1, max_row=ws.max_row, max_col=width), start=1):
-        vals, fmts = [], []
-        for cell in row:
-            v = cell.value
-            if cell.data_type == "f" and r > header_row:
-                cached_value = cached.cell(cell.row, cell.column).value if cached is not None else None
-                findings.append(make_finding("formula-in-input", file=file, sheet=sheet,
-                                             cell=cell.coordinate, field=_field_at(cell.column, layout),
-                                             value=str(v), severity="warning" if cached_value is not None else ERROR))
-                v = cached_value
-            vals.append(v)
-            fmts.append(cell.number_format)
-        values.append(vals)
-        formats.append(fmts)
-    for rng in ws.merged_cells.ranges:
-        if rng.max_row <= header_row:
+def _grid(raw: RawSheet, header_row: int, file: str, findings: list[Finding],
+          layout: SheetLayout) -> tuple[list[list[Any]], list[list[str]] | None]:
+    """Values with merged cells filled from their top-left cell; reports formulas, odd merges
+    and hidden rows of the input area."""
+    sheet = raw.name
+    width = max([len(r) for r in raw.values] + [layout.last_printed_col])
+    values = [list(r) + [None] * (width - len(r)) for r in raw.values]
+    formats = None if raw.formats is None else [list(f) + ["General"] * (width - len(f)) for f in raw.formats]
+    for r, c, formula, cached in raw.formulas:
+        if r > header_row:
+            findings.append(make_finding("formula-in-input", file=file, sheet=sheet,
+                                         cell=f"{column_letter(c)}{r}", field=_field_at(c, layout), value=formula,
+                                         severity="warning" if cached is not None else ERROR))
+    for r0, c0, r1, c1 in raw.merges:
+        if r1 <= header_row or r0 > len(values):
             continue
-        top = values[rng.min_row - 1][rng.min_col - 1]
-        fmt = formats[rng.min_row - 1][rng.min_col - 1]
-        for r in range(rng.min_row, rng.max_row + 1):
-            for c in range(rng.min_col, rng.max_col + 1):
-                values[r - 1][c - 1], formats[r - 1][c - 1] = top, fmt
-        if rng.min_row == rng.max_row and section_of(top) is not None:
+        top = values[r0 - 1][c0 - 1]
+        fmt = formats[r0 - 1][c0 - 1] if formats is not None else None
+        for r in range(r0, min(r1, len(values)) + 1):
+            for c in range(c0, min(c1, width) + 1):
+                values[r - 1][c - 1] = top
+                if formats is not None:
+                    formats[r - 1][c - 1] = fmt
+        if r0 == r1 and section_of(top) is not None:
             continue
-        fields_in = {layout.columns[c - 1].field for c in range(rng.min_col, min(rng.max_col, len(layout.columns)) + 1)}
-        if rng.min_col != rng.max_col or (rng.max_row > rng.min_row and fields_in & PER_ROW_FIELDS):
-            findings.append(make_finding("merged-input", file=file, sheet=sheet, cell=rng.coord, value=rng.coord))
-    for r, dim in ws.row_dimensions.items():
-        if dim.hidden and r > header_row and r <= len(values) and any(v is not None for v in values[r - 1]):
+        fields_in = {layout.columns[c - 1].field for c in range(c0, min(c1, len(layout.columns)) + 1)}
+        if c0 != c1 or (r1 > r0 and fields_in & PER_ROW_FIELDS):
+            coord = f"{column_letter(c0)}{r0}:{column_letter(c1)}{r1}"
+            findings.append(make_finding("merged-input", file=file, sheet=sheet, cell=coord, value=coord))
+    for r in raw.hidden_rows:
+        if header_row < r <= len(values) and any(v is not None for v in values[r - 1]):
             findings.append(make_finding("hidden-row", file=file, sheet=sheet, cell=f"A{r}", value=str(r)))
     return values, formats
 
@@ -235,20 +308,12 @@ def _field_at(col: int, layout: SheetLayout) -> str:
     return layout.columns[col - 1].field if col <= len(layout.columns) else ""
 
 
-def _has_formulas(ws: Worksheet, header_row: int) -> bool:
-    for row in ws.iter_rows(min_row=header_row + 1):
-        for c in row:
-            if c.data_type == "f":
-                return True
-    return False
-
-
-def read_sheet(ws: Worksheet, file: str, header: Header, settings: Settings | None,
-               cached: Worksheet | None = None, layout: SheetLayout = LAYOUT) -> SheetRead:
-    sheet = ws.title
+def read_sheet(raw: RawSheet, file: str, header: Header, settings: Settings | None,
+               layout: SheetLayout = LAYOUT) -> SheetRead:
+    sheet = raw.name
     findings = missing_header_findings(header, file, sheet, layout)
     is_master = sheet == MASTER_SHEET
-    values, formats = _grid(ws, header.row, cached, file, findings, layout)
+    values, formats = _grid(raw, header.row, file, findings, layout)
     info = values[layout.info_row - 1][0] if len(values) >= layout.info_row else None
     department = sheet_department(info) or sheet
     records = parse_rows(values, header, file=file, sheet=sheet, department=department,
