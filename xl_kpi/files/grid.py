@@ -142,6 +142,7 @@ def parse_rows(rows: Sequence[Sequence[Any]], header: Header, *, file: str, shee
     kinds = {f: layout.columns[layout.col(f) - 1].kind for f in cols}
     printed = [f for f in cols if kinds[f] != META]
     a = cols.get("measure_id", 1) - 1
+    letters = {name: column_letter(c) for name, c in cols.items()}
     goal = direction = ("", "")
     previous: dict[str, str] | None = None
     records: list[KpiRecord] = []
@@ -177,7 +178,7 @@ def parse_rows(rows: Sequence[Sequence[Any]], header: Header, *, file: str, shee
         if not is_master:
             out["submitted_by"] = department
             out["origin_file"], out["origin_sheet"], out["origin_row"] = file, sheet, str(r1)
-        cells = {name: f"{column_letter(c)}{r1}" for name, c in cols.items()}
+        cells = {name: f"{letter}{r1}" for name, letter in letters.items()}
         records.append(KpiRecord.from_mapping(out, Source(file, sheet, r1, cells)))
     return records
 

@@ -204,13 +204,15 @@ LINE_HEIGHT = 11.5  # points per line of 9-point text
 
 
 def _lines(text: str, width: float) -> int:
-    """Lines a wrapped text takes in a column of `width` character units (CJK counts double)."""
+    """Lines a wrapped text takes in a column of `width` character units (CJK counts ~double)."""
     if not text:
         return 1
     per_line = max(width - 1.0, 1.0)
     lines = 0
     for para in text.split("\n"):
-        units = sum(1.0 if ord(ch) < 0x2E80 else 1.85 for ch in para) * 0.95
+        # UTF-8 length tells wide characters apart without a Python loop: CJK takes 3 bytes.
+        wide = (len(para.encode("utf-8")) - len(para)) / 2
+        units = (len(para) + 0.85 * wide) * 0.95
         lines += max(1, -int(-units // per_line))
     return lines
 
