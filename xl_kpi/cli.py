@@ -265,5 +265,65 @@ def _addin_parser(sub: argparse._SubParsersAction) -> None:
 PARSER_EXTENSIONS.append(_addin_parser)
 
 
+@command("report")
+def cmd_report(args: argparse.Namespace) -> int:
+    from .files.report import print_pdf, write_report
+    write_report(args.master, args.output)
+    print(f"レポートを作成しました: {args.output}", file=sys.stderr)
+    if args.pdf:
+        print_pdf(args.master, args.pdf)
+        print(f"PDF を作成しました: {args.pdf}", file=sys.stderr)
+    return EXIT_OK
+
+
+@command("diff")
+def cmd_diff(args: argparse.Namespace) -> int:
+    from .core.diff import KINDS, diff_records
+    from .files.master import master_records
+    old, _ = master_records(args.old)
+    new, _ = master_records(args.new)
+    changes = diff_records(old, new)
+    if args.format == "json":
+        text = json.dumps({"old": str(args.old), "new": str(args.new), "changes": [c.to_dict() for c in changes]},
+                          ensure_ascii=False, indent=2)
+        _emit(text, args.output)
+    elif args.format == "xlsx":
+        from .files.writer import build_diff
+        if args.output is None:
+            raise InputError("--format xlsx には -o で出力先を指定してください。")
+        args.output.write_bytes(build_diff(changes, str(args.old.name), str(args.new.name)))
+        print(f"差分を書き出しました: {args.output}", file=sys.stderr)
+    else:
+        lines = [c.describe() for c in changes]
+        counts = {}
+        for c in changes:
+            counts[KINDS[c.kind]] = counts.get(KINDS[c.kind], 0) + 1
+        lines.append(f"変更 {len(changes)} 件" + ("（" + "、".join(f"{k} {v}" for k, v in counts.items()) + "）" if counts else ""))
+        _emit("\n".join(lines) + "\n", args.output)
+    return EXIT_OK
+
+
+def _emit(text: str, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        out.write_text(text, encoding="utf-8")
+
+
+def _report_parsers(sub: argparse._SubParsersAction) -> None:
+    r = sub.add_parser("report", help="マスターから公開用の HTML レポート（と PDF）を作成する")
+    r.add_argument("master", type=Path)
+    r.add_argument("-o", "--output", type=Path, default=Path("report.html"))
+    r.add_argument("--pdf", type=Path, default=None, help="マスターを印刷レイアウトで PDF にする（LibreOffice）")
+    d = sub.add_parser("diff", help="2つのマスター（年度）の違いを一覧する")
+    d.add_argument("old", type=Path)
+    d.add_argument("new", type=Path)
+    d.add_argument("--format", choices=("text", "json", "xlsx"), default="text")
+    d.add_argument("-o", "--output", type=Path, default=None)
+
+
+PARSER_EXTENSIONS.append(_report_parsers)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
@@ -22,10 +22,12 @@ from ..core.fiscal import format_fiscal_year
 from ..core.merge import Submission
 from ..core.rate import DEFAULT_BANDS, GradeBands
 from ..core.record import KpiRecord
+from ..core.diff import Change
+from ..core.summary import SummaryRow, below, by_department, by_goal, evaluated, summarize, total
 from .grid import PlannedGroup, header_plan, plan_sheet
 from .layout import (CHOICE, CODE, DEFAULT_DEPARTMENTS, DEFAULT_PLAN_END, DIRECTION_CHOICES,
                      FINDINGS_SHEET, LAYOUT, MASTER_SHEET, META, QUANTITY, RATE, SETTINGS_SHEET,
-                     STATUS_SHEET, TEMPLATE_VERSION, VERSION_LABEL, SheetLayout, report_title,
+                     STATUS_SHEET, SUMMARY_SHEET, TEMPLATE_VERSION, VERSION_LABEL, SheetLayout, report_title,
                      safe_sheet_name)
 
 FONT = "MS PGothic"
@@ -73,6 +75,8 @@ class _Formats:
         "warning": {"border": 1, "valign": "top", "font_size": 10, "bg_color": "#FFE699"},
         "info_sev": {"border": 1, "valign": "top", "font_size": 10, "bg_color": "#DDEBF7"},
         "label": {"bold": True, "font_size": 10, "border": 1, "bg_color": "#EDEDED"},
+        "pct": {"num_format": "0%", "border": 1, "font_size": 10},
+        "link": {"font_color": "#0563C1", "underline": 1, "border": 1, "font_size": 10},
     }
 
     def __getitem__(self, name: str):
@@ -104,6 +108,7 @@ class KpiSheetWriter:
         self.wb, self.fmt, self.settings, self.layout = wb, fmt, settings, layout
         self.ws: Worksheet = wb.add_worksheet(name)
         self.name = name
+        self.row_of: dict[int, int] = {}  # id(record) → its 1-based row
 
     # -- frame ---------------------------------------------------------------------------------
     def frame(self, info: str) -> None:
@@ -166,6 +171,8 @@ class KpiSheetWriter:
         last_col = lay.last_printed_col - 1
         plan, groups = plan_sheet(records, computed, lay)
         for k, prow in enumerate(plan):
+            if prow.record is not None:
+                self.row_of[id(prow.record)] = top + k + 1
             if prow.kind != "data":
                 ws.merge_range(top + k, 0, top + k, last_col, prow.values[0], f[prow.kind])
                 ws.set_row(top + k, 20 if prow.kind == "goal" else 16)
@@ -277,9 +284,8 @@ def build_template(settings: Settings, department: str | None = None,
 
 
 def build_master(settings: Settings, records: Sequence[KpiRecord], findings: Sequence[Finding],
-                 submissions: Sequence[Submission], *, created: datetime | None = None,
-                 extra_sheets: Iterable = ()) -> bytes:
-    """The master 取組状況 workbook: rows with computed rates, チェック結果, 提出状況, 設定."""
+                 submissions: Sequence[Submission], *, created: datetime | None = None) -> bytes:
+    """The master 取組状況 workbook: rows with computed rates, 集計, チェック結果, 提出状況, 設定."""
     buf = io.BytesIO()
     wb = _new_workbook(buf, created)
     fmt = _Formats(wb)
@@ -289,13 +295,79 @@ def build_master(settings: Settings, records: Sequence[KpiRecord], findings: Seq
     w.validations(LAYOUT.first_data_row, max(last, LAYOUT.first_data_row))
     w.print_area(last)
     w.ws.activate()
-    for add in extra_sheets:
-        add(wb, fmt, records, settings)
+    _summary_sheet(wb, fmt, records, settings, w.row_of)
     _findings_sheet(wb, fmt, findings)
     _status_sheet(wb, fmt, submissions, findings)
     _settings_sheet(wb, fmt, settings)
     wb.close()
     return buf.getvalue()
+
+
+SUMMARY_HEADERS = ("KPI数", "計算不可", "達成率の中央値")
+
+
+def _summary_table(ws: Worksheet, fmt: _Formats, top: int, title: str, rows: list[SummaryRow],
+                   bands: GradeBands) -> tuple[int, int]:
+    """A summary table at `top` (0-based); returns (first data row, last data row) 0-based."""
+    letters = bands.letters
+    ws.write_string(top, 0, title, fmt["label"])
+    headers = ["区分", SUMMARY_HEADERS[0], *[f"{l}（{sym}）" for _, l, sym in bands.bands], *SUMMARY_HEADERS[1:]]
+    for j, h in enumerate(headers):
+        ws.write_string(top + 1, j, h, fmt["table_header"])
+    for i, row in enumerate(rows, start=top + 2):
+        ws.write_string(i, 0, row.label, fmt["cell"])
+        ws.write_number(i, 1, row.kpis, fmt["cell"])
+        for j, l in enumerate(letters, start=2):
+            ws.write_number(i, j, row.bands.get(l, 0), fmt["cell"])
+        ws.write_number(i, 2 + len(letters), row.not_computable, fmt["cell"])
+        if row.median is not None:
+            ws.write_number(i, 3 + len(letters), float(row.median), fmt["pct"])
+        else:
+            ws.write_string(i, 3 + len(letters), "-", fmt["cell"])
+    return top + 2, top + 1 + len(rows)
+
+
+def _summary_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, records: Sequence[KpiRecord],
+                   settings: Settings, row_of: dict[int, int]) -> None:
+    ws = wb.add_worksheet(SUMMARY_SHEET)
+    bands = settings.bands
+    items = evaluated(records, bands)
+    ws.set_column(0, 0, 22)
+    ws.set_column(1, 12, 10)
+    ws.write_string(0, 0, f"集計（{format_fiscal_year(settings.year) if settings.year else ''}）", fmt["title"])
+    goals = summarize(items, by_goal, bands)
+    first, last = _summary_table(ws, fmt, 2, "基本目標別", [*goals, total(items, bands)], bands)
+    chart = wb.add_chart({"type": "bar", "subtype": "stacked"})
+    colors = ["#2E75B6", "#70AD47", "#FFC000", "#C00000", "#7F7F7F"]
+    for j, (_, letter, symbol) in enumerate(bands.bands):
+        chart.add_series({
+            "name": [SUMMARY_SHEET, first - 1, 2 + j],
+            "categories": [SUMMARY_SHEET, first, 0, first + len(goals) - 1, 0],
+            "values": [SUMMARY_SHEET, first, 2 + j, first + len(goals) - 1, 2 + j],
+            "fill": {"color": colors[j % len(colors)]},
+        })
+    chart.set_title({"name": "基本目標別の達成状況（KPI数）"})
+    chart.set_x_axis({"name": "KPI数"})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 560, "height": 300})
+    ws.insert_chart(2, 9, chart)
+    depts = summarize(items, by_department, bands)
+    d_first, d_last = _summary_table(ws, fmt, max(last + 3, 18), "部署別", depts, bands)
+    low = below(items)
+    top = d_last + 3
+    ws.write_string(top, 0, f"達成率50%未満のKPI（{len(low)}件）", fmt["label"])
+    for j, h in enumerate(("施策番号", "KPI", "項目", "部署", "達成率", "取組状況の行")):
+        ws.write_string(top + 1, j, h, fmt["table_header"])
+    for i, it in enumerate(low, start=top + 2):
+        r = it.record
+        ws.write_string(i, 0, r.measure_id, fmt["cell"])
+        ws.write_string(i, 1, r.kpi_no, fmt["cell"])
+        ws.write_string(i, 2, r.kpi_item, fmt["cell"])
+        ws.write_string(i, 3, r.submitted_by or r.owner, fmt["cell"])
+        ws.write_number(i, 4, float(it.rate.value), fmt["pct"])
+        row = row_of.get(id(r))
+        if row:
+            ws.write_url(i, 5, f"internal:'{MASTER_SHEET}'!A{row}", fmt["link"], string=f"{row}行目へ")
 
 
 FINDING_COLUMNS = (("code", "コード", 22), ("severity", "重要度", 8), ("location", "場所", 26),
@@ -348,3 +420,29 @@ def _status_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, submissions: Sequence[
             ws.write_number(i, j, v, fmt["cell"])
     ws.freeze_panes(1, 0)
 
+
+
+DIFF_COLUMNS = (("種類", 12), ("施策番号", 9), ("KPI", 5), ("項目", 16), ("変更前", 40), ("変更後", 40))
+
+
+def build_diff(changes: Sequence[Change], old_name: str, new_name: str) -> bytes:
+    """The changes between two masters as a workbook (one row a change)."""
+    from ..core.diff import KINDS
+    from ..core.record import FIELD_LABELS
+    buf = io.BytesIO()
+    wb = _new_workbook(buf, None)
+    fmt = _Formats(wb)
+    ws = wb.add_worksheet("差分")
+    ws.write_string(0, 0, f"差分: {old_name} → {new_name}（{len(changes)} 件）", fmt["title"])
+    for j, (h, width) in enumerate(DIFF_COLUMNS):
+        ws.write_string(2, j, h, fmt["table_header"])
+        ws.set_column(j, j, width)
+    labels = {"rate": "達成率", "revised_rate": "変更後の達成率", "grade": "評価"}
+    for i, c in enumerate(changes, start=3):
+        field = labels.get(c.field) or FIELD_LABELS.get(c.field, c.field) or c.item
+        for j, v in enumerate((KINDS[c.kind], c.measure_id, c.kpi_no, field, c.old, c.new)):
+            ws.write_string(i, j, v, fmt["cell"])
+    ws.freeze_panes(3, 0)
+    ws.autofilter(2, 0, max(len(changes), 1) + 2, len(DIFF_COLUMNS) - 1)
+    wb.close()
+    return buf.getvalue()

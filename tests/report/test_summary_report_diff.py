@@ -1,0 +1,153 @@
+"""Progress at a glance: the 集計 sheet, the HTML report, the PDF and the year-over-year diff."""
+
+import json
+import re
+import shutil
+import zipfile
+from collections import Counter
+from dataclasses import replace
+from statistics import median
+
+import openpyxl
+import pytest
+
+from xl_kpi.cli import main
+from xl_kpi.core.diff import diff_records
+from xl_kpi.core.rate import grade
+from xl_kpi.core.rules import evaluate
+from xl_kpi.files.master import master_records, merge_files
+from xl_kpi.files.reader import read_workbook
+from xl_kpi.files.writer import Settings, build_template
+
+
+@pytest.fixture
+def master(submissions, tmp_path):
+    m = tmp_path / "取組状況.xlsx"
+    merge_files([submissions], m)
+    return m
+
+
+def test_summary_sheet_numbers_match_the_records(master):
+    records, _ = master_records(master)
+    kpis = [(r, evaluate(r).rate) for r in records if r.has_kpi]
+    ws = openpyxl.load_workbook(master)["集計"]
+    rows = {row[0]: row for row in ws.iter_rows(values_only=True) if row[0]}
+    for goal in ("1", "2"):
+        mine = [(r, rate) for r, rate in kpis if r.goal_no == goal]
+        grades = Counter(grade(rate) for _, rate in mine)
+        label, count, a, b, c, d, nc, med = rows[f"基本目標{goal}"][:8]
+        assert (count, a, b, c, d, nc) == (len(mine), grades["A"], grades["B"], grades["C"], grades["D"], 0)
+        assert med == pytest.approx(float(median(rate.value for _, rate in mine)))
+    assert rows["合計"][1] == 37
+    dept = Counter(r.submitted_by for r, _ in kpis)
+    for name, n in dept.items():
+        assert rows[name][1] == n
+
+
+def test_summary_chart_references_the_goal_table(master):
+    with zipfile.ZipFile(master) as z:
+        charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
+        assert len(charts) == 1
+        xml = z.read(charts[0]).decode()
+    assert '<c:barDir val="bar"/>' in xml and '<c:grouping val="stacked"/>' in xml
+    refs = re.findall(r"<c:f>([^<]+)</c:f>", xml)
+    assert "集計!$A$5:$A$6" in refs
+    assert {"集計!$C$5:$C$6", "集計!$D$5:$D$6", "集計!$E$5:$E$6", "集計!$F$5:$F$6"} <= set(refs)
+    ws = openpyxl.load_workbook(master)["集計"]
+    assert [ws.cell(5, 1).value, ws.cell(6, 1).value] == ["基本目標1", "基本目標2"]
+
+
+def test_kpis_below_half_are_listed_with_links_to_their_rows(master):
+    wb = openpyxl.load_workbook(master)
+    ws, main_ws = wb["集計"], wb["取組状況"]
+    start = next(r for r in range(1, ws.max_row + 1) if str(ws.cell(r, 1).value).startswith("達成率50%未満"))
+    listed = []
+    for r in range(start + 2, ws.max_row + 1):
+        mid, link = ws.cell(r, 1).value, ws.cell(r, 6).hyperlink
+        if not mid:
+            break
+        assert ws.cell(r, 5).value < 0.5
+        target_row = int(re.search(r"A(\d+)$", link.location).group(1))
+        # merged measure cells hold the id on the measure's first row
+        rows_up = [main_ws.cell(k, 1).value for k in range(target_row, 4, -1) if main_ws.cell(k, 1).value]
+        assert rows_up[0] == mid
+        listed.append(mid)
+    assert len(listed) == 27
+
+
+@pytest.mark.chromium
+def test_html_report_renders_and_filters_in_chromium(master, tmp_path):
+    out = tmp_path / "report.html"
+    assert main(["report", str(master), "-o", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "http://" not in text.replace('xmlns="http://www.w3.org/2000/svg"', "") and "https://" not in text
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not shutil.which("chromium"):
+        pytest.skip("chromium is not installed")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"),
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page()
+        page.goto(out.as_uri())
+        assert page.locator("h1").inner_text().startswith("総合戦略")
+        assert page.locator("figure svg").count() == 2
+        assert page.locator("tr.kpi").count() == 37
+        page.select_option("#f-dept", "環境部")
+        assert page.locator("tr.kpi:visible").count() == 1
+        page.select_option("#f-dept", "")
+        page.select_option("#f-grade", "A")
+        assert page.locator("tr.kpi:visible").count() == 3
+        assert page.locator("#f-count").inner_text() == "3 件"
+        page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        browser.close()
+    assert (tmp_path / "report.png").stat().st_size > 10_000
+
+
+@pytest.mark.libreoffice
+def test_report_pdf_has_pages(master, tmp_path):
+    pdf = tmp_path / "m.pdf"
+    assert main(["report", str(master), "-o", str(tmp_path / "r.html"), "--pdf", str(pdf)]) == 0
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page(?![s\w])", data)) >= 2
+
+
+def test_diff_lists_exactly_the_changes_made(submissions, master, tmp_path):
+    # Next year's copy: one value moved (so its rate and grade), one KPI dropped, one added,
+    # one target revised, one text edited.
+    recs = read_workbook(submissions / "環境部.xlsx").sheets[0].records
+    env = [replace(recs[0], current="150商品(累計)", plan="新しい計画")]
+    agri = read_workbook(submissions / "農林水産部.xlsx").sheets[0].records
+    agri = [r for r in agri if r.measure_id != "1-12"]
+    agri = [replace(r, revised_target="2.5ha(累計)", revision_note="見直し") if r.measure_id == "1-10" else r for r in agri]
+    agri.append(replace(agri[0], measure_id="1-19", kpi_item="新しいKPI", current="1人", target="10人"))
+    d = tmp_path / "next"
+    d.mkdir()
+    (d / "環境部.xlsx").write_bytes(build_template(Settings(year=2021), "環境部", env))
+    (d / "農林水産部.xlsx").write_bytes(build_template(Settings(year=2021), "農林水産部", agri))
+    new = tmp_path / "next.xlsx"
+    shutil.copy(master, new)
+    merge_files([d], new)
+    old_recs, _ = master_records(master)
+    new_recs, _ = master_records(new)
+    got = sorted((c.kind, c.measure_id, c.field, c.old, c.new) for c in diff_records(old_recs, new_recs))
+    assert got == sorted([
+        ("value", "1-06", "current", "115商品(累計)", "150商品(累計)"),
+        ("rate", "1-06", "rate", "82%", "107%"),
+        ("grade", "1-06", "grade", "B", "A"),
+        ("text", "1-06", "plan", recs[0].plan, "新しい計画"),
+        ("dropped", "1-12", "", "", ""),
+        ("added", "1-19", "", "", ""),
+        ("revised", "1-10", "revised_target", "", "2.5ha(累計)"),
+        ("rate", "1-10", "revised_rate", "", "0%"),
+        ("text", "1-10", "revision_note", "", "見直し"),
+    ])
+    assert main(["diff", str(master), str(new), "--format", "json", "-o", str(tmp_path / "d.json")]) == 0
+    assert len(json.loads((tmp_path / "d.json").read_text())["changes"]) == 9
+    assert main(["diff", str(master), str(new), "--format", "xlsx", "-o", str(tmp_path / "d.xlsx")]) == 0
+    ws = openpyxl.load_workbook(tmp_path / "d.xlsx")["差分"]
+    assert ws.max_row == 3 + 9
+
+
+def test_diff_text_output(master, capsys):
+    assert main(["diff", str(master), str(master)]) == 0
+    assert capsys.readouterr().out.strip() == "変更 0 件"
