@@ -325,5 +325,27 @@ def _report_parsers(sub: argparse._SubParsersAction) -> None:
 PARSER_EXTENSIONS.append(_report_parsers)
 
 
+@command("serve")
+def cmd_serve(args: argparse.Namespace) -> int:  # pragma: no cover - exercised through uvicorn in tests
+    import os
+    os.environ.setdefault("XLWINGS_ON_SERVER", "true")
+    import uvicorn
+    from .server.app import app_from_env
+    app = app_from_env()
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=True,
+                forwarded_allow_ips=args.forwarded_allow_ips)
+    return EXIT_OK
+
+
+def _serve_parser(sub: argparse._SubParsersAction) -> None:
+    s = sub.add_parser("serve", help="Office.js アドインのサーバーを起動する（XL_KPI_TOKENS_FILE が必要）")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--forwarded-allow-ips", default="127.0.0.1", help="TLS を終端するリバースプロキシの IP")
+
+
+PARSER_EXTENSIONS.append(_serve_parser)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

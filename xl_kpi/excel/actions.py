@@ -8,6 +8,7 @@ same rules as the CLI: rates from :func:`xl_kpi.core.rules.evaluate`, findings f
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from ..core.errors import InputError
@@ -38,6 +39,16 @@ class ActionResult:
                 "findings": [f.to_dict() for f in self.findings]}
 
 
+# The result of the last action run in this context: the server reads it after an xlwings
+# script call (whose wrapper returns the book, not the action's result).
+LAST_RESULT: ContextVar[ActionResult | None] = ContextVar("xl_kpi_last_result", default=None)
+
+
+def _done(result: ActionResult) -> ActionResult:
+    LAST_RESULT.set(result)
+    return result
+
+
 def compute_rates(book) -> ActionResult:
     """Fill 達成率 and 変更後の達成率 of the KPI rows of the active sheet."""
     kpi = active_kpi_sheet(book)
@@ -57,7 +68,8 @@ def compute_rates(book) -> ActionResult:
     if revised and "revised_rate" in cols:
         write_column_blocks(kpi.sheet, cols["revised_rate"], revised, "0%")
     msg = f"{len(rates)} 件の達成率を計算しました。" + (f"（計算できないもの {not_computable} 件）" if not_computable else "")
-    return ActionResult(msg, counts={"rates": len(rates), "revised": len(revised), "not_computable": not_computable})
+    return _done(ActionResult(msg, counts={"rates": len(rates), "revised": len(revised),
+                                           "not_computable": not_computable}))
 
 
 def sheet_findings(book, kpi) -> list[Finding]:
@@ -84,7 +96,7 @@ def validate_sheet(book) -> ActionResult:
     write_findings_sheet(book, findings, after=kpi.sheet)
     report = Report(findings)
     c = report.counts()
-    return ActionResult(f"エラー {c['error']} 件、警告 {c['warning']} 件、情報 {c['info']} 件", findings, c)
+    return _done(ActionResult(f"エラー {c['error']} 件、警告 {c['warning']} 件、情報 {c['info']} 件", findings, c))
 
 
 def write_findings_sheet(book, findings: list[Finding], after=None) -> None:
@@ -118,8 +130,8 @@ def merge_sheets(book) -> ActionResult:
     render_kpi_sheet(sheet, settings, "全庁（各部署の提出を統合）", plan, groups)
     write_findings_sheet(book, findings, after=sheet)
     c = Report(findings).counts()
-    return ActionResult(f"{len(subs)} シート・{len(result.records)} 行を「{MASTER_SHEET}」に統合しました。"
-                        f"（エラー {c['error']} 件、警告 {c['warning']} 件）", findings, c)
+    return _done(ActionResult(f"{len(subs)} シート・{len(result.records)} 行を「{MASTER_SHEET}」に統合しました。"
+                              f"（エラー {c['error']} 件、警告 {c['warning']} 件）", findings, c))
 
 
 def new_submission(book, department: str = "") -> ActionResult:
@@ -129,7 +141,7 @@ def new_submission(book, department: str = "") -> ActionResult:
     sheet = book.sheets.add(name, after=book.sheets[len(book.sheets) - 1])
     render_kpi_sheet(sheet, settings, f"部署: {department}" if department else "部署: （部署名を入力）")
     sheet.activate()
-    return ActionResult(f"提出シート「{name}」を追加しました。")
+    return _done(ActionResult(f"提出シート「{name}」を追加しました。"))
 
 
 ACTIONS = {"compute_rates": compute_rates, "validate_sheet": validate_sheet,

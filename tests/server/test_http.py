@@ -1,0 +1,196 @@
+"""Every route over HTTP (TestClient): auth, roles, limits, errors, headers, manifest."""
+
+import json
+import logging
+import re
+from xml.etree import ElementTree as ET
+
+import pytest
+import xlwings as xw
+
+from tests.server.conftest import KANKYO, PLANNING, SHOKO, auth
+from tests.support.remote import apply_actions, payload_from_wb
+from xl_kpi.core.errors import InputError
+from xl_kpi.excel.scripts import RIBBON, SCRIPTS
+from xl_kpi.server import security
+from xl_kpi.server.app import ServerConfig, create_app
+from xl_kpi.server.manifest import manifest_xml
+
+
+def book_payload(path, active=None):
+    import openpyxl
+    wb = openpyxl.load_workbook(path)
+    return wb, payload_from_wb(wb, path.name, active)
+
+
+def test_health_and_security_headers(client):
+    r = client.get("/health")
+    assert r.status_code == 200 and r.json()["status"] == "ok"
+    for k in ("X-Content-Type-Options", "Content-Security-Policy", "Referrer-Policy", "Strict-Transport-Security"):
+        assert k in r.headers
+    assert "frame-ancestors" in r.headers["Content-Security-Policy"]
+
+
+def test_cors_is_closed_by_default(client, config):
+    r = client.options("/xlwings/custom-functions-call", headers={"Origin": "https://evil.example",
+                                                                   "Access-Control-Request-Method": "POST"})
+    assert "access-control-allow-origin" not in {k.lower() for k in r.headers}
+    open_client = __import__("fastapi.testclient", fromlist=["TestClient"]).TestClient(
+        create_app(ServerConfig(**{**config.__dict__, "cors_origins": ["https://excel.office.com"]})))
+    r = open_client.options("/xlwings/custom-functions-call", headers={"Origin": "https://excel.office.com",
+                                                                        "Access-Control-Request-Method": "POST"})
+    assert r.headers.get("access-control-allow-origin") == "https://excel.office.com"
+
+
+def test_manifest_is_https_with_a_button_per_script(client):
+    r = client.get("/manifest.xml")
+    assert r.status_code == 200
+    root = ET.fromstring(r.content)
+    urls = re.findall(r'DefaultValue="(https?://[^"]+)"', r.text) + re.findall(r"<AppDomain>([^<]+)</AppDomain>", r.text)
+    assert urls and all(u.startswith("https://kpi.city.example.jp") for u in urls)
+    ids = {c.get("id") for c in root.iter() if c.tag.endswith("Control")}
+    assert set(RIBBON) <= ids
+    funcs = {e.text for e in root.iter() if e.tag.endswith("FunctionName")}
+    assert funcs == set(SCRIPTS)
+    for label, _, _ in RIBBON.values():
+        assert f'DefaultValue="{label}"' in r.text
+    with pytest.raises(InputError):
+        manifest_xml("http://kpi.city.example.jp")
+
+
+def test_static_task_pane_and_functions_code(client):
+    r = client.get("/static/taskpane.html")
+    assert r.status_code == 200 and "入力チェック" in r.text
+    for label, _, action in RIBBON.values():
+        assert f'data-script="{action}">{label}</button>' in r.text
+    code = client.get("/xlwings/custom-functions-code")
+    assert code.status_code == 200 and 'CustomFunctions.associate("KPI_RATE"' in code.text
+    meta = client.get("/xlwings/custom-functions-meta").json()
+    assert {f["name"] for f in meta["functions"]} >= {"KPI_RATE", "KPI_VALUE", "KPI_UNIT", "KPI_GRADE"}
+
+
+def call_body(name, *args):
+    return {"func_name": name, "args": [[[a]] for a in args], "caller_address": "S!A1",
+            "formula_name": name.upper(), "version": xw.__version__, "runtime": "1.4",
+            "culture_info_name": "ja-JP", "date_format": "yyyy/mm/dd", "client": "Office.js"}
+
+
+def test_custom_function_call_needs_a_token(client):
+    body = call_body("kpi_rate", "45件", "40件")
+    assert client.post("/xlwings/custom-functions-call", json=body).status_code == 401
+    assert client.post("/xlwings/custom-functions-call", json=body, headers=auth("wrong-token-xxxxxxxxxxxx")).status_code == 401
+    r = client.post("/xlwings/custom-functions-call", json=body, headers=auth(SHOKO))
+    assert r.status_code == 200 and r.json()["result"] == [[1.125]]
+    r = client.post("/xlwings/custom-functions-call", json=call_body("os_system", "x"), headers=auth(SHOKO))
+    assert r.status_code == 400
+
+
+def test_validate_sheet_through_http_returns_actions_and_findings(client, submissions):
+    path = submissions / "商工労働部.xlsx"
+    wb, payload = book_payload(path)
+    r = client.post("/xlwings/custom-scripts-call/validate_sheet", json=payload, headers=auth(SHOKO))
+    assert r.status_code == 200, r.text
+    data = r.json()
+    assert data["result"]["findings"] and data["actions"]
+    apply_actions(wb, data["actions"])
+    assert "チェック結果" in wb.sheetnames
+    assert r.headers["Cache-Control"] == "no-store"
+
+
+def test_department_may_not_act_on_another_departments_rows(client, submissions):
+    _, payload = book_payload(submissions / "商工労働部.xlsx")
+    r = client.post("/xlwings/custom-scripts-call/compute_rates", json=payload, headers=auth(KANKYO))
+    assert r.status_code == 403 and "商工労働部" in r.json()["detail"]
+    r = client.post("/xlwings/custom-scripts-call/merge_sheets", json=payload, headers=auth(SHOKO))
+    assert r.status_code == 403
+    r = client.post("/xlwings/custom-scripts-call/compute_rates", json=payload, headers=auth(PLANNING))
+    assert r.status_code == 200
+    r = client.post("/xlwings/custom-scripts-call/new_submission", json={**payload, "script_args": ["商工労働部"]},
+                    headers=auth(KANKYO))
+    assert r.status_code == 403
+
+
+def test_user_error_is_400_with_japanese_message_and_unknown_script_404(client, tmp_path):
+    import openpyxl
+    p = tmp_path / "memo.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "メモ"
+    wb.save(p)
+    _, payload = book_payload(p)
+    r = client.post("/xlwings/custom-scripts-call/compute_rates", json=payload, headers=auth(PLANNING))
+    assert r.status_code == 400 and "メモ" in r.json()["detail"]
+    assert client.post("/xlwings/custom-scripts-call/rm_rf", json=payload, headers=auth(PLANNING)).status_code == 404
+    r = client.post("/xlwings/custom-scripts-call/compute_rates", content=b"{not json", headers=auth(PLANNING))
+    assert r.status_code == 400
+
+
+def test_anything_else_is_a_generic_500(client, monkeypatch, submissions, caplog):
+    from xl_kpi.excel import actions
+
+    def boom(book):
+        raise RuntimeError("secret internal detail\r\nforged log line")
+    monkeypatch.setitem(actions.ACTIONS, "compute_rates", boom)
+    monkeypatch.setattr("xl_kpi.excel.scripts.actions.compute_rates", boom)
+    _, payload = book_payload(submissions / "商工労働部.xlsx")
+    with caplog.at_level(logging.ERROR, logger="xl_kpi.server"):
+        r = client.post("/xlwings/custom-scripts-call/compute_rates", json=payload, headers=auth(PLANNING))
+    assert r.status_code == 500 and "secret" not in r.text and "エラー" in r.json()["detail"]
+    logged = "\n".join(rec.getMessage() for rec in caplog.records)
+    assert "secret internal detail\\r\\nforged log line" in logged and PLANNING not in logged
+
+
+def test_size_limits_are_413(client, submissions):
+    big = b"x" * (3 * 1024 * 1024)
+    r = client.post("/api/merge", content=big, headers={**auth(PLANNING), "Content-Type": "application/octet-stream"})
+    assert r.status_code == 413
+    _, payload = book_payload(submissions / "商工労働部.xlsx")
+    payload["sheets"].append({"name": "pad", "values": [["y" * 1000] * 10] * 150, "pictures": [], "tables": []})
+    r = client.post("/xlwings/custom-scripts-call/compute_rates", json=payload, headers=auth(PLANNING))
+    assert r.status_code == 413
+
+
+def test_merge_upload_is_for_planning_and_returns_the_master(client, submissions):
+    files = [("files", (p.name, p.read_bytes(), "application/octet-stream")) for p in sorted(submissions.iterdir())]
+    assert client.post("/api/merge", files=files).status_code == 401
+    assert client.post("/api/merge", files=files, headers=auth(SHOKO)).status_code == 403
+    r = client.post("/api/merge", files=files, headers=auth(PLANNING))
+    assert r.status_code == 200, r.text
+    data = r.json()
+    assert data["rows"] == 38 and data["valid"]
+    import base64
+    import io
+    import openpyxl
+    wb = openpyxl.load_workbook(io.BytesIO(base64.b64decode(data["master_base64"])))
+    assert {"取組状況", "集計", "チェック結果", "提出状況"} <= set(wb.sheetnames)
+    bad = files + [("files", ("evil.xlsx", b"<html></html>", "application/octet-stream"))]
+    r = client.post("/api/merge", files=bad, headers=auth(PLANNING))
+    assert r.status_code == 400 and "evil.xlsx" in r.json()["detail"]
+
+
+def test_security_pure_functions(tokens_file, tmp_path):
+    entries = security.load_tokens(tokens_file)
+    assert security.authenticate(entries, f"Bearer {SHOKO}").department == "商工労働部"
+    assert security.authenticate(entries, "Basic abc") is None and security.authenticate(entries, None) is None
+    assert security.sanitize_log("a\r\nb\x1bc") == "a\\r\\nb\\x1bc"
+    assert "Strict-Transport-Security" not in security.security_headers(https=False)
+    bad = tmp_path / "bad.json"
+    for content in ('{"tokens": [{"token": "short", "role": "planning"}]}',
+                    '{"tokens": [{"token": "0123456789abcdefg", "role": "admin"}]}',
+                    '{"tokens": [{"token": "0123456789abcdefg", "role": "department"}]}', "nope", '{"tokens": []}'):
+        bad.write_text(content, encoding="utf-8")
+        with pytest.raises(InputError):
+            security.load_tokens(bad)
+
+
+def test_config_from_env(tokens_file):
+    cfg = ServerConfig.from_env({"XL_KPI_TOKENS_FILE": str(tokens_file), "XLWINGS_LICENSE_KEY": "noncommercial",
+                                 "XL_KPI_BASE_URL": "https://kpi.example.jp/", "XL_KPI_CORS_ORIGINS": "https://a, https://b"})
+    assert cfg.base_url == "https://kpi.example.jp" and cfg.cors_origins == ["https://a", "https://b"]
+    from xl_kpi.core.errors import XlKpiError
+    with pytest.raises(XlKpiError, match="XL_KPI_TOKENS_FILE"):
+        ServerConfig.from_env({})
+    with pytest.raises(XlKpiError, match="XLWINGS_LICENSE_KEY"):
+        ServerConfig.from_env({"XL_KPI_TOKENS_FILE": str(tokens_file)})
+    with pytest.raises(XlKpiError):
+        ServerConfig.from_env({"XL_KPI_TOKENS_FILE": str(tokens_file), "XLWINGS_LICENSE_KEY": "x",
+                               "XL_KPI_BASE_URL": "http://insecure"})

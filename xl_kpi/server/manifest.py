@@ -1,0 +1,113 @@
+"""The Office add-in manifest: a 「KPI」 ribbon tab with a button per script, a task pane and
+custom functions — every source location HTTPS under the configured base URL."""
+
+from __future__ import annotations
+
+import uuid
+from html import escape
+from urllib.parse import urlparse
+
+from ..core.errors import InputError
+from ..excel.scripts import RIBBON
+
+ADDIN_ID = uuid.UUID("6f5bd3c4-0b6a-4d0e-9d8a-6b1f2c3e4a51")  # stable: one add-in, many servers
+VERSION = "1.0.0.0"
+
+
+def check_base_url(base_url: str) -> str:
+    u = urlparse(base_url)
+    if u.scheme != "https" or not u.netloc:
+        raise InputError(f"XL_KPI_BASE_URL「{base_url}」は https:// で始まる URL にしてください（Office アドインは HTTPS が必須です）。")
+    return base_url.rstrip("/")
+
+
+def manifest_xml(base_url: str, display_name: str = "xl-kpi 取組状況") -> str:
+    base = check_base_url(base_url)
+    b = escape(base, quote=True)
+    buttons = []
+    for i, (control_id, (label, tip, action)) in enumerate(RIBBON.items()):
+        buttons.append(f"""
+                <Control xsi:type="Button" id="{control_id}">
+                  <Label resid="{control_id}.Label"/>
+                  <Supertip><Title resid="{control_id}.Label"/><Description resid="{control_id}.Tip"/></Supertip>
+                  <Icon><bt:Image size="16" resid="Icon.16"/><bt:Image size="32" resid="Icon.32"/><bt:Image size="80" resid="Icon.80"/></Icon>
+                  <Action xsi:type="ExecuteFunction"><FunctionName>{action}</FunctionName></Action>
+                </Control>""")
+    labels = "".join(f'\n        <bt:String id="{cid}.Label" DefaultValue="{escape(label)}"/>' for cid, (label, _, _) in RIBBON.items())
+    tips = "".join(f'\n        <bt:String id="{cid}.Tip" DefaultValue="{escape(tip)}"/>' for cid, (_, tip, _) in RIBBON.items())
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<OfficeApp xmlns="http://schemas.microsoft.com/office/appforoffice/1.1"
+           xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+           xmlns:bt="http://schemas.microsoft.com/office/officeappbasictypes/1.0"
+           xmlns:ov="http://schemas.microsoft.com/office/taskpaneappversionoverrides"
+           xsi:type="TaskPaneApp">
+  <Id>{ADDIN_ID}</Id>
+  <Version>{VERSION}</Version>
+  <ProviderName>xl-kpi</ProviderName>
+  <DefaultLocale>ja-JP</DefaultLocale>
+  <DisplayName DefaultValue="{escape(display_name)}"/>
+  <Description DefaultValue="総合戦略 KPI の達成率計算・入力チェック・統合"/>
+  <IconUrl DefaultValue="{b}/static/icon-32.png"/>
+  <HighResolutionIconUrl DefaultValue="{b}/static/icon-80.png"/>
+  <SupportUrl DefaultValue="{b}/static/taskpane.html"/>
+  <AppDomains><AppDomain>{b}</AppDomain></AppDomains>
+  <Hosts><Host Name="Workbook"/></Hosts>
+  <Requirements><Sets DefaultMinVersion="1.1"><Set Name="SharedRuntime" MinVersion="1.1"/></Sets></Requirements>
+  <DefaultSettings><SourceLocation DefaultValue="{b}/static/taskpane.html"/></DefaultSettings>
+  <Permissions>ReadWriteDocument</Permissions>
+  <VersionOverrides xmlns="http://schemas.microsoft.com/office/taskpaneappversionoverrides" xsi:type="VersionOverridesV1_0">
+    <Hosts>
+      <Host xsi:type="Workbook">
+        <Runtimes><Runtime resid="Taskpane.Url" lifetime="long"/></Runtimes>
+        <AllFormFactors>
+          <ExtensionPoint xsi:type="CustomFunctions">
+            <Script><SourceLocation resid="Functions.Script.Url"/></Script>
+            <Page><SourceLocation resid="Taskpane.Url"/></Page>
+            <Metadata><SourceLocation resid="Functions.Metadata.Url"/></Metadata>
+            <Namespace resid="Functions.Namespace"/>
+          </ExtensionPoint>
+        </AllFormFactors>
+        <DesktopFormFactor>
+          <FunctionFile resid="Taskpane.Url"/>
+          <ExtensionPoint xsi:type="PrimaryCommandSurface">
+            <CustomTab id="xlKpiTab">
+              <Group id="xlKpiGroup">
+                <Label resid="Group.Label"/>
+                <Icon><bt:Image size="16" resid="Icon.16"/><bt:Image size="32" resid="Icon.32"/><bt:Image size="80" resid="Icon.80"/></Icon>
+                <Control xsi:type="Button" id="btnTaskpane">
+                  <Label resid="Taskpane.Label"/>
+                  <Supertip><Title resid="Taskpane.Label"/><Description resid="Taskpane.Tip"/></Supertip>
+                  <Icon><bt:Image size="16" resid="Icon.16"/><bt:Image size="32" resid="Icon.32"/><bt:Image size="80" resid="Icon.80"/></Icon>
+                  <Action xsi:type="ShowTaskpane"><TaskpaneId>xlKpiPane</TaskpaneId><SourceLocation resid="Taskpane.Url"/></Action>
+                </Control>{"".join(buttons)}
+              </Group>
+              <Label resid="Tab.Label"/>
+            </CustomTab>
+          </ExtensionPoint>
+        </DesktopFormFactor>
+      </Host>
+    </Hosts>
+    <Resources>
+      <bt:Images>
+        <bt:Image id="Icon.16" DefaultValue="{b}/static/icon-16.png"/>
+        <bt:Image id="Icon.32" DefaultValue="{b}/static/icon-32.png"/>
+        <bt:Image id="Icon.80" DefaultValue="{b}/static/icon-80.png"/>
+      </bt:Images>
+      <bt:Urls>
+        <bt:Url id="Taskpane.Url" DefaultValue="{b}/static/taskpane.html"/>
+        <bt:Url id="Functions.Script.Url" DefaultValue="{b}/xlwings/custom-functions-code"/>
+        <bt:Url id="Functions.Metadata.Url" DefaultValue="{b}/xlwings/custom-functions-meta"/>
+      </bt:Urls>
+      <bt:ShortStrings>
+        <bt:String id="Tab.Label" DefaultValue="KPI"/>
+        <bt:String id="Group.Label" DefaultValue="取組状況"/>
+        <bt:String id="Taskpane.Label" DefaultValue="作業ウィンドウ"/>
+        <bt:String id="Functions.Namespace" DefaultValue="XLKPI"/>{labels}
+      </bt:ShortStrings>
+      <bt:LongStrings>
+        <bt:String id="Taskpane.Tip" DefaultValue="xl-kpi の作業ウィンドウを開きます"/>{tips}
+      </bt:LongStrings>
+    </Resources>
+  </VersionOverrides>
+</OfficeApp>
+"""
