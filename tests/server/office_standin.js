@@ -1,0 +1,60 @@
+// A stand-in for the Office JavaScript API, enough for the task pane: an in-memory workbook
+// whose sheets are grids of values, plus the range operations xl-kpi's actions use.
+(function () {
+  var book = window.__XLKPI_BOOK__ || { sheets: [{ name: "Sheet1", values: [[null]] }], active: 0 };
+  window.__applied__ = [];
+  function grid(sheet, r, c) {
+    while (sheet.values.length <= r) { sheet.values.push([]); }
+    var row = sheet.values[r];
+    while (row.length <= c) { row.push(null); }
+    return row;
+  }
+  function makeRange(sheet, r0, c0, rows, cols) {
+    var range = {
+      load: function () {},
+      select: function () { window.__selected__ = sheet.name + "!" + r0 + "," + c0; },
+      merge: function () { window.__applied__.push("merge"); },
+      format: { fill: { clear: function () { window.__applied__.push("fill-clear"); } } },
+      clear: function () { sheet.values = [[null]]; window.__applied__.push("clear"); }
+    };
+    Object.defineProperty(range, "values", {
+      get: function () { return sheet.values; },
+      set: function (v) {
+        window.__applied__.push("values");
+        for (var i = 0; i < v.length; i++) { for (var j = 0; j < v[i].length; j++) { grid(sheet, r0 + i, c0 + j)[c0 + j] = v[i][j]; } }
+      }
+    });
+    Object.defineProperty(range, "numberFormat", { set: function () { window.__applied__.push("numberFormat"); } });
+    Object.defineProperty(range.format.fill, "color", { set: function () { window.__applied__.push("color"); } });
+    Object.defineProperty(range.format, "wrapText", { set: function () {} });
+    Object.defineProperty(range.format, "columnWidth", { set: function () {} });
+    return range;
+  }
+  function worksheet(sheet) {
+    return {
+      get name() { return sheet.name; },
+      set position(p) {},
+      load: function () {},
+      activate: function () { book.active = book.sheets.indexOf(sheet); },
+      getUsedRangeOrNullObject: function () {
+        var rows = sheet.values.length, cols = Math.max.apply(null, sheet.values.map(function (r) { return r.length; }));
+        var values = sheet.values.map(function (r) { var o = r.slice(); while (o.length < cols) { o.push(""); } return o.map(function (v) { return v === null ? "" : v; }); });
+        return { isNullObject: false, rowIndex: 0, columnIndex: 0, values: values, load: function () {} };
+      },
+      getRangeByIndexes: function (r, c, rows, cols) { return makeRange(sheet, r, c, rows, cols); },
+      getRange: function (addr) { return makeRange(sheet, 0, 0, 1, 1); }
+    };
+  }
+  var worksheets = {
+    load: function () {},
+    get items() { return book.sheets.map(worksheet); },
+    getActiveWorksheet: function () { return worksheet(book.sheets[book.active]); },
+    getItem: function (name) { return worksheet(book.sheets.filter(function (s) { return s.name === name; })[0]); },
+    add: function (name) { var s = { name: name, values: [[null]] }; book.sheets.push(s); return worksheet(s); }
+  };
+  var context = { workbook: { worksheets: worksheets }, sync: function () { return Promise.resolve(); } };
+  window.Office = { onReady: function (cb) { setTimeout(function () { cb({ host: "Excel" }); }, 0); },
+                    actions: { associate: function () {} } };
+  window.Excel = { run: function (fn) { return fn(context); } };
+  window.__XLKPI_BOOK_REF__ = book;
+})();
