@@ -330,9 +330,10 @@ def cmd_serve(args: argparse.Namespace) -> int:  # pragma: no cover - exercised 
     import os
     os.environ.setdefault("XLWINGS_ON_SERVER", "true")
     import uvicorn
-    from .server.app import app_from_env
-    app = app_from_env()
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=True,
+    from .server.app import ServerConfig
+    ServerConfig.from_env()  # fail fast, with the Japanese message, before any worker starts
+    uvicorn.run("xl_kpi.server.app:app_from_env", factory=True, host=args.host, port=args.port,
+                workers=args.workers, log_level="info", proxy_headers=True,
                 forwarded_allow_ips=args.forwarded_allow_ips)
     return EXIT_OK
 
@@ -342,6 +343,7 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--forwarded-allow-ips", default="127.0.0.1", help="TLS を終端するリバースプロキシの IP")
+    s.add_argument("--workers", type=int, default=1, help="ワーカープロセス数（CPU コア数まで）")
 
 
 PARSER_EXTENSIONS.append(_serve_parser)

@@ -1,0 +1,127 @@
+"""KPI_RATE over a 10,000-row column in one custom-function call, and the server under load:
+`validate_sheet` on a 300-row sheet from 16 concurrent clients on loopback (p50/p95 latency).
+
+Run: python benchmarks/bench_udf_server.py [--clients 16] [--requests 160]
+Baseline in the same run: the server's /health round trip (the HTTP floor on this machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("XLWINGS_ON_SERVER", "true")
+os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import httpx  # noqa: E402
+import xlwings as xw  # noqa: E402
+from xlwings import server as xws  # noqa: E402
+
+from xl_kpi.excel import udfs  # noqa: E402
+
+TOKEN = "bench-token-0123456789abcdef"
+
+
+def udf_column(n: int = 10_000) -> float:
+    data = {"func_name": "kpi_rate", "args": [[[f"{i % 97}件(累計)"] for i in range(n)], [["40件(累計)"]]],
+            "caller_address": "S!A1", "formula_name": "KPI_RATE", "version": xw.__version__, "runtime": "1.4",
+            "culture_info_name": "ja-JP", "date_format": "yyyy/mm/dd", "client": "Office.js"}
+    t0 = time.perf_counter()
+    out = asyncio.run(xws.custom_functions_call(data, udfs))
+    elapsed = time.perf_counter() - t0
+    assert len(out) == n
+    return elapsed
+
+
+def sheet_payload(rows: int) -> dict:
+    from synthetic import department_records
+    from xl_kpi.files.writer import Settings, build_template
+    import openpyxl
+    recs = department_records(0, rows, 1)
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "s.xlsx"
+        p.write_bytes(build_template(Settings(year=2020), recs[0].department, recs))
+        wb = openpyxl.load_workbook(p)
+    sheets = []
+    for ws in wb.worksheets:
+        values = [list(r) for r in ws.iter_rows(values_only=True)]
+        width = max(len(r) for r in values)
+        sheets.append({"name": ws.title, "values": [r + [None] * (width - len(r)) for r in values],
+                       "pictures": [], "tables": []})
+    return {"client": "Office.js", "version": xw.__version__, "book": {"name": "s.xlsx", "active_sheet_index": 0,
+            "selection": "A1"}, "names": [], "sheets": sheets}
+
+
+async def load(url: str, payload: dict | None, clients: int, requests: int) -> list[float]:
+    latencies: list[float] = []
+    sem = asyncio.Semaphore(clients)
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=clients)) as client:
+        async def one():
+            async with sem:
+                t0 = time.perf_counter()
+                r = await (client.post(url, json=payload, headers=headers) if payload is not None else client.get(url))
+                r.raise_for_status()
+                latencies.append(time.perf_counter() - t0)
+        await asyncio.gather(*(one() for _ in range(requests)))
+    return latencies
+
+
+def pct(values: list[float], p: float) -> float:
+    return statistics.quantiles(values, n=100)[int(p) - 1]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--clients", type=int, default=16)
+    ap.add_argument("--requests", type=int, default=160)
+    ap.add_argument("--rows", type=int, default=300)
+    ap.add_argument("--workers", type=int, default=2)
+    args = ap.parse_args()
+    t = min(udf_column() for _ in range(3))
+    print(f"KPI_RATE over 10,000 rows in one call: {t:.3f} s (goal <= 0.5 s: {'met' if t <= 0.5 else 'NOT met'})")
+
+    with tempfile.TemporaryDirectory() as d:
+        tokens = Path(d) / "tokens.json"
+        tokens.write_text(json.dumps({"tokens": [{"token": TOKEN, "role": "planning"}]}))
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        env = {**os.environ, "XL_KPI_TOKENS_FILE": str(tokens)}
+        proc = subprocess.Popen([sys.executable, "-m", "xl_kpi.cli", "serve", "--port", str(port),
+                                 "--workers", str(args.workers)], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(200):
+                try:
+                    if httpx.get(base + "/health").status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.1)
+            payload = sheet_payload(args.rows)
+            health = asyncio.run(load(base + "/health", None, args.clients, args.requests))
+            lat = asyncio.run(load(base + "/xlwings/custom-scripts-call/validate_sheet", payload, args.clients, args.requests))
+        finally:
+            proc.terminate()
+            proc.wait()
+    p50, p95 = pct(lat, 50), pct(lat, 95)
+    print(f"validate_sheet, {args.rows}-row sheet, {args.clients} concurrent clients, {args.requests} requests, "
+          f"{args.workers} workers: "
+          f"p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms (goal p95 <= 300 ms: {'met' if p95 <= 0.3 else 'NOT met'})")
+    print(f"/health baseline under the same load: p95 {pct(health, 95) * 1000:.1f} ms; "
+          f"validate_sheet p95 / health p95 = {p95 / pct(health, 95):.0f}x")
+
+
+if __name__ == "__main__":
+    main()
