@@ -147,5 +147,6 @@ def test_desktop_dispatch_reaches_every_action(submissions):
         assert action in actions.ACTIONS and hasattr(scripts, action)
         _, book = remote_book(submissions / "環境部.xlsx")
         assert desktop.run(control_id, book).message
-    with pytest.raises(Exception):
+    from xl_kpi.core.errors import XlKpiError
+    with pytest.raises(XlKpiError, match="btnNope"):
         desktop.run("btnNope", book)

@@ -1,6 +1,5 @@
 """One behaviour over both reading engines: calamine (fast values) and openpyxl (formats, formulas)."""
 
-import pytest
 
 from xl_kpi.files.master import merge_files
 from xl_kpi.files.reader import read_workbook

@@ -1,7 +1,6 @@
 from pathlib import Path
 
 import openpyxl
-import pytest
 
 from tests.support.xlsxnorm import compare_xlsx
 from xl_kpi.files.layout import COLUMNS, LAYOUT, OFFICIAL_TEMPLATE_YEAR, META, squash

@@ -4,9 +4,8 @@ import shutil
 import openpyxl
 import pytest
 
-from xl_kpi import validate_records
 from xl_kpi.cli import main
-from xl_kpi.files.csvio import read_csv_records, sample_csv_path
+from xl_kpi.files.csvio import sample_csv_path
 from xl_kpi.files.master import export_csv, merge_files, validate_files
 from xl_kpi.files.reader import read_workbook
 from xl_kpi.files.writer import Settings, build_template

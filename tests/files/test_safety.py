@@ -1,6 +1,5 @@
 """Merge and save: atomic, locked, refused while open, backed up, restorable, crash- and race-safe."""
 
-import os
 import random
 import signal
 import subprocess

@@ -1,6 +1,5 @@
 """Every route over HTTP (TestClient): auth, roles, limits, errors, headers, manifest."""
 
-import json
 import logging
 import re
 from xml.etree import ElementTree as ET

@@ -101,7 +101,7 @@ def _conflicts(records: list[KpiRecord]) -> Iterable[Finding]:
     for r in records:
         if r.has_kpi and r.kpi_no:
             by_key.setdefault(r.key, []).append(r)
-    for key, group in by_key.items():
+    for group in by_key.values():
         departments = sorted({r.submitted_by for r in group})
         if len(departments) < 2:
             continue

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from .errors import QuantityError
-from .fiscal import ERAS as _ERAS, FY_PATTERN, FiscalSpan, format_fiscal_year, span_from_match
+from .fiscal import FY_PATTERN, FiscalSpan, format_fiscal_year, span_from_match
 from .text import CIRCLED, to_halfwidth
 
 ERA_BASE = {"平成": 1988, "令和": 2018}

@@ -339,7 +339,7 @@ def _summary_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, records: Sequence[Kpi
     first, last = _summary_table(ws, fmt, 2, "基本目標別", [*goals, total(items, bands)], bands)
     chart = wb.add_chart({"type": "bar", "subtype": "stacked"})
     colors = ["#2E75B6", "#70AD47", "#FFC000", "#C00000", "#7F7F7F"]
-    for j, (_, letter, symbol) in enumerate(bands.bands):
+    for j in range(len(bands.bands)):
         chart.add_series({
             "name": [SUMMARY_SHEET, first - 1, 2 + j],
             "categories": [SUMMARY_SHEET, first, 0, first + len(goals) - 1, 0],

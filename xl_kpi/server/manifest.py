@@ -25,7 +25,7 @@ def manifest_xml(base_url: str, display_name: str = "xl-kpi 取組状況") -> st
     base = check_base_url(base_url)
     b = escape(base, quote=True)
     buttons = []
-    for i, (control_id, (label, tip, action)) in enumerate(RIBBON.items()):
+    for control_id, (_label, _tip, action) in RIBBON.items():
         buttons.append(f"""
                 <Control xsi:type="Button" id="{control_id}">
                   <Label resid="{control_id}.Label"/>
