@@ -9,19 +9,15 @@ filled from the measure's first row (see ``parse_rows(fill_measure_down=True)``)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterable, Sequence
 
 from ..core.errors import InputError
-from ..core.fiscal import parse_reporting_year
-from ..core.rate import GradeBands
 from ..core.record import KpiRecord
 from ..files.grid import (Header, PlannedRow, find_header, header_plan, parse_rows,
-                          parse_settings_rows, sheet_department)
-from ..files.layout import (DEFAULT_PLAN_END, LAYOUT, MASTER_SHEET, RESERVED_SHEETS,
-                            SETTINGS_SHEET, TEMPLATE_VERSION, VERSION_LABEL, default_year,
-                            report_title)
-from ..files.writer import Settings
+                          settings_from_rows, sheet_department)
+from ..files.layout import (LAYOUT, MASTER_SHEET, RESERVED_SHEETS, SETTINGS_SHEET, VERSION_LABEL,
+                            Settings, default_year, report_title)
 
 COLORS = {"error": "#F8CBAD", "warning": "#FFE699", "info": "#DDEBF7"}
 HEADER_COLOR, META_COLOR = "#DDEBF7", "#EDEDED"
@@ -86,26 +82,11 @@ def kpi_sheets(book) -> list[KpiSheet]:
 
 
 def book_settings(book) -> Settings | None:
-    names = [s.name for s in book.sheets]
-    if SETTINGS_SHEET not in names:
+    """The 「設定」 sheet of an open workbook (the reporting year defaults to the last one ended)."""
+    if SETTINGS_SHEET not in [s.name for s in book.sheets]:
         return None
-    values, departments, band_rows = parse_settings_rows(sheet_values(book.sheets[SETTINGS_SHEET]))
-    try:
-        year = parse_reporting_year(str(values.get("報告年度", "")))
-    except InputError:
-        year = default_year()
-    try:
-        plan_end = parse_reporting_year(str(values["計画最終年度"])) if values.get("計画最終年度") else DEFAULT_PLAN_END
-    except InputError:
-        plan_end = DEFAULT_PLAN_END
-    bands = [(int(low) if isinstance(low, (int, float)) else -10**9, str(letter), str(symbol or ""))
-             for low, letter, symbol in band_rows]
-    try:
-        grade_bands = GradeBands(tuple(bands)) if bands else GradeBands()
-    except InputError:
-        grade_bands = GradeBands()
-    return Settings(year=year, plan_end=plan_end, departments=tuple(departments), bands=grade_bands,
-                    version=str(values.get("様式", TEMPLATE_VERSION)).strip())
+    settings = settings_from_rows(sheet_values(book.sheets[SETTINGS_SHEET]), book.name, [])
+    return settings if settings.year else replace(settings, year=default_year())
 
 
 def data_row_blocks(rows: Iterable[int]) -> list[tuple[int, int]]:

@@ -13,15 +13,17 @@ from decimal import ROUND_HALF_UP, Decimal
 from datetime import date, datetime, time
 from typing import Any, Sequence
 
-from ..core.errors import QuantityError
+from ..core.errors import InputError, QuantityError
+from ..core.fiscal import parse_reporting_year
 from ..core.findings import Finding, make_finding
-from ..core.rate import parse_rate
+from ..core.rate import GradeBands, parse_rate
 from ..core.record import (DIRECTION_LABELS, HIGHER_IS_BETTER, LOWER_IS_BETTER, KpiRecord, Source,
                            first_department)
 from ..core.rules import evaluate
 from .addressing import column_letter
-from .layout import (DIRECTION_CHOICES, DIRECTION_RE, GOAL_RE, LAYOUT, META, QUANTITY, RATE,
-                     SheetLayout, direction_heading, goal_heading, squash)
+from .layout import (DEFAULT_PLAN_END, DIRECTION_CHOICES, DIRECTION_RE, GOAL_RE, LAYOUT, META,
+                     QUANTITY, RATE, SETTINGS_SHEET, Settings, SheetLayout, direction_heading,
+                     goal_heading, squash)
 
 DIRECTIONS = {DIRECTION_CHOICES[0]: HIGHER_IS_BETTER, DIRECTION_CHOICES[1]: LOWER_IS_BETTER,
               HIGHER_IS_BETTER: HIGHER_IS_BETTER, LOWER_IS_BETTER: LOWER_IS_BETTER}
@@ -321,3 +323,29 @@ def parse_settings_rows(rows: Sequence[Sequence[Any]]) -> tuple[dict[str, Any], 
         elif mode == "評価区分" and row[2]:
             bands.append((row[1], row[2], row[3]))
     return values, departments, bands
+
+
+def settings_from_rows(rows: list[list[Any]], file: str, findings: list[Finding]) -> Settings:
+    """The 「設定」 sheet's cells as Settings; unreadable entries become findings and defaults."""
+    values, departments, band_rows = parse_settings_rows(rows[:500])
+    bands = [(int(low) if isinstance(low, (int, float)) else -10**9, str(letter), str(symbol or ""))
+             for low, letter, symbol in band_rows]
+    try:
+        year = parse_reporting_year(str(values.get("報告年度", "")))
+    except InputError:
+        findings.append(make_finding("template-mismatch", file=file, sheet=SETTINGS_SHEET,
+                                     value=str(values.get("報告年度", "")),
+                                     detail="設定シートの報告年度を読み取れません（例: 令和2）。", severity="warning"))
+        year = 0
+    try:
+        plan_end = parse_reporting_year(str(values["計画最終年度"])) if values.get("計画最終年度") else DEFAULT_PLAN_END
+    except InputError:
+        plan_end = DEFAULT_PLAN_END
+    try:
+        grade_bands = GradeBands(tuple(bands)) if bands else GradeBands()
+    except InputError:
+        findings.append(make_finding("template-mismatch", file=file, sheet=SETTINGS_SHEET,
+                                     detail="設定シートの評価区分を読み取れません。既定の区分を使います。", severity="warning"))
+        grade_bands = GradeBands()
+    return Settings(year=year, plan_end=plan_end, departments=tuple(departments), bands=grade_bands,
+                    version=str(values.get("様式", "")).strip())

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ..core.fiscal import format_fiscal_year
+from ..core.rate import DEFAULT_BANDS, GradeBands
 from .addressing import column_letter
 
 TEMPLATE_VERSION = "xl-kpi/1"
@@ -137,6 +138,18 @@ class SheetLayout:
 
 
 LAYOUT = SheetLayout()
+
+
+@dataclass
+class Settings:
+    """What the 「設定」 sheet holds."""
+
+    year: int
+    plan_end: int = DEFAULT_PLAN_END
+    departments: tuple[str, ...] = DEFAULT_DEPARTMENTS
+    bands: GradeBands = DEFAULT_BANDS
+    version: str = TEMPLATE_VERSION
+
 
 GOAL_RE = re.compile(r"^【基本目標\s*(\d+)】\s*(.*)$", re.S)
 DIRECTION_RE = re.compile(r"^【基本的方向[：:]\s*(\S)】\s*(.*)$", re.S)

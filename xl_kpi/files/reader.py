@@ -20,20 +20,17 @@ from typing import Any, Iterable
 
 import openpyxl
 
-from ..core.errors import FileError, InputError
+from ..core.errors import FileError
 from ..core.findings import ERROR, Finding, make_finding
-from ..core.fiscal import parse_reporting_year
 from ..core.merge import Submission
-from ..core.rate import GradeBands
 from ..core.record import KpiRecord
 from .grid import (HEADER_SCAN_ROWS, PER_ROW_FIELDS, Header, cell_text, find_header,
-                   missing_header_findings, parse_rows, parse_settings_rows, section_of,
+                   missing_header_findings, parse_rows, section_of, settings_from_rows,
                    sheet_department)
 from .addressing import column_letter
-from .layout import (DEFAULT_PLAN_END, LAYOUT, MASTER_SHEET, QUANTITY, RESERVED_SHEETS,
+from .layout import (LAYOUT, MASTER_SHEET, QUANTITY, RESERVED_SHEETS, Settings,
                      SETTINGS_SHEET, TEMPLATE_VERSION, VERSION_LABEL, SheetLayout)
 from .preflight import Budgets, preflight
-from .writer import Settings
 
 __all__ = ["read_workbook", "read_workbooks", "WorkbookRead", "SheetRead", "cell_text", "file_identity"]
 
@@ -242,31 +239,6 @@ def _version_marker(raw: RawSheet) -> str:
     cell = row[LAYOUT.last_printed_col - 1] if len(row) >= LAYOUT.last_printed_col else None
     text = str(cell or "")
     return text.replace(VERSION_LABEL, "").strip() if text.startswith(VERSION_LABEL) else ""
-
-
-def settings_from_rows(rows: list[list[Any]], file: str, findings: list[Finding]) -> Settings:
-    values, departments, band_rows = parse_settings_rows(rows[:500])
-    bands = [(int(low) if isinstance(low, (int, float)) else -10**9, str(letter), str(symbol or ""))
-             for low, letter, symbol in band_rows]
-    try:
-        year = parse_reporting_year(str(values.get("報告年度", "")))
-    except InputError:
-        findings.append(make_finding("template-mismatch", file=file, sheet=SETTINGS_SHEET,
-                                     value=str(values.get("報告年度", "")),
-                                     detail="設定シートの報告年度を読み取れません（例: 令和2）。", severity="warning"))
-        year = 0
-    try:
-        plan_end = parse_reporting_year(str(values["計画最終年度"])) if values.get("計画最終年度") else DEFAULT_PLAN_END
-    except InputError:
-        plan_end = DEFAULT_PLAN_END
-    try:
-        grade_bands = GradeBands(tuple(bands)) if bands else GradeBands()
-    except InputError:
-        findings.append(make_finding("template-mismatch", file=file, sheet=SETTINGS_SHEET,
-                                     detail="設定シートの評価区分を読み取れません。既定の区分を使います。", severity="warning"))
-        grade_bands = GradeBands()
-    return Settings(year=year, plan_end=plan_end, departments=tuple(departments), bands=grade_bands,
-                    version=str(values.get("様式", "")).strip())
 
 
 def _grid(raw: RawSheet, header_row: int, file: str, findings: list[Finding],

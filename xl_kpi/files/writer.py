@@ -20,12 +20,13 @@ from xlsxwriter.worksheet import Worksheet
 from ..core.findings import SEVERITY_LABELS, Finding
 from ..core.fiscal import format_fiscal_year
 from ..core.merge import Submission
-from ..core.rate import DEFAULT_BANDS, GradeBands
+from ..core.rate import GradeBands
 from ..core.record import KpiRecord
 from ..core.diff import Change
 from ..core.summary import SummaryRow, below, by_department, by_goal, evaluated, summarize, total
 from .grid import PlannedGroup, header_plan, plan_sheet
-from .layout import (CHOICE, CODE, DEFAULT_DEPARTMENTS, DEFAULT_PLAN_END, DIRECTION_CHOICES,
+from .layout import Settings  # noqa: F401  (re-exported: writers take Settings)
+from .layout import (CHOICE, CODE, DIRECTION_CHOICES,
                      FINDINGS_SHEET, LAYOUT, MASTER_SHEET, META, QUANTITY, RATE, SETTINGS_SHEET,
                      STATUS_SHEET, SUMMARY_SHEET, TEMPLATE_VERSION, VERSION_LABEL, SheetLayout, report_title,
                      safe_sheet_name)
@@ -35,17 +36,6 @@ FIXED_DATE = datetime(2020, 4, 1, tzinfo=timezone.utc)
 EMPTY_TEMPLATE_ROWS = 150
 SPARE_ROWS = 50
 DEPARTMENT_LIST_NAME = "部署一覧"
-
-
-@dataclass
-class Settings:
-    """What the 「設定」 sheet holds."""
-
-    year: int
-    plan_end: int = DEFAULT_PLAN_END
-    departments: tuple[str, ...] = DEFAULT_DEPARTMENTS
-    bands: GradeBands = DEFAULT_BANDS
-    version: str = TEMPLATE_VERSION
 
 
 @dataclass
