@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
 from . import __version__
-from .core.errors import FileError, InputError, XlKpiError
+from .core.errors import InputError, XlKpiError
 from .core.findings import Report
 from .core.rate import METHODS, grade, kpi_rate
 from .core.rules import validate_records
 from .files.csvio import read_csv_records
 
-EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE, EXIT_INTERNAL = 0, 1, 2, 70
 
 Handler = Callable[[argparse.Namespace], int]
 COMMANDS: dict[str, Handler] = {}
@@ -89,15 +90,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return COMMANDS[args.command](args)
-    except FileError as err:
-        _err(f"エラー: {err}")
-        return EXIT_UNUSABLE
-    except (InputError, XlKpiError) as err:
+    except XlKpiError as err:  # input and file errors: the user can act on the message
         _err(f"エラー: {err}")
         return EXIT_UNUSABLE
     except KeyboardInterrupt:
         _err("中断しました。")
         return 130
+    except Exception as err:  # no traceback reaches a user unless asked for
+        if os.environ.get("XL_KPI_DEBUG"):
+            raise
+        _err(f"予期しないエラーが発生しました（{type(err).__name__}: {err}）。"
+             "XL_KPI_DEBUG=1 を設定して再実行すると詳細を表示します。")
+        return EXIT_INTERNAL
 
 
 

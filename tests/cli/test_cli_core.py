@@ -74,3 +74,17 @@ def test_console_script_is_installed():
     proc = subprocess.run([sys.executable, "-m", "xl_kpi.cli", "rate", "--current", "1件(累計)",
                            "--target", "12件(累計)"], capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout == "8%\n"
+
+
+def test_unexpected_errors_never_show_a_traceback(capsys, monkeypatch):
+    from xl_kpi import cli
+
+    def boom(_args):
+        raise RuntimeError("disk on fire")
+    monkeypatch.setitem(cli.COMMANDS, "rate", boom)
+    monkeypatch.delenv("XL_KPI_DEBUG", raising=False)
+    code, out, err = run(capsys, "rate", "--current", "1", "--target", "2")
+    assert code == 70 and "予期しないエラー" in err and "Traceback" not in err
+    monkeypatch.setenv("XL_KPI_DEBUG", "1")
+    with pytest.raises(RuntimeError):
+        main(["rate", "--current", "1", "--target", "2"])

@@ -313,4 +313,4 @@ def validate_records(records: Iterable[KpiRecord]) -> Report:
     return Report(findings)
 
 
-__all__ = ["validate_records", "check_record", "evaluate", "Evaluation", "INFO"]
+__all__ = ["validate_records", "check_record", "evaluate", "Evaluation"]
