@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Callable, Iterable, Iterator
 
 from .errors import QuantityError
-from .findings import ERROR, INFO, WARNING, Finding, Report, make_finding
+from .findings import ERROR, WARNING, Finding, Report, make_finding
 from .quantity import CONTINUE, MAINTAIN, Quantity, format_quantity, parse_quantity
 from .rate import Rate, format_rate, kpi_rate, parse_rate, units_compatible
 from .record import HIGHER_IS_BETTER, LOWER_IS_BETTER, RECORD_FIELDS, KpiRecord
