@@ -134,3 +134,10 @@ def test_report_outputs():
     data = json.loads(report.to_json())
     assert data["valid"] is False and data["findings"][0]["location"] == "'部'!H3"
     assert "エラー 1 件" in report.to_text()
+
+
+def test_relisted_flag_comes_from_the_name_when_not_given():
+    r = KpiRecord.from_mapping({"measure_name": "施策(再掲)"})
+    assert r.relisted == "1" and r.is_relisted
+    assert KpiRecord.from_mapping({"measure_name": "施策", "relisted": "x"}).relisted == "0"
+    assert KpiRecord.from_texts({"measure_name": "施策（再掲）"}, Source()).relisted == "1"

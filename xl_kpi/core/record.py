@@ -95,9 +95,20 @@ class KpiRecord:
     def from_mapping(cls, values: Mapping[str, object], source: Source | None = None) -> "KpiRecord":
         kwargs = {k: _text(values[k]) for k in _FIELD_NAMES if k in values}
         rec = cls(**kwargs, source=source or Source())
-        if not rec.relisted or rec.relisted not in ("0", "1"):
-            rec.relisted = "1" if _RELISTED_RE.search(rec.measure_name) else (rec.relisted or "0")
+        rec._settle_relisted("relisted" in values)
         return rec
+
+    @classmethod
+    def from_texts(cls, values: dict[str, str], source: Source) -> "KpiRecord":
+        """Like :meth:`from_mapping` for values that are already texts (the readers' output)."""
+        rec = cls(**{k: v for k, v in values.items() if k in _FIELD_SET}, source=source)
+        rec._settle_relisted("relisted" in values)
+        return rec
+
+    def _settle_relisted(self, given: bool) -> None:
+        """A 再掲 flag that is missing or not 0/1 comes from the 「(再掲)」 suffix of the measure name."""
+        if not given or self.relisted not in ("0", "1"):
+            self.relisted = "1" if _RELISTED_RE.search(self.measure_name) else "0"
 
     def to_dict(self) -> dict[str, str]:
         return {k: getattr(self, k) for k in _FIELD_NAMES}
@@ -131,6 +142,7 @@ class KpiRecord:
 
 
 _FIELD_NAMES = tuple(f.name for f in fields(KpiRecord) if f.name != "source")
+_FIELD_SET = frozenset(_FIELD_NAMES)
 RECORD_FIELDS = _FIELD_NAMES
 
 

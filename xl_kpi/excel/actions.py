@@ -20,7 +20,7 @@ from ..files.grid import missing_header_findings, plan_sheet
 from ..files.layout import FINDINGS_SHEET, LAYOUT, MASTER_SHEET, default_year, safe_sheet_name
 from ..files.reader import unknown_departments
 from ..files.writer import Settings
-from .adapter import (COLORS, active_kpi_sheet, book_settings, data_row_blocks, ensure_sheet,
+from .adapter import (COLORS, active_kpi_sheet, book_settings, color_cells, data_row_blocks, ensure_sheet,
                       kpi_sheets, render_kpi_sheet, unique_sheet_name, write_column_blocks)
 
 FINDING_HEADERS = ("コード", "重要度", "場所", "施策番号", "KPI", "項目", "値", "内容")
@@ -91,8 +91,7 @@ def validate_sheet(book) -> ActionResult:
     for f in findings:
         if f.sheet == kpi.name and f.cell and rank[f.severity] >= rank.get(worst.get(f.cell, "info"), 0):
             worst[f.cell] = f.severity
-    for cell, severity in worst.items():
-        kpi.sheet[cell].color = COLORS[severity]
+    color_cells(kpi.sheet, {cell: COLORS[severity] for cell, severity in worst.items()})
     write_findings_sheet(book, findings, after=kpi.sheet)
     report = Report(findings)
     c = report.counts()

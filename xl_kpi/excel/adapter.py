@@ -9,6 +9,7 @@ filled from the measure's first row (see ``parse_rows(fill_measure_down=True)``)
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import Any, Iterable, Sequence
 
@@ -39,6 +40,11 @@ class KpiSheet:
 
 def sheet_values(sheet) -> list[list[Any]]:
     """All values of a sheet from A1, as a 2-D list (empty sheet → [])."""
+    api = getattr(sheet, "api", None)
+    if isinstance(api, dict) and isinstance(api.get("values"), list):
+        # The remote (Office.js) book: the values as the client sent them, from A1. Reading them
+        # through xlwings' range conversion costs ~3 µs a cell; empty cells arrive as "".
+        return [[None if v == "" else v for v in row] for row in api["values"]]
     last = sheet.used_range.last_cell
     if last.row == 1 and last.column == 1 and sheet["A1"].value is None:
         return []
@@ -107,6 +113,37 @@ def write_column_blocks(sheet, col: int, values_by_row: dict[int, Any], number_f
         rng.value = [[values_by_row[r]] for r in range(first, last + 1)]
         if number_format:
             rng.number_format = number_format
+
+
+_A1 = re.compile(r"^([A-Z]{1,3})(\d+)$")
+
+
+def _col_number(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def color_cells(sheet, colors: dict[str, str]) -> int:
+    """Colour single cells ('H12' → '#FFE699'), one action per run of neighbours in a row."""
+    by_row: dict[int, list[tuple[int, str]]] = {}
+    for cell, color in colors.items():
+        m = _A1.match(cell)
+        if m:
+            by_row.setdefault(int(m.group(2)), []).append((_col_number(m.group(1)), color))
+    actions = 0
+    for row, cells in by_row.items():
+        cells.sort()
+        start, prev, color = cells[0][0], cells[0][0], cells[0][1]
+        for col, c in cells[1:] + [(-1, "")]:
+            if col == prev + 1 and c == color:
+                prev = col
+                continue
+            sheet.range((row, start), (row, prev)).color = color
+            actions += 1
+            start, prev, color = col, col, c
+    return actions
 
 
 def unique_sheet_name(book, wanted: str) -> str:

@@ -145,6 +145,7 @@ def parse_rows(rows: Sequence[Sequence[Any]], header: Header, *, file: str, shee
     printed = [f for f in cols if kinds[f] != META]
     a = cols.get("measure_id", 1) - 1
     letters = {name: column_letter(c) for name, c in cols.items()}
+    col_items = list(cols.items())
     goal = direction = ("", "")
     previous: dict[str, str] | None = None
     records: list[KpiRecord] = []
@@ -160,10 +161,16 @@ def parse_rows(rows: Sequence[Sequence[Any]], header: Header, *, file: str, shee
             continue
         fmt_row = formats[r] if formats is not None and r < len(formats) else None
         values: dict[str, str] = {}
-        for name, c in cols.items():
-            v = row[c - 1] if c - 1 < len(row) else None
-            values[name] = cell_text(v, fmt_row[c - 1] if fmt_row and c - 1 < len(fmt_row) else "General",
-                                     kinds[name])
+        width = len(row)
+        for name, c in col_items:
+            v = row[c - 1] if c <= width else None
+            if v is None:
+                values[name] = ""
+            elif type(v) is str and fmt_row is None:
+                values[name] = v.strip(" \u3000")
+            else:
+                values[name] = cell_text(v, fmt_row[c - 1] if fmt_row and c - 1 < len(fmt_row) else "General",
+                                         kinds[name])
         if not any(values[f] for f in printed):
             continue
         if fill_measure_down and previous is not None and not values.get("measure_id") \
@@ -181,7 +188,7 @@ def parse_rows(rows: Sequence[Sequence[Any]], header: Header, *, file: str, shee
             out["submitted_by"] = department
             out["origin_file"], out["origin_sheet"], out["origin_row"] = file, sheet, str(r1)
         cells = {name: f"{letter}{r1}" for name, letter in letters.items()}
-        records.append(KpiRecord.from_mapping(out, Source(file, sheet, r1, cells)))
+        records.append(KpiRecord.from_texts(out, Source(file, sheet, r1, cells)))
     return records
 
 
