@@ -76,7 +76,7 @@ class _Checker:
 # character, a field (or line) starting like a formula, or a record long enough to hold an
 # over-long cell. Only then are the fields checked one by one.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_FORMULA_START = frozenset("=@+-\t\r")
+_FORMULA_LINE = re.compile(r"\n[=@+\-\t\r]")
 
 
 _text_values = operator.attrgetter(*TEXT_FIELDS)
@@ -86,9 +86,10 @@ def _check_texts(c: _Checker) -> None:
     rec = c.rec
     values = _text_values(rec)
     joined = "".join(values)
-    # isprintable() is False for any control character (and for LF, which then takes the slow path).
+    # isprintable() is False for any control character (and for LF, which then takes the slow
+    # path); one search over the fields joined by LF finds a field starting like a formula.
     if (len(joined) <= EXCEL_CELL_LIMIT and joined.isprintable()
-            and _FORMULA_START.isdisjoint({v[:1] for v in values})):
+            and _FORMULA_LINE.search("\n" + "\n".join(values)) is None):
         return
     for name in TEXT_FIELDS:
         v = getattr(rec, name)
@@ -235,15 +236,21 @@ def _check_rate(c: _Checker, field: str, target: Quantity | None, target_field: 
         return
     if not entered_text:
         return
-    try:
-        entered = parse_rate(entered_text)
-    except QuantityError:
+    shown = _entered_display(entered_text)
+    if shown is None:
         c.add("unparseable-value", field, entered_text)
-        return
-    if entered is None:
-        return
-    if format_rate(entered) != rate.display:
+    elif shown and shown != rate.display:
         c.add("rate-mismatch", field, entered_text, rate.display)
+
+
+@lru_cache(maxsize=4096)
+def _entered_display(text: str) -> str | None:
+    """An entered 達成率 as displayed ('113%'), '' when blank or '-', None when unreadable."""
+    try:
+        value = parse_rate(text)
+    except QuantityError:
+        return None
+    return "" if value is None else format_rate(value)
 
 
 RecordRule = Callable[[_Checker], None]
