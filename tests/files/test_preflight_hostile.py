@@ -10,7 +10,15 @@ from xl_kpi.files.preflight import Budgets, preflight
 from xl_kpi.files.reader import read_workbook
 
 # Budgets small enough that the generated cases stay cheap; the defaults are larger.
-BUDGETS = Budgets(max_bytes=20 * 1024 * 1024, max_uncompressed=100 * 1024 * 1024, max_cells=10_000)
+BUDGETS = Budgets(max_bytes=8 * 1024 * 1024, max_uncompressed=100 * 1024 * 1024, max_cells=10_000)
+
+
+@pytest.fixture(autouse=True)
+def small_budgets(monkeypatch):
+    """The CLI reads budgets from the environment: the same small ones as BUDGETS."""
+    monkeypatch.setenv("XL_KPI_MAX_BYTES", str(BUDGETS.max_bytes))
+    monkeypatch.setenv("XL_KPI_MAX_CELLS", str(BUDGETS.max_cells))
+    monkeypatch.setenv("XL_KPI_MAX_UNCOMPRESSED", str(BUDGETS.max_uncompressed))
 
 
 @pytest.fixture(params=sorted(hostile.REFUSED))
@@ -31,8 +39,6 @@ def test_each_hostile_file_is_refused_with_its_code(case):
 
 def test_validate_exits_2_in_japanese(case, capsys, monkeypatch):
     path, code = case
-    monkeypatch.setenv("XL_KPI_MAX_CELLS", str(BUDGETS.max_cells))
-    monkeypatch.setenv("XL_KPI_MAX_UNCOMPRESSED", str(BUDGETS.max_uncompressed))
     assert main(["validate", str(path), "--format", "json"]) == 2
     out = capsys.readouterr().out
     assert f'"code": "{code}"' in out and "Traceback" not in out
@@ -40,8 +46,6 @@ def test_validate_exits_2_in_japanese(case, capsys, monkeypatch):
 
 def test_merge_with_it_leaves_the_master_untouched(case, submissions, tmp_path, capsys, monkeypatch):
     path, code = case
-    monkeypatch.setenv("XL_KPI_MAX_CELLS", str(BUDGETS.max_cells))
-    monkeypatch.setenv("XL_KPI_MAX_UNCOMPRESSED", str(BUDGETS.max_uncompressed))
     master = tmp_path / "m.xlsx"
     merge_files([submissions], master)
     before = master.read_bytes()
@@ -63,6 +67,7 @@ def test_budget_over_size(tmp_path):
 
 
 @pytest.mark.parametrize("wrap, code", [
+    (hostile.with_x14_validation, "dropped-content"),
     (hostile.with_macros, "macros-present"),
     (hostile.with_external_link, "external-links"),
     (hostile.with_connections, "data-connections"),
@@ -85,3 +90,12 @@ def test_reported_but_processing_goes_on(wrap, code, submissions, tmp_path):
 def test_budgets_from_environment():
     b = Budgets.from_env({"XL_KPI_MAX_CELLS": "5", "XL_KPI_MAX_BYTES": "7"})
     assert (b.max_cells, b.max_bytes, b.max_entries) == (5, 7, Budgets().max_entries)
+
+
+def test_openpyxl_warnings_become_findings(submissions, tmp_path):
+    p = tmp_path / "x14.xlsx"
+    p.write_bytes(hostile.with_x14_validation((submissions / "環境部.xlsx").read_bytes()))
+    wb = read_workbook(p, engine="openpyxl")
+    dropped = [f for f in wb.findings if f.code == "dropped-content"]
+    assert any("Data Validation" in f.message for f in dropped)  # openpyxl's own warning, kept
+    assert any("ドロップダウン" in f.message for f in dropped)      # and the preflight's

@@ -105,6 +105,11 @@ def too_many_cells() -> bytes:
     return out.getvalue()
 
 
+def oversize() -> bytes:
+    import os
+    return _rezip(valid(), add={"xl/media/photo.bin": os.urandom(9 * 1024 * 1024)})
+
+
 def not_the_template() -> bytes:
     import openpyxl
     wb = openpyxl.Workbook()
@@ -127,6 +132,19 @@ def with_external_link(base: bytes) -> bytes:
             b'Target="file:///C:/secret/budget.xlsx" TargetMode="External"/></Relationships>'})
 
 
+def with_x14_validation(base: bytes) -> bytes:
+    """A drop-down whose list is on another sheet, as Excel 2010+ writes it (openpyxl drops it)."""
+    with zipfile.ZipFile(io.BytesIO(base)) as z:
+        sheet = z.read("xl/worksheets/sheet1.xml")
+    ext = (b'<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" '
+           b'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
+           b'<x14:dataValidations count="1" xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main">'
+           b'<x14:dataValidation type="list" allowBlank="1"><x14:formula1><xm:f>Lists!$A$1:$A$5</xm:f></x14:formula1>'
+           b'<xm:sqref>C5:C20</xm:sqref></x14:dataValidation></x14:dataValidations></ext></extLst>')
+    sheet = sheet.replace(b"</worksheet>", ext + b"</worksheet>")
+    return _rezip(base, replace={"xl/worksheets/sheet1.xml": sheet})
+
+
 def with_connections(base: bytes) -> bytes:
     return _rezip(base, add={"xl/connections.xml": b'<connections xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>'})
 
@@ -145,5 +163,6 @@ REFUSED = {
     "too-many-entries": (too_many_entries, "too-many-entries"),
     "xml-entities": (xml_entities, "xml-entities"),
     "too-many-cells": (too_many_cells, "too-many-cells"),
+    "over-size-budget": (oversize, "file-too-large"),
     "not-the-template": (not_the_template, "template-mismatch"),
 }
