@@ -42,3 +42,4 @@ class FileError(XlKpiError):
         self.path = path
         self.sheet = sheet
         self.cell = cell
+        self.finding = None  # the preflight's finding, when the refusal came from one

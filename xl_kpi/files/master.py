@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from ..core.errors import FileError
-from ..core.findings import ERROR, Finding, Report, make_finding
+from ..core.findings import CATALOGUE, ERROR, Finding, Report, make_finding
 from ..core.merge import MergeResult, Submission, merge_submissions, order_records
 from ..core.record import KpiRecord, Source
 from ..core.rules import validate_records
@@ -96,9 +96,7 @@ def validate_files(paths: Sequence[Path], budgets: Budgets | None = None) -> Val
         try:
             wb = read_workbook(p, budgets)
         except FileError as err:
-            f = make_finding(err.code if err.code in _codes() else "unreadable-file", file=p.name,
-                             detail=str(err))
-            f = f._replace(severity=ERROR)
+            f = refusal(p, err)
             unreadable.append(f)
             findings.append(f)
             continue
@@ -110,9 +108,13 @@ def validate_files(paths: Sequence[Path], budgets: Budgets | None = None) -> Val
     return Validation(Report(findings), reads, unreadable)
 
 
-def _codes() -> set[str]:
-    from ..core.findings import CATALOGUE
-    return set(CATALOGUE)
+def refusal(p: Path, err: FileError) -> Finding:
+    """The finding of a file that could not be read safely (an error, whatever its default)."""
+    f = getattr(err, "finding", None)
+    if f is None:
+        code = err.code if err.code in CATALOGUE and CATALOGUE[err.code][2] == "{detail}" else "unreadable-file"
+        f = make_finding(code, file=p.name, detail=str(err))
+    return f._replace(severity=ERROR)
 
 
 # --- merge ---------------------------------------------------------------------------------------
@@ -163,8 +165,7 @@ def _merge_locked(inputs, master: Path, skip_invalid: bool, budgets, year, progr
         except FileError as err:
             if not skip_invalid:
                 raise
-            skipped.append(make_finding(err.code if err.code in _codes() else "unreadable-file",
-                                        file=p.name, detail=str(err))._replace(severity=ERROR))
+            skipped.append(refusal(p, err))
             continue
         if settings is None and wb.settings is not None and wb.settings.year:
             settings = wb.settings

@@ -109,7 +109,9 @@ def read_workbook(path: str | Path, budgets: Budgets | None = None, engine: str 
     if not pre.ok:
         f = pre.refusal
         assert f is not None
-        raise FileError(f"{p.name}: {f.message}", code=f.code, path=str(p))
+        err = FileError(f"{p.name}: {f.message}", code=f.code, path=str(p))
+        err.finding = f
+        raise err
     sha, modified = file_identity(p)
     findings = list(pre.findings)
     raw: list[RawSheet] | None = None
