@@ -66,6 +66,7 @@ class _Formats:
         "info_sev": {"border": 1, "valign": "top", "font_size": 10, "bg_color": "#DDEBF7"},
         "label": {"bold": True, "font_size": 10, "border": 1, "bg_color": "#EDEDED"},
         "pct": {"num_format": "0%", "border": 1, "font_size": 10},
+        "plain": {"border": 1, "font_size": 10},
         "link": {"font_color": "#0563C1", "underline": 1, "border": 1, "font_size": 10},
     }
 
@@ -340,24 +341,33 @@ def _summary_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, records: Sequence[Kpi
     chart.set_x_axis({"name": "KPI数"})
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 560, "height": 300})
-    ws.insert_chart(2, 9, chart)
+    ws.insert_chart(2, 9, chart, {"x_offset": 8})
     depts = summarize(items, by_department, bands)
     d_first, d_last = _summary_table(ws, fmt, max(last + 3, 18), "部署別", depts, bands)
     low = below(items)
     top = d_last + 3
     ws.write_string(top, 0, f"達成率50%未満のKPI（{len(low)}件）", fmt["label"])
-    for j, h in enumerate(("施策番号", "KPI", "項目", "部署", "達成率", "取組状況の行")):
+    # 施策番号 | KPI | 達成率 | 取組状況の行 (link) | 部署 (E:F) | 項目 (G:M), one line a KPI
+    for j, h in enumerate(("施策番号", "KPI", "達成率", "取組状況の行")):
         ws.write_string(top + 1, j, h, fmt["table_header"])
+    ws.merge_range(top + 1, 4, top + 1, 5, "部署", fmt["table_header"])
+    ws.merge_range(top + 1, 6, top + 1, 12, "項目", fmt["table_header"])
     for i, it in enumerate(low, start=top + 2):
         r = it.record
         ws.write_string(i, 0, r.measure_id, fmt["cell"])
         ws.write_string(i, 1, r.kpi_no, fmt["cell"])
-        ws.write_string(i, 2, r.kpi_item, fmt["cell"])
-        ws.write_string(i, 3, r.submitted_by or r.owner, fmt["cell"])
-        ws.write_number(i, 4, float(it.rate.value), fmt["pct"])
+        ws.write_number(i, 2, float(it.rate.value), fmt["pct"])
         row = row_of.get(id(r))
         if row:
-            ws.write_url(i, 5, f"internal:'{MASTER_SHEET}'!A{row}", fmt["link"], string=f"{row}行目へ")
+            ws.write_url(i, 3, f"internal:'{MASTER_SHEET}'!A{row}", fmt["link"], string=f"{row}行目へ")
+        else:
+            ws.write_blank(i, 3, None, fmt["cell"])
+        ws.merge_range(i, 4, i, 5, r.submitted_by or r.owner, fmt["cell"])
+        ws.merge_range(i, 6, i, 12, r.kpi_item, fmt["plain"])
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
 
 
 FINDING_COLUMNS = (("code", "コード", 22), ("severity", "重要度", 8), ("location", "場所", 26),
