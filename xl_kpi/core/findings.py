@@ -170,7 +170,8 @@ class Report:
                           ensure_ascii=False, indent=2)
 
     def to_text(self) -> str:
-        lines = [f"{SEVERITY_LABELS[f.severity]} [{f.code}] {f.location}: {f.message}"
+        lines = [f"{SEVERITY_LABELS[f.severity]} [{f.code}] "
+                 f"{f.file + ' ' if f.file and f.sheet else ''}{f.location}: {f.message}"
                  for f in self.findings]
         c = self.counts()
         lines.append(f"エラー {c[ERROR]} 件、警告 {c[WARNING]} 件、情報 {c[INFO]} 件")
