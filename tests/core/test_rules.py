@@ -10,8 +10,8 @@ def rec(**kw):
                 kpi_no="1", kpi_item="件数", baseline="5件(平成30年度)", target="30件",
                 current="10件", rate="33%", sdgs="8・9")
     base.update(kw)
-    cells = {f: f"{c}7" for f, c in zip(base, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")}
-    return KpiRecord.from_mapping(base, Source("a.xlsx", "商工労働部", 7, cells))
+    columns = dict(zip(base, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    return KpiRecord.from_mapping(base, Source("a.xlsx", "商工労働部", 7, columns))
 
 
 def codes(*records):

@@ -126,7 +126,7 @@ def make_finding(code: str, *, record: KpiRecord | None = None, field: str = "",
     if record is not None:
         src = record.source
         return Finding(code, sev, file or src.file, sheet or src.sheet,
-                       cell or src.cells.get(field, ""), field, record.measure_id, record.kpi_no,
+                       cell or src.cell(field), field, record.measure_id, record.kpi_no,
                        text, detail)
     return Finding(code, sev, file, sheet, cell, field, "", "", text, detail)
 

@@ -45,15 +45,22 @@ DIRECTION_LABELS = {HIGHER_IS_BETTER: "高いほど良い", LOWER_IS_BETTER: "�
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """Where a record was read from. ``cells`` maps field name → cell address ('H12')."""
+    """Where a record was read from: file, sheet, row, and ``columns`` (field → column letter,
+    one mapping shared by every row of a sheet) from which each field's cell address comes."""
 
     file: str = ""
     sheet: str = ""
     row: int = 0
-    cells: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+    columns: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     def cell(self, name: str) -> str:
-        return self.cells.get(name, "")
+        """The cell address of a field ('H12'), or '' when unknown."""
+        letter = self.columns.get(name)
+        return f"{letter}{self.row}" if letter and self.row else ""
+
+    @property
+    def cells(self) -> dict[str, str]:
+        return {name: f"{letter}{self.row}" for name, letter in self.columns.items()} if self.row else {}
 
 
 @dataclass(slots=True)

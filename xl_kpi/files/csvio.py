@@ -17,7 +17,6 @@ from ..core.record import CSV_FIELDS, KpiRecord, Source
 from .addressing import column_letter
 
 SAMPLE_NAME = "sample_kpis.csv"
-_CELLS = {name: column_letter(i + 1) for i, name in enumerate(CSV_FIELDS)}
 
 
 def sample_csv_path() -> Path:
@@ -65,7 +64,7 @@ def parse_csv_text(text: str, name: str = "") -> list[KpiRecord]:
             if not any(cell.strip() for cell in row):
                 continue
             values = {f: row[i].strip() if i < len(row) else "" for f, i in index.items()}
-            src = Source(name, "", line_no, {f: f"{c}{line_no}" for f, c in cells.items()})
+            src = Source(name, "", line_no, cells)
             records.append(KpiRecord.from_mapping(values, src))
     except csv.Error as err:
         raise FileError(f"{name}: CSVの{reader.line_num}行目を読み込めません（{err}）。",

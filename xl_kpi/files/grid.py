@@ -187,8 +187,7 @@ def parse_rows(rows: Sequence[Sequence[Any]], header: Header, *, file: str, shee
         if not is_master:
             out["submitted_by"] = department
             out["origin_file"], out["origin_sheet"], out["origin_row"] = file, sheet, str(r1)
-        cells = {name: f"{letter}{r1}" for name, letter in letters.items()}
-        records.append(KpiRecord.from_texts(out, Source(file, sheet, r1, cells)))
+        records.append(KpiRecord.from_texts(out, Source(file, sheet, r1, letters)))
     return records
 
 

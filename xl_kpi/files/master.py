@@ -196,13 +196,15 @@ def _merge_locked(inputs, master: Path, skip_invalid: bool, budgets, year, progr
     return MergeOutcome(master, changed, result.records, Report(findings), status, skipped, backup, result)
 
 
+LAYOUT_LETTERS = {f: LAYOUT.letter(f) for f in LAYOUT.fields}
+
+
 def _at_origin(r: KpiRecord) -> KpiRecord:
     """A master row pointed back at the submission cell it came from (for findings)."""
     if not r.origin_file:
         return r
     row = int(r.origin_row) if r.origin_row.isdigit() else 0
-    cells = {f: f"{LAYOUT.letter(f)}{row}" for f in LAYOUT.fields} if row else {}
-    return replace(r, source=Source(r.origin_file, r.origin_sheet, row, cells))
+    return replace(r, source=Source(r.origin_file, r.origin_sheet, row, LAYOUT_LETTERS))
 
 
 def _status_rows(result: MergeResult, existing: dict[str, Submission]) -> list[Submission]:
