@@ -119,3 +119,9 @@ def test_grades():
     with pytest.raises(InputError):
         GradeBands(((0, "A", "◎"), (50, "B", "○")))
     assert DEFAULT_BANDS.describe()[0] == "A(◎): 100%以上"
+
+
+def test_rate_percent_is_the_published_whole_percent():
+    assert kpi_rate("45", "40").percent == 113
+    assert kpi_rate("-64.5", "100").percent == -65
+    assert kpi_rate("", "40").percent is None

@@ -141,3 +141,10 @@ def test_relisted_flag_comes_from_the_name_when_not_given():
     assert r.relisted == "1" and r.is_relisted
     assert KpiRecord.from_mapping({"measure_name": "施策", "relisted": "x"}).relisted == "0"
     assert KpiRecord.from_texts({"measure_name": "施策（再掲）"}, Source()).relisted == "1"
+
+
+def test_records_as_a_pandas_table(sample_records):
+    from xl_kpi.core.record import records_to_frame
+    df = records_to_frame(sample_records)
+    assert len(df) == 38 and df.loc[0, "measure_id"] == "1-01" and df.loc[0, "source_row"] == 2
+    assert df.groupby("goal_no").size().to_dict() == {"1": 22, "2": 16}

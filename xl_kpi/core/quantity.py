@@ -116,10 +116,6 @@ class Quantity(NamedTuple):
         return f"{self.unit}/{self.per}" if self.per else self.unit
 
     @property
-    def is_numeric(self) -> bool:
-        return self.value is not None
-
-    @property
     def is_percent(self) -> bool:
         return self.unit == "%"
 
@@ -331,6 +327,3 @@ def format_quantity(q: Quantity) -> str:
         text += "(累計)"
     return text
 
-
-def with_value(q: Quantity, value: Decimal) -> Quantity:
-    return q._replace(value=value)

@@ -8,7 +8,7 @@ file, sheet, row and cell each field was read from, so a finding can point at ``
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from typing import Iterable, Mapping
 
 # Field names are the interchange CSV's columns, in its order.
@@ -33,9 +33,6 @@ FIELD_LABELS: dict[str, str] = {
     "origin_row": "提出行",
 }
 
-KPI_FIELDS = ("kpi_item", "baseline", "target", "current", "rate", "revised_target", "revised_rate",
-              "revision_note")
-RELISTED_SUFFIX = "(再掲)"
 _RELISTED_RE = re.compile(r"[(（]再掲[)）]\s*$")
 
 LOWER_IS_BETTER = "lower"
@@ -119,9 +116,6 @@ class KpiRecord:
 
     def to_dict(self) -> dict[str, str]:
         return {k: getattr(self, k) for k in _FIELD_NAMES}
-
-    def with_source(self, source: Source) -> "KpiRecord":
-        return replace(self, source=source)
 
     @property
     def has_kpi(self) -> bool:

@@ -24,7 +24,6 @@ from .text import CIRCLED, has_control_characters, looks_like_formula, to_halfwi
 EXCEL_CELL_LIMIT = 32767
 MEASURE_ID_RE = re.compile(r"^(\d{1,2})-(\d{2,3})$")
 TEXT_FIELDS = tuple(f for f in RECORD_FIELDS if f not in ("relisted", "source_line"))
-QUANTITY_FIELDS = ("baseline", "target", "current", "revised_target")
 BASIS_LABELS = {None: "単年度", "cumulative": "累計", "average": "平均", "per-year": "年あたり",
                 "per-month": "月あたり", "per-day": "日あたり"}
 RELISTED_COMPARED = ("kpi_item", "baseline", "target", "current", "revised_target")
@@ -214,9 +213,9 @@ def _check_kpi(c: _Checker) -> None:
         if worse:
             c.add("below-baseline", "current", cur.raw, b.raw)
 
-    _check_rate(c, "rate", t, "target")
+    _check_rate(c, "rate", t)
     if rec.revised_target.strip() or rec.revised_rate.strip():
-        _check_rate(c, "revised_rate", rt, "revised_target")
+        _check_rate(c, "revised_rate", rt)
         if not rec.revised_target.strip():
             c.add("revision-incomplete", "revised_target",
                   detail="変更後の達成率がありますが、変更後の目標値がありません。")
@@ -224,7 +223,7 @@ def _check_kpi(c: _Checker) -> None:
             c.add("revision-incomplete", "revision_note", detail="目標値を変更した理由を備考に記入してください。")
 
 
-def _check_rate(c: _Checker, field: str, target: Quantity | None, target_field: str) -> None:
+def _check_rate(c: _Checker, field: str, target: Quantity | None) -> None:
     rec = c.rec
     cur = c.q.get("current")
     if target is None or cur is None:

@@ -28,16 +28,11 @@ _TABLE = str.maketrans({**{k: chr(v) for k, v in _FULLWIDTH.items()}, **_EXTRA})
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SPACES = re.compile(r"[ \t]+")
 
 
 def to_halfwidth(text: str) -> str:
     """Full-width ASCII, ideographic spaces, minus signs and wave dashes to their plain forms."""
     return text.translate(_TABLE)
-
-
-def squeeze_spaces(text: str) -> str:
-    return _SPACES.sub(" ", text).strip()
 
 
 def has_control_characters(text: str) -> bool:

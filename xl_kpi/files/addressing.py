@@ -1,4 +1,4 @@
-"""Cell addresses: column numbers ↔ letters, A1 references, quoted sheet references."""
+"""Cell addresses: column numbers to letters."""
 
 from __future__ import annotations
 
@@ -13,10 +13,3 @@ def column_letter(n: int) -> str:
         out = chr(65 + rem) + out
     return out
 
-
-def cell_ref(row: int, col: int) -> str:
-    return f"{column_letter(col)}{row}"
-
-
-def sheet_ref(sheet: str, cell: str) -> str:
-    return "'" + sheet.replace("'", "''") + "'!" + cell
