@@ -53,13 +53,6 @@ class WorkbookRead:
     sheets: list[SheetRead] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)  # file-level
 
-    @property
-    def all_findings(self) -> list[Finding]:
-        out = list(self.findings)
-        for s in self.sheets:
-            out.extend(s.findings)
-        return out
-
     def submissions(self) -> list[Submission]:
         """One submission per department sheet (the master's 取組状況 is not a submission)."""
         subs = []

@@ -344,7 +344,7 @@ def _summary_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, records: Sequence[Kpi
     chart.set_size({"width": 560, "height": 300})
     ws.insert_chart(2, 9, chart, {"x_offset": 8})
     depts = summarize(items, by_department, bands)
-    d_first, d_last = _summary_table(ws, fmt, max(last + 3, 18), "部署別", depts, bands)
+    _, d_last = _summary_table(ws, fmt, max(last + 3, 18), "部署別", depts, bands)
     low = below(items)
     top = d_last + 3
     ws.write_string(top, 0, f"達成率50%未満のKPI（{len(low)}件）", fmt["label"])
