@@ -50,6 +50,7 @@ wb.close()
 
 def generate(n: int, out: Path, seed: int = 7) -> Path:
     from synthetic import department_records
+
     from xl_kpi.files.writer import Settings, build_template
     d = out / f"subs_{n}"
     if d.exists() and len(list(d.glob("*.xlsx"))) == n:

@@ -45,9 +45,10 @@ def udf_column(n: int = 10_000) -> float:
 
 
 def sheet_payload(rows: int) -> dict:
-    from synthetic import department_records
-    from xl_kpi.files.writer import Settings, build_template
     import openpyxl
+    from synthetic import department_records
+
+    from xl_kpi.files.writer import Settings, build_template
     recs = department_records(0, rows, 1)
     with tempfile.TemporaryDirectory() as d:
         p = Path(d) / "s.xlsx"

@@ -334,6 +334,7 @@ def cmd_serve(args: argparse.Namespace) -> int:  # pragma: no cover - exercised 
     import os
     os.environ.setdefault("XLWINGS_ON_SERVER", "true")
     import uvicorn
+
     from .server.app import ServerConfig
     ServerConfig.from_env()  # fail fast, with the Japanese message, before any worker starts
     uvicorn.run("xl_kpi.server.app:app_from_env", factory=True, host=args.host, port=args.port,

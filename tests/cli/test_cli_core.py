@@ -4,7 +4,6 @@ import sys
 
 import pytest
 
-
 from xl_kpi.cli import main
 
 

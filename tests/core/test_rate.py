@@ -4,7 +4,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from xl_kpi import DEFAULT_BANDS, GradeBands, InputError, QuantityError, format_rate, grade, kpi_rate, round_half_up
+from xl_kpi import (
+    DEFAULT_BANDS,
+    GradeBands,
+    InputError,
+    QuantityError,
+    format_rate,
+    grade,
+    kpi_rate,
+    round_half_up,
+)
 from xl_kpi.core.rate import parse_rate
 
 

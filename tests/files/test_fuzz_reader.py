@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from tests.support.hostile import TEMPLATE
 from xl_kpi.core.errors import XlKpiError
-from xl_kpi.files.master import import_csv
 from xl_kpi.files.csvio import sample_csv_path
+from xl_kpi.files.master import import_csv
 from xl_kpi.files.reader import read_workbook
 
 _cache: dict[str, bytes] = {}

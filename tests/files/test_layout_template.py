@@ -3,8 +3,8 @@ from pathlib import Path
 import openpyxl
 
 from tests.support.xlsxnorm import compare_xlsx
-from xl_kpi.files.layout import COLUMNS, LAYOUT, OFFICIAL_TEMPLATE_YEAR, META, squash
 from xl_kpi.files.grid import find_header
+from xl_kpi.files.layout import COLUMNS, LAYOUT, META, OFFICIAL_TEMPLATE_YEAR, squash
 from xl_kpi.files.reader import read_workbook
 from xl_kpi.files.writer import Settings, build_template
 

@@ -65,6 +65,7 @@ def test_merged_and_hidden_rows_in_the_input_area(submissions):
 
 def test_text_starting_with_equals_is_kept_as_text(submissions, tmp_path):
     from dataclasses import replace
+
     from xl_kpi.files.writer import Settings, build_template
     recs = read_workbook(submissions / "環境部.xlsx").sheets[0].records
     evil = [replace(recs[0], progress='=HYPERLINK("http://example.invalid","x")', plan="+cmd|' /C calc'!A0")]

@@ -158,6 +158,7 @@ def test_merge_upload_is_for_planning_and_returns_the_master(client, submissions
     assert data["rows"] == 38 and data["valid"]
     import base64
     import io
+
     import openpyxl
     wb = openpyxl.load_workbook(io.BytesIO(base64.b64decode(data["master_base64"])))
     assert {"取組状況", "集計", "チェック結果", "提出状況"} <= set(wb.sheetnames)

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal
 
 from .errors import InputError, QuantityError
-from .quantity import (AT_MOST, CONTINUE, DECREASE, DONE, INCREASE, MAINTAIN, STOPPED,
-                       Quantity, parse_quantity)
+from .quantity import AT_MOST, CONTINUE, DECREASE, DONE, INCREASE, MAINTAIN, STOPPED, Quantity, parse_quantity
 
 METHODS = ("auto", "ratio", "progress", "lower-better", "continue", "maintain")
 HUNDRED = Decimal(100)

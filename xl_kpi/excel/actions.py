@@ -20,8 +20,18 @@ from ..files.grid import missing_header_findings, plan_sheet
 from ..files.layout import FINDINGS_SHEET, LAYOUT, MASTER_SHEET, default_year, safe_sheet_name
 from ..files.reader import unknown_departments
 from ..files.writer import Settings
-from .adapter import (COLORS, active_kpi_sheet, book_settings, color_cells, data_row_blocks, ensure_sheet,
-                      kpi_sheets, render_kpi_sheet, unique_sheet_name, write_column_blocks)
+from .adapter import (
+    COLORS,
+    active_kpi_sheet,
+    book_settings,
+    color_cells,
+    data_row_blocks,
+    ensure_sheet,
+    kpi_sheets,
+    render_kpi_sheet,
+    unique_sheet_name,
+    write_column_blocks,
+)
 
 FINDING_HEADERS = ("コード", "重要度", "場所", "施策番号", "KPI", "項目", "値", "内容")
 

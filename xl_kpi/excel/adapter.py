@@ -15,10 +15,25 @@ from typing import Any, Iterable, Sequence
 
 from ..core.errors import InputError
 from ..core.record import KpiRecord
-from ..files.grid import (Header, PlannedRow, find_header, header_plan, parse_rows,
-                          settings_from_rows, sheet_department)
-from ..files.layout import (LAYOUT, MASTER_SHEET, RESERVED_SHEETS, SETTINGS_SHEET, VERSION_LABEL,
-                            Settings, default_year, report_title)
+from ..files.grid import (
+    Header,
+    PlannedRow,
+    find_header,
+    header_plan,
+    parse_rows,
+    settings_from_rows,
+    sheet_department,
+)
+from ..files.layout import (
+    LAYOUT,
+    MASTER_SHEET,
+    RESERVED_SHEETS,
+    SETTINGS_SHEET,
+    VERSION_LABEL,
+    Settings,
+    default_year,
+    report_title,
+)
 
 COLORS = {"error": "#F8CBAD", "warning": "#FFE699", "info": "#DDEBF7"}
 HEADER_COLOR, META_COLOR = "#DDEBF7", "#EDEDED"

@@ -17,7 +17,8 @@ import xlwings as xw
 
 from ..core.errors import XlKpiError
 from ..core.quantity import parse_quantity
-from ..core.rate import DEFAULT_BANDS, METHODS, grade, kpi_rate as core_kpi_rate
+from ..core.rate import DEFAULT_BANDS, METHODS, grade
+from ..core.rate import kpi_rate as core_kpi_rate
 
 NA = "#N/A"
 

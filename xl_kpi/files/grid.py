@@ -9,21 +9,40 @@ open workbook. No workbook library is imported here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
 from datetime import date, datetime, time
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Sequence
 
 from ..core.errors import InputError, QuantityError
-from ..core.fiscal import parse_reporting_year
 from ..core.findings import Finding, make_finding
+from ..core.fiscal import parse_reporting_year
 from ..core.rate import GradeBands, parse_rate
-from ..core.record import (DIRECTION_LABELS, HIGHER_IS_BETTER, LOWER_IS_BETTER, KpiRecord, Source,
-                           first_department)
+from ..core.record import (
+    DIRECTION_LABELS,
+    HIGHER_IS_BETTER,
+    LOWER_IS_BETTER,
+    KpiRecord,
+    Source,
+    first_department,
+)
 from ..core.rules import evaluate
 from .addressing import column_letter
-from .layout import (DEFAULT_PLAN_END, DIRECTION_CHOICES, DIRECTION_RE, GOAL_RE, LAYOUT, META,
-                     QUANTITY, RATE, SETTINGS_SHEET, Settings, SheetLayout, direction_heading,
-                     goal_heading, squash)
+from .layout import (
+    DEFAULT_PLAN_END,
+    DIRECTION_CHOICES,
+    DIRECTION_RE,
+    GOAL_RE,
+    LAYOUT,
+    META,
+    QUANTITY,
+    RATE,
+    SETTINGS_SHEET,
+    Settings,
+    SheetLayout,
+    direction_heading,
+    goal_heading,
+    squash,
+)
 
 DIRECTIONS = {DIRECTION_CHOICES[0]: HIGHER_IS_BETTER, DIRECTION_CHOICES[1]: LOWER_IS_BETTER,
               HIGHER_IS_BETTER: HIGHER_IS_BETTER, LOWER_IS_BETTER: LOWER_IS_BETTER}

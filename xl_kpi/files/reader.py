@@ -24,12 +24,30 @@ from ..core.errors import FileError
 from ..core.findings import ERROR, Finding, make_finding
 from ..core.merge import Submission
 from ..core.record import KpiRecord
-from .grid import (HEADER_SCAN_ROWS, PER_ROW_FIELDS, Header, cell_text, find_header,
-                   missing_header_findings, parse_rows, section_of, settings_from_rows,
-                   sheet_department)
 from .addressing import column_letter
-from .layout import (LAYOUT, MASTER_SHEET, QUANTITY, RESERVED_SHEETS, Settings,
-                     SETTINGS_SHEET, TEMPLATE_VERSION, VERSION_LABEL, SheetLayout)
+from .grid import (
+    HEADER_SCAN_ROWS,
+    PER_ROW_FIELDS,
+    Header,
+    cell_text,
+    find_header,
+    missing_header_findings,
+    parse_rows,
+    section_of,
+    settings_from_rows,
+    sheet_department,
+)
+from .layout import (
+    LAYOUT,
+    MASTER_SHEET,
+    QUANTITY,
+    RESERVED_SHEETS,
+    SETTINGS_SHEET,
+    TEMPLATE_VERSION,
+    VERSION_LABEL,
+    Settings,
+    SheetLayout,
+)
 from .preflight import Budgets, preflight
 
 __all__ = ["read_workbook", "read_workbooks", "WorkbookRead", "SheetRead", "cell_text", "file_identity"]

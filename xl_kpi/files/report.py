@@ -18,8 +18,7 @@ from typing import Any, Sequence
 from ..core.errors import FileError
 from ..core.fiscal import format_fiscal_year
 from ..core.rate import DEFAULT_BANDS, GradeBands, format_rate
-from ..core.summary import (Evaluated, SummaryRow, below, by_department, by_goal, evaluated,
-                            summarize, total)
+from ..core.summary import Evaluated, SummaryRow, below, by_department, by_goal, evaluated, summarize, total
 from .layout import FINDINGS_SHEET
 from .master import master_records
 

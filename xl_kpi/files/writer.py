@@ -17,19 +17,34 @@ from typing import Sequence
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+from ..core.diff import Change
 from ..core.findings import SEVERITY_LABELS, Finding
 from ..core.fiscal import format_fiscal_year
 from ..core.merge import Submission
 from ..core.rate import GradeBands
 from ..core.record import KpiRecord
-from ..core.diff import Change
 from ..core.summary import SummaryRow, below, by_department, by_goal, evaluated, summarize, total
 from .grid import PlannedGroup, header_plan, plan_sheet
-from .layout import Settings  # noqa: F401  (re-exported: writers take Settings)
-from .layout import (CHOICE, CODE, DIRECTION_CHOICES,
-                     FINDINGS_SHEET, LAYOUT, MASTER_SHEET, META, QUANTITY, RATE, SETTINGS_SHEET,
-                     STATUS_SHEET, SUMMARY_SHEET, TEMPLATE_VERSION, VERSION_LABEL, SheetLayout, report_title,
-                     safe_sheet_name)
+from .layout import (
+    CHOICE,
+    CODE,
+    DIRECTION_CHOICES,
+    FINDINGS_SHEET,
+    LAYOUT,
+    MASTER_SHEET,
+    META,
+    QUANTITY,
+    RATE,
+    SETTINGS_SHEET,
+    STATUS_SHEET,
+    SUMMARY_SHEET,
+    TEMPLATE_VERSION,
+    VERSION_LABEL,
+    Settings,  # noqa: F401  (re-exported: writers take Settings)
+    SheetLayout,
+    report_title,
+    safe_sheet_name,
+)
 
 FONT = "MS PGothic"
 FIXED_DATE = datetime(2020, 4, 1, tzinfo=timezone.utc)
