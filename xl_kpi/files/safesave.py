@@ -125,22 +125,31 @@ def atomic_write(path: Path, data: bytes, *, keep: int = KEEP_BACKUPS) -> Path |
     return backup
 
 
-def _alive(pid: int) -> bool:
+STALE_AFTER_S = 3600.0
+
+
+def _stale(tmp: Path, pid: int) -> bool:
+    """Left by a writer that is gone: its process no longer exists (POSIX), or, where processes
+    cannot be probed safely (on Windows os.kill terminates), the file is over an hour old."""
+    if pid == os.getpid():
+        return False
+    if os.name == "nt":  # pragma: no cover - Windows only
+        return time.time() - tmp.stat().st_mtime > STALE_AFTER_S
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
-        return False
-    except OSError:
         return True
-    return True
+    except OSError:
+        return False
+    return False
 
 
 def remove_stale_temporaries(path: Path) -> list[Path]:
-    """Delete temporary files left beside `path` by a writer that was killed (its pid is gone)."""
+    """Delete temporary files left beside `path` by a writer that was killed."""
     removed = []
     for tmp in path.parent.glob(f".{path.name}.*.tmp"):
         pid = tmp.name[len(path.name) + 2: -4]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+        if pid.isdigit() and _stale(tmp, int(pid)):
             with contextlib.suppress(OSError):
                 tmp.unlink()
                 removed.append(tmp)
