@@ -18,7 +18,7 @@ TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "取組状況_様
 def soffice(tmp_path: Path, src: Path, target: str) -> Path:
     out = tmp_path / "out"
     profile = tmp_path / "profile"
-    proc = subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless",
+    proc = subprocess.run(["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless",
                            "--convert-to", target, "--outdir", str(out), str(src)],
                           capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stderr

@@ -159,7 +159,7 @@ def print_pdf(master: Path, out: Path, timeout: float = 300) -> Path:
         raise FileError("PDF の作成には LibreOffice（soffice）が必要です。", code="unreadable-file")
     with tempfile.TemporaryDirectory() as tmp:
         profile = Path(tmp) / "profile"
-        proc = subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless",
+        proc = subprocess.run([soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless",
                                "--convert-to", "pdf", "--outdir", tmp, str(master)],
                               capture_output=True, text=True, timeout=timeout)
         produced = Path(tmp) / (master.stem + ".pdf")
