@@ -194,3 +194,19 @@ def test_config_from_env(tokens_file):
     with pytest.raises(XlKpiError):
         ServerConfig.from_env({"XL_KPI_TOKENS_FILE": str(tokens_file), "XLWINGS_LICENSE_KEY": "x",
                                "XL_KPI_BASE_URL": "http://insecure"})
+
+
+def test_javascript_glue_parses(client, tmp_path):
+    """Every script the add-in loads is valid JavaScript (checked by node when it is installed)."""
+    import shutil
+    import subprocess
+    from pathlib import Path
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    static = Path(__file__).resolve().parents[2] / "xl_kpi" / "server" / "static"
+    generated = tmp_path / "functions.js"
+    generated.write_text(client.get("/xlwings/custom-functions-code").text, encoding="utf-8")
+    for js in [*sorted(static.glob("*.js")), generated]:
+        proc = subprocess.run([node, "--check", str(js)], capture_output=True, text=True)
+        assert proc.returncode == 0, f"{js.name}: {proc.stderr}"

@@ -279,9 +279,12 @@ def functions_js() -> str:
 
     A result text ``#N/A <reason>`` becomes a real #N/A error whose message is the reason."""
     names = [f.__name__ for f in udfs.UDFS]
-    lines = [(STATIC / "functions-base.js").read_text(encoding="utf-8")]
+    lines = [(STATIC / "functions-base.js").read_text(encoding="utf-8"),
+             'if (typeof CustomFunctions !== "undefined") {']
     for n in names:
-        lines.append(f'CustomFunctions.associate("{n.upper()}", function () {{ return xlKpiCall("{n}", Array.prototype.slice.call(arguments)); }});')
+        lines.append(f'  CustomFunctions.associate("{n.upper()}", function () {{ '
+                     f'return xlKpiCall("{n}", Array.prototype.slice.call(arguments)); }});')
+    lines.append("}")
     return "\n".join(lines) + "\n"
 
 
