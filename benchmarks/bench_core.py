@@ -41,6 +41,21 @@ def naive(records):
     return out
 
 
+def parse_and_rate_only(records):
+    """The least any validator must do: read the three KPI texts and compute the rate."""
+    out = 0
+    for r in records:
+        try:
+            b = _parse_text(r.baseline) if r.baseline else None
+            t = _parse_text(r.target) if r.target else None
+            c = _parse_text(r.current) if r.current else None
+            if t is not None and c is not None:
+                out += kpi_rate(c, t, b).value is not None
+        except Exception:  # noqa: BLE001 - unreadable texts count as work done
+            pass
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=100_000)
@@ -54,6 +69,8 @@ def main() -> None:
     _parse_text.cache_clear()
     rate_s, _ = timed(lambda: [kpi_rate(r.current, r.target, r.baseline or None) for r in records if r.target])
     _parse_text.cache_clear()
+    floor_s, _ = timed(lambda: parse_and_rate_only(records))
+    _parse_text.cache_clear()
     val_s, report = timed(lambda: validate_records(records))
 
     print(f"rows: {n:,}  distinct KPI texts: {len(set(texts)):,}")
@@ -61,6 +78,7 @@ def main() -> None:
     print(f"kpi_rate:                  {n / rate_s:,.0f} rates/s")
     print(f"validate_records:          {n / val_s:,.0f} rows/s   ({len(report):,} findings)")
     print(f"naive float script:        {n / naive_s:,.0f} rows/s (baseline)")
+    print(f"parse 3 texts + rate only: {n / floor_s:,.0f} rows/s (what any validator must do)")
     print(f"ratio validate/naive time: {val_s / naive_s:.1f}x   goal: validate >= 100,000 rows/s -> "
           f"{'met' if n / val_s >= 100_000 else 'NOT met'}")
 
