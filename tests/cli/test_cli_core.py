@@ -89,3 +89,20 @@ def test_unexpected_errors_never_show_a_traceback(capsys, monkeypatch):
     monkeypatch.setenv("XL_KPI_DEBUG", "1")
     with pytest.raises(RuntimeError):
         main(["rate", "--current", "1", "--target", "2"])
+
+
+def test_check_csv_reads_cp932_skips_blank_lines_and_reports_bad_csv(capsys, tmp_path):
+    from xl_kpi.files.csvio import sample_csv_path
+    text = sample_csv_path().read_text(encoding="utf-8")
+    sjis = tmp_path / "sjis.csv"
+    sjis.write_bytes((text + "\n,,,\n").encode("cp932", errors="replace"))
+    code, out, _ = run(capsys, "check-csv", str(sjis), "--format", "json")
+    assert code == 0 and json.loads(out)["valid"]
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(b"\xff\xfe\x00\x81\xff" * 10)
+    code, _, err = run(capsys, "check-csv", str(binary))
+    assert code == 2 and "文字コード" in err
+    huge = tmp_path / "huge.csv"
+    huge.write_text(text.splitlines()[0] + "\n" + '"' + "x" * 200_000 + '"\n', encoding="utf-8")
+    code, _, err = run(capsys, "check-csv", str(huge))
+    assert code == 2 and "huge.csv" in err

@@ -79,3 +79,13 @@ def test_broadcast_shapes():
     assert udfs.broadcast(lambda a, b: (a, b), [[1], [2]], 3) == [[(1, 3)], [(2, 3)]]
     assert udfs.broadcast(lambda a: a, [[1, 2]]) == [[1, 2]]
     assert udfs.broadcast(lambda a: a * 2, 4) == 8
+
+
+def test_blank_and_unreadable_cells():
+    assert udfs.kpi_value([[None]]) == "" and udfs.kpi_unit([[""]]) == ""
+    assert udfs.kpi_unit([["たくさん"]]).startswith("#N/A")
+    assert udfs.kpi_value([["abc"]]).startswith("#N/A")
+    assert udfs.kpi_grade([["たくさん"]]).startswith("#N/A")
+    assert udfs.kpi_grade([[True]]).startswith("#N/A")
+    assert udfs.kpi_grade([[None]]) == "-"
+    assert udfs.broadcast(lambda a: a, []) is not None

@@ -147,3 +147,27 @@ def test_sigkill_during_merge_leaves_old_or_new_master(submissions, tmp_path):
         assert read_workbook(master).sheets[0].records  # always opens
     assert sum(outcomes.values()) == 20
     print("kills survived:", outcomes)
+
+
+def test_lock_timeout_and_bad_backup_number(tmp_path):
+    from xl_kpi.files.safesave import master_lock
+    master = tmp_path / "m.xlsx"
+    atomic_write(master, b"one")
+    atomic_write(master, b"two")
+    with pytest.raises(FileError) as info:
+        restore_backup(master, 5)
+    assert "5" in str(info.value)
+    with master_lock(master):
+        ctx = get_context("fork")
+        q = ctx.Queue()
+
+        def try_lock():
+            try:
+                with master_lock(master, timeout=0.2):
+                    q.put("locked")
+            except FileError as err:
+                q.put(err.code)
+        p = ctx.Process(target=try_lock)
+        p.start()
+        p.join(10)
+        assert q.get(timeout=5) == "file-locked"

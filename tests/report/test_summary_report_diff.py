@@ -151,3 +151,12 @@ def test_diff_lists_exactly_the_changes_made(submissions, master, tmp_path):
 def test_diff_text_output(master, capsys):
     assert main(["diff", str(master), str(master)]) == 0
     assert capsys.readouterr().out.strip() == "変更 0 件"
+
+
+def test_diff_describes_each_kind_in_japanese():
+    from xl_kpi.core.diff import Change
+    assert Change("added", "1-19", "1", "", "", "", "新しいKPI").describe() == "[追加] 1-19 KPI1 新しいKPI"
+    assert Change("rate", "1-06", "1", "rate", "82%", "107%").describe() == "[達成率] 1-06 KPI1 達成率: 82% → 107%"
+    assert Change("revised", "1-10", "1", "revised_target", "", "2.5ha").describe() == \
+        "[目標値の変更] 1-10 KPI1 変更後の目標値: （空欄） → 2.5ha"
+    assert Change("text", "", "", "plan", "a", "b").describe() == "[文章] - KPI- 今後の取組予定: a → b"
