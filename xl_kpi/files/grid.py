@@ -170,6 +170,8 @@ def parse_rows(rows: Sequence[Sequence[Any]], header: Header, *, file: str, shee
     records: list[KpiRecord] = []
     for r in range(header.row, len(rows)):
         row = rows[r]
+        if row.count(None) == len(row):  # a blank row (all engines give None for empty cells)
+            continue
         sec = section_of(row[a] if a < len(row) else None)
         if sec is not None:
             if sec[0] == "goal":
