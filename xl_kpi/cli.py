@@ -354,5 +354,26 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:
 PARSER_EXTENSIONS.append(_serve_parser)
 
 
+@command("manifest")
+def cmd_manifest(args: argparse.Namespace) -> int:
+    from .server.manifest import manifest_xml
+    text = manifest_xml(args.base_url)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.write_text(text, encoding="utf-8")
+        print(f"マニフェストを書き出しました: {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _manifest_parser(sub: argparse._SubParsersAction) -> None:
+    m = sub.add_parser("manifest", help="Office アドインのマニフェスト（集中展開・サイドロード用）を書き出す")
+    m.add_argument("--base-url", required=True, help="サーバーの HTTPS アドレス（例: https://kpi.city.example.jp）")
+    m.add_argument("-o", "--output", type=Path, default=None)
+
+
+PARSER_EXTENSIONS.append(_manifest_parser)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -210,3 +210,13 @@ def test_javascript_glue_parses(client, tmp_path):
     for js in [*sorted(static.glob("*.js")), generated]:
         proc = subprocess.run([node, "--check", str(js)], capture_output=True, text=True)
         assert proc.returncode == 0, f"{js.name}: {proc.stderr}"
+
+
+def test_manifest_command_writes_the_file(tmp_path, capsys):
+    from xl_kpi.cli import main
+    out = tmp_path / "manifest.xml"
+    assert main(["manifest", "--base-url", "https://kpi.city.example.jp", "-o", str(out)]) == 0
+    root = ET.fromstring(out.read_bytes())
+    assert root.tag.endswith("OfficeApp") and "https://kpi.city.example.jp/static/taskpane.html" in out.read_text()
+    assert main(["manifest", "--base-url", "http://insecure.example"]) == 2
+    assert "https://" in capsys.readouterr().err
