@@ -6,8 +6,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from .core.rate import grade
-from .core.rules import evaluate
+from .core.summary import evaluated
 from .files.csvio import sample_csv_path
 from .files.master import export_csv, import_csv, merge_files, validate_files
 from .files.safesave import atomic_write
@@ -34,7 +33,7 @@ def run_demo(out: Path, progress=None) -> int:
     export_csv(master, csv_out)
     same = csv_out.read_bytes() == sample_csv_path().read_bytes()
     say(f"5. CSV 書き出し: {csv_out}（元の CSV と{'一致' if same else '不一致'}）")
-    grades = Counter(grade(evaluate(r).rate) for r in m.records if r.has_kpi)
+    grades = Counter(it.grade for it in evaluated(m.records))
     say("達成状況: " + "、".join(f"{g} {grades.get(g, 0)} 件" for g in ("A", "B", "C", "D", "-")))
     codes = Counter(f.code for f in m.report.findings)
     say("主な指摘: " + "、".join(f"{k} {n} 件" for k, n in codes.most_common(6)))

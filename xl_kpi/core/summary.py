@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from statistics import median
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from .rate import DEFAULT_BANDS, GradeBands, Rate, grade
 from .record import KpiRecord
-from .rules import evaluate
+from .rules import Evaluation, evaluate
 
 LOW_THRESHOLD = Decimal("0.5")
 
@@ -36,11 +36,14 @@ class Evaluated:
     grade: str
 
 
-def evaluated(records: Iterable[KpiRecord], bands: GradeBands = DEFAULT_BANDS) -> list[Evaluated]:
-    """Each KPI record with its computed rate and grade (records without a KPI are left out)."""
+def evaluated(records: Iterable[KpiRecord], bands: GradeBands = DEFAULT_BANDS,
+              evaluations: Mapping[int, Evaluation] | None = None) -> list[Evaluated]:
+    """Each KPI record with its computed rate and grade (records without a KPI are left out).
+
+    ``evaluations`` (``id(record)`` → its rates) reuses rates a caller already computed."""
     out = []
     for r in records:
-        ev = evaluate(r)
+        ev = evaluations[id(r)] if evaluations is not None else evaluate(r)
         if ev.rate is None:
             continue
         out.append(Evaluated(r, ev.rate, grade(ev.rate, bands)))

@@ -16,9 +16,8 @@ from ..core.findings import SEVERITY_LABELS, Finding, Report
 from ..core.merge import Submission, merge_submissions
 from ..core.record import FIELD_LABELS
 from ..core.rules import evaluate, validate_records
-from ..files.grid import missing_header_findings, plan_sheet
+from ..files.grid import missing_header_findings, plan_sheet, unknown_departments
 from ..files.layout import FINDINGS_SHEET, LAYOUT, MASTER_SHEET, default_year, safe_sheet_name
-from ..files.reader import unknown_departments
 from ..files.writer import Settings
 from .adapter import (
     COLORS,

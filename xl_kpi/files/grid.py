@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from ..core.errors import InputError, QuantityError
 from ..core.findings import Finding, make_finding
@@ -25,7 +25,7 @@ from ..core.record import (
     Source,
     first_department,
 )
-from ..core.rules import evaluate
+from ..core.rules import Evaluation, evaluate
 from .addressing import column_letter
 from .layout import (
     DEFAULT_PLAN_END,
@@ -239,11 +239,12 @@ def _rate_cell(text: str) -> Any:
     return text if v is None else float(v)
 
 
-def cell_values(r: KpiRecord, computed: bool, layout: SheetLayout = LAYOUT) -> list[Any]:
+def cell_values(r: KpiRecord, computed: bool, layout: SheetLayout = LAYOUT,
+                evaluation: Evaluation | None = None) -> list[Any]:
     """The values a record's row shows: texts, and 達成率 as fractions (computed or as submitted)."""
     d: dict[str, Any] = r.to_dict()
     if computed:
-        ev = evaluate(r)
+        ev = evaluation or evaluate(r)
         d["rate"] = "" if ev.rate is None else (float(ev.rate.value) if ev.rate.value is not None else "-")
         if ev.revised_rate is not None:
             d["revised_rate"] = float(ev.revised_rate.value) if ev.revised_rate.value is not None else "-"
@@ -260,9 +261,12 @@ def _measure_key(r: KpiRecord) -> tuple:
     return (r.goal_no, r.direction_letter, r.measure_id or r.measure_name, r.is_relisted, r.submitted_by)
 
 
-def plan_sheet(records: Sequence[KpiRecord], computed: bool,
-               layout: SheetLayout = LAYOUT) -> tuple[list[PlannedRow], list[PlannedGroup]]:
-    """Rows (with section rows) and measure groups of a KPI sheet, in the order given."""
+def plan_sheet(records: Sequence[KpiRecord], computed: bool, layout: SheetLayout = LAYOUT,
+               evaluations: Mapping[int, Evaluation] | None = None
+               ) -> tuple[list[PlannedRow], list[PlannedGroup]]:
+    """Rows (with section rows) and measure groups of a KPI sheet, in the order given.
+
+    ``evaluations`` (``id(record)`` → its rates) lets a caller that already computed them share them."""
     rows: list[PlannedRow] = []
     groups: list[PlannedGroup] = []
     goal = direction = None
@@ -282,7 +286,8 @@ def plan_sheet(records: Sequence[KpiRecord], computed: bool,
         else:
             groups.append(PlannedGroup(len(rows), 1))
         prev_key = key
-        rows.append(PlannedRow("data", cell_values(r, computed, layout), r))
+        ev = evaluations.get(id(r)) if evaluations is not None else None
+        rows.append(PlannedRow("data", cell_values(r, computed, layout, ev), r))
     for g in groups:
         if g.size < 2:
             continue
@@ -376,3 +381,12 @@ def settings_from_rows(rows: list[list[Any]], file: str, findings: list[Finding]
         grade_bands = GradeBands()
     return Settings(year=year, plan_end=plan_end, departments=tuple(departments), bands=grade_bands,
                     version=str(values.get("様式", "")).strip())
+
+
+def unknown_departments(records: list[KpiRecord], settings: Settings | None) -> list[Finding]:
+    """Departments named in the rows that the 設定 sheet's department list does not know."""
+    if settings is None or not settings.departments:
+        return []
+    known = set(settings.departments)
+    return [make_finding("unknown-department", record=rec, field="department", value=d)
+            for rec in records for d in rec.department.split() if d and d not in known]

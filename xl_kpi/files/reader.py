@@ -16,7 +16,7 @@ import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import openpyxl
 
@@ -36,6 +36,7 @@ from .grid import (
     section_of,
     settings_from_rows,
     sheet_department,
+    unknown_departments,
 )
 from .layout import (
     LAYOUT,
@@ -50,7 +51,7 @@ from .layout import (
 )
 from .preflight import Budgets, preflight
 
-__all__ = ["read_workbook", "read_workbooks", "WorkbookRead", "SheetRead", "cell_text", "file_identity"]
+__all__ = ["read_workbook", "WorkbookRead", "SheetRead", "cell_text", "file_identity"]
 
 
 @dataclass
@@ -305,15 +306,3 @@ def read_sheet(raw: RawSheet, file: str, header: Header, settings: Settings | No
                          is_master=is_master, formats=formats, layout=layout)
     findings.extend(unknown_departments(records, settings))
     return SheetRead(sheet, department if not is_master else "", records, findings, is_master)
-
-
-def unknown_departments(records: list[KpiRecord], settings: Settings | None) -> list[Finding]:
-    if settings is None or not settings.departments:
-        return []
-    known = set(settings.departments)
-    return [make_finding("unknown-department", record=rec, field="department", value=d)
-            for rec in records for d in rec.department.split() if d and d not in known]
-
-
-def read_workbooks(paths: Iterable[Path], budgets: Budgets | None = None) -> list[WorkbookRead]:
-    return [read_workbook(p, budgets) for p in paths]

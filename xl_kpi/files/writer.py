@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
@@ -23,6 +23,7 @@ from ..core.fiscal import format_fiscal_year
 from ..core.merge import Submission
 from ..core.rate import GradeBands
 from ..core.record import KpiRecord
+from ..core.rules import Evaluation, evaluate
 from ..core.summary import SummaryRow, below, by_department, by_goal, evaluated, summarize, total
 from .grid import PlannedGroup, header_plan, plan_sheet
 from .layout import (
@@ -171,12 +172,13 @@ class KpiSheetWriter:
                            self.layout.last_printed_col - 1)
 
     # -- rows ----------------------------------------------------------------------------------
-    def rows(self, records: Sequence[KpiRecord], computed: bool) -> int:
+    def rows(self, records: Sequence[KpiRecord], computed: bool,
+             evaluations: Mapping[int, Evaluation] | None = None) -> int:
         """Write section rows and records from the first data row; returns the last row written (1-based)."""
         ws, f, lay = self.ws, self.fmt, self.layout
         top = lay.first_data_row - 1
         last_col = lay.last_printed_col - 1
-        plan, groups = plan_sheet(records, computed, lay)
+        plan, groups = plan_sheet(records, computed, lay, evaluations)
         for k, prow in enumerate(plan):
             if prow.record is not None:
                 self.row_of[id(prow.record)] = top + k + 1
@@ -298,11 +300,12 @@ def build_master(settings: Settings, records: Sequence[KpiRecord], findings: Seq
     fmt = _Formats(wb)
     w = KpiSheetWriter(wb, fmt, MASTER_SHEET, settings)
     w.frame("全庁（各部署の提出を統合）")
-    last = w.rows(records, computed=True)
+    evaluations = {id(r): evaluate(r) for r in records}  # the rows and 集計 share one computation
+    last = w.rows(records, computed=True, evaluations=evaluations)
     w.validations(LAYOUT.first_data_row, max(last, LAYOUT.first_data_row))
     w.print_area(last)
     w.ws.activate()
-    _summary_sheet(wb, fmt, records, settings, w.row_of)
+    _summary_sheet(wb, fmt, records, settings, w.row_of, evaluations)
     _findings_sheet(wb, fmt, findings)
     _status_sheet(wb, fmt, submissions, findings)
     _settings_sheet(wb, fmt, settings)
@@ -335,10 +338,11 @@ def _summary_table(ws: Worksheet, fmt: _Formats, top: int, title: str, rows: lis
 
 
 def _summary_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, records: Sequence[KpiRecord],
-                   settings: Settings, row_of: dict[int, int]) -> None:
+                   settings: Settings, row_of: dict[int, int],
+                   evaluations: Mapping[int, Evaluation] | None = None) -> None:
     ws = wb.add_worksheet(SUMMARY_SHEET)
     bands = settings.bands
-    items = evaluated(records, bands)
+    items = evaluated(records, bands, evaluations)
     ws.set_column(0, 0, 22)
     ws.set_column(1, 12, 10)
     ws.write_string(0, 0, f"集計（{format_fiscal_year(settings.year) if settings.year else ''}）", fmt["title"])
