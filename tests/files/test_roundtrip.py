@@ -192,3 +192,18 @@ def test_demo_runs_the_main_job(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path / "demo")]) == 0
     out = capsys.readouterr().out
     assert "元の CSV と一致" in out and (tmp_path / "demo" / "取組状況_統合.xlsx").exists()
+
+
+def test_status_of_departments_kept_from_the_master_survives_a_partial_merge(submissions, tmp_path):
+    import hashlib
+    master = tmp_path / "m.xlsx"
+    merge_files([submissions], master)
+    only = tmp_path / "only"
+    only.mkdir()
+    shutil.copy(submissions / "環境部.xlsx", only / "環境部.xlsx")
+    merge_files([only], master, year=2021)
+    ws = openpyxl.load_workbook(master)["提出状況"]
+    rows = {row[0]: row for row in ws.iter_rows(min_row=2, values_only=True)}
+    assert len(rows) == 6
+    assert rows["商工労働部"][3] == hashlib.sha256((submissions / "商工労働部.xlsx").read_bytes()).hexdigest()
+    assert rows["商工労働部"][5] == 11

@@ -20,7 +20,7 @@ from ..core.merge import MergeResult, Submission, merge_submissions, order_recor
 from ..core.record import KpiRecord, Source
 from ..core.rules import validate_records
 from .csvio import read_csv_records, write_csv_records
-from .layout import DEFAULT_DEPARTMENTS, LAYOUT, MASTER_SHEET, STATUS_SHEET, default_year, safe_sheet_name
+from .layout import DEFAULT_DEPARTMENTS, LAYOUT, MASTER_SHEET, default_year, safe_sheet_name
 from .preflight import Budgets
 from .reader import WorkbookRead, read_workbook
 from .safesave import atomic_write, master_lock, refuse_if_open
@@ -154,7 +154,7 @@ def _merge_locked(inputs, master: Path, skip_invalid: bool, budgets, year, progr
         for s in current.sheets:
             if s.is_master:
                 existing = [_at_origin(r) for r in s.records]
-        existing_status = _read_status(master)
+        existing_status = _status_by_department(current.status_rows)
 
     submissions: list[Submission] = []
     skipped: list[Finding] = []
@@ -219,20 +219,14 @@ def _status_rows(result: MergeResult, existing: dict[str, Submission]) -> list[S
     return sorted(rows, key=lambda s: (s.department, s.file, s.sheet))
 
 
-def _read_status(master: Path) -> dict[str, Submission]:
-    import openpyxl
-    wb = openpyxl.load_workbook(master, read_only=True)
-    try:
-        if STATUS_SHEET not in wb.sheetnames:
-            return {}
-        out = {}
-        for row in wb[STATUS_SHEET].iter_rows(min_row=2, max_col=5, values_only=True):
-            if row and row[0]:
-                dept, file, sheet, sha, modified = (str(v or "") for v in row[:5])
-                out[dept] = Submission(dept, file, sheet, sha, modified)
-        return out
-    finally:
-        wb.close()
+def _status_by_department(rows: list[list]) -> dict[str, Submission]:
+    """The existing master's 提出状況 rows (department, file, sheet, SHA-256, time …) by department."""
+    out = {}
+    for row in rows:
+        if row and row[0]:
+            dept, file, sheet, sha, modified = (str(v if v is not None else "") for v in (list(row) + [None] * 5)[:5])
+            out[dept] = Submission(dept, file, sheet, sha, modified)
+    return out
 
 
 # --- export --------------------------------------------------------------------------------------

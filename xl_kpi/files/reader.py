@@ -44,6 +44,7 @@ from .layout import (
     QUANTITY,
     RESERVED_SHEETS,
     SETTINGS_SHEET,
+    STATUS_SHEET,
     TEMPLATE_VERSION,
     VERSION_LABEL,
     Settings,
@@ -71,6 +72,7 @@ class WorkbookRead:
     settings: Settings | None
     sheets: list[SheetRead] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)  # file-level
+    status_rows: list[list[Any]] = field(default_factory=list)  # a master's 提出状況, below its header
 
     def submissions(self) -> list[Submission]:
         """One submission per department sheet (the master's 取組状況 is not a submission)."""
@@ -161,7 +163,8 @@ def _assemble(p: Path, sha: str, modified: str, raw: list[RawSheet], findings: l
     elif settings.version != TEMPLATE_VERSION:
         findings.append(make_finding("template-mismatch", file=p.name, sheet=SETTINGS_SHEET, cell="B3",
                                      value=settings.version, detail=_version_detail(settings.version)))
-    return WorkbookRead(p, sha, modified, settings, sheets, findings)
+    status = by_name[STATUS_SHEET].values[1:] if STATUS_SHEET in by_name else []
+    return WorkbookRead(p, sha, modified, settings, sheets, findings, status)
 
 
 def _calamine_sheets(p: Path, pre) -> list[RawSheet]:
