@@ -1,10 +1,10 @@
 """Merge and save: atomic, locked, refused while open, backed up, restorable, crash- and race-safe."""
 
-import random
+import inspect
+import os
 import signal
 import subprocess
 import sys
-import time
 from dataclasses import replace
 from multiprocessing import get_context
 from pathlib import Path
@@ -20,30 +20,54 @@ from xl_kpi.files.safesave import atomic_write, list_backups, restore_backup
 from xl_kpi.files.writer import Settings, build_template
 
 
-def test_failed_save_leaves_master_identical_and_no_temporary(submissions, tmp_path, monkeypatch):
+def _temporaries(folder: Path) -> list[str]:
+    """Every temporary file under `folder`, the backups folder included."""
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*.tmp"))
+
+
+@pytest.mark.parametrize("failing", ["final", "backup"])
+def test_failed_replace_leaves_master_identical_and_no_temporary(failing, submissions, tmp_path, monkeypatch):
     master = tmp_path / "m.xlsx"
     merge_files([p for p in submissions.iterdir() if p.name != "環境部.xlsx"], master)
     before = master.read_bytes()
+    real_replace = os.replace
+    calls = []
 
-    def boom(*_a, **_k):
-        raise OSError(28, "No space left on device")
-    monkeypatch.setattr(safesave.os, "replace", boom)
+    def full_disk(src, dst):
+        into_backups = Path(dst).parent == safesave.backup_dir(master)
+        calls.append("backup" if into_backups else "final")
+        if calls[-1] == failing:
+            raise OSError(28, "No space left on device")
+        real_replace(src, dst)
+    monkeypatch.setattr(safesave.os, "replace", full_disk)
     with pytest.raises(OSError):
         merge_files([submissions], master)
+    assert calls[-1] == failing and ("backup" in calls or failing == "backup")
     assert master.read_bytes() == before
-    assert [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []
+    assert _temporaries(tmp_path) == []
 
 
-def test_exception_while_building_keeps_the_master(submissions, tmp_path):
+@pytest.mark.parametrize("step", ["written", "synced", "backup-copied", "before-replace"])
+def test_exception_at_each_step_of_the_save_keeps_the_master(step, submissions, tmp_path, monkeypatch):
     master = tmp_path / "m.xlsx"
     merge_files([submissions], master)
     before = master.read_bytes()
+    reached = []
 
-    def fail():
-        raise RuntimeError("simulated crash before saving")
+    def crash(name):
+        reached.append(name)
+        if name == step:
+            raise RuntimeError(f"simulated crash at {name}")
+    monkeypatch.setattr(safesave, "_checkpoint", crash)
     with pytest.raises(RuntimeError):
-        merge_files([submissions / "環境部.xlsx"], master, year=2021, before_save=fail)
+        merge_files([submissions / "環境部.xlsx"], master, year=2021)
+    assert reached[-1] == step
     assert master.read_bytes() == before
+    assert _temporaries(tmp_path) == []
+
+
+def test_merge_files_has_no_test_hook_parameter():
+    assert "before_save" not in inspect.signature(merge_files).parameters
 
 
 @pytest.mark.parametrize("owner, app", [("~$m.xlsx", "Excel"), (".~lock.m.xlsx#", "LibreOffice")])
@@ -121,32 +145,35 @@ def test_eight_concurrent_merges_lose_no_submission(submissions, tmp_path):
     assert len(recs) == 24
 
 
+# A process killed (SIGKILL: no clean-up, no finally) at each step of the save, made to happen by
+# the save's private checkpoint hook (safesave._checkpoint reads XL_KPI_TEST_CRASH_AT).
+KILL_STEPS = {"written": "old", "synced": "old", "backup-copied": "old", "before-replace": "old",
+              "replaced": "new"}
+
+
 @pytest.mark.slow
-def test_sigkill_during_merge_leaves_old_or_new_master(submissions, tmp_path):
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX signals")
+def test_sigkill_at_each_step_of_the_save_leaves_old_or_new_master(submissions, tmp_path):
     master = tmp_path / "m.xlsx"
-    others = [p for p in submissions.iterdir() if p.name != "環境部.xlsx"]
-    merge_files(others, master)
+    merge_files([p for p in submissions.iterdir() if p.name != "環境部.xlsx"], master)
     old = master.read_bytes()
-    probe = tmp_path / "probe.xlsx"
+    probe = tmp_path / "probe" / "m.xlsx"
+    probe.parent.mkdir()
     probe.write_bytes(old)
     merge_files([submissions / "環境部.xlsx"], probe)
     new = probe.read_bytes()
     assert new != old
-    rng = random.Random(20261128)
-    outcomes = {"old": 0, "new": 0}
     cmd = [sys.executable, "-m", "xl_kpi.cli", "merge", str(submissions / "環境部.xlsx"), "-o", str(master)]
-    for i in range(20):
+    for step, expected in KILL_STEPS.items():
         master.write_bytes(old)
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.1, 1.2))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        data = master.read_bytes()
-        assert data in (old, new), f"kill {i}: master is neither the old nor the new one"
-        outcomes["old" if data == old else "new"] += 1
+        env = {**os.environ, "XL_KPI_TEST_CRASH_AT": step}
+        proc = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120)
+        assert proc.returncode == -signal.SIGKILL, f"{step}: not killed there ({proc.stderr.decode()[-300:]})"
+        assert master.read_bytes() == {"old": old, "new": new}[expected], f"killed at {step}"
         assert read_workbook(master).sheets[0].records  # always opens
-    assert sum(outcomes.values()) == 20
-    print("kills survived:", outcomes)
+        # the next save clears what the killed writer left (its temporaries, beside or in backups/)
+        atomic_write(master, master.read_bytes())
+        assert _temporaries(tmp_path) == [], f"killed at {step}"
 
 
 def test_lock_timeout_and_bad_backup_number(tmp_path):

@@ -133,16 +133,15 @@ class MergeOutcome:
 
 def merge_files(inputs: Sequence[str | Path], master: Path, *, skip_invalid: bool = False,
                 budgets: Budgets | None = None, year: int | None = None,
-                progress: Progress = _quiet, before_save: Callable[[], None] | None = None) -> MergeOutcome:
+                progress: Progress = _quiet) -> MergeOutcome:
     master = Path(master)
     refuse_if_open(master)
     with master_lock(master):
         refuse_if_open(master)
-        return _merge_locked(inputs, master, skip_invalid, budgets, year, progress, before_save)
+        return _merge_locked(inputs, master, skip_invalid, budgets, year, progress)
 
 
-def _merge_locked(inputs, master: Path, skip_invalid: bool, budgets, year, progress: Progress,
-                  before_save) -> MergeOutcome:
+def _merge_locked(inputs, master: Path, skip_invalid: bool, budgets, year, progress: Progress) -> MergeOutcome:
     paths = collect_inputs(inputs, exclude=master)
     existing: list[KpiRecord] = []
     existing_status: dict[str, Submission] = {}
@@ -190,8 +189,6 @@ def _merge_locked(inputs, master: Path, skip_invalid: bool, budgets, year, progr
     changed = data != old_bytes
     backup = None
     if changed:
-        if before_save is not None:
-            before_save()
         backup = atomic_write(master, data)
     return MergeOutcome(master, changed, result.records, Report(findings), status, skipped, backup, result)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,6 +22,16 @@ from ..core.errors import FileError
 
 KEEP_BACKUPS = 10
 LOCK_TIMEOUT_S = 600.0
+_CRASH_AT_ENV = "XL_KPI_TEST_CRASH_AT"
+
+
+def _checkpoint(step: str) -> None:
+    """A named step of a save, for the crash tests (not an API): when the environment variable
+    ``XL_KPI_TEST_CRASH_AT`` names this step the process kills itself here (SIGKILL, no clean-up),
+    as a power cut or ``kill -9`` would. Steps: ``written``, ``synced``, ``backup-copied``,
+    ``before-replace``, ``replaced``."""
+    if os.environ.get(_CRASH_AT_ENV) == step:
+        os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
 
 
 def owner_files(path: Path) -> list[Path]:
@@ -110,19 +121,28 @@ def atomic_write(path: Path, data: bytes, *, keep: int = KEEP_BACKUPS) -> Path |
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     backup = None
     try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+        _write_synced(tmp, data)
         if path.exists():
             backup = _backup(path, keep)
+        _checkpoint("before-replace")
         os.replace(tmp, path)
+        _checkpoint("replaced")
         _fsync_dir(path.parent)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
     return backup
+
+
+def _write_synced(tmp: Path, data: bytes) -> None:
+    """Write `data` to `tmp` and flush it to disk."""
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        _checkpoint("written")
+        os.fsync(fh.fileno())
+    _checkpoint("synced")
 
 
 STALE_AFTER_S = 3600.0
@@ -145,14 +165,16 @@ def _stale(tmp: Path, pid: int) -> bool:
 
 
 def remove_stale_temporaries(path: Path) -> list[Path]:
-    """Delete temporary files left beside `path` by a writer that was killed."""
+    """Delete temporary files left by a writer that was killed: beside `path` and in its backups."""
     removed = []
-    for tmp in path.parent.glob(f".{path.name}.*.tmp"):
-        pid = tmp.name[len(path.name) + 2: -4]
-        if pid.isdigit() and _stale(tmp, int(pid)):
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-                removed.append(tmp)
+    places = ((path.parent, f".{path.name}.*.tmp"), (backup_dir(path), f"{path.stem}.*{path.suffix}.*.tmp"))
+    for folder, pattern in places:
+        for tmp in folder.glob(pattern):
+            pid = tmp.name[:-len(".tmp")].rsplit(".", 1)[-1]
+            if pid.isdigit() and _stale(tmp, int(pid)):
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+                    removed.append(tmp)
     return removed
 
 
@@ -161,12 +183,15 @@ def _backup(path: Path, keep: int) -> Path:
     d.mkdir(exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     target = d / f"{path.stem}.{stamp}{path.suffix}"
-    tmp = target.with_name(target.name + ".tmp")
-    with open(path, "rb") as src, open(tmp, "wb") as dst:
-        dst.write(src.read())
-        dst.flush()
-        os.fsync(dst.fileno())
-    os.replace(tmp, target)
+    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    try:
+        _write_synced(tmp, path.read_bytes())
+        _checkpoint("backup-copied")
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
     for old in list_backups(path)[keep:]:
         with contextlib.suppress(OSError):
             old.unlink()
