@@ -100,3 +100,23 @@ def test_a_workbook_that_is_not_the_template_is_refused(tmp_path):
 ])
 def test_cells_become_the_text_they_show(value, fmt, kind, text):
     assert cell_text(value, fmt, kind) == text
+
+
+@pytest.mark.parametrize("master_first", [True, False])
+def test_file_level_findings_reach_the_submission_when_the_master_sheet_comes_first(submissions, master_first):
+    """A workbook holding the master 取組状況 and a department sheet: the file's own findings
+    (here the template version in 設定!B3) go with its first department submission, wherever
+    the 取組状況 sheet stands."""
+    def change(wb):
+        master = wb.copy_worksheet(wb["環境部"])
+        master.title = "取組状況"
+        if master_first:
+            wb.move_sheet(master, offset=-wb.index(master))
+        wb["設定"]["B3"] = "xl-kpi/0"
+    p = edit(submissions / "環境部.xlsx", change)
+    wb = read_workbook(p)
+    assert [s.name for s in wb.sheets] == (["取組状況", "環境部"] if master_first else ["環境部", "取組状況"])
+    subs = wb.submissions()
+    assert [s.sheet for s in subs] == ["環境部"]
+    codes = [(f.code, f.sheet, f.cell) for f in subs[0].findings]
+    assert codes.count(("template-mismatch", "設定", "B3")) == 1

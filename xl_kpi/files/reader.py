@@ -75,13 +75,14 @@ class WorkbookRead:
     status_rows: list[list[Any]] = field(default_factory=list)  # a master's 提出状況, below its header
 
     def submissions(self) -> list[Submission]:
-        """One submission per department sheet (the master's 取組状況 is not a submission)."""
-        subs = []
-        for i, s in enumerate(self.sheets):
+        """One submission per department sheet (the master's 取組状況 is not a submission); the
+        file's own findings go with the first."""
+        subs: list[Submission] = []
+        for s in self.sheets:
             if s.is_master:
                 continue
             subs.append(Submission(s.department, self.path.name, s.name, self.sha256, self.modified,
-                                   s.records, (self.findings if i == 0 else []) + s.findings))
+                                   s.records, ([] if subs else self.findings) + s.findings))
         return subs
 
 
