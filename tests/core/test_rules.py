@@ -1,8 +1,19 @@
+import re
+from pathlib import Path
+
 import pytest
 
+import xl_kpi
 from xl_kpi import KpiRecord, Source, validate_records
 from xl_kpi.core.findings import CATALOGUE, Report, make_finding
 from xl_kpi.core.rules import evaluate
+
+# The official template's columns (xl_kpi/files/layout.py), written out: a finding must name
+# exactly the cell of its field on row 7.
+COLUMNS = dict(measure_id="A", measure_name="B", department="C", measure_content="D", kpi_no="E",
+               kpi_item="F", baseline="G", target="H", current="I", rate="J", revised_target="K",
+               revised_rate="L", revision_note="M", direction="N", projects="O", progress="P", plan="Q",
+               covid_impact="R", covid_response="S", sdgs="T")
 
 
 def rec(**kw):
@@ -10,8 +21,7 @@ def rec(**kw):
                 kpi_no="1", kpi_item="件数", baseline="5件(平成30年度)", target="30件",
                 current="10件", rate="33%", sdgs="8・9")
     base.update(kw)
-    columns = dict(zip(base, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
-    return KpiRecord.from_mapping(base, Source("a.xlsx", "商工労働部", 7, columns))
+    return KpiRecord.from_mapping(base, Source("a.xlsx", "商工労働部", 7, COLUMNS))
 
 
 def codes(*records):
@@ -22,45 +32,46 @@ def test_a_clean_record_has_no_findings():
     assert codes(rec()) == []
 
 
-@pytest.mark.parametrize("changes, code, field", [
-    ({"target": ""}, "missing-value", "target"),
-    ({"current": ""}, "missing-value", "current"),
-    ({"measure_name": ""}, "missing-value", "measure_name"),
-    ({"measure_id": "1-1"}, "invalid-measure-id", "measure_id"),
-    ({"measure_id": "2-01"}, "invalid-measure-id", "measure_id"),
-    ({"target": "たくさん"}, "unparseable-value", "target"),
-    ({"current": "5件、6件"}, "multiple-values", "current"),
-    ({"target": "39.9栽培面積: ha", "current": "10ha", "baseline": "", "rate": "25%"}, "garbled-value", "target"),
-    ({"current": "10人", "rate": ""}, "unit-mismatch", "current"),
-    ({"target": "30件(累計)", "current": "10件(累計)"}, "basis-mismatch", "baseline"),
-    ({"rate": "34%"}, "rate-mismatch", "rate"),
-    ({"target": "0件", "rate": ""}, "rate-not-computable", "rate"),
-    ({"current": "4件"  , "rate": "13%"}, "below-baseline", "current"),
-    ({"revised_rate": "50%"}, "revision-incomplete", "revised_target"),
-    ({"revised_target": "20件", "revised_rate": "50%"}, "revision-incomplete", "revision_note"),
-    ({"sdgs": "8、9"}, "invalid-sdgs", "sdgs"),
-    ({"sdgs": "18"}, "invalid-sdgs", "sdgs"),
-    ({"sdgs": "8・8"}, "invalid-sdgs", "sdgs"),
-    ({"progress": "=HYPERLINK(\"http://x\")"}, "formula-text", "progress"),
-    ({"plan": "@SUM(A1)"}, "formula-text", "plan"),
-    ({"plan": "\tタブ"}, "formula-text", "plan"),
-    ({"plan": "x" * 32768}, "text-too-long", "plan"),
-    ({"plan": "a\x07b"}, "control-characters", "plan"),
-    ({"baseline": "30件", "current": "31件", "rate": "103%"}, "baseline-equals-target", "baseline"),
-    ({"current": "0.1", "target": "30%", "baseline": "", "rate": "33%"}, "percent-scale", "current"),
-    ({"direction": "sideways"}, "invalid-direction", "direction"),
+@pytest.mark.parametrize("changes, code, field, severity", [
+    ({"target": ""}, "missing-value", "target", "error"),
+    ({"current": ""}, "missing-value", "current", "error"),
+    ({"measure_name": ""}, "missing-value", "measure_name", "error"),
+    ({"measure_id": "1-1"}, "invalid-measure-id", "measure_id", "error"),
+    ({"measure_id": "2-01"}, "invalid-measure-id", "measure_id", "error"),
+    ({"target": "たくさん"}, "unparseable-value", "target", "error"),
+    ({"current": "5件、6件"}, "multiple-values", "current", "error"),
+    ({"target": "39.9栽培面積: ha", "current": "10ha", "baseline": "", "rate": "25%"}, "garbled-value", "target",
+     "warning"),
+    ({"current": "10人", "rate": ""}, "unit-mismatch", "current", "error"),  # incomparable: no rate
+    ({"current": "10件/年", "rate": ""}, "unit-mismatch", "current", "warning"),  # same unit, per year
+    ({"target": "30件(累計)", "current": "10件(累計)"}, "basis-mismatch", "baseline", "warning"),
+    ({"rate": "34%"}, "rate-mismatch", "rate", "error"),
+    ({"target": "0件", "rate": ""}, "rate-not-computable", "rate", "warning"),
+    ({"current": "4件", "rate": "13%"}, "below-baseline", "current", "warning"),
+    ({"revised_rate": "50%"}, "revision-incomplete", "revised_target", "warning"),
+    ({"revised_target": "20件", "revised_rate": "50%"}, "revision-incomplete", "revision_note", "warning"),
+    ({"sdgs": "8、9"}, "invalid-sdgs", "sdgs", "error"),
+    ({"sdgs": "18"}, "invalid-sdgs", "sdgs", "error"),
+    ({"sdgs": "8・8"}, "invalid-sdgs", "sdgs", "error"),
+    ({"progress": "=HYPERLINK(\"http://x\")"}, "formula-text", "progress", "warning"),
+    ({"plan": "@SUM(A1)"}, "formula-text", "plan", "warning"),
+    ({"plan": "\tタブ"}, "formula-text", "plan", "warning"),
+    ({"plan": "x" * 32768}, "text-too-long", "plan", "error"),
+    ({"plan": "a\x07b"}, "control-characters", "plan", "warning"),
+    ({"baseline": "30件", "current": "31件", "rate": "103%"}, "baseline-equals-target", "baseline", "warning"),
+    ({"current": "0.1", "target": "30%", "baseline": "", "rate": "33%"}, "percent-scale", "current", "warning"),
+    ({"direction": "sideways"}, "invalid-direction", "direction", "error"),
 ])
-def test_each_code_is_triggered_and_points_at_the_cell(changes, code, field):
+def test_each_code_is_triggered_and_points_at_the_cell(changes, code, field, severity):
     report = validate_records([rec(**changes)])
     hits = [f for f in report if f.code == code]
     assert hits, report.codes()
     f = hits[0]
-    assert f.field == field
-    assert f.sheet == "商工労働部" and f.file == "a.xlsx"
-    assert f.message and f.severity == f.severity.lower()
-    if field in ("target", "current", "rate", "measure_id", "plan", "progress", "sdgs"):
-        assert f.cell.endswith("7")
-        assert f.location == f"'商工労働部'!{f.cell}"
+    assert (f.field, f.severity, f.file, f.sheet) == (field, severity, "a.xlsx", "商工労働部")
+    assert (f.measure_id, f.kpi_no) == (changes.get("measure_id", "1-01"), "1")
+    assert f.cell == COLUMNS[field] + "7"
+    assert f.location == f"'商工労働部'!{COLUMNS[field]}7"
+    assert f.message and "{" not in f.message
 
 
 def test_harmless_leading_minus_is_not_a_formula():
@@ -121,11 +132,30 @@ def test_rate_mismatch_against_the_sample_is_caught(sample_records):
     assert "30%" in hits[0].message
 
 
-def test_every_catalogue_entry_renders():
-    for code, (severity, title, _) in CATALOGUE.items():
-        f = make_finding(code, field="target", value="x", detail="d", file="f.xlsx")
-        assert f.severity == severity and f.message and title
-        assert f.location == "f.xlsx"
+def _emitted_codes() -> set[str]:
+    """Finding codes named as string literals in the package, outside the catalogue itself."""
+    root = Path(xl_kpi.__file__).parent
+    text = "\n".join(p.read_text(encoding="utf-8") for p in root.rglob("*.py") if p.name != "findings.py")
+    return set(re.findall(r"[\"']([a-z]+(?:-[a-z]+)+)[\"']", text))
+
+
+def test_every_catalogue_code_is_emitted_somewhere():
+    unused = sorted(set(CATALOGUE) - _emitted_codes())
+    assert unused == []
+
+
+def test_every_catalogue_entry_renders_its_value_and_detail():
+    for code in CATALOGUE:
+        f = make_finding(code, field="target", value="値X", detail="詳細Y", file="f.xlsx")
+        assert f.severity in ("error", "warning", "info") and f.title
+        template = CATALOGUE[code][2]
+        if "{value}" in template:
+            assert "値X" in f.message, code
+        if "{detail}" in template:
+            assert "詳細Y" in f.message, code
+        if "{label}" in template:
+            assert "目標値" in f.message, code
+        assert "{" not in f.message and f.location == "f.xlsx"
 
 
 def test_report_outputs():

@@ -51,7 +51,6 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     "formula-in-input": (ERROR, "入力欄の数式", "{label}に数式「{value}」があります。値を入力してください。"),
     "merged-input": (WARNING, "結合されたセル", "入力欄に結合セル（{value}）があります。結合された範囲の値は先頭のセルのみ読み取ります。"),
     "hidden-row": (WARNING, "非表示の行", "非表示の行（{value}行目）があります。内容を確認してください。"),
-    "number-as-text": (INFO, "文字列の数値", "{label}「{value}」は数値ではなく文字列として入力されています。"),
     # merge
     "conflicting-submission": (ERROR, "提出の競合", "同じKPIが複数の部署から提出されています（{detail}）。両方を残しました。"),
     "superseded-submission": (INFO, "提出の置き換え", "{detail}"),
