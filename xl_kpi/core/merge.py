@@ -53,7 +53,7 @@ def _int(text: str, default: int) -> int:
 
 def order_key(r: KpiRecord) -> tuple:
     """Sort key of the published order (stable for ties: pair it with the input position)."""
-    d = GOJUON.find(r.direction_letter)
+    d = GOJUON.find(r.direction_letter) if r.direction_letter else -1  # str.find("") is 0: ア
     direction = d if d >= 0 else len(GOJUON) + (ord(r.direction_letter[0]) if r.direction_letter else 0)
     nums = tuple(int(n) for n in _NUM_RE.findall(r.measure_id)) or (10**6,)
     kpi = _int(r.kpi_no, 10**6) if r.kpi_no else 10**6 + 1

@@ -1,0 +1,132 @@
+"""Merge semantics of the pure layer: newest submission per department, kept rows, conflicts, order."""
+
+from xl_kpi.core.merge import Submission, merge_submissions, order_key, order_records
+from xl_kpi.core.record import KpiRecord, Source
+
+
+def rec(measure_id="1-01", kpi_no="1", dept="商工労働部", goal="1", letter="ア", **kw):
+    return KpiRecord(goal_no=goal, direction_letter=letter, measure_id=measure_id, measure_name=kw.pop("name", "施策"),
+                     department=dept, kpi_no=kpi_no, kpi_item=kw.pop("item", "件数"), submitted_by=kw.pop("by", dept),
+                     source=Source("a.xlsx", dept, 5), **kw)
+
+
+def ids(records):
+    return [(r.measure_id, r.kpi_no) for r in records]
+
+
+def test_submission_label_names_the_sheet_when_there_is_one():
+    assert Submission("環境部", "環境部.xlsx", "環境部").label == "環境部.xlsx［環境部］"
+    assert Submission("環境部", "環境部.csv").label == "環境部.csv"
+
+
+def test_newest_submission_of_a_department_replaces_the_older_and_says_so():
+    old = Submission("環境部", "a.xlsx", "環境部", modified="2021-05-01T00:00:00+00:00",
+                     records=[rec("1-06", dept="環境部", current="1件")])
+    new = Submission("環境部", "b.xlsx", "環境部", modified="2021-05-02T00:00:00+00:00",
+                     records=[rec("1-06", dept="環境部", current="2件")])
+    result = merge_submissions([], [new, old])
+    assert [r.current for r in result.records] == ["2件"]
+    assert result.used == [new] and result.superseded == [old] and result.kept_departments == []
+    (f,) = result.findings
+    assert (f.code, f.severity, f.file, f.sheet) == ("superseded-submission", "info", "a.xlsx", "環境部")
+    assert f.detail == "環境部の提出「a.xlsx［環境部］」は、より新しい「b.xlsx［環境部］」で置き換えました。"
+
+
+def test_same_time_submissions_are_ordered_by_file_then_sheet():
+    a = Submission("環境部", "a.xlsx", "2", modified="t", records=[rec(dept="環境部", current="a2")])
+    b = Submission("環境部", "a.xlsx", "1", modified="t", records=[rec(dept="環境部", current="a1")])
+    c = Submission("環境部", "0.xlsx", "9", modified="t", records=[rec(dept="環境部", current="09")])
+    result = merge_submissions([], [a, b, c])
+    assert [r.current for r in result.records] == ["a2"]
+    assert result.superseded == [c, b]
+
+
+def test_rows_of_departments_that_did_not_submit_are_kept_from_the_master():
+    existing = [rec("1-01", dept="商工労働部", current="old"), rec("1-06", dept="環境部", current="old")]
+    sub = Submission("環境部", "env.xlsx", "環境部", records=[rec("1-06", dept="環境部", current="new")])
+    result = merge_submissions(existing, [sub])
+    assert [(r.measure_id, r.current) for r in result.records] == [("1-01", "old"), ("1-06", "new")]
+    assert result.kept_departments == ["商工労働部"] and result.findings == []
+
+
+def test_rows_take_the_submitting_department():
+    r = rec("1-06", dept="企画管理部 環境部", by="")
+    result = merge_submissions([], [Submission("環境部", "env.xlsx", records=[r])])
+    assert [x.submitted_by for x in result.records] == ["環境部"]
+    same = rec("1-07", dept="環境部")
+    assert merge_submissions([], [Submission("環境部", "e", records=[same])]).records[0] is same
+
+
+def test_empty_submission_is_a_warning_naming_it():
+    result = merge_submissions([], [Submission("環境部", "env.xlsx", "環境部")])
+    (f,) = result.findings
+    assert (f.code, f.severity, f.file, f.sheet) == ("empty-submission", "warning", "env.xlsx", "環境部")
+    assert f.detail == "環境部の提出「env.xlsx［環境部］」に行がありません。"
+    assert result.used[0].department == "環境部"
+
+
+def test_the_same_kpi_from_two_departments_is_a_conflict_on_both_rows():
+    a = Submission("環境部", "env.xlsx", records=[rec("1-06", dept="環境部")])
+    b = Submission("商工労働部", "sho.xlsx", records=[rec("1-06", dept="商工労働部"), rec("1-07", dept="商工労働部")])
+    result = merge_submissions([], [a, b])
+    conflicts = [f for f in result.findings if f.code == "conflicting-submission"]
+    assert [(f.field, f.value, f.measure_id, f.kpi_no, f.sheet, f.severity) for f in conflicts] == [
+        ("kpi_no", "1", "1-06", "1", "商工労働部", "error"), ("kpi_no", "1", "1-06", "1", "環境部", "error")]
+    assert {f.detail for f in conflicts} == {"施策1-06 KPI1: 商工労働部、環境部"}
+    assert ids(result.records) == [("1-06", "1"), ("1-06", "1"), ("1-07", "1")]
+    assert [s.department for s in result.used] == ["商工労働部", "環境部"]
+
+
+def test_a_conflict_needs_two_departments_and_a_numbered_kpi():
+    twice = Submission("環境部", "e", records=[rec("1-06", dept="環境部"), rec("1-06", dept="環境部")])
+    assert merge_submissions([], [twice]).findings == []
+    no_kpi = dict(kpi_no="", item="")
+    a = Submission("環境部", "e", records=[rec("1-06", dept="環境部", **no_kpi)])
+    b = Submission("商工労働部", "s", records=[rec("1-06", dept="商工労働部", **no_kpi)])
+    assert merge_submissions([], [a, b]).findings == []
+    unnumbered = dict(kpi_no="")
+    a = Submission("環境部", "e", records=[rec("1-06", dept="環境部", **unnumbered)])
+    b = Submission("商工労働部", "s", records=[rec("1-06", dept="商工労働部", **unnumbered)])
+    assert merge_submissions([], [a, b]).findings == []
+    named = Submission("環境部", "e", records=[rec("", dept="環境部", name="名前だけの施策")])
+    other = Submission("商工労働部", "s", records=[rec("", dept="商工労働部", name="名前だけの施策")])
+    (f, g) = merge_submissions([], [named, other]).findings
+    assert f.detail == "施策名前だけの施策 KPI1: 商工労働部、環境部"
+
+
+def test_published_order_goal_direction_relisted_measure_kpi():
+    rows = [
+        rec("2-01", goal="2", letter="ア"),
+        rec("1-03", letter="イ"),
+        rec("1-02", kpi_no="2"),
+        rec("1-02", kpi_no="", item=""),
+        rec("1-02", kpi_no="1"),
+        rec("1-10", letter="ア"),
+        rec("1-09", letter="ア", name="施策(再掲)"),
+        rec("1-01", letter="ア", relisted="1"),
+        rec("1-05", letter="ウ"),
+        rec("1-04", letter="Z"),
+        rec("1-04", letter=""),
+        rec("1-11", goal=""),
+    ]
+    assert ids(order_records(rows)) == [
+        ("1-02", "1"), ("1-02", "2"), ("1-02", ""), ("1-10", "1"), ("1-01", "1"), ("1-09", "1"),
+        ("1-03", "1"), ("1-05", "1"), ("1-04", "1"), ("1-04", "1"), ("2-01", "1"), ("1-11", "1")]
+    # a row without a direction letter sorts after the 五十音 ones, an unknown letter after it by code point
+    assert order_key(rec(letter="Z"))[1] > order_key(rec(letter="ワ"))[1] > order_key(rec(letter="ア"))[1] == 0
+    assert order_key(rec(letter=""))[1] == len("アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワ")
+
+
+def test_order_keys_of_numbers_and_missing_parts():
+    assert order_key(rec("1-02", kpi_no="3")) == (1, 0, 0, (1, 2), 3)
+    assert order_key(rec("", kpi_no="", item="")) == (1, 0, 0, (10**6,), 10**6 + 1)
+    assert order_key(rec("1-02", kpi_no="①")) == (1, 0, 0, (1, 2), 10**6)
+    assert order_key(rec("1-02", kpi_no="KPI12", goal="基本目標3")) == (3, 0, 0, (1, 2), 12)
+    assert order_key(rec("1-02", goal=""))[0] == 10**6
+    assert order_key(rec("1-02", name="施策（再掲）"))[2] == 1
+
+
+def test_ties_keep_their_input_order():
+    a, b = rec("1-01", item="a"), rec("1-01", item="b")
+    assert [r.kpi_item for r in order_records([b, a])] == ["b", "a"]
+    assert [r.kpi_item for r in order_records(iter([a, b]))] == ["a", "b"]
