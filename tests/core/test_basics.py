@@ -1,0 +1,164 @@
+"""The small pieces of the pure layer, each result written out: errors, fiscal years, records,
+text checks and the finding/report forms users read."""
+
+import json
+
+import pytest
+
+from xl_kpi.core.errors import FileError, InputError, QuantityError, XlKpiError
+from xl_kpi.core.findings import Finding, Report, make_finding
+from xl_kpi.core.fiscal import FiscalSpan, format_fiscal_year, parse_fiscal_year, parse_reporting_year
+from xl_kpi.core.record import KpiRecord, Source, first_department, records_to_frame
+from xl_kpi.core.text import has_control_characters, looks_like_formula, to_halfwidth
+
+# --- errors ------------------------------------------------------------------------------------
+
+
+def test_errors_carry_message_code_value_and_place():
+    err = XlKpiError("読めません", code="x-code", value=3)
+    assert (str(err), err.code, err.value) == ("読めません", "x-code", 3)
+    assert (XlKpiError("m").code, InputError("m").code, QuantityError("m").code, FileError("m").code) == (
+        "error", "invalid-input", "unparseable-value", "file-error")
+    assert XlKpiError("m").value is None
+    f = FileError("壊れています", code="corrupt-file", path="a.xlsx", sheet="部", cell="H3", value=7)
+    assert (str(f), f.code, f.path, f.sheet, f.cell, f.value, f.finding) == (
+        "壊れています", "corrupt-file", "a.xlsx", "部", "H3", 7, None)
+    assert issubclass(QuantityError, InputError) and issubclass(FileError, XlKpiError)
+
+
+# --- fiscal years ------------------------------------------------------------------------------
+
+
+def test_fiscal_span_reads_as_japanese():
+    assert str(FiscalSpan(2020, 2020)) == "令和2年度"
+    assert str(FiscalSpan(2016, 2018)) == "平成28～30年度"
+    assert str(FiscalSpan(2019, 2022)) == "令和元～4年度"
+
+
+def test_years_outside_the_eras_are_an_input_error():
+    with pytest.raises(InputError) as info:
+        format_fiscal_year(1925)
+    assert str(info.value) == "年度 1925 は和暦に変換できません。" and info.value.value == 1925
+    assert format_fiscal_year(1926) == "昭和元年度" and format_fiscal_year(2019, suffix="") == "令和元"
+
+
+def test_western_years_and_ranges():
+    assert parse_fiscal_year("2016～2018年度") == FiscalSpan(2016, 2018, True)
+    assert parse_fiscal_year("2019年") == FiscalSpan(2019, 2019, False)
+    assert parse_fiscal_year("H28-R2年度") == FiscalSpan(2016, 2020, True)
+    assert parse_fiscal_year("令和元年") == FiscalSpan(2019, 2019, False)
+    assert parse_fiscal_year("なし") is None
+
+
+def test_reporting_year_forms_and_refusals():
+    assert [parse_reporting_year(x) for x in ("令和2", "R2", "令和2年度", "2020", "２０２０", 2020, "平成元")] == \
+        [2020, 2020, 2020, 2020, 2020, 2020, 1989]
+    for bad in ("12345", "R2x", "二〇二〇", "20"):
+        with pytest.raises(InputError) as info:
+            parse_reporting_year(bad)
+        assert str(info.value) == f"年度「{bad}」を読み取れません（例: 令和2、R2、2020）。" and info.value.value == bad
+
+
+# --- records -----------------------------------------------------------------------------------
+
+
+def test_source_cell_needs_a_column_and_a_row():
+    src = Source("a.xlsx", "部", 12, {"target": "H"})
+    assert (src.cell("target"), src.cell("current")) == ("H12", "")
+    assert Source("a.xlsx", "部", 0, {"target": "H"}).cell("target") == ""
+    assert src.cells == {"target": "H12"} and Source(columns={"target": "H"}).cells == {}
+
+
+def test_relisted_flag_given_is_kept_and_otherwise_read_from_the_name():
+    assert KpiRecord.from_mapping({"measure_name": "施策(再掲)", "relisted": "0"}).relisted == "0"
+    assert KpiRecord.from_mapping({"measure_name": "施策", "relisted": "1"}).relisted == "1"
+    assert KpiRecord.from_mapping({"measure_name": "施策(再掲)", "relisted": "yes"}).relisted == "1"
+    src = Source("b.csv", "", 4)
+    rec = KpiRecord.from_texts({"measure_name": "施策（再掲）", "relisted": "0", "unknown": "x"}, src)
+    assert rec.relisted == "0" and rec.source is src
+    assert KpiRecord.from_texts({"measure_name": "施策", "relisted": "1"}, src).relisted == "1"
+    assert KpiRecord.from_mapping({"target": 30.0, "current": 2.5, "baseline": None}).to_dict()["target"] == "30"
+    r = KpiRecord.from_mapping({"target": 30.0, "current": 2.5, "baseline": None, "kpi_item": "件数"})
+    assert (r.target, r.current, r.baseline, r.kpi_item) == ("30", "2.5", "", "件数")
+
+
+def test_first_department_of_a_shared_measure():
+    assert [first_department(t) for t in ("企画管理部 環境部", "企画管理部、環境部", " 環境部/企画管理部 ",
+                                          "福祉保健部・子ども家庭部", "環境部", "", "  ", "、環境部")] == \
+        ["企画管理部", "企画管理部", "環境部", "福祉保健部", "環境部", "", "", ""]
+
+
+def test_records_as_a_frame_keep_where_each_came_from():
+    rec = KpiRecord(measure_id="1-01", source=Source("a.xlsx", "部", 9))
+    df = records_to_frame([rec])
+    assert list(df.columns[-3:]) == ["source_file", "source_sheet", "source_row"]
+    assert df.loc[0, ["measure_id", "source_file", "source_sheet", "source_row"]].tolist() == ["1-01", "a.xlsx", "部", 9]
+    assert list(records_to_frame([]).columns) == list(df.columns)
+
+
+# --- text --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, formula", [
+    ("", False), ("=", False), ("=1", True), ("@", False), ("@SUM(A1)", True), ("\t", True), ("\r", True),
+    ("\tx", True), ("+", False), ("-", False), ("+1", False), ("-1,000", False), ("-1.5", False),
+    ("-a", True), ("+A1", True), ("- ", False), ("-1,0a", True), ("Xa", False), ("X=", False), ("a=b", False),
+])
+def test_what_excel_would_take_for_a_formula(text, formula):
+    assert looks_like_formula(text) is formula
+
+
+def test_control_characters_and_halfwidth():
+    assert [has_control_characters(t) for t in ("a\x07", "a\tb\nc\r", "\x7f", "\x0b", "普通")] == \
+        [True, False, True, True, False]
+    assert to_halfwidth("ＡＢ１２　－〜～，、") == "AB12 -~~,、"
+
+
+# --- findings and reports ----------------------------------------------------------------------
+
+
+def test_make_finding_defaults_and_record_place():
+    assert make_finding("missing-value") == Finding("missing-value", "error", "", "", "", "", "", "", "", "")
+    assert make_finding("missing-value", value=None).value == ""
+    assert make_finding("missing-value", value=12).value == "12"
+    rec = KpiRecord(measure_id="1-02", kpi_no="2", source=Source("a.xlsx", "部", 7, {"target": "H"}))
+    f = make_finding("missing-value", record=rec, field="target", detail="d")
+    assert f == Finding("missing-value", "error", "a.xlsx", "部", "H7", "target", "1-02", "2", "", "d")
+    g = make_finding("missing-value", record=rec, field="target", file="b.xlsx", sheet="別", cell="Z1",
+                     severity="info")
+    assert (g.severity, g.file, g.sheet, g.cell) == ("info", "b.xlsx", "別", "Z1")
+
+
+def test_long_values_are_clipped_in_messages_at_sixty_characters():
+    sixty, more = "あ" * 60, "あ" * 61
+    assert make_finding("unparseable-value", field="target", value=sixty).message == \
+        f"目標値「{sixty}」を数量として読み取れません。"
+    assert make_finding("unparseable-value", field="target", value=more).message == \
+        f"目標値「{sixty}…」を数量として読み取れません。"
+
+
+def test_finding_as_a_dict_has_its_message_and_place():
+    d = make_finding("missing-value", field="target", sheet="部", cell="H3").to_dict()
+    assert d["message"] == "目標値が入力されていません。" and d["location"] == "'部'!H3"
+    assert d["code"] == "missing-value" and len(d) == 12
+    assert make_finding("missing-value", file="a.csv", cell="H3").location == "a.csv:H3"
+    assert make_finding("missing-value", cell="H3").location == "H3"
+    assert make_finding("missing-value", sheet="部's").location == "'部''s'"
+
+
+def test_report_counts_json_and_text():
+    report = Report([make_finding("missing-value", field="target", file="a.xlsx", sheet="部", cell="H3"),
+                     make_finding("missing-value", field="current", file="a.xlsx"),
+                     make_finding("hidden-row", value="9", sheet="部", cell="A9")])
+    assert report.counts() == {"error": 2, "warning": 1, "info": 0}
+    assert len(report) == 3 and not report.valid and Report([report.findings[2]]).valid
+    text = report.to_json()
+    assert text.startswith('{\n  "valid": false,\n  "counts": {\n    "error": 2,')
+    assert "目標値が入力されていません。" in text
+    assert json.loads(text)["findings"][0]["location"] == "'部'!H3"
+    assert report.to_text().split("\n") == [
+        "エラー [missing-value] a.xlsx '部'!H3: 目標値が入力されていません。",
+        "エラー [missing-value] a.xlsx: 現在値が入力されていません。",
+        "警告 [hidden-row] '部'!A9: 非表示の行（9行目）があります。内容を確認してください。",
+        "エラー 2 件、警告 1 件、情報 0 件",
+    ]
