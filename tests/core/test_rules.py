@@ -1,4 +1,5 @@
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -178,3 +179,167 @@ def test_records_as_a_pandas_table(sample_records):
     df = records_to_frame(sample_records)
     assert len(df) == 38 and df.loc[0, "measure_id"] == "1-01" and df.loc[0, "source_row"] == 2
     assert df.groupby("goal_no").size().to_dict() == {"1": 22, "2": 16}
+
+
+# --- every finding of one record, exactly (code, severity, field, value, detail, cell) ----------
+
+UNIT_DETAIL = "目標値「30件」と異なります（{} と {}）。"
+
+
+@pytest.mark.parametrize("changes, expected", [
+    ({"department": ""}, [("missing-value", "error", "department", "", "", "C7")]),
+    ({"measure_id": "１-01"}, [("invalid-measure-id", "warning", "measure_id", "１-01", "半角で入力してください。", "A7")]),
+    ({"measure_id": "2-01"}, [("invalid-measure-id", "error", "measure_id", "2-01",
+                               "基本目標1の施策は「1-」で始まります。", "A7")]),
+    ({"measure_id": "2-01", "measure_name": "施策(再掲)"}, []),
+    ({"measure_id": "2-01", "goal_no": ""}, []),
+    ({"measure_id": "1-001", "goal_no": " 1 "}, []),
+    ({"measure_id": "1-1"}, [("invalid-measure-id", "error", "measure_id", "1-1", "", "A7")]),
+    ({"direction": "higher"}, []),
+    ({"sdgs": "８・９"}, []),
+    ({"sdgs": " "}, []),
+    ({"sdgs": "8・・9"}, [("invalid-sdgs", "error", "sdgs", "8・・9", "区切りが続いています。", "T7")]),
+    ({"sdgs": "0・18・x・8・8・17・1"}, [("invalid-sdgs", "error", "sdgs", "0・18・x・8・8・17・1",
+                                       "0は1～17の範囲外です。 18は1～17の範囲外です。 「x」は目標番号ではありません。"
+                                       " 8が重複しています。", "T7")]),
+    ({"kpi_item": " "}, [("missing-value", "error", "kpi_item", "", "", "F7")]),
+    ({"baseline": ""}, [("missing-value", "warning", "baseline", "", "", "G7")]),
+    ({"baseline": "たくさん"}, [("unparseable-value", "warning", "baseline", "たくさん", "", "G7")]),
+    ({"baseline": "5件、6件"}, [("multiple-values", "warning", "baseline", "5件、6件", "", "G7")]),
+    ({"current": "たくさん"}, [("unparseable-value", "error", "current", "たくさん", "", "I7")]),
+    ({"target": "5件、6件", "rate": ""}, [("multiple-values", "error", "target", "5件、6件", "", "H7")]),
+    ({"revised_target": "40件", "revision_note": "見直し", "revised_rate": "25%"}, []),
+    ({"revised_target": "40件", "revision_note": "見直し", "revised_rate": ""}, []),
+    ({"revised_target": "40件", "revision_note": "見直し", "revised_rate": "30%"},
+     [("rate-mismatch", "error", "revised_rate", "30%", "25%", "L7")]),
+    ({"revised_target": "40件", "revision_note": "見直し", "revised_rate": "x"},
+     [("unparseable-value", "error", "revised_rate", "x", "", "L7")]),
+    ({"revised_target": "たくさん", "revision_note": "見直し", "revised_rate": "25%"},
+     [("unparseable-value", "error", "revised_target", "たくさん", "", "K7")]),
+    ({"revised_target": "40人", "revision_note": "見直し", "revised_rate": "25%"},
+     [("unit-mismatch", "warning", "revised_target", "40人", UNIT_DETAIL.format("人", "件"), "K7"),
+      ("rate-not-computable", "warning", "revised_rate", "25%",
+       "単位が異なるため計算できません（現在値: 件、目標値: 人）。", "L7")]),
+    ({"revised_target": "40件(累計)", "revision_note": "見直し", "revised_rate": "25%"}, []),
+    ({"revised_rate": "50%"}, [("revision-incomplete", "warning", "revised_target", "",
+                                "変更後の達成率がありますが、変更後の目標値がありません。", "K7")]),
+    ({"revised_target": "40件", "revised_rate": "25%"},
+     [("revision-incomplete", "warning", "revision_note", "", "目標値を変更した理由を備考に記入してください。", "M7")]),
+    ({"baseline": "5人", "rate": "33%"}, [("unit-mismatch", "warning", "baseline", "5人", UNIT_DETAIL.format("人", "件"),
+                                          "G7")]),
+    ({"current": "10人", "rate": ""}, [("unit-mismatch", "error", "current", "10人", UNIT_DETAIL.format("人", "件"), "I7"),
+                                      ("rate-not-computable", "warning", "rate", "",
+                                       "単位が異なるため計算できません（現在値: 人、目標値: 件）。", "J7")]),
+    ({"baseline": "5件(累計)"}, [("basis-mismatch", "warning", "baseline", "5件(累計)",
+                                 UNIT_DETAIL.format("累計", "単年度"), "G7")]),
+    ({"baseline": "5件/年"}, [("unit-mismatch", "warning", "baseline", "5件/年", UNIT_DETAIL.format("件/年", "件"), "G7"),
+                             ("basis-mismatch", "warning", "baseline", "5件/年", UNIT_DETAIL.format("年あたり", "単年度"),
+                              "G7")]),
+    ({"baseline": "5件(平均)"}, [("basis-mismatch", "warning", "baseline", "5件(平均)",
+                                 UNIT_DETAIL.format("平均", "単年度"), "G7")]),
+    ({"current": "4件(累計)", "baseline": "5件", "rate": "13%"},
+     [("basis-mismatch", "warning", "current", "4件(累計)", UNIT_DETAIL.format("累計", "単年度"), "I7")]),
+    ({"rate": "abc"}, [("unparseable-value", "error", "rate", "abc", "", "J7")]),
+    ({"rate": "-"}, []),
+    ({"rate": "33.4%"}, []),
+    ({"rate": "0.33"}, []),
+    ({"rate": "34%"}, [("rate-mismatch", "error", "rate", "34%", "33%", "J7")]),
+    ({"target": "0件", "rate": "5%"}, [("rate-not-computable", "warning", "rate", "5%",
+                                        "目標値が0のため計算できません。", "J7")]),
+    ({"baseline": "30件", "current": "10件"}, [("baseline-equals-target", "warning", "baseline", "30件", "", "G7"),
+                                              ("below-baseline", "warning", "current", "10件", "30件", "I7")]),
+    ({"baseline": "30人", "current": "31件", "rate": "103%"},
+     [("unit-mismatch", "warning", "baseline", "30人", UNIT_DETAIL.format("人", "件"), "G7")]),
+    ({"target": "現状維持", "baseline": "30件", "current": "30件", "rate": "100%"}, []),
+    ({"target": "30件を維持", "baseline": "30件", "current": "30件", "rate": "100%"}, []),
+    ({"direction": "lower", "baseline": "5件", "current": "10件", "target": "3件", "rate": "30%"},
+     [("below-baseline", "warning", "current", "10件", "5件", "I7")]),
+    ({"direction": "lower", "baseline": "5件", "current": "4件", "target": "3件", "rate": "75%"}, []),
+    ({"baseline": "10件", "current": "10件", "rate": "33%"}, []),
+    ({"target": "継続実施", "current": "継続実施", "baseline": "10件", "rate": "100%"}, []),
+    ({"target": "継続", "current": "0件", "baseline": "10件", "rate": "0%"},
+     [("rate-not-computable", "warning", "rate", "0%", "目標値「継続」に対して現在値「0件」では達成状況を判断できません。", "J7")]),
+    ({"current": "1.5", "target": "80%", "baseline": "", "rate": "188%"},
+     [("missing-value", "warning", "baseline", "", "", "G7"),
+      ("percent-scale", "warning", "current", "1.5", "目標値は「80%」です。", "I7")]),
+    ({"current": "1.6", "target": "80%", "baseline": "", "rate": "2%"},
+     [("missing-value", "warning", "baseline", "", "", "G7")]),
+    ({"current": "50%", "target": "1.5", "baseline": "", "rate": "33%"},
+     [("missing-value", "warning", "baseline", "", "", "G7"),
+      ("percent-scale", "warning", "current", "50%", "目標値は「1.5」です。", "I7")]),
+    ({"current": "0.5", "target": "1.5", "baseline": "", "rate": "33%"},
+     [("missing-value", "warning", "baseline", "", "", "G7")]),
+    ({"current": "50%", "target": "150件", "baseline": "", "rate": "33%"},
+     [("missing-value", "warning", "baseline", "", "", "G7"),
+      ("unit-mismatch", "error", "current", "50%", "目標値「150件」と異なります（% と 件）。", "I7"),
+      ("rate-not-computable", "warning", "rate", "33%", "単位が異なるため計算できません（現在値: %、目標値: 件）。", "J7")]),
+    ({"plan": "=1", "progress": "@x", "covid_impact": "a\x01"},
+     [("formula-text", "warning", "progress", "@x", "", "P7"), ("formula-text", "warning", "plan", "=1", "", "Q7"),
+      ("control-characters", "warning", "covid_impact", "a\x01", "", "R7")]),
+    ({"plan": "x" * 32768}, [("text-too-long", "error", "plan", "x" * 20, "32,768文字", "Q7")]),
+    ({"plan": "x" * 32767}, []),
+    ({"plan": "x" * 20000, "progress": "y" * 20000}, []),
+    ({"plan": "a\n=b", "progress": "a\nb"}, []),
+])
+def test_every_finding_of_one_record_exactly(changes, expected):
+    got = [(f.code, f.severity, f.field, f.value, f.detail, f.cell) for f in validate_records([rec(**changes)])]
+    assert got == expected
+
+
+def test_evaluate_gives_both_rates_or_says_why_not():
+    ev = evaluate(rec(revised_target="40件"))
+    assert (ev.rate.display, ev.revised_rate.display) == ("33%", "25%")
+    assert evaluate(rec(revised_target="  ")).revised_rate is None
+    bad = evaluate(rec(current="たくさん")).rate
+    assert (bad.value, bad.method, bad.reason_code) == (None, "auto", "unparseable")
+    assert "「たくさん」" in bad.reason
+    assert evaluate(rec(direction="lower", current="10件", target="5件")).rate.display == "50%"
+    assert evaluate(rec(current="10件", target="20件の増加", baseline="5件")).rate.display == "25%"
+    assert evaluate(rec(current="10件", target="20件の増加", baseline="")).rate.reason_code != ""
+
+
+def test_duplicates_point_at_the_first_row():
+    a, b = rec(), rec(kpi_item="件数2")
+    (f,) = validate_records([a, b])
+    assert (f.code, f.field, f.value, f.cell) == ("duplicate-kpi", "kpi_no", "1", "E7")
+    assert f.detail == "施策1-01 KPI1、先の行: E7"
+    nocell = [KpiRecord.from_mapping({"goal_no": "1", "measure_name": "施策", "department": "部", "kpi_no": "1",
+                                      "kpi_item": "件数", "baseline": "5件", "target": "30件", "current": "10件"},
+                                     Source("a.csv", "", row)) for row in (3, 4)]
+    (g,) = [x for x in validate_records(nocell) if x.code == "duplicate-kpi"]
+    assert g.detail == "施策施策 KPI1、先の行: 3行目"
+    unnumbered = [rec(kpi_no=""), rec(kpi_no="")]
+    assert "duplicate-kpi" not in validate_records(unnumbered).codes()
+    no_kpi = dict(kpi_no="1", kpi_item="", baseline="", target="", current="", rate="")
+    assert validate_records([rec(**no_kpi), rec(**no_kpi)]).codes().count("duplicate-kpi") == 1
+
+
+def test_a_relisted_copy_is_compared_field_by_field_with_its_original():
+    orig = rec()
+    copy = rec(goal_no="2", measure_name="施策(再掲)", kpi_item=" 件数 ", baseline="6件", target="31件", current="11件",
+               revised_target="40件", revision_note="見直し", rate="35%", revised_rate="28%")
+    rel = [(f.field, f.value, f.detail) for f in validate_records([copy, orig]) if f.code == "relisted-differs"]
+    assert rel == [("baseline", "6件", "5件(平成30年度)"), ("target", "31件", "30件"), ("current", "11件", "10件"),
+                   ("revised_target", "40件", "")]
+    other = rec(measure_id="1-02", goal_no="2", measure_name="施策(再掲)", current="11件", rate="37%")
+    assert "relisted-differs" not in validate_records([orig, other]).codes()
+    nameless = [rec(measure_id="", measure_name="施策"), rec(measure_id="", measure_name="施策(再掲)", current="9件",
+                                                            rate="30%")]
+    assert "relisted-differs" not in validate_records(nameless).codes()
+
+
+def test_unnumbered_kpis_of_one_cell():
+    x = rec(source_line="38", kpi_item="開催回数")
+    y = rec(source_line="38", kpi_no="2", kpi_item="参加者数", target="30人", current="10人", baseline="")
+    (f,) = [f for f in validate_records([x, y]) if f.code == "unnumbered-kpis"]
+    assert (f.field, f.value, f.detail, f.kpi_no) == ("kpi_item", "参加者数", "（KPI1とKPI2、参照行 38）", "2")
+    assert "unnumbered-kpis" not in codes(x, replace(y, source_line="39"))
+    assert "unnumbered-kpis" not in codes(x, replace(y, kpi_no="1", kpi_item="x"))
+    assert "unnumbered-kpis" not in codes(replace(x, kpi_item="①開催回数"), y)
+    assert "unnumbered-kpis" not in codes(x, replace(y, kpi_item="②参加者数"))
+    assert "unnumbered-kpis" not in codes(x, replace(y, source=Source("b.xlsx", "商工労働部", 8, COLUMNS)))
+    assert "unnumbered-kpis" not in codes(replace(x, source_line=""), replace(y, source_line=""))
+    empty = dict(kpi_no="", kpi_item="", baseline="", target="", current="", rate="")
+    assert "unnumbered-kpis" not in codes(x, rec(source_line="38", **empty))
+    named = [replace(x, measure_id=""), replace(y, measure_id="")]
+    assert "unnumbered-kpis" in codes(*named)
