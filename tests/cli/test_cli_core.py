@@ -1,6 +1,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -72,9 +73,19 @@ def test_check_csv_errors_exit_1_and_unreadable_exit_2(capsys, tmp_path):
 
 
 def test_console_script_is_installed():
-    proc = subprocess.run([sys.executable, "-m", "xl_kpi.cli", "rate", "--current", "1件(累計)",
-                           "--target", "12件(累計)"], capture_output=True, text=True)
-    assert proc.returncode == 0 and proc.stdout == "8%\n"
+    """The `xl-kpi` command pip installs (pyproject [project.scripts]) runs the CLI, as a user runs it."""
+    from importlib.metadata import entry_points
+
+    (ep,) = entry_points(group="console_scripts", name="xl-kpi")
+    assert ep.value == "xl_kpi.cli:main"
+    script = Path(sys.executable).parent / "xl-kpi"
+    assert script.is_file(), f"{script}: not installed (pip install -e .)"
+    proc = subprocess.run([str(script), "rate", "--current", "1件(累計)", "--target", "12件(累計)"],
+                          capture_output=True, text=True, timeout=60)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "8%\n", "")
+    proc = subprocess.run([str(script), "rate", "--current", "たくさん", "--target", "12件"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "たくさん" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_unexpected_errors_never_show_a_traceback(capsys, monkeypatch):

@@ -1,6 +1,6 @@
 """The desktop add-in's one Python entry point: the ribbon's VBA module sends each button's id here.
 
-VBA (``workbook/desktop/xl_kpi_ribbon.bas``)::
+VBA (``workbook/desktop/XlKpiRibbon.bas``)::
 
     RunPython "import xl_kpi.excel.desktop as d; d.ribbon('" & control.ID & "')"
 """
