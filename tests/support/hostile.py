@@ -105,6 +105,18 @@ def too_many_cells() -> bytes:
     return out.getvalue()
 
 
+def far_cell() -> bytes:
+    """One cell typed at the last cell of a sheet (XFD1048576): few cells, but a parser that
+    builds the sheet's rectangle (calamine) would allocate 17 billion of them."""
+    import re
+    base = valid()
+    with zipfile.ZipFile(io.BytesIO(base)) as z:
+        sheet = z.read("xl/worksheets/sheet1.xml")
+    last = list(re.finditer(rb' r="[A-Z]+[0-9]+"', sheet))[-1]
+    sheet = sheet[:last.start()] + b' r="XFD1048576"' + sheet[last.end():]
+    return _rezip(base, replace={"xl/worksheets/sheet1.xml": sheet})
+
+
 def oversize() -> bytes:
     import os
     return _rezip(valid(), add={"xl/media/photo.bin": os.urandom(9 * 1024 * 1024)})
@@ -163,6 +175,7 @@ REFUSED = {
     "too-many-entries": (too_many_entries, "too-many-entries"),
     "xml-entities": (xml_entities, "xml-entities"),
     "too-many-cells": (too_many_cells, "too-many-cells"),
+    "far-cell": (far_cell, "too-many-cells"),
     "over-size-budget": (oversize, "file-too-large"),
     "not-the-template": (not_the_template, "template-mismatch"),
 }

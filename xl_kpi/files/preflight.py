@@ -25,6 +25,10 @@ _ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
 _ROOT_START = re.compile(rb"<[A-Za-z_]")
 _DTD = re.compile(rb"<!DOCTYPE|<!ENTITY", re.I)
 _CELL = b"<c "
+# A cell reference beyond column Z or row 9,999 (a report has neither; the search is cheap
+# because such references are rare).
+_FAR_CELL = re.compile(rb' r="([A-Z]{2,3}[0-9]{1,7}|[A-Z][0-9]{5,7})"')
+_NEAR_ROWS, _NEAR_COLS = 9_999, 26
 _HIDDEN_ROW = re.compile(rb'<row r="(\d+)"[^>]*\shidden="(?:1|true)"')
 _EXTERNAL_FORMULA = re.compile(rb"<f[^>]*>([^<]*\[\d+\][^<]*)</f>")
 
@@ -38,13 +42,15 @@ class Budgets:
     max_uncompressed: int = 200 * 1024 * 1024  # sum of declared uncompressed sizes
     max_ratio: int = 100                       # uncompressed ÷ compressed, per entry (> 1 MiB)
     max_cells: int = 500_000                   # <c> elements over all worksheets
+    max_extent: int = 5_000_000                # rows × columns from A1 to a sheet's farthest cell
+                                               # (checked beyond Z9999)
     prolog_bytes: int = 65_536                 # bytes of an XML part read to find its root
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Budgets":
         env = dict(os.environ if env is None else env)
         kwargs = {}
-        for name in ("max_bytes", "max_entries", "max_uncompressed", "max_ratio", "max_cells"):
+        for name in ("max_bytes", "max_entries", "max_uncompressed", "max_ratio", "max_cells", "max_extent"):
             key = f"XL_KPI_{name.upper()}"
             if key in env:
                 kwargs[name] = int(env[key])
@@ -185,6 +191,7 @@ def _features(zf: zipfile.ZipFile, names: set[str], result: Preflight, name: str
     for n in sorted(names):
         if n.startswith("xl/worksheets/") and n.endswith(".xml"):
             hidden: list[int] = []
+            extent = _Extent()
             tail = b""
             with zf.open(n) as fh:
                 while True:
@@ -199,6 +206,10 @@ def _features(zf: zipfile.ZipFile, names: set[str], result: Preflight, name: str
                     if cells > b.max_cells:
                         add(make_finding("too-many-cells", file=name, value=f"{cells:,}+",
                                          detail=f"{b.max_cells:,}"))
+                        return
+                    if extent.grow(data) > b.max_extent:
+                        add(make_finding("too-many-cells", file=name, value=extent.describe(),
+                                         detail=f"{b.max_extent:,}"))
                         return
                     if link_targets and len(external_formulas) < 5:
                         external_formulas += [m.decode("utf-8", "replace") for m in _EXTERNAL_FORMULA.findall(data)]
@@ -221,6 +232,36 @@ def _features(zf: zipfile.ZipFile, names: set[str], result: Preflight, name: str
     if dropped:
         add(make_finding("dropped-content", file=name,
                          detail=f"{name} の次の内容は読み込み・統合で失われます: {'、'.join(sorted(dropped))}"))
+
+
+class _Extent:
+    """The rectangle from A1 to the farthest cell of a sheet, which a reader that builds the
+    sheet's grid (calamine) allocates in full: one stray cell at XFD1048576 is 17 billion cells.
+    Only references beyond Z9999 are looked at; the rest are within that corner."""
+
+    def __init__(self) -> None:
+        self.rows = self.cols = 0
+        self.farthest = ""
+
+    def grow(self, data: bytes) -> int:
+        """The extent (an upper bound) after the cells in `data`; 0 while none is beyond Z9999."""
+        for ref in _FAR_CELL.findall(data):
+            letters = ref.rstrip(b"0123456789")
+            row, col = int(ref[len(letters):]), _column_number(letters)
+            if row * col > self.rows * self.cols:
+                self.farthest = ref.decode()
+            self.rows, self.cols = max(self.rows, row), max(self.cols, col)
+        return max(self.rows, _NEAR_ROWS) * max(self.cols, _NEAR_COLS) if self.rows else 0
+
+    def describe(self) -> str:
+        return f"{self.rows * self.cols:,}（A1～{self.farthest}）"
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
 
 
 def _parts_parse(zf: zipfile.ZipFile, parts: tuple[str, ...]) -> bool:
