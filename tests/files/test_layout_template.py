@@ -1,10 +1,23 @@
+import csv
+import subprocess
 from pathlib import Path
 
 import openpyxl
+import pytest
 
-from tests.support.xlsxnorm import compare_xlsx
+from tests.support.xlsxnorm import compare_xlsx, sheet_view
+from xl_kpi.files.addressing import column_letter
 from xl_kpi.files.grid import find_header
-from xl_kpi.files.layout import COLUMNS, LAYOUT, META, OFFICIAL_TEMPLATE_YEAR, squash
+from xl_kpi.files.layout import (
+    COLUMNS,
+    DEFAULT_PLAN_END,
+    DIRECTION_CHOICES,
+    LAYOUT,
+    META,
+    OFFICIAL_TEMPLATE_YEAR,
+    report_title,
+    squash,
+)
 from xl_kpi.files.reader import read_workbook
 from xl_kpi.files.writer import Settings, build_template
 
@@ -29,7 +42,69 @@ def test_committed_template_is_not_stale(tmp_path):
     fresh.write_bytes(build_template(Settings(year=OFFICIAL_TEMPLATE_YEAR)))
     diff = compare_xlsx(fresh, COMMITTED)
     assert diff is None, f"templates/ is stale; run scripts/make-templates.sh\n{diff}"
-    assert fresh.read_bytes() == COMMITTED.read_bytes()  # the writer is deterministic
+    again = build_template(Settings(year=OFFICIAL_TEMPLATE_YEAR))
+    assert again == fresh.read_bytes()  # the writer is deterministic within one run
+
+
+def excel_width(characters: float, digit_px: int = 7, padding_px: int = 5) -> float:
+    """The width Excel stores for a column `characters` digits wide in Calibri 11 (7-pixel
+    digits): whole pixels, plus 5 pixels of padding, in 1/256ths of a digit (ECMA-376 Part 1,
+    §18.3.1.13 col/@width)."""
+    pixels = int(characters * digit_px + 0.5) + padding_px
+    return int(pixels / digit_px * 256) / 256
+
+
+def declared_headers(year: int, plan_end: int) -> dict[str, str]:
+    """The two header rows as the layout declares them: grouped columns have their group in the
+    upper row (over the group's first column) and their own header below; the others one header
+    in the upper row, merged down."""
+    cells: dict[str, str] = {}
+    for i, c in enumerate(LAYOUT.columns, start=1):
+        letter = LAYOUT.letter(c.field)
+        first_of_group = c.group and (i == 1 or LAYOUT.columns[i - 2].group != c.group)
+        if c.group:
+            if first_of_group:
+                cells[f"{letter}{LAYOUT.group_row}"] = c.group
+            cells[f"{letter}{LAYOUT.header_row}"] = c.header_for(year, plan_end)
+        else:
+            cells[f"{letter}{LAYOUT.group_row}"] = c.header_for(year, plan_end)
+    return cells
+
+
+def test_template_is_what_the_layout_declares():
+    view = sheet_view(COMMITTED, "入力")
+    year, plan_end = OFFICIAL_TEMPLATE_YEAR, DEFAULT_PLAN_END
+    headers = {ref: text for ref, text in view.cells.items() if int(ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) in (3, 4)}
+    assert headers == declared_headers(year, plan_end)
+    assert view.cells["A1"] == report_title(year)
+    assert view.widths == {i: excel_width(c.width) for i, c in enumerate(LAYOUT.columns, start=1)}
+    ungrouped = {f"{LAYOUT.letter(c.field)}3:{LAYOUT.letter(c.field)}4" for c in LAYOUT.columns if not c.group}
+    groups: dict[str, list[str]] = {}
+    for c in LAYOUT.columns:
+        if c.group:
+            groups.setdefault(c.group, []).append(LAYOUT.letter(c.field))
+    assert view.merges == ungrouped | {f"{g[0]}3:{g[-1]}3" for g in groups.values()}
+    measure_cols = sum(c.measure_level for c in LAYOUT.columns)
+    assert view.frozen_at == f"{column_letter(measure_cols + 1)}{LAYOUT.first_data_row}"
+    lists = {sqref.split(":")[0]: f for sqref, f in view.validations.items()}
+    assert lists[f"{LAYOUT.letter('department')}5"] == "部署一覧"
+    assert lists[f"{LAYOUT.letter('direction')}5"] == '"' + ",".join(DIRECTION_CHOICES) + '"'
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_reads_the_declared_headers(tmp_path):
+    """LibreOffice opens the template and reads the header rows the layout declares (its CSV
+    export writes a merged area's text in its first cell)."""
+    out = tmp_path / "out"
+    proc = subprocess.run(["soffice", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
+                           "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir", str(out),
+                           str(COMMITTED)], capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    with open(next(out.iterdir()), encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    read = {f"{column_letter(c)}{r}": text for r in (3, 4) for c, text in enumerate(rows[r - 1], start=1) if text}
+    assert read == declared_headers(OFFICIAL_TEMPLATE_YEAR, DEFAULT_PLAN_END)
+    assert rows[0][0] == report_title(OFFICIAL_TEMPLATE_YEAR)
 
 
 def test_template_look(tmp_path):
