@@ -27,6 +27,13 @@ def test_added_and_dropped_name_the_kpi_or_the_measure():
                                  ("dropped", "1-02", "", "", "", "", "旧施策")]
 
 
+def test_changes_after_an_added_kpi_are_still_found():
+    old = [kpi("1-02")]
+    new = [kpi("1-01"), kpi("1-02", current="86件")]
+    assert [(c.kind, c.measure_id) for c in diff_records(old, new)] == [
+        ("added", "1-01"), ("value", "1-02"), ("rate", "1-02")]
+
+
 def test_a_value_change_moves_rate_and_grade():
     assert changes([kpi()], [kpi(current="105件")]) == [
         ("value", "1-01", "1", "current", "85件", "105件", ""),

@@ -77,6 +77,14 @@ def test_the_same_kpi_from_two_departments_is_a_conflict_on_both_rows():
     assert [s.department for s in result.used] == ["商工労働部", "環境部"]
 
 
+def test_every_conflicting_group_is_found_after_a_group_without_conflict():
+    a = Submission("環境部", "e", records=[rec("1-06", dept="環境部")])
+    b = Submission("商工労働部", "s", records=[rec("1-04", dept="商工労働部"), rec("1-06", dept="商工労働部")])
+    found = merge_submissions([], [a, b]).findings  # 商工労働部's rows come first, 1-04 alone
+    assert [(f.code, f.measure_id, f.sheet) for f in found] == [
+        ("conflicting-submission", "1-06", "商工労働部"), ("conflicting-submission", "1-06", "環境部")]
+
+
 def test_a_conflict_needs_two_departments_and_a_numbered_kpi():
     twice = Submission("環境部", "e", records=[rec("1-06", dept="環境部"), rec("1-06", dept="環境部")])
     assert merge_submissions([], [twice]).findings == []
@@ -113,8 +121,9 @@ def test_published_order_goal_direction_relisted_measure_kpi():
         ("1-02", "1"), ("1-02", "2"), ("1-02", ""), ("1-10", "1"), ("1-01", "1"), ("1-09", "1"),
         ("1-03", "1"), ("1-05", "1"), ("1-04", "1"), ("1-04", "1"), ("2-01", "1"), ("1-11", "1")]
     # a row without a direction letter sorts after the 五十音 ones, an unknown letter after it by code point
-    assert order_key(rec(letter="Z"))[1] > order_key(rec(letter="ワ"))[1] > order_key(rec(letter="ア"))[1] == 0
-    assert order_key(rec(letter=""))[1] == len("アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワ")
+    gojuon = len("アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワ")
+    assert [order_key(rec(letter=x))[1] for x in ("ア", "イ", "ワ", "", "Y", "Z", "Zz")] == \
+        [0, 1, gojuon - 1, gojuon, gojuon + ord("Y"), gojuon + ord("Z"), gojuon + ord("Z")]
 
 
 def test_order_keys_of_numbers_and_missing_parts():

@@ -38,7 +38,7 @@ class Change:
         where = f"{self.measure_id or '-'} KPI{self.kpi_no or '-'}"
         if self.kind in ("added", "dropped"):
             return f"[{KINDS[self.kind]}] {where} {self.item}"
-        label = {"rate": "達成率", "grade": "評価", "revised_rate": "変更後の達成率"}.get(self.field) or FIELD_LABELS.get(self.field, self.field)
+        label = "評価" if self.field == "grade" else FIELD_LABELS.get(self.field, self.field)
         return f"[{KINDS[self.kind]}] {where} {label}: {self.old or '（空欄）'} → {self.new or '（空欄）'}"
 
 

@@ -47,17 +47,24 @@ class MergeResult:
 
 
 def _int(text: str, default: int) -> int:
-    m = _NUM_RE.search(text or "")
+    m = _NUM_RE.search(text)
     return int(m.group()) if m else default
 
 
 def order_key(r: KpiRecord) -> tuple:
     """Sort key of the published order (stable for ties: pair it with the input position)."""
-    d = GOJUON.find(r.direction_letter) if r.direction_letter else -1  # str.find("") is 0: ア
-    direction = d if d >= 0 else len(GOJUON) + (ord(r.direction_letter[0]) if r.direction_letter else 0)
+    direction = _direction_rank(r.direction_letter)
     nums = tuple(int(n) for n in _NUM_RE.findall(r.measure_id)) or (10**6,)
     kpi = _int(r.kpi_no, 10**6) if r.kpi_no else 10**6 + 1
     return (_int(r.goal_no, 10**6), direction, 1 if r.is_relisted else 0, nums, kpi)
+
+
+def _direction_rank(letter: str) -> int:
+    """ア, イ, ウ … in 五十音 order; then a row without a letter; then other letters by code point."""
+    if not letter:
+        return len(GOJUON)
+    d = GOJUON.find(letter)
+    return d if d >= 0 else len(GOJUON) + ord(letter[0])
 
 
 def order_records(records: Iterable[KpiRecord]) -> list[KpiRecord]:
