@@ -143,3 +143,12 @@ def test_template_for_a_department(tmp_path):
     wb = read_workbook(out)
     assert wb.sheets[0].name == "こども未来部" and wb.sheets[0].department == "こども未来部"
     assert wb.settings.year == 2021 and "こども未来部" in wb.settings.departments
+
+
+def test_column_letters_and_numbers():
+    from xl_kpi.files.addressing import column_number
+    assert [column_letter(n) for n in (1, 26, 27, 52, 53, 702, 703, 16384)] == \
+        ["A", "Z", "AA", "AZ", "BA", "ZZ", "AAA", "XFD"]
+    assert [column_number(s) for s in ("A", "Z", "AA", "AZ", "BA", "ZZ", "AAA", "XFD")] == \
+        [1, 26, 27, 52, 53, 702, 703, 16384]
+    assert all(column_number(column_letter(n)) == n for n in range(1, 16385))

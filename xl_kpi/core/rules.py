@@ -74,7 +74,6 @@ class _Checker:
 # One pass over all texts of a record finds whether any needs a closer look: a control
 # character, a field (or line) starting like a formula, or a record long enough to hold an
 # over-long cell. Only then are the fields checked one by one.
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _FORMULA_LINE = re.compile(r"\n[=@+\-\t\r]")
 
 

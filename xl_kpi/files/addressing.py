@@ -1,4 +1,4 @@
-"""Cell addresses: column numbers to letters."""
+"""Cell addresses: column numbers to letters and back."""
 
 from __future__ import annotations
 
@@ -13,3 +13,11 @@ def column_letter(n: int) -> str:
         out = chr(65 + rem) + out
     return out
 
+
+
+def column_number(letters: str) -> int:
+    """'A' → 1, 'AA' → 27, 'XFD' → 16384."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n

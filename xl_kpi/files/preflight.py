@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.findings import ERROR, Finding, make_finding
+from .addressing import column_number
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -247,7 +248,7 @@ class _Extent:
         """The extent (an upper bound) after the cells in `data`; 0 while none is beyond Z9999."""
         for ref in _FAR_CELL.findall(data):
             letters = ref.rstrip(b"0123456789")
-            row, col = int(ref[len(letters):]), _column_number(letters)
+            row, col = int(ref[len(letters):]), column_number(letters.decode())
             if row * col > self.rows * self.cols:
                 self.farthest = ref.decode()
             self.rows, self.cols = max(self.rows, row), max(self.cols, col)
@@ -255,13 +256,6 @@ class _Extent:
 
     def describe(self) -> str:
         return f"{self.rows * self.cols:,}（A1～{self.farthest}）"
-
-
-def _column_number(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ch - 64
-    return n
 
 
 def _parts_parse(zf: zipfile.ZipFile, parts: tuple[str, ...]) -> bool:
