@@ -7,8 +7,8 @@ as displayed; KPIs present on one side only are ``added`` / ``dropped``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Sequence
 
 from .rate import grade
 from .record import FIELD_LABELS, KpiRecord

@@ -6,6 +6,11 @@ and, where known, the place it points at.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .findings import Finding
+
 
 class XlKpiError(Exception):
     """Base of every error xl-kpi raises on purpose."""
@@ -42,4 +47,4 @@ class FileError(XlKpiError):
         self.path = path
         self.sheet = sheet
         self.cell = cell
-        self.finding = None  # the preflight's finding, when the refusal came from one
+        self.finding: Finding | None = None  # the preflight's finding, when the refusal came from one

@@ -8,7 +8,8 @@ the offending value and a Japanese message rendered from :data:`CATALOGUE`.
 from __future__ import annotations
 
 import json
-from typing import Iterable, NamedTuple, Sequence
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
 from .record import FIELD_LABELS, KpiRecord
 

@@ -10,8 +10,8 @@ both rows stay visible. Order: 基本目標, 基本的方向 (ア, イ, ウ …)
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Sequence
 
 from .findings import Finding, make_finding
 from .record import KpiRecord

@@ -8,8 +8,8 @@ file, sheet, row and cell each field was read from, so a finding can point at ``
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
-from typing import Iterable, Mapping
 
 # Field names are the interchange CSV's columns, in its order.
 CSV_FIELDS: tuple[str, ...] = (
@@ -96,14 +96,14 @@ class KpiRecord:
     source: Source = field(default_factory=Source)
 
     @classmethod
-    def from_mapping(cls, values: Mapping[str, object], source: Source | None = None) -> "KpiRecord":
+    def from_mapping(cls, values: Mapping[str, object], source: Source | None = None) -> KpiRecord:
         kwargs = {k: _text(values[k]) for k in _FIELD_NAMES if k in values}
         rec = cls(**kwargs, source=source or Source())
         rec._settle_relisted("relisted" in values)
         return rec
 
     @classmethod
-    def from_texts(cls, values: dict[str, str], source: Source) -> "KpiRecord":
+    def from_texts(cls, values: dict[str, str], source: Source) -> KpiRecord:
         """Like :meth:`from_mapping` for values that are already texts (the readers' output)."""
         rec = cls(**{k: v for k, v in values.items() if k in _FIELD_SET}, source=source)
         rec._settle_relisted("relisted" in values)
@@ -166,7 +166,7 @@ def records_to_frame(records: Iterable[KpiRecord]):
 
     rows = []
     for r in records:
-        d = r.to_dict()
-        d.update(source_file=r.source.file, source_sheet=r.source.sheet, source_row=r.source.row)
+        d: dict[str, object] = {**r.to_dict(), "source_file": r.source.file, "source_sheet": r.source.sheet,
+                                "source_row": r.source.row}
         rows.append(d)
     return pd.DataFrame(rows, columns=[*RECORD_FIELDS, "source_file", "source_sheet", "source_row"])

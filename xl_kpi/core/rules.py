@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import operator
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import lru_cache
-from typing import Callable, Iterable, Iterator
 
 from .errors import QuantityError
 from .findings import ERROR, WARNING, Finding, Report, make_finding
@@ -185,41 +186,58 @@ def _check_kpi(c: _Checker) -> None:
     t = _quantity(c, "target", True)
     cur = _quantity(c, "current", True)
     rt = _quantity(c, "revised_target", False)
+    if t is not None and t.value is not None:
+        for q, name in ((b, "baseline"), (cur, "current"), (rt, "revised_target")):
+            if q is not None and q.value is not None:
+                _check_against_target(c, name, q, t)
+    _check_progress(c, b, t, cur)
+    _check_rate(c, "rate", t)
+    if rec.revised_target.strip() or rec.revised_rate.strip():
+        _check_revision(c, rt)
 
-    numeric_t = t is not None and t.value is not None
-    for q, name in ((b, "baseline"), (cur, "current"), (rt, "revised_target")):
-        if q is None or q.value is None or not numeric_t:
-            continue
-        assert t is not None
-        sev = ERROR if name == "current" and not units_compatible(q, t) else WARNING
-        if q.unit and t.unit and q.unit_text != t.unit_text:
-            c.add("unit-mismatch", name, q.raw, f"目標値「{t.raw}」と異なります（{q.unit_text} と {t.unit_text}）。",
-                  severity=sev)
-        if name != "revised_target" and q.basis != t.basis:
-            c.add("basis-mismatch", name, q.raw,
-                  f"目標値「{t.raw}」と異なります（{_describe_basis(q)} と {_describe_basis(t)}）。")
-        if (q.is_percent != t.is_percent and (not q.unit or not t.unit)
-                and min(abs(q.value), abs(t.value or 0)) <= 1.5 < max(abs(q.value), abs(t.value or 0))):
-            c.add("percent-scale", name, q.raw, f"目標値は「{t.raw}」です。")
 
-    if b is not None and t is not None and b.value is not None and b.value == t.value \
-            and b.unit_text == t.unit_text and not t.has(MAINTAIN):
+# A fraction (0.85) and a percent figure (85) of the same thing differ in scale: one at or below
+# 1.5 (150 % as a fraction), the other above it.
+FRACTION_LIMIT = Decimal("1.5")
+
+
+def _check_against_target(c: _Checker, name: str, q: Quantity, t: Quantity) -> None:
+    """A value compared with the (numeric) target: unit, basis and percent scale."""
+    sev = ERROR if name == "current" and not units_compatible(q, t) else WARNING
+    if q.unit and t.unit and q.unit_text != t.unit_text:
+        c.add("unit-mismatch", name, q.raw, f"目標値「{t.raw}」と異なります（{q.unit_text} と {t.unit_text}）。",
+              severity=sev)
+    if name != "revised_target" and q.basis != t.basis:
+        c.add("basis-mismatch", name, q.raw,
+              f"目標値「{t.raw}」と異なります（{_describe_basis(q)} と {_describe_basis(t)}）。")
+    assert q.value is not None and t.value is not None
+    sizes = sorted((abs(q.value), abs(t.value)))
+    if q.is_percent != t.is_percent and (not q.unit or not t.unit) and sizes[0] <= FRACTION_LIMIT < sizes[1]:
+        c.add("percent-scale", name, q.raw, f"目標値は「{t.raw}」です。")
+
+
+def _check_progress(c: _Checker, b: Quantity | None, t: Quantity | None, cur: Quantity | None) -> None:
+    """The baseline against the target (the same: no progress to measure) and the current value
+    against the baseline (moved the wrong way)."""
+    if b is None or b.value is None:
+        return
+    if t is not None and b.value == t.value and b.unit_text == t.unit_text and not t.has(MAINTAIN):
         c.add("baseline-equals-target", "baseline", b.raw)
-
-    if b is not None and cur is not None and b.value is not None and cur.value is not None \
-            and b.unit_text == cur.unit_text and b.basis == cur.basis and not (t and t.has(CONTINUE)):
-        worse = cur.value > b.value if rec.lower_is_better else cur.value < b.value
+    if cur is not None and cur.value is not None and b.unit_text == cur.unit_text and b.basis == cur.basis \
+            and not (t and t.has(CONTINUE)):
+        worse = cur.value > b.value if c.rec.lower_is_better else cur.value < b.value
         if worse:
             c.add("below-baseline", "current", cur.raw, b.raw)
 
-    _check_rate(c, "rate", t)
-    if rec.revised_target.strip() or rec.revised_rate.strip():
-        _check_rate(c, "revised_rate", rt)
-        if not rec.revised_target.strip():
-            c.add("revision-incomplete", "revised_target",
-                  detail="変更後の達成率がありますが、変更後の目標値がありません。")
-        elif not rec.revision_note.strip():
-            c.add("revision-incomplete", "revision_note", detail="目標値を変更した理由を備考に記入してください。")
+
+def _check_revision(c: _Checker, rt: Quantity | None) -> None:
+    """A revised target needs its rate checked, and both the target and a note on why."""
+    rec = c.rec
+    _check_rate(c, "revised_rate", rt)
+    if not rec.revised_target.strip():
+        c.add("revision-incomplete", "revised_target", detail="変更後の達成率がありますが、変更後の目標値がありません。")
+    elif not rec.revision_note.strip():
+        c.add("revision-incomplete", "revision_note", detail="目標値を変更した理由を備考に記入してください。")
 
 
 def _check_rate(c: _Checker, field: str, target: Quantity | None) -> None:

@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from statistics import median
-from typing import Callable, Iterable, Mapping, Sequence
 
 from .rate import DEFAULT_BANDS, GradeBands, Rate, grade
 from .record import KpiRecord

@@ -13,10 +13,11 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import sys
 import time
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
 
 from ..core.errors import FileError
 
@@ -71,7 +72,7 @@ def master_lock(path: Path, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
         fh.close()
 
 
-if os.name == "nt":  # pragma: no cover - exercised on Windows only
+if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
     import msvcrt
 
     def _lock(fh) -> None:
