@@ -96,10 +96,21 @@ def merge_submissions(existing: Sequence[KpiRecord], submissions: Sequence[Submi
     combined: list[KpiRecord] = list(kept)
     for sub in used:
         for r in sub.records:
+            if r.has_kpi and not r.measure_id.strip():
+                findings.append(_unplaced(r))
+                continue
             combined.append(r if r.submitted_by == sub.department else replace(r, submitted_by=sub.department))
 
     findings.extend(_conflicts(combined))
     return MergeResult(order_records(combined), findings, used, superseded, kept_departments)
+
+
+def _unplaced(r: KpiRecord) -> Finding:
+    """A KPI whose measure is unknown: the master never holds a KPI with an empty 施策番号."""
+    return make_finding("missing-value", record=r, field="measure_id",
+                        detail="施策が分からないため、このKPIの行はマスターに取り込みませんでした。"
+                               "施策番号（例: 1-01）を入力してください。上の施策の続きの行なら、"
+                               "施策番号・施策・部署・施策の内容をすべて空欄にしてください。")
 
 
 def _when(sub: Submission, shown_time: Callable[[str], str]) -> str:
