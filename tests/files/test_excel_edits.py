@@ -15,14 +15,13 @@ from datetime import datetime
 from pathlib import Path
 
 import openpyxl
-import pytest
 from openpyxl.comments import Comment
 
+from tests.support import hostile
 from xl_kpi.cli import main
 from xl_kpi.files.master import merge_files, validate_files, validate_inputs
 from xl_kpi.files.reader import read_workbook
 from xl_kpi.files.writer import Settings, build_template
-from tests.support import hostile
 
 
 def edit(path: Path, fn) -> Path:

@@ -172,7 +172,7 @@ def _from_serial(serial: float) -> datetime:
 def _number_text(value: float | int, tokens: list[str], signed: bool) -> Shown:
     places = [i for i, t in enumerate(tokens) if t in ("0", "#", "?")]
     if not places:  # a format of literals only ("-", "なし"): shows the literals
-        text = "".join(_literal(t) or (t if t not in ("@", ",", ".") else "") for t in tokens)
+        text = "".join(_piece(t) for t in tokens)
         return Shown(text.strip(), rounded=value != 0)
     first, last = places[0], places[-1]
     d = abs(_decimal(value))
@@ -193,8 +193,7 @@ def _number_text(value: float | int, tokens: list[str], signed: bool) -> Shown:
     int_text, _, frac_text = format(q, "f").partition(".")
     int_text = _fill_integer(int_text, int_codes, grouped)
     frac_text = _fill_fraction(frac_text, frac_codes)
-    number = int_text + ("." + frac_text if frac_text or (frac_codes and "0" in frac_codes) else
-                         ("." if "." in body and not frac_codes else ""))
+    number = int_text + ("." + frac_text if "." in body else "")
     middle = "".join(_literal(t) or "" for t in body if t not in ("0", "#", "?", ".", ","))
     prefix = "".join(_piece(t) for t in tokens[:first])
     suffix = "".join(_piece(t) for t in tokens[k:])
@@ -207,7 +206,7 @@ def _piece(token: str) -> str:
     lit = _literal(token)
     if lit is not None:
         return lit
-    return "" if token in ("@", ",") else token
+    return "" if token in ("@", ",", ".") else token
 
 
 def _fill_integer(digits: str, codes: list[str], grouped: bool) -> str:

@@ -58,7 +58,7 @@ def settings_time(value: Any) -> datetime | None:
             return None
     else:
         return None
-    return d.astimezone(timezone.utc) if d.tzinfo is None else d.astimezone(timezone.utc)
+    return d.astimezone(timezone.utc)  # a naive time is local time
 
 
 def submission_time(path: Path, file_mtime: str, settings_value: Any = None) -> tuple[str, str]:

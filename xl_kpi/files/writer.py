@@ -26,7 +26,6 @@ from ..core.record import KpiRecord
 from ..core.rules import Evaluation, evaluate
 from ..core.summary import SummaryRow, below, by_department, by_goal, evaluated, summarize, total
 from .grid import PlannedGroup, header_plan, plan_sheet
-from .submitted import SETTINGS_LABEL as SUBMITTED_LABEL
 from .layout import (
     CHOICE,
     CODE,
@@ -47,6 +46,7 @@ from .layout import (
     report_title,
     safe_sheet_name,
 )
+from .submitted import SETTINGS_LABEL as SUBMITTED_LABEL
 
 FONT = "MS PGothic"
 FIXED_DATE = datetime(2020, 4, 1, tzinfo=timezone.utc)
