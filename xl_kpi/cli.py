@@ -167,7 +167,8 @@ def cmd_merge(args: argparse.Namespace) -> int:
             "master": str(out.master), "changed": out.changed, "rows": len(out.records),
             "backup": str(out.backup) if out.backup else None,
             "submissions": [{"department": s.department, "file": s.file, "sheet": s.sheet,
-                             "sha256": s.sha256, "modified": s.modified, "rows": len(s.records)}
+                             "sha256": s.sha256, "modified": s.modified, "time_source": s.time_source,
+                             "rows": len(s.records)}
                             for s in out.submissions],
             "skipped": [f.to_dict() for f in out.skipped],
             "valid": report.valid, "counts": report.counts(),

@@ -159,6 +159,7 @@ def test_a_folder_with_xls_ods_csv_subfolders_and_owner_files(submissions, tmp_p
     data = json.loads(capsys.readouterr().out)
     assert {(f["file"], f["severity"]) for f in data["skipped"]} == {
         ("商工労働部.xls", "warning"), ("環境部.ods", "warning"), ("一覧.csv", "warning")}
+    assert {s["time_source"] for s in data["submissions"]} == {"ファイルの更新日時"}  # never saved since import-csv
     notes = {(f["code"], f["file"], f["severity"]) for f in data["findings"]}
     assert ("ignored-file", "~$企画管理部.xlsx", "info") in notes
     assert ("subfolder-not-read", "old", "warning") in notes
