@@ -367,6 +367,56 @@ def test_cell_comments_are_listed_as_info(submissions):
     assert "山田" in c[0].message and c[0].cell.startswith("I")
 
 
+def _add_threaded_comment(path: Path, cell: str, text: str) -> None:
+    """What Excel 365 writes for a threaded comment ([MS-XLSX] 2.1.17, 2.6.205): a threaded
+    comments part related from the sheet, beside the legacy note with its placeholder text."""
+    tc = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<ThreadedComments '
+          'xmlns="http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments" '
+          'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+          f'<threadedComment ref="{cell}" dT="2021-05-10T10:00:00.00" personId="{{0A1B}}" id="{{1C2D}}">'
+          f'<text>{text}</text></threadedComment></ThreadedComments>').encode()
+    rel = (b'<Relationship Id="rIdTc1" Type="http://schemas.microsoft.com/office/2017/10/relationships/'
+           b'threadedComment" Target="../threadedComments/threadedComment1.xml"/>')
+    tmp = path.with_suffix(".tmp")
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/_rels/sheet1.xml.rels":
+                data = data.replace(b"</Relationships>", rel + b"</Relationships>")
+            dst.writestr(item, data)
+        dst.writestr("xl/threadedComments/threadedComment1.xml", tc)
+    tmp.replace(path)
+
+
+def test_threaded_comments_are_listed_with_their_text_not_the_placeholder(submissions):
+    placeholder = ("[Threaded comment]\n\nYour version of Excel allows you to read this threaded comment; "
+                   "however, any edits to it will get removed if the file is opened in a newer version of "
+                   "Excel. Learn more: https://go.microsoft.com/fwlink/?linkid=870924\n\nComment:\n    確定値は6月")
+    p = submissions / "商工労働部.xlsx"
+    cell = {}
+
+    def change(wb):
+        ws = wb["商工労働部"]
+        cell["c"] = f"I{row_of(ws, '1-16')}"
+        ws[cell["c"]].comment = Comment(placeholder, "tc={1C2D}")
+    edit(p, change)
+    _add_threaded_comment(p, cell["c"], "確定値は6月")
+    c = by_code(validate_files([p]).report, "cell-comment")
+    assert [(x.cell, x.value) for x in c] == [(cell["c"], "確定値は6月")]
+
+
+def test_a_missing_department_label_and_one_outside_the_list(submissions):
+    p = edit(submissions / "商工労働部.xlsx", lambda wb: wb["商工労働部"].__setitem__("A2", None))
+    wb = read_workbook(p)
+    f = next(x for x in validate_files([p]).report if x.code == "missing-department-label")
+    assert (f.cell, f.value, f.severity) == ("A2", "商工労働部", "warning")
+    assert wb.sheets[0].department == "商工労働部" and {r.submitted_by for r in wb.sheets[0].records} == {"商工労働部"}
+    edit(p, lambda wb: wb["商工労働部"].__setitem__("A2", "部署: 商工労働局"))
+    report = validate_files([p]).report
+    label = next(x for x in report if x.code == "unknown-department" and x.cell == "A2")
+    assert "「商工労働部」の誤り" in label.message
+
+
 # --- exit codes -----------------------------------------------------------------------------------
 
 def test_merge_exit_codes(submissions, tmp_path, capsys):

@@ -32,6 +32,8 @@ from xl_kpi.files.numfmt import display, is_date_format
     (1234.5, "#,##0.##", "1,234.5"),
     (7, "000", "007"),
     (150, '[>=100]"多い";"少ない"', "多い"),
+    (12345, "0.00E+00", "1.23E+04"),
+    (0, '#,##0;-#,##0;;@', ""),
 ])
 def test_numbers_show_as_excel_shows_them(value, fmt, text):
     assert display(value, fmt).text == text
@@ -62,3 +64,10 @@ def test_dates_show_as_excel_shows_them(value, fmt, text):
 def test_date_formats_are_told_apart():
     assert is_date_format("yyyy/m/d") and is_date_format('[$-ja-JP-x-gannen]ggge"年"m"月"d"日";@')
     assert not is_date_format('#,##0"日"') and not is_date_format("General") and not is_date_format("0.0E+00")
+
+
+def test_sheet_copies_are_known_by_their_names():
+    from xl_kpi.files.grid import sheet_base_name
+    for name in ("商工労働部 (2)", "商工労働部（旧）", "商工労働部のコピー", "商工労働部 (2) (3)", "商工労働部_old"):
+        assert sheet_base_name(name) == "商工労働部", name
+    assert sheet_base_name("商工労働部") == "商工労働部" and sheet_base_name("(2)") == "(2)"

@@ -171,6 +171,11 @@ def _from_serial(serial: float) -> datetime:
 
 def _number_text(value: float | int, tokens: list[str], signed: bool) -> Shown:
     places = [i for i, t in enumerate(tokens) if t in ("0", "#", "?")]
+    if any(t[:2] in ("E+", "E-", "e+", "e-") for t in tokens):  # scientific: 0.00E+00
+        e = next(i for i, t in enumerate(tokens) if t[:2].upper() in ("E+", "E-"))
+        decimals = sum(1 for t in tokens[tokens.index(".") + 1:e] if t in ("0", "#")) if "." in tokens[:e] else 0
+        mantissa, exp = f"{abs(value) if signed else value:.{decimals}E}".split("E")
+        return Shown(f"{mantissa}E{int(exp):+03d}", rounded=Decimal(f"{mantissa}E{exp}") != _decimal(value))
     if not places:  # a format of literals only ("-", "なし"): shows the literals
         text = "".join(_piece(t) for t in tokens)
         return Shown(text.strip(), rounded=value != 0)
