@@ -170,6 +170,10 @@ def test_an_empty_folder_is_refused_and_no_master_written(tmp_path, capsys):
     empty.mkdir()
     (empty / "~$商工労働部.xlsx").write_bytes(b"\x00" * 165)
     master = tmp_path / "m.xlsx"
+    (tmp_path / "only").mkdir()
+    (tmp_path / "only" / "商工労働部.xls").write_bytes(hostile.legacy_xls())
+    assert main(["merge", str(tmp_path / "only"), "-o", str(master), "--skip-invalid"]) == 2
+    assert "商工労働部.xls" in capsys.readouterr().err and not master.exists()
     assert main(["validate", str(empty)]) == 2
     assert main(["merge", str(empty), "-o", str(master)]) == 2
     assert "提出ブックがありません" in capsys.readouterr().err and not master.exists()

@@ -239,7 +239,7 @@ def _merge_locked(inputs, master: Path, skip_invalid: bool, budgets, year, progr
     current = read_workbook(master, budgets) if old_bytes is not None else None
     reads, skipped = _read_submissions(gathered.files, budgets, skip_invalid, progress)
     if not reads:
-        raise no_workbooks(inputs)
+        raise InputsRefused(skipped) if skipped else no_workbooks(inputs)
     settings = _settings_for(current, reads, year)
 
     progress("統合", 0, 1)

@@ -183,7 +183,7 @@ def _assemble(p: Path, sha: str, mtime: str, raw: list[RawSheet], findings: list
         findings.append(make_finding("template-mismatch", file=p.name, sheet=SETTINGS_SHEET, cell="B3",
                                      value=settings.version, detail=_version_detail(settings.version)))
     status = by_name[STATUS_SHEET].values[1:] if STATUS_SHEET in by_name else []
-    stamp = parse_settings_rows(settings_rows)[0].get(SUBMITTED_LABEL) if settings_rows else None
+    stamp = parse_settings_rows(settings_rows[:500])[0].get(SUBMITTED_LABEL) if settings_rows else None
     modified, source = submission_time(p, mtime, stamp)
     return WorkbookRead(p, sha, modified, settings, sheets, findings, status, source)
 
