@@ -76,6 +76,29 @@ def test_decimals_and_a_unit_in_the_number_format(submissions, tmp_path):
     assert (rec.current, rec.target, rec.rate) == ("14.0件(累計)", "75件(累計)", "19%")
 
 
+def test_a_number_the_format_rounds_is_read_as_shown_with_an_info(submissions):
+    def change(wb):
+        ws = wb["農林水産部"]
+        r = row_of(ws, "1-08")
+        ws.cell(r, 9).value = 37.46
+        ws.cell(r, 9).number_format = '0.0"ha"'
+    p = edit(submissions / "農林水産部.xlsx", change)
+    rounded = by_code(validate_files([p]).report, "rounded-display")
+    assert [(f.field, f.value, f.severity) for f in rounded] == [("current", "37.5ha", "info")]
+    assert "37.46" in rounded[0].message
+    assert next(r for r in read_workbook(p).sheets[0].records if r.measure_id == "1-08").current == "37.5ha"
+
+
+def test_a_heading_typed_without_its_number_is_an_error(submissions):
+    def change(wb):
+        ws = wb["商工労働部"]
+        ws["A5"] = "【基本目標】産業活力の向上"
+    report = validate_files([edit(submissions / "商工労働部.xlsx", change)]).report
+    f = next(x for x in report if x.code == "invalid-section")
+    assert (f.cell, f.severity) == ("A5", "error") and "【基本目標1】" in f.message
+    assert "missing-section" in report.codes()
+
+
 def test_a_date_in_the_baseline_is_reported_with_what_to_type_and_the_rate_stays(submissions, tmp_path):
     """Excel turns 「2018/3/31」 typed into 基準値 into a date (format yyyy/m/d)."""
     def change(wb):
