@@ -28,17 +28,22 @@ def test_newest_submission_of_a_department_replaces_the_older_and_says_so():
     assert [r.current for r in result.records] == ["2件"]
     assert result.used == [new] and result.superseded == [old] and result.kept_departments == []
     (f,) = result.findings
-    assert (f.code, f.severity, f.file, f.sheet) == ("superseded-submission", "info", "a.xlsx", "環境部")
-    assert f.detail == "環境部の提出「a.xlsx［環境部］」は、より新しい「b.xlsx［環境部］」で置き換えました。"
+    assert (f.code, f.severity, f.file, f.sheet) == ("superseded-submission", "warning", "a.xlsx", "環境部")
+    assert f.detail == ("環境部の提出が複数あります。新しい「b.xlsx［環境部］」（2021-05-02T00:00:00+00:00、更新日時）を使い、"
+                        "古い「a.xlsx［環境部］」（2021-05-01T00:00:00+00:00、更新日時）は使いませんでした。"
+                        "古い方を提出フォルダーから除いてください。")
 
 
-def test_same_time_submissions_are_ordered_by_file_then_sheet():
-    a = Submission("環境部", "a.xlsx", "2", modified="t", records=[rec(dept="環境部", current="a2")])
-    b = Submission("環境部", "a.xlsx", "1", modified="t", records=[rec(dept="環境部", current="a1")])
-    c = Submission("環境部", "0.xlsx", "9", modified="t", records=[rec(dept="環境部", current="09")])
-    result = merge_submissions([], [a, b, c])
-    assert [r.current for r in result.records] == ["a2"]
-    assert result.superseded == [c, b]
+def test_two_different_submissions_at_the_same_time_are_both_refused():
+    a = Submission("環境部", "a.xlsx", "2", modified="t", sha256="x", records=[rec(dept="環境部", current="a2")])
+    b = Submission("環境部", "a.xlsx", "1", modified="t", sha256="x", records=[rec(dept="環境部", current="a1")])
+    result = merge_submissions([rec(dept="環境部", current="old")], [a, b], shown_time=lambda t: f"<{t}>")
+    assert [r.current for r in result.records] == ["old"] and result.used == [] and result.superseded == []
+    assert [(f.code, f.severity, f.sheet) for f in result.findings] == [
+        ("submission-order", "error", "1"), ("submission-order", "error", "2")]
+    assert result.findings[0].detail.startswith("環境部の提出 「a.xlsx［1］」（<t>、更新日時）、「a.xlsx［2］」（<t>、更新日時） は")
+    same_file = Submission("環境部", "a.xlsx", "2", modified="t", sha256="x", records=[rec(dept="環境部", current="a2")])
+    assert [r.current for r in merge_submissions([], [a, same_file]).records] == ["a2"]
 
 
 def test_rows_of_departments_that_did_not_submit_are_kept_from_the_master():
@@ -96,10 +101,8 @@ def test_a_conflict_needs_two_departments_and_a_numbered_kpi():
     a = Submission("環境部", "e", records=[rec("1-06", dept="環境部", **unnumbered)])
     b = Submission("商工労働部", "s", records=[rec("1-06", dept="商工労働部", **unnumbered)])
     assert merge_submissions([], [a, b]).findings == []
-    named = Submission("環境部", "e", records=[rec("", dept="環境部", name="名前だけの施策")])
-    other = Submission("商工労働部", "s", records=[rec("", dept="商工労働部", name="名前だけの施策")])
-    (f, g) = merge_submissions([], [named, other]).findings
-    assert f.detail == "施策名前だけの施策 KPI1: 商工労働部、環境部"
+    unplaced = merge_submissions([], [Submission("環境部", "e", records=[rec("", dept="環境部", name="施策")])])
+    assert unplaced.records == [] and [(f.code, f.field) for f in unplaced.findings] == [("missing-value", "measure_id")]
 
 
 def test_published_order_goal_direction_relisted_measure_kpi():

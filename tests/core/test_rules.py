@@ -18,7 +18,7 @@ COLUMNS = dict(measure_id="A", measure_name="B", department="C", measure_content
 
 
 def rec(**kw):
-    base = dict(goal_no="1", measure_id="1-01", measure_name="施策", department="商工労働部",
+    base = dict(goal_no="1", direction_letter="ア", measure_id="1-01", measure_name="施策", department="商工労働部",
                 kpi_no="1", kpi_item="件数", baseline="5件(平成30年度)", target="30件",
                 current="10件", rate="33%", sdgs="8・9")
     base.update(kw)
@@ -192,7 +192,7 @@ UNIT_DETAIL = "目標値「30件」と異なります（{} と {}）。"
     ({"measure_id": "2-01"}, [("invalid-measure-id", "error", "measure_id", "2-01",
                                "基本目標1の施策は「1-」で始まります。", "A7")]),
     ({"measure_id": "2-01", "measure_name": "施策(再掲)"}, []),
-    ({"measure_id": "2-01", "goal_no": ""}, []),
+    ({"measure_id": "2-01", "goal_no": ""}, [("missing-section", "error", "goal_no", "2-01", "（基本目標が不明です）", "A7")]),
     ({"measure_id": "1-001", "goal_no": " 1 "}, []),
     ({"measure_id": "1-1"}, [("invalid-measure-id", "error", "measure_id", "1-1", "", "A7")]),
     ({"direction": "higher"}, []),

@@ -37,13 +37,13 @@ def _recorder(calls, name):
 def test_each_script_and_each_ribbon_button_runs_its_own_action(monkeypatch):
     """Every xlwings script (Office.js) and every ribbon id (desktop VBA → desktop.run) reaches
     exactly the action of its button, with the book it was given."""
-    from xl_kpi.core.errors import XlKpiError
-    from xl_kpi.excel import desktop
-
     import asyncio
 
     import xlwings as xw
     import xlwings.server as xws
+
+    from xl_kpi.core.errors import XlKpiError
+    from xl_kpi.excel import desktop
 
     calls: list[tuple] = []
     for name in actions.ACTIONS:
