@@ -1,0 +1,30 @@
+"""Grade bands: validation, description and the grade of a rate, each result written out."""
+
+from decimal import Decimal
+
+import pytest
+
+from xl_kpi import DEFAULT_BANDS, GradeBands, InputError, grade, kpi_rate
+
+
+def test_default_bands_describe_themselves_in_japanese():
+    assert DEFAULT_BANDS.letters == ("A", "B", "C", "D")
+    assert DEFAULT_BANDS.describe() == ["A(◎): 100%以上", "B(○): 80%以上", "C(△): 50%以上", "D(×): 50%未満"]
+    assert GradeBands(((0, "P", "○"),)).describe() == ["P(○)"]
+    assert GradeBands(((60, "P", "○"), (-1, "F", "×"))).describe() == ["P(○): 60%以上", "F(×): 60%未満"]
+
+
+def test_bands_must_be_highest_first_and_not_empty():
+    for bad in (((0, "A", "◎"), (50, "B", "○")), ()):
+        with pytest.raises(InputError) as info:
+            GradeBands(bad)
+        assert str(info.value) == "評価区分は下限の高い順に並べてください。" and info.value.value == bad
+    assert GradeBands(((50, "A", "◎"), (50, "B", "○"))).letters == ("A", "B")  # equal lows are allowed
+
+
+def test_grade_of_each_kind_of_rate():
+    assert [grade(x) for x in (Decimal("1"), Decimal("0.995"), Decimal("0.994"), 0.8, 0.5, 0.4949, -3.0)] == \
+        ["A", "A", "B", "B", "C", "D", "D"]
+    assert [grade(x, symbols=True) for x in (1.0, 0.8, 0.5, 0.1)] == ["◎", "○", "△", "×"]
+    assert grade(None) == "-" and grade(kpi_rate("", "1")) == "-" and grade(kpi_rate("1", "1")) == "A"
+    assert grade(Decimal("-0.5"), GradeBands(((0, "P", "○"),))) == "-"  # below every band
