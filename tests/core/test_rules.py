@@ -149,7 +149,7 @@ def test_every_catalogue_entry_renders_its_value_and_detail():
     for code in CATALOGUE:
         f = make_finding(code, field="target", value="値X", detail="詳細Y", file="f.xlsx")
         assert f.severity in ("error", "warning", "info") and f.title
-        template = CATALOGUE[code][2]
+        template = CATALOGUE[code].template
         if "{value}" in template:
             assert "値X" in f.message, code
         if "{detail}" in template:

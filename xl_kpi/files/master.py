@@ -194,7 +194,7 @@ def refusal(p: Path, err: FileError) -> Finding:
     """The finding of a file that could not be read safely (an error, whatever its default)."""
     f = getattr(err, "finding", None)
     if f is None:
-        code = err.code if err.code in CATALOGUE and CATALOGUE[err.code][2] == "{detail}" else "unreadable-file"
+        code = err.code if err.code in CATALOGUE and CATALOGUE[err.code].template == "{detail}" else "unreadable-file"
         f = make_finding(code, file=p.name, detail=str(err))
     if f.code == "not-xlsx" and p.suffix.lower() in FOREIGN_FORMATS:
         f = f._replace(detail=f"{p.name} は{FOREIGN_FORMATS[p.suffix.lower()]}です。Excelで開き、"
