@@ -122,14 +122,14 @@ def _progress(enabled: bool):
 
 @command("template")
 def cmd_template(args: argparse.Namespace) -> int:
-    from .files.layout import DEFAULT_DEPARTMENTS, default_year
+    from .files.layout import DEFAULT_DEPARTMENTS, DEFAULT_PLAN_END, default_year
     from .files.safesave import atomic_write
     from .files.writer import Settings, build_template
-    departments = DEFAULT_DEPARTMENTS
+    departments: tuple[str, ...] = DEFAULT_DEPARTMENTS
     if args.department and args.department not in departments:
         departments = (*departments, args.department)
     settings = Settings(year=_year(args.year) or default_year(), departments=departments,
-                        **({"plan_end": _year(args.plan_end)} if args.plan_end else {}))
+                        plan_end=_year(args.plan_end) or DEFAULT_PLAN_END)
     atomic_write(args.output, build_template(settings, args.department), keep=0)
     print(f"様式を作成しました: {args.output}")
     return EXIT_OK
@@ -303,7 +303,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
         print(f"差分を書き出しました: {args.output}", file=sys.stderr)
     else:
         lines = [c.describe() for c in changes]
-        counts = {}
+        counts: dict[str, int] = {}
         for c in changes:
             counts[KINDS[c.kind]] = counts.get(KINDS[c.kind], 0) + 1
         lines.append(f"変更 {len(changes)} 件" + ("（" + "、".join(f"{k} {v}" for k, v in counts.items()) + "）" if counts else ""))

@@ -224,6 +224,6 @@ def render_kpi_sheet(sheet, settings: Settings, info: str, plan: Sequence[Planne
     for block in data_row_blocks(data_rows):
         sheet.range((block[0], 1), (block[1], last_printed)).wrap_text = True
         for name in ("rate", "revised_rate"):
-            c = lay.col(name)
-            sheet.range((block[0], c), (block[1], c)).number_format = "0%"
+            col = lay.col(name)
+            sheet.range((block[0], col), (block[1], col)).number_format = "0%"
 

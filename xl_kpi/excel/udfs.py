@@ -11,6 +11,7 @@ reason, the desktop shows the text. The numbers are those of :func:`xl_kpi.kpi_r
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, Callable
 
 import xlwings as xw
@@ -95,6 +96,7 @@ def _unit_one(text: Any) -> Any:
 def _grade_one(rate: Any, symbols: Any) -> Any:
     if _blank(rate) or (isinstance(rate, str) and rate.startswith(NA)):
         return "-"
+    value: Decimal | float | None
     if isinstance(rate, str):
         try:
             from ..core.rate import parse_rate

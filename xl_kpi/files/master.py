@@ -20,7 +20,7 @@ from ..core.merge import MergeResult, Submission, merge_submissions, order_recor
 from ..core.record import KpiRecord, Source
 from ..core.rules import validate_records
 from .csvio import read_csv_records, write_csv_records
-from .layout import DEFAULT_DEPARTMENTS, LAYOUT, MASTER_SHEET, default_year, safe_sheet_name
+from .layout import DEFAULT_DEPARTMENTS, DEFAULT_PLAN_END, LAYOUT, MASTER_SHEET, default_year, safe_sheet_name
 from .preflight import Budgets
 from .reader import WorkbookRead, read_workbook
 from .safesave import atomic_write, backup_dir, master_lock, refuse_if_open
@@ -125,7 +125,7 @@ def import_csv(csv_path: Path, out_dir: Path, year: int, plan_end: int | None = 
     records = read_csv_records(csv_path)
     groups = split_by_department(records)
     departments = tuple(dict.fromkeys([*groups, *DEFAULT_DEPARTMENTS]))
-    settings = Settings(year=year, departments=departments, **({"plan_end": plan_end} if plan_end else {}))
+    settings = Settings(year=year, departments=departments, plan_end=plan_end or DEFAULT_PLAN_END)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for dept, recs in groups.items():

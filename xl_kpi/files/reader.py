@@ -84,7 +84,7 @@ class WorkbookRead:
 
     def submissions(self) -> list[Submission]:
         """One submission per department sheet (not the master's 取組状況, not a withheld sheet)."""
-        subs = []
+        subs: list[Submission] = []
         for s in self.sheets:
             if s.is_master or s.withheld:
                 continue
@@ -330,7 +330,7 @@ def _grid(raw: RawSheet, header_row: int, file: str, findings: list[Finding],
         if r1 <= header_row or r0 > len(values):
             continue
         top = values[r0 - 1][c0 - 1]
-        fmt = formats[r0 - 1][c0 - 1] if formats is not None else None
+        fmt = formats[r0 - 1][c0 - 1] if formats is not None else ""
         for r in range(r0, min(r1, len(values)) + 1):
             for c in range(c0, min(c1, width) + 1):
                 values[r - 1][c - 1] = top

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Mapping, Sequence
+from typing import ClassVar, Mapping, Sequence
 
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
@@ -60,7 +60,7 @@ class _Formats:
     wb: xlsxwriter.Workbook
     cache: dict[str, object] = field(default_factory=dict)
 
-    SPECS = {
+    SPECS: ClassVar[dict[str, dict[str, object]]] = {
         "title": {"bold": True, "font_size": 14},
         "info": {"font_size": 10},
         "version": {"font_size": 8, "font_color": "#808080", "align": "right"},
@@ -90,7 +90,7 @@ class _Formats:
 
     def __getitem__(self, name: str):
         if name not in self.cache:
-            spec = {"font_name": FONT, **self.SPECS[name]}
+            spec: dict[str, object] = {"font_name": FONT, **self.SPECS[name]}
             self.cache[name] = self.wb.add_format(spec)
         return self.cache[name]
 
@@ -207,9 +207,9 @@ def _heights(block: list[list[object]], g: PlannedGroup, lay: SheetLayout) -> li
     in merged cells, so the lines each row needs are estimated from the text and column width."""
     printed = [(ci, c.width) for ci, c in enumerate(lay.columns) if c.kind != META]
     merged = set(g.merged)
-    need = [max([1] + [_lines(v[ci], w) for ci, w in printed if ci not in merged and isinstance(v[ci], str)])
+    need = [max([1] + [_lines(str(v[ci]), w) for ci, w in printed if ci not in merged and isinstance(v[ci], str)])
             for v in block]
-    spans = [_lines(block[0][ci], w) for ci, w in printed if ci in merged and isinstance(block[0][ci], str)]
+    spans = [_lines(str(block[0][ci]), w) for ci, w in printed if ci in merged and isinstance(block[0][ci], str)]
     total = max(spans + [0])
     if total > sum(need):  # a merged cell needs more room than its rows give: share it out
         extra = total - sum(need)
@@ -381,7 +381,7 @@ def _summary_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, records: Sequence[Kpi
         r = it.record
         ws.write_string(i, 0, r.measure_id, fmt["cell"])
         ws.write_string(i, 1, r.kpi_no, fmt["cell"])
-        ws.write_number(i, 2, float(it.rate.value), fmt["pct"])
+        ws.write_number(i, 2, float(it.rate.value or 0), fmt["pct"])  # below() lists computable rates only
         row = row_of.get(id(r))
         if row:
             ws.write_url(i, 3, f"internal:'{MASTER_SHEET}'!A{row}", fmt["link"], string=f"{row}行目へ")
@@ -439,10 +439,10 @@ def _status_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, submissions: Sequence[
         for sheet in {s.sheet, ""}:
             for k, v in per_sheet.get((s.file, sheet), {}).items():
                 counts[k] += v
-        for j, v in enumerate((s.department, s.file, s.sheet, s.sha256, s.modified)):
-            ws.write_string(i, j, v, fmt["cell"])
-        for j, v in enumerate((len(s.records), counts["error"], counts["warning"], counts["info"]), start=5):
-            ws.write_number(i, j, v, fmt["cell"])
+        for j, text in enumerate((s.department, s.file, s.sheet, s.sha256, s.modified)):
+            ws.write_string(i, j, text, fmt["cell"])
+        for j, n in enumerate((len(s.records), counts["error"], counts["warning"], counts["info"]), start=5):
+            ws.write_number(i, j, n, fmt["cell"])
     ws.freeze_panes(1, 0)
 
 

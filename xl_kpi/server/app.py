@@ -24,6 +24,7 @@ from fastapi import FastAPI, Request  # noqa: E402
 from fastapi.middleware.cors import CORSMiddleware  # noqa: E402
 from fastapi.responses import JSONResponse, PlainTextResponse, Response  # noqa: E402
 from fastapi.staticfiles import StaticFiles  # noqa: E402
+from starlette.datastructures import UploadFile  # noqa: E402
 from starlette.exceptions import HTTPException  # noqa: E402
 from xlwings import server as xws  # noqa: E402
 
@@ -229,7 +230,7 @@ def create_app(config: ServerConfig) -> FastAPI:
         if who.role != security.PLANNING:
             raise UserError(403, "統合は企画担当（planning）のみ実行できます。")
         form = await request.form()
-        uploads = [f for k, f in form.multi_items() if k == "files" and hasattr(f, "filename")]
+        uploads = [f for k, f in form.multi_items() if k == "files" and isinstance(f, UploadFile)]
         master_upload = form.get("master")
         if not uploads:
             raise UserError(400, "提出ファイルを選んでください。")
