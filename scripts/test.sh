@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the test suite needs — Debian packages (LibreOffice, a CJK font, Chromium,
-# poppler) and the Python package with its test and server extras — then run the whole suite.
-# Extra arguments go to pytest.
+# poppler) and the Python package with its test and server extras — then lint (ruff), type-check
+# (mypy) and run the whole suite. Any of the three failing fails the run. Extra arguments go to pytest.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +18,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 python3 -m pip install -q --disable-pip-version-check -e '.[test,server]' || { echo "pip install failed" >&2; exit 1; }
+
+python3 -m ruff check xl_kpi tests scripts || { echo "ruff reported problems (configuration: pyproject.toml)" >&2; exit 1; }
+python3 -m mypy || { echo "mypy reported problems (configuration: pyproject.toml)" >&2; exit 1; }
 
 python3 -m pytest -q "$@"
 rc=$?

@@ -6,8 +6,8 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 from . import __version__
 from .core.errors import InputError, XlKpiError
@@ -306,7 +306,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
         counts: dict[str, int] = {}
         for c in changes:
             counts[KINDS[c.kind]] = counts.get(KINDS[c.kind], 0) + 1
-        lines.append(f"変更 {len(changes)} 件" + ("（" + "、".join(f"{k} {v}" for k, v in counts.items()) + "）" if counts else ""))
+        kinds = "、".join(f"{k} {v}" for k, v in counts.items())
+        lines.append(f"変更 {len(changes)} 件" + (f"（{kinds}）" if counts else ""))
         _emit("\n".join(lines) + "\n", args.output)
     return EXIT_OK
 

@@ -41,7 +41,8 @@ def test_two_different_submissions_at_the_same_time_are_both_refused():
     assert [r.current for r in result.records] == ["old"] and result.used == [] and result.superseded == []
     assert [(f.code, f.severity, f.sheet) for f in result.findings] == [
         ("submission-order", "error", "1"), ("submission-order", "error", "2")]
-    assert result.findings[0].detail.startswith("環境部の提出 「a.xlsx［1］」（<t>、更新日時）、「a.xlsx［2］」（<t>、更新日時） は")
+    assert result.findings[0].detail.startswith(
+        "環境部の提出 「a.xlsx［1］」（<t>、更新日時）、「a.xlsx［2］」（<t>、更新日時） は")
     same_file = Submission("環境部", "a.xlsx", "2", modified="t", sha256="x", records=[rec(dept="環境部", current="a2")])
     assert [r.current for r in merge_submissions([], [a, same_file]).records] == ["a2"]
 

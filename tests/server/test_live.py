@@ -29,7 +29,7 @@ def live_server(tokens_file, tmp_path):
     port = free_port()
     env = {**os.environ, "XL_KPI_TOKENS_FILE": str(tokens_file), "XLWINGS_LICENSE_KEY": "noncommercial",
            "XL_KPI_BASE_URL": "https://kpi.city.example.jp"}
-    log = open(tmp_path / "server.log", "w")
+    log = open(tmp_path / "server.log", "w")  # noqa: SIM115 - open while the server runs, closed below
     proc = subprocess.Popen([sys.executable, "-m", "xl_kpi.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
                             env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

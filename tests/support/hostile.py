@@ -140,7 +140,8 @@ def with_external_link(base: bytes) -> bytes:
         "xl/externalLinks/externalLink1.xml": b'<externalLink xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>',
         "xl/externalLinks/_rels/externalLink1.xml.rels":
             b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/externalLinkPath" '
+            b'<Relationship Id="rId1" '
+            b'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/externalLinkPath" '
             b'Target="file:///C:/secret/budget.xlsx" TargetMode="External"/></Relationships>'})
 
 

@@ -75,7 +75,9 @@ def by_department(r: KpiRecord) -> tuple[str, str]:
 
 
 def total(items: Sequence[Evaluated], bands: GradeBands = DEFAULT_BANDS) -> SummaryRow:
-    return summarize(items, lambda r: ("all", "合計"), bands)[0] if items else SummaryRow("all", "合計", bands={b: 0 for b in bands.letters})
+    if not items:
+        return SummaryRow("all", "合計", bands={b: 0 for b in bands.letters})
+    return summarize(items, lambda r: ("all", "合計"), bands)[0]
 
 
 def below(items: Sequence[Evaluated], threshold: Decimal = LOW_THRESHOLD) -> list[Evaluated]:

@@ -10,8 +10,9 @@ filled from the measure's first row (see ``parse_rows(fill_measure_down=True)``)
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from ..core.errors import InputError
 from ..core.record import KpiRecord

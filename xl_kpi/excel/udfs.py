@@ -11,8 +11,9 @@ reason, the desktop shows the text. The numbers are those of :func:`xl_kpi.kpi_r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 import xlwings as xw
 
@@ -114,7 +115,8 @@ def _grade_one(rate: Any, symbols: Any) -> Any:
 @xw.arg("current", "raw", doc="現在値（例: 15人(累計)）。セル範囲も可")
 @xw.arg("target", "raw", doc="目標値（例: 50人(累計)、継続実施）")
 @xw.arg("baseline", "raw", doc="基準値（任意。progress・現状維持で使用）")
-@xw.arg("method", "raw", doc="計算方式（任意）: auto / ratio / progress / lower-better / continue / maintain、または「低いほど良い」")
+@xw.arg("method", "raw",
+        doc="計算方式（任意）: auto / ratio / progress / lower-better / continue / maintain、または「低いほど良い」")
 def kpi_rate(current, target, baseline=None, method=None):
     """達成率を割合で返します（表示形式 0% で 113% のように表示）。計算できない場合は #N/A と理由。"""
     return broadcast(_rate_one, current, target, baseline, method)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
-from typing import Iterable
 
 from ..core.errors import FileError
 from ..core.record import CSV_FIELDS, KpiRecord, Source

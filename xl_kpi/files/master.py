@@ -9,10 +9,10 @@ master is touched, unless ``skip_invalid``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 from ..core.errors import FileError
 from ..core.findings import CATALOGUE, ERROR, WARNING, Finding, Report, make_finding

@@ -48,7 +48,7 @@ class Budgets:
     prolog_bytes: int = 65_536                 # bytes of an XML part read to find its root
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "Budgets":
+    def from_env(cls, env: dict[str, str] | None = None) -> Budgets:
         env = dict(os.environ if env is None else env)
         kwargs = {}
         for name in ("max_bytes", "max_entries", "max_uncompressed", "max_ratio", "max_cells", "max_extent"):

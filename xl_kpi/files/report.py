@@ -12,8 +12,9 @@ import html
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from ..core.errors import FileError
 from ..core.fiscal import format_fiscal_year
@@ -44,10 +45,10 @@ def _e(v: Any) -> str:
 
 
 def _summary_table(title: str, rows: Sequence[SummaryRow], bands: GradeBands) -> str:
-    head = "".join(f"<th>{_e(l)}（{_e(s)}）</th>" for _, l, s in bands.bands)
+    head = "".join(f"<th>{_e(letter)}（{_e(s)}）</th>" for _, letter, s in bands.bands)
     body = []
     for r in rows:
-        cells = "".join(f'<td class="num">{r.bands.get(l, 0)}</td>' for l in bands.letters)
+        cells = "".join(f'<td class="num">{r.bands.get(letter, 0)}</td>' for letter in bands.letters)
         med = format_rate(r.median) if r.median is not None else "-"
         body.append(f'<tr><td>{_e(r.label)}</td><td class="num">{r.kpis}</td>{cells}'
                     f'<td class="num">{r.not_computable}</td><td class="num">{med}</td></tr>')
@@ -61,8 +62,8 @@ def _chart(row: SummaryRow, bands: GradeBands) -> str:
     counted = sum(row.bands.values()) + row.not_computable or 1
     x = 0.0
     parts = []
-    series = [(f"{l}（{s}）", row.bands.get(l, 0), BAND_COLORS[i % len(BAND_COLORS)])
-              for i, (_, l, s) in enumerate(bands.bands)] + [("計算不可", row.not_computable, "#BFBFBF")]
+    series = [(f"{letter}（{s}）", row.bands.get(letter, 0), BAND_COLORS[i % len(BAND_COLORS)])
+              for i, (_, letter, s) in enumerate(bands.bands)] + [("計算不可", row.not_computable, "#BFBFBF")]
     legend = []
     for i, (label, n, color) in enumerate(series):
         w = width * n / counted
@@ -119,7 +120,8 @@ def build_report(master: Path) -> str:
     findings = _findings(master)
     severity_class = {"エラー": "error", "警告": "warning", "情報": "info"}
     dept_options = "".join(f'<option value="{_e(d.key)}">{_e(d.label)}</option>' for d in depts)
-    grade_options = "".join(f'<option value="{_e(l)}">{_e(l)}（{_e(s)}）</option>' for _, l, s in bands.bands)
+    grade_options = "".join(f'<option value="{_e(letter)}">{_e(letter)}（{_e(s)}）</option>'
+                            for _, letter, s in bands.bands)
     finding_rows = "".join(
         f'<tr class="sev-{severity_class.get(str(f[1]), "info")}"><td>{_e(f[1])}</td><td>{_e(f[0])}</td>'
         f'<td>{_e(f[2])}</td><td>{_e(f[-1])}</td></tr>' for f in findings)

@@ -53,8 +53,7 @@ def master_lock(path: Path, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
     """Exclusive lock for merges into one master (a lock file beside it); waits up to `timeout`."""
     lock_path = path.with_name(f".{path.name}.xl-kpi.lock")
     lock_path.parent.mkdir(parents=True, exist_ok=True)
-    fh = open(lock_path, "a+b")
-    try:
+    with open(lock_path, "a+b") as fh:
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -65,11 +64,11 @@ def master_lock(path: Path, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
                     raise FileError(f"{path.name} は他の統合処理で使用中です。しばらくしてから実行してください。",
                                     code="file-locked", path=str(path)) from None
                 time.sleep(0.05)
-        yield
-    finally:
-        with contextlib.suppress(OSError):
-            _unlock(fh)
-        fh.close()
+        try:
+            yield
+        finally:
+            with contextlib.suppress(OSError):
+                _unlock(fh)
 
 
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows only

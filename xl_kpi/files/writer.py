@@ -10,9 +10,10 @@ frozen header, A3 landscape print set-up with repeated header rows — from :mod
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import ClassVar, Mapping, Sequence
+from typing import ClassVar
 
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
@@ -327,14 +328,14 @@ def _summary_table(ws: Worksheet, fmt: _Formats, top: int, title: str, rows: lis
     """A summary table at `top` (0-based); returns (first data row, last data row) 0-based."""
     letters = bands.letters
     ws.write_string(top, 0, title, fmt["label"])
-    headers = ["区分", SUMMARY_HEADERS[0], *[f"{l}（{sym}）" for _, l, sym in bands.bands], *SUMMARY_HEADERS[1:]]
+    headers = ["区分", SUMMARY_HEADERS[0], *[f"{letter}（{sym}）" for _, letter, sym in bands.bands], *SUMMARY_HEADERS[1:]]
     for j, h in enumerate(headers):
         ws.write_string(top + 1, j, h, fmt["table_header"])
     for i, row in enumerate(rows, start=top + 2):
         ws.write_string(i, 0, row.label, fmt["cell"])
         ws.write_number(i, 1, row.kpis, fmt["cell"])
-        for j, l in enumerate(letters, start=2):
-            ws.write_number(i, j, row.bands.get(l, 0), fmt["cell"])
+        for j, letter in enumerate(letters, start=2):
+            ws.write_number(i, j, row.bands.get(letter, 0), fmt["cell"])
         ws.write_number(i, 2 + len(letters), row.not_computable, fmt["cell"])
         if row.median is not None:
             ws.write_number(i, 3 + len(letters), float(row.median), fmt["pct"])

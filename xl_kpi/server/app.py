@@ -52,7 +52,7 @@ class ServerConfig:
     production: bool = True
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "ServerConfig":
+    def from_env(cls, env: dict[str, str] | None = None) -> ServerConfig:
         env = dict(os.environ if env is None else env)
         tokens_file = env.get("XL_KPI_TOKENS_FILE")
         if not tokens_file:
