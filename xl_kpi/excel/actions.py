@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from ..core.errors import InputError
 from ..core.findings import SEVERITY_LABELS, Finding, Report
 from ..core.merge import Submission, merge_submissions
+from ..core.presentation import HEADER_COLOR, rate_cell, worst_by_cell
 from ..core.record import FIELD_LABELS
 from ..core.rules import evaluate, validate_records
 from ..files.grid import missing_header_findings, plan_sheet, unknown_departments
@@ -68,10 +69,10 @@ def compute_rates(book) -> ActionResult:
         ev = evaluate(rec)
         if ev.rate is None:
             continue
-        rates[rec.source.row] = float(ev.rate.value) if ev.rate.value is not None else "-"
+        rates[rec.source.row] = rate_cell(ev.rate)
         not_computable += ev.rate.value is None
         if ev.revised_rate is not None:
-            revised[rec.source.row] = float(ev.revised_rate.value) if ev.revised_rate.value is not None else "-"
+            revised[rec.source.row] = rate_cell(ev.revised_rate)
     cols = kpi.header.columns
     write_column_blocks(kpi.sheet, cols["rate"], rates, "0%")
     if revised and "revised_rate" in cols:
@@ -95,11 +96,7 @@ def validate_sheet(book) -> ActionResult:
     last_col = LAYOUT.last_printed_col
     for first, last in data_row_blocks(r.source.row for r in kpi.records):
         kpi.sheet.range((first, 1), (last, last_col)).color = None
-    rank = {"info": 0, "warning": 1, "error": 2}
-    worst: dict[str, str] = {}
-    for f in findings:
-        if f.sheet == kpi.name and f.cell and rank[f.severity] >= rank.get(worst.get(f.cell, "info"), 0):
-            worst[f.cell] = f.severity
+    worst = worst_by_cell(f for f in findings if f.sheet == kpi.name)
     color_cells(kpi.sheet, {cell: COLORS[severity] for cell, severity in worst.items()})
     write_findings_sheet(book, findings, after=kpi.sheet)
     report = Report(findings)
@@ -114,7 +111,7 @@ def write_findings_sheet(book, findings: list[Finding], after=None) -> None:
         rows.append([f.code, SEVERITY_LABELS[f.severity], f.location, f.measure_id, f.kpi_no,
                      FIELD_LABELS.get(f.field, f.field), f.value, f.message])
     sheet.range((1, 1), (len(rows), len(FINDING_HEADERS))).value = rows
-    sheet.range((1, 1), (1, len(FINDING_HEADERS))).color = "#DDEBF7"
+    sheet.range((1, 1), (1, len(FINDING_HEADERS))).color = HEADER_COLOR
     for i, width in enumerate((22, 8, 24, 8, 5, 12, 24, 70), start=1):
         sheet.range((1, i)).column_width = width
 

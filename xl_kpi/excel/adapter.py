@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..core.errors import InputError
+from ..core.presentation import HEADER_COLOR, META_HEADER_COLOR, SEVERITY_COLORS
 from ..core.record import KpiRecord
 from ..files.grid import (
     Header,
@@ -36,8 +37,8 @@ from ..files.layout import (
     report_title,
 )
 
-COLORS = {"error": "#F8CBAD", "warning": "#FFE699", "info": "#DDEBF7"}
-HEADER_COLOR, META_COLOR = "#DDEBF7", "#EDEDED"
+COLORS = SEVERITY_COLORS
+META_COLOR = META_HEADER_COLOR
 SECTION_COLORS = {"goal": "#FCE4D6", "direction": "#FFF2CC"}
 
 

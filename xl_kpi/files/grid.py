@@ -17,6 +17,7 @@ from typing import Any
 from ..core.errors import InputError, QuantityError
 from ..core.findings import WARNING, Finding, make_finding
 from ..core.fiscal import parse_reporting_year
+from ..core.presentation import rate_cell
 from ..core.rate import GradeBands, parse_rate
 from ..core.record import (
     DIRECTION_LABELS,
@@ -328,9 +329,9 @@ def cell_values(r: KpiRecord, computed: bool, layout: SheetLayout = LAYOUT,
     d: dict[str, Any] = r.to_dict()
     if computed:
         ev = evaluation or evaluate(r)
-        d["rate"] = "" if ev.rate is None else (float(ev.rate.value) if ev.rate.value is not None else "-")
+        d["rate"] = rate_cell(ev.rate)
         if ev.revised_rate is not None:
-            d["revised_rate"] = float(ev.revised_rate.value) if ev.revised_rate.value is not None else "-"
+            d["revised_rate"] = rate_cell(ev.revised_rate)
         else:
             d["revised_rate"] = _rate_cell(r.revised_rate) if r.revised_rate else ""
     else:

@@ -19,9 +19,10 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from ..core.diff import Change
-from ..core.findings import SEVERITY_LABELS, Finding
+from ..core.findings import ERROR, INFO, SEVERITY_LABELS, WARNING, Finding
 from ..core.fiscal import format_fiscal_year
 from ..core.merge import Submission
+from ..core.presentation import HEADER_COLOR, META_HEADER_COLOR, SEVERITY_COLORS, severity_counts
 from ..core.rate import GradeBands
 from ..core.record import KpiRecord
 from ..core.rules import Evaluation, evaluate
@@ -66,9 +67,9 @@ class _Formats:
         "info": {"font_size": 10},
         "version": {"font_size": 8, "font_color": "#808080", "align": "right"},
         "header": {"bold": True, "align": "center", "valign": "vcenter", "text_wrap": True,
-                   "border": 1, "bg_color": "#DDEBF7", "font_size": 9},
+                   "border": 1, "bg_color": HEADER_COLOR, "font_size": 9},
         "meta_header": {"bold": True, "align": "center", "valign": "vcenter", "text_wrap": True,
-                        "border": 1, "bg_color": "#EDEDED", "font_size": 8, "font_color": "#595959"},
+                        "border": 1, "bg_color": META_HEADER_COLOR, "font_size": 8, "font_color": "#595959"},
         "goal": {"bold": True, "bg_color": "#FCE4D6", "border": 1, "valign": "vcenter", "font_size": 10},
         "direction": {"bold": True, "bg_color": "#FFF2CC", "border": 1, "valign": "vcenter", "font_size": 9},
         "text": {"text_wrap": True, "valign": "top", "border": 1, "font_size": 9},
@@ -76,12 +77,12 @@ class _Formats:
         "quantity": {"text_wrap": True, "valign": "top", "border": 1, "font_size": 9},
         "rate": {"num_format": "0%", "align": "center", "valign": "top", "border": 1, "font_size": 9},
         "meta": {"font_size": 8, "font_color": "#808080", "valign": "top", "border": 1},
-        "table_header": {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
+        "table_header": {"bold": True, "bg_color": HEADER_COLOR, "border": 1, "text_wrap": True,
                          "valign": "vcenter", "font_size": 10},
         "cell": {"border": 1, "valign": "top", "text_wrap": True, "font_size": 10},
-        "error": {"border": 1, "valign": "top", "font_size": 10, "bg_color": "#F8CBAD"},
-        "warning": {"border": 1, "valign": "top", "font_size": 10, "bg_color": "#FFE699"},
-        "info_sev": {"border": 1, "valign": "top", "font_size": 10, "bg_color": "#DDEBF7"},
+        "error": {"border": 1, "valign": "top", "font_size": 10, "bg_color": SEVERITY_COLORS[ERROR]},
+        "warning": {"border": 1, "valign": "top", "font_size": 10, "bg_color": SEVERITY_COLORS[WARNING]},
+        "info_sev": {"border": 1, "valign": "top", "font_size": 10, "bg_color": SEVERITY_COLORS[INFO]},
         "label": {"bold": True, "font_size": 10, "border": 1, "bg_color": "#EDEDED"},
         "pct": {"num_format": "0%", "border": 1, "font_size": 10},
         "plain": {"border": 1, "font_size": 10},
@@ -433,10 +434,10 @@ def _status_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, submissions: Sequence[
         ws.set_column(j, j, width)
     per_sheet: dict[tuple[str, str], dict[str, int]] = {}
     for f in findings:
-        c = per_sheet.setdefault((f.file, f.sheet), {"error": 0, "warning": 0, "info": 0})
+        c = per_sheet.setdefault((f.file, f.sheet), severity_counts())
         c[f.severity] += 1
     for i, s in enumerate(submissions, start=1):
-        counts = {"error": 0, "warning": 0, "info": 0}
+        counts = severity_counts()
         for sheet in {s.sheet, ""}:
             for k, v in per_sheet.get((s.file, sheet), {}).items():
                 counts[k] += v

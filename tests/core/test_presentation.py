@@ -1,0 +1,29 @@
+"""Shared presentation values: a rate as a cell value, severity colours, counts and the worst per cell."""
+
+from decimal import Decimal
+
+from xl_kpi.core.findings import Report, make_finding
+from xl_kpi.core.presentation import SEVERITY_COLORS, rate_cell, severity_counts, worst_by_cell
+from xl_kpi.core.rate import Rate, kpi_rate
+
+
+def test_rate_cell():
+    assert rate_cell(kpi_rate("45", "40")) == 1.125
+    assert rate_cell(Rate(Decimal("-0.647"), "ratio")) == -0.647
+    assert rate_cell(kpi_rate("1", "0")) == "-"
+    assert rate_cell(None) == ""
+
+
+def test_severity_counts_and_colours():
+    findings = [make_finding("missing-value"), make_finding("hidden-row"), make_finding("missing-value")]
+    assert severity_counts(findings) == {"error": 2, "warning": 1, "info": 0}
+    assert severity_counts() == {"error": 0, "warning": 0, "info": 0}
+    assert severity_counts(findings) == Report(findings).counts()
+    assert SEVERITY_COLORS == {"error": "#F8CBAD", "warning": "#FFE699", "info": "#DDEBF7"}
+
+
+def test_the_worst_finding_of_a_cell_wins_and_a_later_equal_one_replaces():
+    fs = [make_finding("hidden-row", cell="A9", value="1"), make_finding("missing-value", cell="A9"),
+          make_finding("hidden-row", cell="A9", value="2"), make_finding("merged-input", cell="B1"),
+          make_finding("superseded-submission", cell="B1", severity="info"), make_finding("missing-value")]
+    assert worst_by_cell(fs) == {"A9": "error", "B1": "warning"}

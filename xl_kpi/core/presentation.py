@@ -1,0 +1,42 @@
+"""How results look wherever they are shown — cells written by the workbook writer and the Excel
+actions, the HTML report, the task pane: a rate as a cell value, severity colours, ranks and counts.
+
+Pure (no Excel library): the writers take these values and apply them in their own way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .findings import ERROR, INFO, WARNING, Finding, Report
+from .rate import Rate
+
+# Cell fills by severity (Excel's "Bad" / "Neutral" / a light blue), and of header rows.
+SEVERITY_COLORS = {ERROR: "#F8CBAD", WARNING: "#FFE699", INFO: "#DDEBF7"}
+HEADER_COLOR = "#DDEBF7"
+META_HEADER_COLOR = "#EDEDED"
+# Which severity wins when one cell has several findings.
+SEVERITY_RANK = {INFO: 0, WARNING: 1, ERROR: 2}
+NOT_COMPUTABLE = "-"
+
+
+def rate_cell(rate: Rate | None) -> float | str:
+    """A computed 達成率 as a cell holds it: the fraction (formatted 0%), '-' when it cannot be
+    computed, '' when the row has no KPI."""
+    if rate is None:
+        return ""
+    return NOT_COMPUTABLE if rate.value is None else float(rate.value)
+
+
+def severity_counts(findings: Iterable[Finding] = ()) -> dict[str, int]:
+    """Findings per severity, every severity present (error, warning, info)."""
+    return Report(findings).counts()
+
+
+def worst_by_cell(findings: Iterable[Finding]) -> dict[str, str]:
+    """The most severe finding's severity for each cell named (the later one on a tie)."""
+    worst: dict[str, str] = {}
+    for f in findings:
+        if f.cell and SEVERITY_RANK[f.severity] >= SEVERITY_RANK.get(worst.get(f.cell, INFO), 0):
+            worst[f.cell] = f.severity
+    return worst
