@@ -28,3 +28,34 @@ def test_grade_of_each_kind_of_rate():
     assert [grade(x, symbols=True) for x in (1.0, 0.8, 0.5, 0.1)] == ["◎", "○", "△", "×"]
     assert grade(None) == "-" and grade(kpi_rate("", "1")) == "-" and grade(kpi_rate("1", "1")) == "A"
     assert grade(Decimal("-0.5"), GradeBands(((0, "P", "○"),))) == "-"  # below every band
+
+
+def test_parse_rate_reads_numbers_percents_and_dashes():
+    from xl_kpi.core.rate import parse_rate
+    assert [parse_rate(x) for x in (Decimal("0.5"), 1, 0.125, "113%", "0.5")] == \
+        [Decimal("0.5"), Decimal(1), Decimal("0.125"), Decimal("1.13"), Decimal("0.5")]
+    assert [parse_rate(x) for x in ("", " - ", "－", "―", "—", None)] == [None] * 6
+
+
+def test_parse_rate_refuses_with_the_text_named():
+    from xl_kpi import QuantityError
+    from xl_kpi.core.rate import parse_rate
+    for bad in (True, "abc", "3件"):
+        with pytest.raises(QuantityError) as info:
+            parse_rate(bad)
+        assert f"「{bad}」" in str(info.value) and info.value.value == str(bad)
+    with pytest.raises(QuantityError, match="単位「件」"):
+        parse_rate("3件")
+
+
+def test_not_computable_rates_keep_their_method():
+    assert [(r.method, r.reason_code) for r in (kpi_rate("", "1"), kpi_rate("1", "0"))] == \
+        [("ratio", "missing-current"), ("ratio", "zero-target")]
+
+
+def test_quantities_compare_hash_and_print_by_their_meaning():
+    from xl_kpi import parse_quantity
+    a, b, c = parse_quantity("1,200人"), parse_quantity("1200 人"), parse_quantity("1200件")
+    assert a == b and not (a != b) and a != c and hash(a) == hash(b)
+    assert (a == "1200人") is False and (a != "1200人") is True
+    assert str(a) == "1,200人" and len({a, b, c}) == 2

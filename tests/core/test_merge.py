@@ -39,8 +39,8 @@ def test_two_different_submissions_at_the_same_time_are_both_refused():
     b = Submission("環境部", "a.xlsx", "1", modified="t", sha256="x", records=[rec(dept="環境部", current="a1")])
     result = merge_submissions([rec(dept="環境部", current="old")], [a, b], shown_time=lambda t: f"<{t}>")
     assert [r.current for r in result.records] == ["old"] and result.used == [] and result.superseded == []
-    assert [(f.code, f.severity, f.sheet) for f in result.findings] == [
-        ("submission-order", "error", "1"), ("submission-order", "error", "2")]
+    assert [(f.code, f.severity, f.file, f.sheet) for f in result.findings] == [
+        ("submission-order", "error", "a.xlsx", "1"), ("submission-order", "error", "a.xlsx", "2")]
     assert result.findings[0].detail.startswith(
         "環境部の提出 「a.xlsx［1］」（<t>、更新日時）、「a.xlsx［2］」（<t>、更新日時） は")
     same_file = Submission("環境部", "a.xlsx", "2", modified="t", sha256="x", records=[rec(dept="環境部", current="a2")])
@@ -102,8 +102,14 @@ def test_a_conflict_needs_two_departments_and_a_numbered_kpi():
     a = Submission("環境部", "e", records=[rec("1-06", dept="環境部", **unnumbered)])
     b = Submission("商工労働部", "s", records=[rec("1-06", dept="商工労働部", **unnumbered)])
     assert merge_submissions([], [a, b]).findings == []
-    unplaced = merge_submissions([], [Submission("環境部", "e", records=[rec("", dept="環境部", name="施策")])])
-    assert unplaced.records == [] and [(f.code, f.field) for f in unplaced.findings] == [("missing-value", "measure_id")]
+    rows = [rec("", dept="環境部", name="施策", kpi_no="2"), rec("1-07", dept="環境部")]
+    unplaced = merge_submissions([], [Submission("環境部", "e", records=rows)])
+    assert ids(unplaced.records) == [("1-07", "1")]
+    (f,) = unplaced.findings
+    assert (f.code, f.severity, f.field, f.file, f.sheet, f.kpi_no) == ("missing-value", "error", "measure_id",
+                                                                      "a.xlsx", "環境部", "2")
+    assert f.detail == ("施策が分からないため、このKPIの行はマスターに取り込みませんでした。施策番号（例: 1-01）を入力してください。"
+                        "上の施策の続きの行なら、施策番号・施策・部署・施策の内容をすべて空欄にしてください。")
 
 
 def test_published_order_goal_direction_relisted_measure_kpi():

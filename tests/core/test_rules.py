@@ -263,6 +263,9 @@ UNIT_DETAIL = "目標値「30件」と異なります（{} と {}）。"
     ({"current": "1.5", "target": "80%", "baseline": "", "rate": "188%"},
      [("missing-value", "warning", "baseline", "", "", "G7"),
       ("percent-scale", "warning", "current", "1.5", "目標値は「80%」です。", "I7")]),
+    ({"current": "1.5", "target": "1%", "baseline": "", "rate": ""},  # both at or below 1.5: one scale
+     [("missing-value", "warning", "baseline", "", "", "G7")]),
+    ({"current": ""}, [("missing-value", "error", "current", "", "", "I7")]),
     ({"current": "1.6", "target": "80%", "baseline": "", "rate": "2%"},
      [("missing-value", "warning", "baseline", "", "", "G7")]),
     ({"current": "50%", "target": "1.5", "baseline": "", "rate": "33%"},
@@ -297,6 +300,32 @@ def test_evaluate_gives_both_rates_or_says_why_not():
     assert evaluate(rec(direction="lower", current="10件", target="5件")).rate.display == "50%"
     assert evaluate(rec(current="10件", target="20件の増加", baseline="5件")).rate.display == "25%"
     assert evaluate(rec(current="10件", target="20件の増加", baseline="")).rate.reason_code != ""
+
+
+def test_evaluate_uses_baseline_and_direction_for_the_revised_rate_too():
+    progress = evaluate(rec(current="10件", target="20件の増加", baseline="5件", revised_target="15件の増加"))
+    assert (progress.rate.display, progress.revised_rate.display) == ("25%", "33%")
+    lower = evaluate(rec(direction="lower", current="10件", target="5件", revised_target="8件"))
+    assert (lower.rate.display, lower.revised_rate.display) == ("50%", "80%")
+
+
+def test_an_unreadable_baseline_costs_no_rate_that_does_not_need_it():
+    ev = evaluate(rec(baseline="たくさん", current="10件", target="20件"))
+    assert ev.rate.display == "50%"
+    lower = evaluate(rec(baseline="たくさん", direction="lower", current="10件", target="5件"))
+    assert lower.rate.display == "50%"
+    progress = evaluate(rec(baseline="たくさん", current="10件", target="20件の増加"))
+    assert progress.rate.value is None and progress.rate.reason_code
+
+
+def test_basis_names_in_messages():
+    from decimal import Decimal
+
+    from xl_kpi.core.quantity import Quantity
+    from xl_kpi.core.rules import _describe_basis
+    assert [_describe_basis(Quantity(Decimal(1), basis=b)) for b in (None, "cumulative", "average", "per-year",
+                                                                       "per-month", "per-day", "per-week")] == \
+        ["単年度", "累計", "平均", "年あたり", "月あたり", "日あたり", "per-week"]
 
 
 def test_duplicates_point_at_the_first_row():

@@ -68,7 +68,7 @@ class _Checker:
         self.out: list[Finding] = []
         self.q: dict[str, Quantity | None] = {}
 
-    def add(self, code: str, field: str = "", value: object = "", detail: str = "",
+    def add(self, code: str, field: str, value: object = "", detail: str = "",
             severity: str | None = None, cell: str = "") -> None:
         self.out.append(make_finding(code, record=self.rec, field=field, value=value, detail=detail,
                                      severity=severity, cell=cell))

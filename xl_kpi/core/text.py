@@ -49,8 +49,10 @@ def looks_like_formula(text: str) -> bool:
     if not text:
         return False
     first = text[0]
-    if first in "=@\t\r":
-        return len(text) > 1 or first in "\t\r"
+    if first in "\t\r":
+        return True
+    if first in "=@":
+        return len(text) > 1
     if first in "+-" and len(text) > 1:
         rest = text[1:].replace(",", "")
         try:
