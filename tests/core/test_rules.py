@@ -266,6 +266,17 @@ UNIT_DETAIL = "目標値「30件」と異なります（{} と {}）。"
     ({"current": "1.5", "target": "1%", "baseline": "", "rate": ""},  # both at or below 1.5: one scale
      [("missing-value", "warning", "baseline", "", "", "G7")]),
     ({"current": ""}, [("missing-value", "error", "current", "", "", "I7")]),
+    ({"direction_letter": ""}, [("missing-section", "error", "direction_letter", "1-01", "（基本的方向が不明です）", "A7")]),
+    ({"measure_id": ""}, [("missing-value", "error", "measure_id", "",
+                           "施策番号（例: 1-01）を入力してください。上の施策の続きの行なら、"
+                           "施策番号・施策・部署・施策の内容をすべて空欄にしてください。", "A7")]),
+    ({"direction": "sideways"}, [("invalid-direction", "error", "direction", "sideways", "", "N7")]),
+    ({"direction": "lower", "baseline": "5件", "current": "5件", "target": "3件", "rate": "60%"}, []),
+    ({"target": "39.9栽培面積: ha", "current": "10ha", "baseline": "", "rate": "25%"},
+     [("missing-value", "warning", "baseline", "", "", "G7"),
+      ("garbled-value", "warning", "target", "39.9栽培面積: ha", "栽培面積:39.9ha", "H7")]),
+    ({"goal_no": "@1"}, [("formula-text", "warning", "goal_no", "@1", "", ""),
+                         ("invalid-measure-id", "error", "measure_id", "1-01", "基本目標@1の施策は「@1-」で始まります。", "A7")]),
     ({"current": "1.6", "target": "80%", "baseline": "", "rate": "2%"},
      [("missing-value", "warning", "baseline", "", "", "G7")]),
     ({"current": "50%", "target": "1.5", "baseline": "", "rate": "33%"},
