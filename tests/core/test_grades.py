@@ -56,6 +56,7 @@ def test_not_computable_rates_keep_their_method():
 def test_quantities_compare_hash_and_print_by_their_meaning():
     from xl_kpi import parse_quantity
     a, b, c = parse_quantity("1,200人"), parse_quantity("1200 人"), parse_quantity("1200件")
-    assert a == b and not (a != b) and a != c and hash(a) == hash(b)
+    assert a == b and a != c and hash(a) == hash(b)
+    assert a.__ne__(b) is False and a.__ne__("x") is NotImplemented  # != is the negation of ==
     assert (a == "1200人") is False and (a != "1200人") is True
     assert str(a) == "1,200人" and len({a, b, c}) == 2

@@ -108,8 +108,9 @@ def test_a_conflict_needs_two_departments_and_a_numbered_kpi():
     (f,) = unplaced.findings
     assert (f.code, f.severity, f.field, f.file, f.sheet, f.kpi_no) == ("missing-value", "error", "measure_id",
                                                                       "a.xlsx", "環境部", "2")
-    assert f.detail == ("施策が分からないため、このKPIの行はマスターに取り込みませんでした。施策番号（例: 1-01）を入力してください。"
-                        "上の施策の続きの行なら、施策番号・施策・部署・施策の内容をすべて空欄にしてください。")
+    assert f.detail == ("施策が分からないため、このKPIの行はマスターに取り込みませんでした。"
+                        "施策番号（例: 1-01）を入力してください。上の施策の続きの行なら、"
+                        "施策番号・施策・部署・施策の内容をすべて空欄にしてください。")
 
 
 def test_published_order_goal_direction_relisted_measure_kpi():
