@@ -148,8 +148,8 @@ RECORD_FIELDS = _FIELD_NAMES
 
 
 def first_department(text: str) -> str:
-    parts = re.split(r"[\s、,・/]+", text.strip())
-    return parts[0] if parts and parts[0] else ""
+    """The first department named ('' when the text is empty or starts with a separator)."""
+    return re.split(r"[\s、,・/]+", text.strip())[0]
 
 
 def _text(value: object) -> str:
