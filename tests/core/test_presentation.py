@@ -22,7 +22,7 @@ def test_severity_counts_and_colours():
     assert SEVERITY_COLORS == {"error": "#F8CBAD", "warning": "#FFE699", "info": "#DDEBF7"}
 
 
-def test_the_worst_finding_of_a_cell_wins_and_a_later_equal_one_replaces():
+def test_the_worst_finding_of_a_cell_wins():
     fs = [make_finding("hidden-row", cell="A9", value="1"), make_finding("missing-value", cell="A9"),
           make_finding("hidden-row", cell="A9", value="2"), make_finding("merged-input", cell="B1"),
           make_finding("superseded-submission", cell="B1", severity="info"), make_finding("missing-value")]

@@ -34,9 +34,6 @@ def severity_counts(findings: Iterable[Finding] = ()) -> dict[str, int]:
 
 
 def worst_by_cell(findings: Iterable[Finding]) -> dict[str, str]:
-    """The most severe finding's severity for each cell named (the later one on a tie)."""
-    worst: dict[str, str] = {}
-    for f in findings:
-        if f.cell and SEVERITY_RANK[f.severity] >= SEVERITY_RANK.get(worst.get(f.cell, INFO), 0):
-            worst[f.cell] = f.severity
-    return worst
+    """The severity of the most severe finding of each cell named."""
+    ranked = sorted((f for f in findings if f.cell), key=lambda f: SEVERITY_RANK[f.severity])
+    return {f.cell: f.severity for f in ranked}

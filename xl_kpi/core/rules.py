@@ -188,7 +188,7 @@ def _quantity(c: _Checker, name: str, required: bool) -> Quantity | None:
 
 
 def _describe_basis(q: Quantity) -> str:
-    return BASIS_LABELS.get(q.basis, q.basis or "")
+    return BASIS_LABELS.get(q.basis) or str(q.basis)
 
 
 def _check_kpi(c: _Checker) -> None:
