@@ -216,12 +216,15 @@ def _compute(method: str, c: Quantity, t: Quantity, b: Quantity | None, lower: b
 
 # --- grades -----------------------------------------------------------------------------------
 
+NO_LOWER_BOUND = -10**9  # the lower bound of a last band that takes everything below the others
+
+
 @dataclass(frozen=True, slots=True)
 class GradeBands:
     """Bands on the displayed whole percent, best first: ((100, 'A', '◎'), (80, 'B', '○'), …)."""
 
     bands: tuple[tuple[int, str, str], ...] = ((100, "A", "◎"), (80, "B", "○"), (50, "C", "△"),
-                                               (-10**9, "D", "×"))
+                                               (NO_LOWER_BOUND, "D", "×"))
 
     def __post_init__(self) -> None:
         lows = [b[0] for b in self.bands]

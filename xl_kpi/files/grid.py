@@ -18,7 +18,7 @@ from ..core.errors import InputError, QuantityError
 from ..core.findings import WARNING, Finding, make_finding
 from ..core.fiscal import parse_reporting_year
 from ..core.presentation import rate_cell
-from ..core.rate import GradeBands, parse_rate
+from ..core.rate import NO_LOWER_BOUND, GradeBands, parse_rate
 from ..core.record import (
     DIRECTION_LABELS,
     HIGHER_IS_BETTER,
@@ -444,7 +444,7 @@ def parse_settings_rows(rows: Sequence[Sequence[Any]]) -> tuple[dict[str, Any], 
 def settings_from_rows(rows: list[list[Any]], file: str, findings: list[Finding]) -> Settings:
     """The 「設定」 sheet's cells as Settings; unreadable entries become findings and defaults."""
     values, departments, band_rows = parse_settings_rows(rows[:500])
-    bands = [(int(low) if isinstance(low, (int, float)) else -10**9, str(letter), str(symbol or ""))
+    bands = [(int(low) if isinstance(low, (int, float)) else NO_LOWER_BOUND, str(letter), str(symbol or ""))
              for low, letter, symbol in band_rows]
     try:
         year = parse_reporting_year(str(values.get("報告年度", "")))

@@ -23,7 +23,7 @@ from ..core.findings import ERROR, INFO, SEVERITY_LABELS, WARNING, Finding
 from ..core.fiscal import format_fiscal_year
 from ..core.merge import Submission
 from ..core.presentation import HEADER_COLOR, META_HEADER_COLOR, SEVERITY_COLORS, severity_counts
-from ..core.rate import GradeBands
+from ..core.rate import NO_LOWER_BOUND, GradeBands
 from ..core.record import KpiRecord
 from ..core.rules import Evaluation, evaluate
 from ..core.summary import SummaryRow, below, by_department, by_goal, evaluated, summarize, total
@@ -222,6 +222,12 @@ def _heights(block: list[list[object]], g: PlannedGroup, lay: SheetLayout) -> li
 LINE_HEIGHT = 11.5  # points per line of 9-point text
 
 
+# The wrapped-line estimate's factors (as they were): a CJK character counts 1 + WIDE_EXTRA
+# Latin characters, and the body text's width is FONT_SCALE of the column unit.
+WIDE_EXTRA = 0.85
+FONT_SCALE = 0.95
+
+
 def _lines(text: str, width: float) -> int:
     """Lines a wrapped text takes in a column of `width` character units (CJK counts ~double)."""
     if not text:
@@ -231,7 +237,7 @@ def _lines(text: str, width: float) -> int:
     for para in text.split("\n"):
         # UTF-8 length tells wide characters apart without a Python loop: CJK takes 3 bytes.
         wide = (len(para.encode("utf-8")) - len(para)) / 2
-        units = (len(para) + 0.85 * wide) * 0.95
+        units = (len(para) + WIDE_EXTRA * wide) * FONT_SCALE
         lines += max(1, -int(-units // per_line))
     return lines
 
@@ -269,7 +275,7 @@ def _settings_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, s: Settings) -> None
         ws.write_string(6, j + 1, h, fmt["table_header"])
     for i, (low, letter, symbol) in enumerate(s.bands.bands):
         r = 7 + i
-        if low > -10**8:
+        if low > NO_LOWER_BOUND:
             ws.write_number(r, 1, low, fmt["cell"])
         else:
             ws.write_string(r, 1, "それ以外", fmt["cell"])
