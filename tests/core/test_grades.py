@@ -40,12 +40,14 @@ def test_parse_rate_reads_numbers_percents_and_dashes():
 def test_parse_rate_refuses_with_the_text_named():
     from xl_kpi import QuantityError
     from xl_kpi.core.rate import parse_rate
-    for bad in (True, "abc", "3件"):
+    for bad in (True, "abc", "3件", "継続"):
         with pytest.raises(QuantityError) as info:
             parse_rate(bad)
         assert f"「{bad}」" in str(info.value) and info.value.value == str(bad)
     with pytest.raises(QuantityError, match="単位「件」"):
         parse_rate("3件")
+    with pytest.raises(QuantityError, match="^達成率「継続」を数値として"):  # a quantity without a number
+        parse_rate("継続")
 
 
 def test_not_computable_rates_keep_their_method():
