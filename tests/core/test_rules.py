@@ -349,6 +349,8 @@ def test_duplicates_point_at_the_first_row():
                                      Source("a.csv", "", row)) for row in (3, 4)]
     (g,) = [x for x in validate_records(nocell) if x.code == "duplicate-kpi"]
     assert g.detail == "施策施策 KPI1、先の行: 3行目"
+    after_unnumbered = [f.code for f in validate_records([rec(kpi_no="", kpi_item="x"), a, b]) if f.code == "duplicate-kpi"]
+    assert after_unnumbered == ["duplicate-kpi"]
     unnumbered = [rec(kpi_no=""), rec(kpi_no="")]
     assert "duplicate-kpi" not in validate_records(unnumbered).codes()
     no_kpi = dict(kpi_no="1", kpi_item="", baseline="", target="", current="", rate="")
@@ -359,9 +361,13 @@ def test_a_relisted_copy_is_compared_field_by_field_with_its_original():
     orig = rec()
     copy = rec(goal_no="2", measure_name="施策(再掲)", kpi_item=" 件数 ", baseline="6件", target="31件", current="11件",
                revised_target="40件", revision_note="見直し", rate="35%", revised_rate="28%")
-    rel = [(f.field, f.value, f.detail) for f in validate_records([copy, orig]) if f.code == "relisted-differs"]
+    orphan = rec(measure_id="1-09", goal_no="2", measure_name="施策(再掲)")  # its original is not in the list
+    found = [f for f in validate_records([orphan, copy, orig]) if f.code == "relisted-differs"]
+    rel = [(f.field, f.value, f.detail) for f in found]
     assert rel == [("baseline", "6件", "5件(平成30年度)"), ("target", "31件", "30件"), ("current", "11件", "10件"),
                    ("revised_target", "40件", "")]
+    assert {(f.measure_id, f.kpi_no, f.file, f.sheet) for f in found} == {("1-01", "1", "a.xlsx", "商工労働部")}
+    assert [f.cell for f in found] == ["G7", "H7", "I7", "K7"]
     other = rec(measure_id="1-02", goal_no="2", measure_name="施策(再掲)", current="11件", rate="37%")
     assert "relisted-differs" not in validate_records([orig, other]).codes()
     nameless = [rec(measure_id="", measure_name="施策"), rec(measure_id="", measure_name="施策(再掲)", current="9件",
