@@ -12,7 +12,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from ..core.errors import InputError
-from ..core.findings import SEVERITY_LABELS, Finding, Report
+from ..core.findings import SEVERITY_LABELS, Finding, Report, with_severities
 from ..core.merge import Submission, merge_submissions
 from ..core.record import FIELD_LABELS
 from ..core.rules import evaluate, validate_records
@@ -82,10 +82,11 @@ def compute_rates(book) -> ActionResult:
 
 
 def sheet_findings(book, kpi) -> list[Finding]:
+    settings = book_settings(book)
     findings = missing_header_findings(kpi.header, book.name, kpi.name)
-    findings += unknown_departments(kpi.records, book_settings(book))
+    findings += unknown_departments(kpi.records, settings)
     findings += validate_records(kpi.records).findings
-    return findings
+    return with_severities(findings, settings.severities if settings else {})
 
 
 def validate_sheet(book) -> ActionResult:

@@ -14,8 +14,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from ..core.errors import FileError
-from ..core.findings import CATALOGUE, ERROR, Finding, Report, make_finding
+from ..core.errors import FileError, InputError
+from ..core.findings import CATALOGUE, ERROR, Finding, Report, make_finding, with_severities
+from ..core.fiscal import format_fiscal_year
 from ..core.merge import MergeResult, Submission, merge_submissions, order_records
 from ..core.record import KpiRecord, Source
 from ..core.rules import validate_records
@@ -101,10 +102,10 @@ def validate_files(paths: Sequence[Path], budgets: Budgets | None = None) -> Val
             findings.append(f)
             continue
         reads.append(wb)
+        overrides = wb.settings.severities if wb.settings else {}
         findings.extend(wb.findings)
         for s in wb.sheets:
-            findings.extend(s.findings)
-            findings.extend(validate_records(s.records))
+            findings.extend(with_severities([*s.findings, *validate_records(s.records)], overrides))
     return Validation(Report(findings), reads, unreadable)
 
 
@@ -136,6 +137,7 @@ def merge_files(inputs: Sequence[str | Path], master: Path, *, skip_invalid: boo
                 progress: Progress = _quiet, before_save: Callable[[], None] | None = None) -> MergeOutcome:
     master = Path(master)
     refuse_if_open(master)
+    collect_inputs(inputs, exclude=master)  # a missing input stops here, before the lock leaves a folder
     with master_lock(master):
         refuse_if_open(master)
         return _merge_locked(inputs, master, skip_invalid, budgets, year, progress, before_save)
@@ -174,14 +176,18 @@ def _merge_locked(inputs, master: Path, skip_invalid: bool, budgets, year, progr
         settings = Settings(year=year or default_year())
     elif year:
         settings = replace(settings, year=year)
+    if settings.year > settings.plan_end:
+        raise InputError(f"報告年度 {format_fiscal_year(settings.year)} が設定シートの計画最終年度 "
+                         f"{format_fiscal_year(settings.plan_end)} より後です。報告年度か、設定シートの計画最終年度を直してください。")
 
     progress("統合", 0, 1)
     result = merge_submissions(existing, submissions)
-    findings: list[Finding] = list(skipped)
+    content: list[Finding] = []
     for sub in result.used:
-        findings.extend(sub.findings)
-    findings.extend(validate_records(result.records))
-    findings.extend(result.findings)
+        content.extend(sub.findings)
+    content.extend(validate_records(result.records))
+    content.extend(result.findings)
+    findings = [*skipped, *with_severities(content, settings.severities)]
 
     status = _status_rows(result, existing_status)
     created = max((datetime.fromisoformat(s.modified) for s in status if s.modified), default=None)
