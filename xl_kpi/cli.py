@@ -143,6 +143,19 @@ def _tolerant_console() -> None:
                 pass
 
 
+def _emit_data(text: str) -> None:
+    """Data for programs (CSV, JSON, XML) on stdout as UTF-8 whatever the console's encoding,
+    so nothing in it is replaced; text for people goes through :func:`print`."""
+    text = text if text.endswith("\n") else text + "\n"
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        sys.stdout.write(text)
+        return
+    sys.stdout.flush()
+    buffer.write(text.encode("utf-8"))
+    buffer.flush()
+
+
 def _err(text: str) -> None:
     print(text, file=sys.stderr)
 
@@ -213,6 +226,15 @@ def fiscal_year(text: str) -> int:
         raise argparse.ArgumentTypeError(str(err).rstrip("。"))
 
 
+def count(low: int, high: int, what: str) -> Callable[[str], int]:
+    """A whole number from `low` to `high` (a port, a number of workers)."""
+    def parse(text: str) -> int:
+        if not text.strip().isdigit() or not low <= int(text) <= high:
+            raise argparse.ArgumentTypeError(f"「{text}」は{what}として使えません（{low}～{high} の整数）")
+        return int(text)
+    return parse
+
+
 def https_url(text: str) -> str:
     from urllib.parse import urlparse
     u = urlparse(text)
@@ -234,7 +256,10 @@ def _write_text(path: Path, text: str) -> None:
 
 
 def _print_report(report, fmt: str) -> None:
-    print(report.to_json() if fmt == "json" else report.to_text())
+    if fmt == "json":
+        _emit_data(report.to_json())
+    else:
+        print(report.to_text())
 
 
 def _format(p: argparse.ArgumentParser) -> None:
@@ -285,7 +310,7 @@ def cmd_rate(args: argparse.Namespace) -> int:
     rate = kpi_rate(args.current, args.target, args.baseline, args.method,
                     lower_is_better=args.lower_is_better)
     if args.format == "json":
-        print(json.dumps({"display": rate.display, "value": None if rate.value is None else str(rate.value),
+        _emit_data(json.dumps({"display": rate.display, "value": None if rate.value is None else str(rate.value),
                           "method": rate.method, "grade": grade(rate), "reason_code": rate.reason_code,
                           "reason": rate.reason}, ensure_ascii=False))
     else:
@@ -306,6 +331,9 @@ def _check_csv_args(p: argparse.ArgumentParser) -> None:
 def cmd_check_csv(args: argparse.Namespace) -> int:
     from .core.rules import validate_records
     from .files.csvio import read_csv_records
+    if args.file.is_file() and args.file.open("rb").read(2) == b"PK":
+        raise UsageError(f"{args.file.name} は CSV ではなく Excel ブックです。ブックのチェックは "
+                         f"xl-kpi validate {args.file} で行います", "xl-kpi check-csv")
     report = validate_records(read_csv_records(args.file))
     _print_report(report, args.format)
     return EXIT_OK if report.valid else EXIT_FINDINGS
@@ -396,7 +424,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
                       progress=_progress(args.format != "json"))
     report = out.report
     if args.format == "json":
-        print(json.dumps({
+        _emit_data(json.dumps({
             "master": str(out.master), "changed": out.changed, "rows": len(out.records),
             "backup": str(out.backup) if out.backup else None,
             "submissions": [{"department": s.department, "file": s.file, "sheet": s.sheet,
@@ -425,7 +453,7 @@ def _export_args(p: argparse.ArgumentParser) -> None:
 def cmd_export(args: argparse.Namespace) -> int:
     from .files.master import export_csv
     if args.csv is None:
-        sys.stdout.write(export_csv(args.master, None))
+        _emit_data(export_csv(args.master, None))
     else:
         export_csv(args.master, _ready(args.csv))
         print(f"CSV を書き出しました: {args.csv}", file=sys.stderr)
@@ -436,7 +464,7 @@ def _restore_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("master", type=Path, help="マスターのブック")
     which = p.add_mutually_exclusive_group()
     which.add_argument("--latest", action="store_true", help="最新のバックアップから復元する")
-    which.add_argument("--backup", type=int, default=None, metavar="N",
+    which.add_argument("--backup", type=count(0, 10_000, "バックアップ番号"), default=None, metavar="N",
                        help="番号 N のバックアップから復元する（番号は --list で確認。0 = 最新）")
     which.add_argument("--list", action="store_true", help="バックアップを番号・日時つきで一覧する")
 
@@ -513,7 +541,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if fmt == "json":
         text = json.dumps({"old": str(args.old), "new": str(args.new), "changes": [c.to_dict() for c in changes]},
                           ensure_ascii=False, indent=2)
-        _emit(text, args.output)
+        _emit(text, args.output, data=True)
     elif fmt == "xlsx":
         from .files.writer import build_diff
         _ready(args.output).write_bytes(build_diff(changes, str(args.old.name), str(args.new.name)))
@@ -528,11 +556,13 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _emit(text: str, out: Path | None) -> None:
-    if out is None:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    else:
+def _emit(text: str, out: Path | None, data: bool = False) -> None:
+    if out is not None:
         _write_text(out, text)
+    elif data:
+        _emit_data(text)
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
 # --- getting started ---------------------------------------------------------------------------
@@ -588,9 +618,9 @@ def cmd_addin(args: argparse.Namespace) -> int:
 
 def _serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1", help="待ち受けるアドレス（既定: 127.0.0.1 = この PC のみ）")
-    p.add_argument("--port", type=int, default=8000, help="待ち受けるポート（既定: 8000）")
+    p.add_argument("--port", type=count(1, 65535, "ポート番号"), default=8000, help="待ち受けるポート（既定: 8000）")
     p.add_argument("--forwarded-allow-ips", default="127.0.0.1", help="TLS を終端するリバースプロキシの IP")
-    p.add_argument("--workers", type=int, default=1, help="ワーカープロセス数（CPU コア数まで）")
+    p.add_argument("--workers", type=count(1, 64, "ワーカー数"), default=1, help="ワーカープロセス数（CPU コア数まで）")
 
 
 LICENCE_HELP = ("XLWINGS_LICENSE_KEY を設定してください。市役所など非商用の利用は "
@@ -648,7 +678,7 @@ def cmd_manifest(args: argparse.Namespace) -> int:
                          "xl-kpi manifest")
     text = manifest_xml(base)
     if args.output is None:
-        sys.stdout.write(text)
+        _emit_data(text)
     else:
         _write_text(args.output, text)
         print(f"マニフェストを書き出しました: {args.output}", file=sys.stderr)

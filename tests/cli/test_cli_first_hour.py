@@ -81,6 +81,22 @@ def test_usage_errors_exit_2_in_japanese_with_what_to_do(capsys, argv, expected)
     assert "error:" not in err and "usage:" not in err
 
 
+@pytest.mark.parametrize("argv, expected", [
+    (["serve", "--port", "0"], "1～65535"),
+    (["serve", "--workers", "two"], "ワーカー数"),
+    (["restore", "m.xlsx", "--backup", "-1"], "バックアップ番号"),
+])
+def test_numbers_out_of_range_are_usage_errors(capsys, argv, expected):
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and expected in err
+
+
+def test_a_workbook_given_to_check_csv_points_at_validate(capsys, tmp_path):
+    run(capsys, "template", "-o", str(tmp_path / "t.xlsx"))
+    code, _, err = run(capsys, "check-csv", str(tmp_path / "t.xlsx"))
+    assert code == 2 and "xl-kpi validate" in err
+
+
 def test_unknown_command_suggests_the_nearest(capsys):
     code, _, err = run(capsys, "merg")
     assert code == 2 and "merge" in err and "xl-kpi --help" in err
@@ -108,6 +124,9 @@ def test_unencodable_characters_never_crash_a_cp932_console(tmp_path):
     assert proc.returncode == 1, proc.stderr.decode("cp932", "replace")
     out = proc.stdout.decode("cp932")
     assert "?😀" not in out and "??件" in out and "Traceback" not in proc.stderr.decode("cp932", "replace")
+    # Data for programs is UTF-8 whatever the console: nothing in it is replaced.
+    proc = cli("check-csv", str(bad), "--format", "json", env={"PYTHONIOENCODING": "cp932"})
+    assert proc.returncode == 1 and "𠮷😀件(累計)" in proc.stdout.decode("utf-8")
 
 
 def test_progress_is_one_line_per_step_in_a_log(submissions, tmp_path):
