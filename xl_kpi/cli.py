@@ -102,7 +102,7 @@ class JapaneseParser(argparse.ArgumentParser):
         if self.prog == "xl-kpi" and m:
             near = difflib.get_close_matches(m.group(1), COMMANDS, n=1)
             text = f"コマンド「{m.group(1)}」はありません" + (f"。もしかして: xl-kpi {near[0]}" if near else "")
-        raise UsageError(text + "。", self.prog)
+        raise UsageError(text, self.prog)
 
 
 def _listing() -> str:
@@ -113,7 +113,7 @@ def _listing() -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     p = JapaneseParser(
-        prog="xl-kpi", description="総合戦略 KPI 取組状況の達成率計算・入力チェック・統合・公開。",
+        prog="xl-kpi", usage="xl-kpi コマンド [オプション …]", description="総合戦略 KPI 取組状況の達成率計算・入力チェック・統合・公開。",
         epilog=_listing() + "\n\n各コマンドの説明: xl-kpi コマンド --help（例: xl-kpi merge --help）\n"
         "利用者ガイド: xl-kpi guide -o guide.html（サーバーでは /guide）")
     p.add_argument("--version", action="version", version=f"xl-kpi {__version__}",
@@ -121,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="コマンド", parser_class=JapaneseParser,
                            help=argparse.SUPPRESS)
     for name, info in COMMAND_INFO.items():
-        info.arguments(sub.add_parser(name, help=info.summary, description=info.description))
+        info.arguments(sub.add_parser(name, prog=f"xl-kpi {name}", help=info.summary, description=info.description))
     for extend in PARSER_EXTENSIONS:
         extend(sub)
     return p
@@ -187,7 +187,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except UsageError as err:
         prog = f"xl-kpi {argv[0]}" if err.prog == "xl-kpi" and argv[0] in COMMANDS else err.prog
-        _err(f"エラー: {err}\n使い方の説明: {prog} --help")
+        text = str(err) if str(err).endswith("。") else f"{err}。"
+        _err(f"エラー: {text}\n使い方の説明: {prog} --help")
         return EXIT_UNUSABLE
     except XlKpiError as err:  # input and file errors: the user can act on the message
         _err(f"エラー: {err}")
@@ -268,10 +269,10 @@ def _format(p: argparse.ArgumentParser) -> None:
 
 
 def _years(p: argparse.ArgumentParser, plan_end: bool = True) -> None:
-    p.add_argument("--year", type=fiscal_year, default=None,
+    p.add_argument("--year", type=fiscal_year, default=None, metavar="年度",
                    help="報告年度（例: 令和2、R2、令和2年度、2020）。既定: 直近に終わった年度（計画最終年度まで）")
     if plan_end:
-        p.add_argument("--plan-end", type=fiscal_year, default=None,
+        p.add_argument("--plan-end", type=fiscal_year, default=None, metavar="年度",
                        help="計画最終年度 = 目標値の年度（既定: 令和6）。報告年度はこれより後にできません")
 
 
@@ -288,6 +289,263 @@ def resolve_years(args: argparse.Namespace) -> tuple[int, int]:
             f"新しい計画の最終年度を --plan-end で指定してください（例: --year {fy(year, '')} --plan-end "
             f"{fy(max(year, end + 5), '')}）", f"xl-kpi {args.command}")
     return year, end
+
+
+# --- getting started ---------------------------------------------------------------------------
+
+def _demo_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", type=Path, default=Path("demo-out"), help="結果を書き出すフォルダー（既定: demo-out）")
+
+
+@command("demo", "同梱のサンプルで一連の処理を試す", _demo_args,
+         "同梱のサンプル（富山市の令和2年度の公表資料）で、様式の作成・部署ごとの提出・入力チェック・統合・CSV 書き出しを\n"
+         "順に実行し、結果のまとめと次に開くファイルを表示します。")
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+    return run_demo(args.out, progress=_progress(True))
+
+
+def _guide_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-o", "--output", type=output_path(".html", ".htm", ".md", kind="利用者ガイド"),
+                   default=Path("xl-kpi_利用者ガイド.html"),
+                   help="書き出すファイル（.html、または .md で Markdown。既定: xl-kpi_利用者ガイド.html）")
+
+
+@command("guide", "利用者ガイド（部署の担当者・企画担当向け）を書き出す", _guide_args,
+         "様式の書き方、リボンのボタンと作業ウィンドウ、指摘コードごとの意味と直し方、統合・公表、サーバーの設定を\n"
+         "まとめた日本語の利用者ガイドを書き出します。サーバー（xl-kpi serve）では /guide で表示できます。")
+def cmd_guide(args: argparse.Namespace) -> int:
+    from .guide import guide_html, guide_markdown
+    text = guide_markdown() if args.output.suffix.lower() == ".md" else guide_html()
+    _write_text(args.output, text)
+    print(f"利用者ガイドを書き出しました: {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+# --- the template and submissions ---------------------------------------------------------------
+
+def _template_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-o", "--output", type=output_path(".xlsx", kind="Excel ブック"),
+                   default=Path("取組状況_様式.xlsx"), help="作成するブック（既定: 取組状況_様式.xlsx）")
+    _years(p)
+    p.add_argument("--department", help="部署名（入力シートの名前になる。省略時は「入力」）")
+
+
+@command("template", "公式様式（テンプレート）を作成する", _template_args,
+         "各部署が記入する公式様式（入力シートと設定シート）を作成します。\n"
+         "報告年度は計画最終年度より後にできません（目標値は計画最終年度末時点の値です）。")
+def cmd_template(args: argparse.Namespace) -> int:
+    from .core.fiscal import format_fiscal_year
+    from .files.layout import DEFAULT_DEPARTMENTS
+    from .files.safesave import atomic_write
+    from .files.writer import Settings, build_template
+    year, plan_end = resolve_years(args)
+    departments = DEFAULT_DEPARTMENTS
+    if args.department and args.department not in departments:
+        departments = (*departments, args.department)
+    settings = Settings(year=year, plan_end=plan_end, departments=departments)
+    atomic_write(args.output, build_template(settings, args.department), keep=0)
+    print(f"様式を作成しました: {args.output}（報告年度 {format_fiscal_year(year)}、"
+          f"目標値 {format_fiscal_year(plan_end)}末時点）")
+    return EXIT_OK
+
+
+def _import_csv_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("csv", type=Path, help="取組状況の CSV（sample_kpis.csv と同じ列）")
+    p.add_argument("--out-dir", type=Path, required=True, help="部署ごとのブックを作るフォルダー（なければ作成）")
+    _years(p)
+
+
+@command("import-csv", "CSV から部署ごとの提出用ブックを作成する", _import_csv_args,
+         "取組状況の CSV を部署ごとに分け、記入済みの提出用ブック（公式様式）を作成します。\n"
+         "前年度の内容を配って更新してもらうときに使います。")
+def cmd_import_csv(args: argparse.Namespace) -> int:
+    from .files.master import import_csv
+    year, plan_end = resolve_years(args)
+    files = import_csv(args.csv, args.out_dir, year, plan_end)
+    for f in files:
+        print(f)
+    print(f"{len(files)} 部署の提出用ブックを作成しました: {args.out_dir}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _validate_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("files", nargs="+", metavar="ブック", help="提出ブック（.xlsx）またはそれを入れたフォルダー")
+    _format(p)
+
+
+@command("validate", "提出ブックをチェックする", _validate_args,
+         "提出ブックの入力内容と様式をチェックし、指摘をシート・セルの位置つきで表示します。\n"
+         "終了コード: 0 エラーなし、1 エラーあり、2 安全に読み込めないファイルがある。")
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .files.master import collect_inputs, validate_files
+    result = validate_files(collect_inputs(args.files))
+    _print_report(result.report, args.format)
+    if result.unreadable:
+        return EXIT_UNUSABLE
+    return EXIT_OK if result.report.valid else EXIT_FINDINGS
+
+
+# --- the master ----------------------------------------------------------------------------------
+
+def _merge_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("inputs", nargs="+", metavar="提出", help="提出ブック、フォルダー、または部署ごとのシートを持つブック")
+    p.add_argument("-o", "--output", type=output_path(".xlsx", kind="マスター（Excel ブック）"), metavar="出力先", required=True,
+                   help="マスターのブック（なければ作成、あれば前の版をバックアップして更新）")
+    _format(p)
+    p.add_argument("--skip-invalid", action="store_true", help="安全に読めないファイルを飛ばして続ける")
+    _years(p, plan_end=False)
+
+
+@command("merge", "部署の提出を統合してマスターを作成・更新する", _merge_args,
+         "部署の提出ブックを統合し、取組状況のマスター（取組状況・集計・チェック結果・提出状況・設定）を作成・更新します。\n"
+         "部署の新しい提出はその部署の行を置き換え、他の部署の行は残ります。前のマスターはバックアップされます\n"
+         "（xl-kpi restore）。安全に読めないファイルがあるとマスターを変更せずに終了します（終了コード 2）。")
+def cmd_merge(args: argparse.Namespace) -> int:
+    from .files.master import merge_files
+    out = merge_files(args.inputs, args.output, skip_invalid=args.skip_invalid, year=args.year,
+                      progress=_progress(args.format != "json"))
+    report = out.report
+    if args.format == "json":
+        _emit_data(json.dumps({
+            "master": str(out.master), "changed": out.changed, "rows": len(out.records),
+            "backup": str(out.backup) if out.backup else None,
+            "submissions": [{"department": s.department, "file": s.file, "sheet": s.sheet,
+                             "sha256": s.sha256, "modified": s.modified, "rows": len(s.records)}
+                            for s in out.submissions],
+            "skipped": [f.to_dict() for f in out.skipped],
+            "valid": report.valid, "counts": report.counts(),
+            "findings": [f.to_dict() for f in report.findings]}, ensure_ascii=False, indent=2))
+    else:
+        print(report.to_text())
+        state = "更新しました" if out.changed else "変更はありません（同じ内容です）"
+        print(f"{out.master}: {len(out.records)} 行、{len(out.submissions)} 部署 — {state}")
+        for f in out.skipped:
+            print(f"スキップ: {f.file}: {f.detail}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _export_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("master", type=Path, metavar="マスター", help="マスターのブック")
+    p.add_argument("--csv", type=output_path(".csv", kind="CSV"), default=None,
+                   help="書き出す CSV（省略時は標準出力）")
+
+
+@command("export", "マスターを CSV に書き出す", _export_args,
+         "マスターの行を取組状況の CSV（sample_kpis.csv と同じ列、UTF-8）に書き出します。達成率は表示どおり（113%）です。")
+def cmd_export(args: argparse.Namespace) -> int:
+    from .files.master import export_csv
+    if args.csv is None:
+        _emit_data(export_csv(args.master, None))
+    else:
+        export_csv(args.master, _ready(args.csv))
+        print(f"CSV を書き出しました: {args.csv}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _restore_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("master", type=Path, metavar="マスター", help="マスターのブック")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--latest", action="store_true", help="最新のバックアップから復元する")
+    which.add_argument("--backup", type=count(0, 10_000, "バックアップ番号"), default=None, metavar="N",
+                       help="番号 N のバックアップから復元する（番号は --list で確認。0 = 最新）")
+    which.add_argument("--list", action="store_true", help="バックアップを番号・日時つきで一覧する")
+
+
+@command("restore", "マスターをバックアップから復元する", _restore_args,
+         "統合のたびに保存される前の版（<マスター名>.backups フォルダー）を一覧し、指定した版をマスターに戻します。\n"
+         "今のマスターもバックアップされるので、復元は取り消せます。")
+def cmd_restore(args: argparse.Namespace) -> int:
+    from .files.safesave import backup_time, list_backups, restore_backup
+    if args.list:
+        for i, b in enumerate(list_backups(args.master)):
+            print(f"{i}\t{backup_time(b)}\t{b}")
+        return EXIT_OK
+    if not args.latest and args.backup is None:
+        raise UsageError("どのバックアップから復元するかを指定してください: 最新なら --latest、"
+                         "番号で選ぶなら --backup N（番号と日時は --list で一覧できます）", "xl-kpi restore")
+    chosen = restore_backup(args.master, 0 if args.latest else args.backup)
+    print(f"{chosen.name} から復元しました: {args.master}（復元前のマスターもバックアップしました）")
+    return EXIT_OK
+
+
+# --- publishing ------------------------------------------------------------------------------
+
+def _report_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("master", type=Path, metavar="マスター", help="マスターのブック")
+    p.add_argument("-o", "--output", type=output_path(".html", ".htm", kind="HTML レポート"),
+                   default=Path("report.html"), help="HTML レポート（既定: report.html）")
+    p.add_argument("--pdf", type=output_path(".pdf", kind="PDF"), default=None,
+                   help="マスターの取組状況と集計を公表用の印刷レイアウトで PDF にする（LibreOffice が必要）")
+    p.add_argument("--all-sheets", action="store_true",
+                   help="PDF にチェック結果・提出状況・設定のシートも含める")
+
+
+@command("report", "マスターから公開用の HTML レポート（と PDF）を作成する", _report_args,
+         "マスターから、ネットワークなしで開ける 1 つの HTML レポート（基本目標別・部署別の集計、グラフ、KPI の一覧、\n"
+         "チェック結果）を作成します。--pdf でマスターの取組状況と集計を公表用の印刷レイアウトで PDF にします。")
+def cmd_report(args: argparse.Namespace) -> int:
+    from .files.report import print_pdf, write_report
+    write_report(args.master, _ready(args.output))
+    print(f"レポートを作成しました: {args.output}", file=sys.stderr)
+    if args.pdf:
+        print_pdf(args.master, _ready(args.pdf), all_sheets=args.all_sheets)
+        print(f"PDF を作成しました: {args.pdf}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _diff_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("old", type=Path, help="前のマスター（例: 前年度）")
+    p.add_argument("new", type=Path, help="新しいマスター")
+    p.add_argument("--format", choices=("text", "json", "xlsx"), default=None,
+                   help="出力の形式: text、json、xlsx（既定: -o の拡張子から、なければ text）")
+    p.add_argument("-o", "--output", type=Path, metavar="出力先", default=None, help="出力先（省略時は標準出力。xlsx では必須）")
+
+
+DIFF_SUFFIXES = {"xlsx": (".xlsx",), "json": (".json",)}
+
+
+@command("diff", "2つのマスター（年度）の違いを一覧する", _diff_args,
+         "2つのマスターを比べ、KPI ごとの値・達成率・評価の変化、追加・削除された KPI、目標値の変更、文章の変更を一覧します。")
+def cmd_diff(args: argparse.Namespace) -> int:
+    from .core.diff import KINDS, diff_records
+    from .files.master import master_records
+    fmt = args.format or {".xlsx": "xlsx", ".json": "json"}.get((args.output or Path()).suffix.lower(), "text")
+    if fmt == "xlsx" and args.output is None:
+        raise UsageError("--format xlsx には -o で出力先を指定してください（例: -o 差分.xlsx）", "xl-kpi diff")
+    if args.output is not None:
+        wanted = DIFF_SUFFIXES.get(fmt)
+        if (wanted and args.output.suffix.lower() not in wanted) or (fmt == "text" and args.output.suffix.lower() == ".xlsx"):
+            raise UsageError(f"-o「{args.output}」は形式 {fmt} と合いません。{fmt} なら "
+                             f"{(wanted or ('.txt',))[0]} で終わる名前にしてください", "xl-kpi diff")
+    old, _ = master_records(args.old)
+    new, _ = master_records(args.new)
+    changes = diff_records(old, new)
+    if fmt == "json":
+        text = json.dumps({"old": str(args.old), "new": str(args.new), "changes": [c.to_dict() for c in changes]},
+                          ensure_ascii=False, indent=2)
+        _emit(text, args.output, data=True)
+    elif fmt == "xlsx":
+        from .files.writer import build_diff
+        _ready(args.output).write_bytes(build_diff(changes, str(args.old.name), str(args.new.name)))
+        print(f"差分を書き出しました: {args.output}", file=sys.stderr)
+    else:
+        lines = [c.describe() for c in changes]
+        counts: dict[str, int] = {}
+        for c in changes:
+            counts[KINDS[c.kind]] = counts.get(KINDS[c.kind], 0) + 1
+        lines.append(f"変更 {len(changes)} 件" + ("（" + "、".join(f"{k} {v}" for k, v in counts.items()) + "）" if counts else ""))
+        _emit("\n".join(lines) + "\n", args.output)
+    return EXIT_OK
+
+
+def _emit(text: str, out: Path | None, data: bool = False) -> None:
+    if out is not None:
+        _write_text(out, text)
+    elif data:
+        _emit_data(text)
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
 # --- calculation and checks ---------------------------------------------------------------------
@@ -339,263 +597,6 @@ def cmd_check_csv(args: argparse.Namespace) -> int:
     return EXIT_OK if report.valid else EXIT_FINDINGS
 
 
-# --- the template and submissions ---------------------------------------------------------------
-
-def _template_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-o", "--output", type=output_path(".xlsx", kind="Excel ブック"),
-                   default=Path("取組状況_様式.xlsx"), help="作成するブック（既定: 取組状況_様式.xlsx）")
-    _years(p)
-    p.add_argument("--department", help="部署名（入力シートの名前になる。省略時は「入力」）")
-
-
-@command("template", "公式様式（テンプレート）を作成する", _template_args,
-         "各部署が記入する公式様式（入力シートと設定シート）を作成します。\n"
-         "報告年度は計画最終年度より後にできません（目標値は計画最終年度末時点の値です）。")
-def cmd_template(args: argparse.Namespace) -> int:
-    from .core.fiscal import format_fiscal_year
-    from .files.layout import DEFAULT_DEPARTMENTS
-    from .files.safesave import atomic_write
-    from .files.writer import Settings, build_template
-    year, plan_end = resolve_years(args)
-    departments = DEFAULT_DEPARTMENTS
-    if args.department and args.department not in departments:
-        departments = (*departments, args.department)
-    settings = Settings(year=year, plan_end=plan_end, departments=departments)
-    atomic_write(args.output, build_template(settings, args.department), keep=0)
-    print(f"様式を作成しました: {args.output}（報告年度 {format_fiscal_year(year)}、"
-          f"目標値 {format_fiscal_year(plan_end)}末時点）")
-    return EXIT_OK
-
-
-def _import_csv_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("csv", type=Path, help="取組状況の CSV（sample_kpis.csv と同じ列）")
-    p.add_argument("--out-dir", type=Path, required=True, help="部署ごとのブックを作るフォルダー（なければ作成）")
-    _years(p)
-
-
-@command("import-csv", "CSV から部署ごとの提出用ブックを作成する", _import_csv_args,
-         "取組状況の CSV を部署ごとに分け、記入済みの提出用ブック（公式様式）を作成します。\n"
-         "前年度の内容を配って更新してもらうときに使います。")
-def cmd_import_csv(args: argparse.Namespace) -> int:
-    from .files.master import import_csv
-    year, plan_end = resolve_years(args)
-    files = import_csv(args.csv, args.out_dir, year, plan_end)
-    for f in files:
-        print(f)
-    print(f"{len(files)} 部署の提出用ブックを作成しました: {args.out_dir}", file=sys.stderr)
-    return EXIT_OK
-
-
-def _validate_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("files", nargs="+", help="提出ブック（.xlsx）またはそれを入れたフォルダー")
-    _format(p)
-
-
-@command("validate", "提出ブックをチェックする", _validate_args,
-         "提出ブックの入力内容と様式をチェックし、指摘をシート・セルの位置つきで表示します。\n"
-         "終了コード: 0 エラーなし、1 エラーあり、2 安全に読み込めないファイルがある。")
-def cmd_validate(args: argparse.Namespace) -> int:
-    from .files.master import collect_inputs, validate_files
-    result = validate_files(collect_inputs(args.files))
-    _print_report(result.report, args.format)
-    if result.unreadable:
-        return EXIT_UNUSABLE
-    return EXIT_OK if result.report.valid else EXIT_FINDINGS
-
-
-# --- the master ----------------------------------------------------------------------------------
-
-def _merge_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("inputs", nargs="+", help="提出ブック、フォルダー、または部署ごとのシートを持つブック")
-    p.add_argument("-o", "--output", type=output_path(".xlsx", kind="マスター（Excel ブック）"), required=True,
-                   help="マスターのブック（なければ作成、あれば前の版をバックアップして更新）")
-    _format(p)
-    p.add_argument("--skip-invalid", action="store_true", help="安全に読めないファイルを飛ばして続ける")
-    _years(p, plan_end=False)
-
-
-@command("merge", "部署の提出を統合してマスターを作成・更新する", _merge_args,
-         "部署の提出ブックを統合し、取組状況のマスター（取組状況・集計・チェック結果・提出状況・設定）を作成・更新します。\n"
-         "部署の新しい提出はその部署の行を置き換え、他の部署の行は残ります。前のマスターはバックアップされます\n"
-         "（xl-kpi restore）。安全に読めないファイルがあるとマスターを変更せずに終了します（終了コード 2）。")
-def cmd_merge(args: argparse.Namespace) -> int:
-    from .files.master import merge_files
-    out = merge_files(args.inputs, args.output, skip_invalid=args.skip_invalid, year=args.year,
-                      progress=_progress(args.format != "json"))
-    report = out.report
-    if args.format == "json":
-        _emit_data(json.dumps({
-            "master": str(out.master), "changed": out.changed, "rows": len(out.records),
-            "backup": str(out.backup) if out.backup else None,
-            "submissions": [{"department": s.department, "file": s.file, "sheet": s.sheet,
-                             "sha256": s.sha256, "modified": s.modified, "rows": len(s.records)}
-                            for s in out.submissions],
-            "skipped": [f.to_dict() for f in out.skipped],
-            "valid": report.valid, "counts": report.counts(),
-            "findings": [f.to_dict() for f in report.findings]}, ensure_ascii=False, indent=2))
-    else:
-        print(report.to_text())
-        state = "更新しました" if out.changed else "変更はありません（同じ内容です）"
-        print(f"{out.master}: {len(out.records)} 行、{len(out.submissions)} 部署 — {state}")
-        for f in out.skipped:
-            print(f"スキップ: {f.file}: {f.detail}", file=sys.stderr)
-    return EXIT_OK
-
-
-def _export_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("master", type=Path, help="マスターのブック")
-    p.add_argument("--csv", type=output_path(".csv", kind="CSV"), default=None,
-                   help="書き出す CSV（省略時は標準出力）")
-
-
-@command("export", "マスターを CSV に書き出す", _export_args,
-         "マスターの行を取組状況の CSV（sample_kpis.csv と同じ列、UTF-8）に書き出します。達成率は表示どおり（113%）です。")
-def cmd_export(args: argparse.Namespace) -> int:
-    from .files.master import export_csv
-    if args.csv is None:
-        _emit_data(export_csv(args.master, None))
-    else:
-        export_csv(args.master, _ready(args.csv))
-        print(f"CSV を書き出しました: {args.csv}", file=sys.stderr)
-    return EXIT_OK
-
-
-def _restore_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("master", type=Path, help="マスターのブック")
-    which = p.add_mutually_exclusive_group()
-    which.add_argument("--latest", action="store_true", help="最新のバックアップから復元する")
-    which.add_argument("--backup", type=count(0, 10_000, "バックアップ番号"), default=None, metavar="N",
-                       help="番号 N のバックアップから復元する（番号は --list で確認。0 = 最新）")
-    which.add_argument("--list", action="store_true", help="バックアップを番号・日時つきで一覧する")
-
-
-@command("restore", "マスターをバックアップから復元する", _restore_args,
-         "統合のたびに保存される前の版（<マスター名>.backups フォルダー）を一覧し、指定した版をマスターに戻します。\n"
-         "今のマスターもバックアップされるので、復元は取り消せます。")
-def cmd_restore(args: argparse.Namespace) -> int:
-    from .files.safesave import backup_time, list_backups, restore_backup
-    if args.list:
-        for i, b in enumerate(list_backups(args.master)):
-            print(f"{i}\t{backup_time(b)}\t{b}")
-        return EXIT_OK
-    if not args.latest and args.backup is None:
-        raise UsageError("どのバックアップから復元するかを指定してください: 最新なら --latest、"
-                         "番号で選ぶなら --backup N（番号と日時は --list で一覧できます）", "xl-kpi restore")
-    chosen = restore_backup(args.master, 0 if args.latest else args.backup)
-    print(f"{chosen.name} から復元しました: {args.master}（復元前のマスターもバックアップしました）")
-    return EXIT_OK
-
-
-# --- publishing ------------------------------------------------------------------------------
-
-def _report_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("master", type=Path, help="マスターのブック")
-    p.add_argument("-o", "--output", type=output_path(".html", ".htm", kind="HTML レポート"),
-                   default=Path("report.html"), help="HTML レポート（既定: report.html）")
-    p.add_argument("--pdf", type=output_path(".pdf", kind="PDF"), default=None,
-                   help="マスターの取組状況と集計を公表用の印刷レイアウトで PDF にする（LibreOffice が必要）")
-    p.add_argument("--all-sheets", action="store_true",
-                   help="PDF にチェック結果・提出状況・設定のシートも含める")
-
-
-@command("report", "マスターから公開用の HTML レポート（と PDF）を作成する", _report_args,
-         "マスターから、ネットワークなしで開ける 1 つの HTML レポート（基本目標別・部署別の集計、グラフ、KPI の一覧、\n"
-         "チェック結果）を作成します。--pdf でマスターの取組状況と集計を公表用の印刷レイアウトで PDF にします。")
-def cmd_report(args: argparse.Namespace) -> int:
-    from .files.report import print_pdf, write_report
-    write_report(args.master, _ready(args.output))
-    print(f"レポートを作成しました: {args.output}", file=sys.stderr)
-    if args.pdf:
-        print_pdf(args.master, _ready(args.pdf), all_sheets=args.all_sheets)
-        print(f"PDF を作成しました: {args.pdf}", file=sys.stderr)
-    return EXIT_OK
-
-
-def _diff_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("old", type=Path, help="前のマスター（例: 前年度）")
-    p.add_argument("new", type=Path, help="新しいマスター")
-    p.add_argument("--format", choices=("text", "json", "xlsx"), default=None,
-                   help="出力の形式: text、json、xlsx（既定: -o の拡張子から、なければ text）")
-    p.add_argument("-o", "--output", type=Path, default=None, help="出力先（省略時は標準出力。xlsx では必須）")
-
-
-DIFF_SUFFIXES = {"xlsx": (".xlsx",), "json": (".json",)}
-
-
-@command("diff", "2つのマスター（年度）の違いを一覧する", _diff_args,
-         "2つのマスターを比べ、KPI ごとの値・達成率・評価の変化、追加・削除された KPI、目標値の変更、文章の変更を一覧します。")
-def cmd_diff(args: argparse.Namespace) -> int:
-    from .core.diff import KINDS, diff_records
-    from .files.master import master_records
-    fmt = args.format or {".xlsx": "xlsx", ".json": "json"}.get((args.output or Path()).suffix.lower(), "text")
-    if fmt == "xlsx" and args.output is None:
-        raise UsageError("--format xlsx には -o で出力先を指定してください（例: -o 差分.xlsx）", "xl-kpi diff")
-    if args.output is not None:
-        wanted = DIFF_SUFFIXES.get(fmt)
-        if (wanted and args.output.suffix.lower() not in wanted) or (fmt == "text" and args.output.suffix.lower() == ".xlsx"):
-            raise UsageError(f"-o「{args.output}」は形式 {fmt} と合いません。{fmt} なら "
-                             f"{(wanted or ('.txt',))[0]} で終わる名前にしてください", "xl-kpi diff")
-    old, _ = master_records(args.old)
-    new, _ = master_records(args.new)
-    changes = diff_records(old, new)
-    if fmt == "json":
-        text = json.dumps({"old": str(args.old), "new": str(args.new), "changes": [c.to_dict() for c in changes]},
-                          ensure_ascii=False, indent=2)
-        _emit(text, args.output, data=True)
-    elif fmt == "xlsx":
-        from .files.writer import build_diff
-        _ready(args.output).write_bytes(build_diff(changes, str(args.old.name), str(args.new.name)))
-        print(f"差分を書き出しました: {args.output}", file=sys.stderr)
-    else:
-        lines = [c.describe() for c in changes]
-        counts: dict[str, int] = {}
-        for c in changes:
-            counts[KINDS[c.kind]] = counts.get(KINDS[c.kind], 0) + 1
-        lines.append(f"変更 {len(changes)} 件" + ("（" + "、".join(f"{k} {v}" for k, v in counts.items()) + "）" if counts else ""))
-        _emit("\n".join(lines) + "\n", args.output)
-    return EXIT_OK
-
-
-def _emit(text: str, out: Path | None, data: bool = False) -> None:
-    if out is not None:
-        _write_text(out, text)
-    elif data:
-        _emit_data(text)
-    else:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-
-
-# --- getting started ---------------------------------------------------------------------------
-
-def _demo_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", type=Path, default=Path("demo-out"), help="結果を書き出すフォルダー（既定: demo-out）")
-
-
-@command("demo", "同梱のサンプルで一連の処理を試す", _demo_args,
-         "同梱のサンプル（富山市の令和2年度の公表資料）で、様式の作成・部署ごとの提出・入力チェック・統合・CSV 書き出しを\n"
-         "順に実行し、結果のまとめと次に開くファイルを表示します。")
-def cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
-    return run_demo(args.out, progress=_progress(True))
-
-
-def _guide_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-o", "--output", type=output_path(".html", ".htm", ".md", kind="利用者ガイド"),
-                   default=Path("xl-kpi_利用者ガイド.html"),
-                   help="書き出すファイル（.html、または .md で Markdown。既定: xl-kpi_利用者ガイド.html）")
-
-
-@command("guide", "利用者ガイド（部署の担当者・企画担当向け）を書き出す", _guide_args,
-         "様式の書き方、リボンのボタンと作業ウィンドウ、指摘コードごとの意味と直し方、統合・公表、サーバーの設定を\n"
-         "まとめた日本語の利用者ガイドを書き出します。サーバー（xl-kpi serve）では /guide で表示できます。")
-def cmd_guide(args: argparse.Namespace) -> int:
-    from .guide import guide_html, guide_markdown
-    text = guide_markdown() if args.output.suffix.lower() == ".md" else guide_html()
-    _write_text(args.output, text)
-    print(f"利用者ガイドを書き出しました: {args.output}", file=sys.stderr)
-    return EXIT_OK
-
-
 # --- Excel and the server -------------------------------------------------------------------------
 
 def _addin_args(p: argparse.ArgumentParser) -> None:
@@ -635,8 +636,10 @@ LICENCE_HELP = ("XLWINGS_LICENSE_KEY を設定してください。市役所な�
          "  XL_KPI_BASE_URL      利用者が開く HTTPS のアドレス（例: https://kpi.city.example.jp）\n"
          "利用者ガイドは /guide、マニフェストは /manifest.xml で配信します。")
 def cmd_serve(args: argparse.Namespace) -> int:  # uvicorn itself is exercised in tests/server
-    if not os.environ.get("XL_KPI_TOKENS_FILE"):
-        raise InputError("XL_KPI_TOKENS_FILE（アクセストークンの JSON ファイル）を設定してください。"
+    tokens = os.environ.get("XL_KPI_TOKENS_FILE")
+    if not tokens or not Path(tokens).is_file():
+        where = f"の {tokens} がありません" if tokens else "が設定されていません"
+        raise InputError(f"XL_KPI_TOKENS_FILE（アクセストークンの JSON ファイル）{where}。ファイルを作って設定してください。"
                          "書き方は利用者ガイド（xl-kpi guide）の「サーバーの設定」にあります。")
     if not os.environ.get("XLWINGS_LICENSE_KEY"):
         raise InputError(LICENCE_HELP)
@@ -663,7 +666,7 @@ def cmd_serve(args: argparse.Namespace) -> int:  # uvicorn itself is exercised i
 def _manifest_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--base-url", type=https_url, default=None,
                    help="サーバーの HTTPS アドレス（例: https://kpi.city.example.jp。既定: 環境変数 XL_KPI_BASE_URL）")
-    p.add_argument("-o", "--output", type=output_path(".xml", kind="マニフェスト"), default=None,
+    p.add_argument("-o", "--output", type=output_path(".xml", kind="マニフェスト"), metavar="出力先", default=None,
                    help="書き出すファイル（例: manifest.xml。省略時は標準出力）")
 
 
