@@ -252,6 +252,19 @@ def _ready(path: Path) -> Path:
     return path
 
 
+def _force(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--force", action="store_true", help="同じ名前のブックがあっても上書きする（記入済みの内容は失われます）")
+
+
+def _not_overwriting(paths: Sequence[Path], force: bool, command: str) -> None:
+    """Refuse to replace a workbook someone may have filled in, unless --force."""
+    existing = [p for p in paths if p.exists()]
+    if existing and not force:
+        names = "、".join(p.name for p in existing[:3]) + (f" ほか {len(existing) - 3} 件" if len(existing) > 3 else "")
+        raise UsageError(f"{names} は既にあります。記入済みの内容を失わないよう上書きしません。別の名前（-o）や"
+                         "フォルダーを指定するか、上書きしてよければ --force を付けてください", f"xl-kpi {command}")
+
+
 def _write_text(path: Path, text: str) -> None:
     _ready(path).write_text(text, encoding="utf-8")
 
@@ -329,6 +342,7 @@ def _template_args(p: argparse.ArgumentParser) -> None:
                    default=Path("取組状況_様式.xlsx"), help="作成するブック（既定: 取組状況_様式.xlsx）")
     _years(p)
     p.add_argument("--department", help="部署名（入力シートの名前になる。省略時は「入力」）")
+    _force(p)
 
 
 @command("template", "公式様式（テンプレート）を作成する", _template_args,
@@ -340,6 +354,7 @@ def cmd_template(args: argparse.Namespace) -> int:
     from .files.safesave import atomic_write
     from .files.writer import Settings, build_template
     year, plan_end = resolve_years(args)
+    _not_overwriting([args.output], args.force, "template")
     departments = DEFAULT_DEPARTMENTS
     if args.department and args.department not in departments:
         departments = (*departments, args.department)
@@ -354,14 +369,16 @@ def _import_csv_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("csv", type=Path, help="取組状況の CSV（sample_kpis.csv と同じ列）")
     p.add_argument("--out-dir", type=Path, required=True, help="部署ごとのブックを作るフォルダー（なければ作成）")
     _years(p)
+    _force(p)
 
 
 @command("import-csv", "CSV から部署ごとの提出用ブックを作成する", _import_csv_args,
          "取組状況の CSV を部署ごとに分け、記入済みの提出用ブック（公式様式）を作成します。\n"
          "前年度の内容を配って更新してもらうときに使います。")
 def cmd_import_csv(args: argparse.Namespace) -> int:
-    from .files.master import import_csv
+    from .files.master import import_csv, submission_paths
     year, plan_end = resolve_years(args)
+    _not_overwriting(submission_paths(args.csv, args.out_dir), args.force, "import-csv")
     files = import_csv(args.csv, args.out_dir, year, plan_end)
     for f in files:
         print(f)

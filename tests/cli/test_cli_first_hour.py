@@ -180,6 +180,18 @@ def test_an_output_named_for_another_format_is_refused(capsys, tmp_path, monkeyp
     assert not any(tmp_path.iterdir())
 
 
+def test_a_filled_workbook_is_not_overwritten_without_force(capsys, tmp_path):
+    from xl_kpi.files.csvio import sample_csv_path
+    book = tmp_path / "商工労働部.xlsx"
+    book.write_bytes(b"filled in by the department")
+    code, _, err = run(capsys, "template", "-o", str(book))
+    assert code == 2 and "--force" in err and book.read_bytes() == b"filled in by the department"
+    code, _, err = run(capsys, "import-csv", str(sample_csv_path()), "--out-dir", str(tmp_path), "--year", "令和2")
+    assert code == 2 and "商工労働部.xlsx" in err and book.read_bytes() == b"filled in by the department"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["商工労働部.xlsx"]
+    assert run(capsys, "template", "-o", str(book), "--force")[0] == 0 and book.read_bytes().startswith(b"PK")
+
+
 # --- years --------------------------------------------------------------------------------------
 
 def _settings(path):
@@ -278,8 +290,8 @@ def test_nothing_but_the_master_and_its_backups_folder_beside_it(capsys, submiss
     assert len(list((out / "取組状況.backups").glob("取組状況.*.xlsx"))) == 1
     code, _, _ = run(capsys, "merge", str(tmp_path / "missing"), "-o", str(tmp_path / "other" / "m.xlsx"))
     assert code == 2 and not (tmp_path / "other").exists()
-    for _ in range(2):
-        assert run(capsys, "template", "-o", str(tmp_path / "t" / "様式.xlsx"))[0] == 0
+    for extra in ([], ["--force"]):
+        assert run(capsys, "template", "-o", str(tmp_path / "t" / "様式.xlsx"), *extra)[0] == 0
     assert [p.name for p in (tmp_path / "t").iterdir()] == ["様式.xlsx"]
 
 

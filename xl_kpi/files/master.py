@@ -64,6 +64,15 @@ def split_by_department(records: Sequence[KpiRecord]) -> dict[str, list[KpiRecor
     return out
 
 
+def submission_path(out_dir: Path, department: str) -> Path:
+    return out_dir / f"{safe_sheet_name(department)}.xlsx"
+
+
+def submission_paths(csv_path: Path, out_dir: Path) -> list[Path]:
+    """The workbooks :func:`import_csv` would write for a CSV."""
+    return [submission_path(out_dir, d) for d in split_by_department(read_csv_records(csv_path))]
+
+
 def import_csv(csv_path: Path, out_dir: Path, year: int, plan_end: int | None = None) -> list[Path]:
     """One pre-filled submission workbook per department; returns the files written."""
     records = read_csv_records(csv_path)
@@ -73,7 +82,7 @@ def import_csv(csv_path: Path, out_dir: Path, year: int, plan_end: int | None = 
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for dept, recs in groups.items():
-        path = out_dir / f"{safe_sheet_name(dept)}.xlsx"
+        path = submission_path(out_dir, dept)
         atomic_write(path, build_template(settings, dept, order_records(recs)), keep=0)
         written.append(path)
     return written
@@ -242,7 +251,8 @@ def master_records(master: Path, budgets: Budgets | None = None) -> tuple[list[K
     for s in wb.sheets:
         if s.is_master:
             return s.records, wb.settings
-    raise FileError(f"{master.name}: 「{MASTER_SHEET}」シートがありません。", code="missing-sheet", path=str(master))
+    raise FileError(f"{master.name}: 「{MASTER_SHEET}」シートがありません。部署の提出ブックではなく、統合したマスター"
+                    "（xl-kpi merge で作ったブック）を指定してください。", code="missing-sheet", path=str(master))
 
 
 def export_csv(master: Path, out: Path | None) -> str:

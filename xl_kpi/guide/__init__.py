@@ -61,7 +61,7 @@ color:#222;line-height:1.7;padding:0 16px} h1{font-size:24px;border-bottom:3px s
 h2{font-size:19px;border-bottom:1px solid #2E75B6;margin-top:28px} h3{font-size:16px}
 table{border-collapse:collapse;font-size:13px;margin:8px 0} th,td{border:1px solid #bbb;padding:4px 8px;vertical-align:top}
 th{background:#DDEBF7;text-align:left} code{background:#f3f3f3;padding:0 3px} pre{background:#f3f3f3;padding:8px;overflow:auto}
-nav{background:#f7f7f7;padding:8px 16px;font-size:14px} nav a{display:block}
+tr:target{background:#FFF2CC} nav{background:#f7f7f7;padding:8px 16px;font-size:14px} nav a{display:block}
 """
 
 
