@@ -161,8 +161,9 @@ def _err(text: str) -> None:
 
 
 def _progress(enabled: bool = True):
-    """Progress on stderr: one updating line on a terminal, one line per finished step in a log."""
+    """Progress on stderr: one updating line on a terminal; in a log, one line as each step starts."""
     live = sys.stderr.isatty()
+    started: set[str] = set()
 
     def show(step: str, done: int, total: int) -> None:
         if not enabled:
@@ -170,8 +171,9 @@ def _progress(enabled: bool = True):
         if live and total > 1:
             end = "\n" if done >= total else ""
             print(f"\r{step}: {done}/{total}\x1b[K", end=end, file=sys.stderr, flush=True)
-        elif done >= total:
-            print(f"{step}: {done}/{total}" if total > 1 else f"{step}: 完了", file=sys.stderr, flush=True)
+        elif step not in started:
+            started.add(step)
+            print(f"{step}（全 {total} 件）…" if total > 1 else f"{step}…", file=sys.stderr, flush=True)
     return show
 
 
@@ -438,7 +440,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
         state = "更新しました" if out.changed else "変更はありません（同じ内容です）"
         print(f"{out.master}: {len(out.records)} 行、{len(out.submissions)} 部署 — {state}")
         for f in out.skipped:
-            print(f"スキップ: {f.file}: {f.detail}", file=sys.stderr)
+            print(f"スキップ: {f.file}: {f.message}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -104,6 +104,20 @@ def test_unknown_command_suggests_the_nearest(capsys):
 
 # --- messages and console ---------------------------------------------------------------------
 
+def test_a_refused_workbook_is_named_once(capsys, tmp_path):
+    import xlsxwriter
+    wb = xlsxwriter.Workbook(str(tmp_path / "other.xlsx"))
+    wb.add_worksheet().write(0, 0, "hello")
+    wb.close()
+    (tmp_path / "fake.xlsx").write_text("<html></html>", encoding="utf-8")
+    code, out, _ = run(capsys, "validate", str(tmp_path / "other.xlsx"), str(tmp_path / "fake.xlsx"))
+    assert code == 2 and out.count("other.xlsx") == 1 and out.count("fake.xlsx") == 1, out
+    code, _, err = run(capsys, "merge", str(tmp_path), "-o", str(tmp_path / "m" / "m.xlsx"), "--skip-invalid")
+    skipped = [ln for ln in err.splitlines() if ln.startswith("スキップ")]
+    assert len(skipped) == 2 and all(ln.count("fake.xlsx") + ln.count("other.xlsx") == 1 for ln in skipped), err
+    assert any("Excelブック（.xlsx）ではありません" in ln for ln in skipped)
+
+
 def test_messages_name_the_missing_file_once_in_japanese(capsys, tmp_path):
     missing = tmp_path / "missing.xlsx"
     for argv in (["export", str(missing)], ["report", str(missing), "-o", str(tmp_path / "r.html")],
@@ -135,7 +149,7 @@ def test_progress_is_one_line_per_step_in_a_log(submissions, tmp_path):
     assert proc.returncode == 0, err
     assert "\r" not in err
     steps = [ln for ln in err.splitlines() if ln.startswith(("読み込み", "統合"))]
-    assert [s.split(":")[0] for s in steps] == ["読み込み", "統合"], err
+    assert steps == ["読み込み（全 6 件）…", "統合…"], err
 
 
 # --- output paths -------------------------------------------------------------------------------

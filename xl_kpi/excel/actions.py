@@ -12,7 +12,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from ..core.errors import InputError
-from ..core.findings import SEVERITY_LABELS, Finding, Report, with_severities
+from ..core.findings import SEVERITY_LABELS, Finding, Report, actionable_first, with_severities
 from ..core.merge import Submission, merge_submissions
 from ..core.record import FIELD_LABELS
 from ..core.rules import evaluate, validate_records
@@ -111,7 +111,7 @@ def validate_sheet(book) -> ActionResult:
 def write_findings_sheet(book, findings: list[Finding], after=None) -> None:
     sheet = ensure_sheet(book, FINDINGS_SHEET, after=after)
     rows = [list(FINDING_HEADERS)]
-    for f in findings:
+    for f in actionable_first(findings):
         rows.append([f.code, SEVERITY_LABELS[f.severity], f.location, f.measure_id, f.kpi_no,
                      FIELD_LABELS.get(f.field, f.field), f.value, f.message])
     sheet.range((1, 1), (len(rows), len(FINDING_HEADERS))).value = rows

@@ -123,7 +123,8 @@ def refusal(p: Path, err: FileError) -> Finding:
     f = getattr(err, "finding", None)
     if f is None:
         code = err.code if err.code in CATALOGUE and CATALOGUE[err.code][2] == "{detail}" else "unreadable-file"
-        f = make_finding(code, file=p.name, detail=str(err))
+        detail = str(err).removeprefix(f"{p.name}: ")  # the finding names the file once, as its place
+        f = make_finding(code, file=p.name, detail=detail)
     return f._replace(severity=ERROR)
 
 

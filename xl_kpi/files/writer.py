@@ -18,7 +18,7 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from ..core.diff import Change
-from ..core.findings import SEVERITY_LABELS, Finding, entry
+from ..core.findings import SEVERITY_LABELS, Finding, actionable_first, entry
 from ..core.fiscal import format_fiscal_year
 from ..core.merge import Submission
 from ..core.rate import GradeBands
@@ -424,7 +424,7 @@ def _findings_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, findings: Sequence[F
         ws.set_column(j, j, width)
     sev_fmt = {"error": fmt["error"], "warning": fmt["warning"], "info": fmt["info_sev"]}
     from ..core.record import FIELD_LABELS
-    for i, f in enumerate(findings, start=1):
+    for i, f in enumerate(actionable_first(findings), start=1):
         row = f.to_dict()
         row["severity"] = SEVERITY_LABELS[f.severity]
         row["field"] = FIELD_LABELS.get(f.field, f.field)
