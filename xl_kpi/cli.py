@@ -630,8 +630,8 @@ def _addin_args(p: argparse.ArgumentParser) -> None:
          "xlwings アドインを作成します。VBA モジュールの取り込みは Windows の Excel で一度だけ行います\n"
          "（workbook/desktop/README.md）。")
 def cmd_addin(args: argparse.Namespace) -> int:
-    from .excel.addin import DEFAULT_SOURCE, build_addin
-    out = build_addin(args.output, args.source or DEFAULT_SOURCE)
+    from .excel.addin import build_addin, default_source
+    out = build_addin(args.output, args.source or default_source())
     print(f"アドインを作成しました: {out}（VBA モジュール XlKpiRibbon.bas の取り込みは Windows の Excel で一度だけ行います）")
     return EXIT_OK
 

@@ -394,3 +394,14 @@ def test_pdf_prints_the_published_sheets_and_every_sheet_fits(capsys, master, tm
     assert any("指摘の重要度" in t for t in texts) and any(t.startswith("コード") for t in texts)
     for n, page in enumerate(words, start=1):
         assert overlapping(page) == [], f"page {n}"
+
+
+def test_addin_build_after_a_plain_install_finds_workbook_desktop_from_the_repository_root(
+        capsys, monkeypatch, tmp_path):
+    from xl_kpi.excel import addin
+    root = Path(__file__).resolve().parents[2]
+    monkeypatch.setattr(addin, "DEFAULT_SOURCE", tmp_path / "site-packages" / "workbook" / "desktop")
+    monkeypatch.chdir(root)
+    code, out, err = run(capsys, "addin", "build", "-o", str(tmp_path / "addin" / "xl-kpi.xlam"))
+    assert code == 0, err
+    assert (tmp_path / "addin" / "xl-kpi.xlam").read_bytes().startswith(b"PK")
