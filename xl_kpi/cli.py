@@ -271,11 +271,16 @@ def _write_text(path: Path, text: str) -> None:
     _ready(path).write_text(text, encoding="utf-8")
 
 
+GUIDE_HINT = "指摘の意味と直し方の例: xl-kpi guide -o 利用者ガイド.html の付録「指摘コードの一覧」（サーバーでは /guide）"
+
+
 def _print_report(report, fmt: str) -> None:
     if fmt == "json":
         _emit_data(report.to_json())
-    else:
-        print(report.to_text())
+        return
+    print(report.to_text())
+    if len(report):
+        _err(GUIDE_HINT)
 
 
 def _format(p: argparse.ArgumentParser) -> None:

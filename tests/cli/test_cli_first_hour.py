@@ -230,6 +230,24 @@ def test_a_year_after_the_plan_end_is_refused(capsys, tmp_path):
     assert code == 0 and (s.year, s.plan_end) == (2027, 2029)
 
 
+def test_merge_year_after_the_masters_plan_end_is_refused(capsys, master):
+    before = master.read_bytes()
+    code, _, err = run(capsys, "merge", str(master.parent / "提出"), "-o", str(master), "--year", "令和8")
+    assert code == 2 and "令和8年度" in err and "計画最終年度" in err and master.read_bytes() == before
+
+
+def test_text_reports_say_where_codes_are_explained(capsys, submissions):
+    code, out, err = run(capsys, "validate", str(submissions))
+    assert code == 0 and "xl-kpi guide" in err and "xl-kpi guide" not in out
+
+
+def test_pdf_without_libreoffice_says_what_to_install(capsys, master, tmp_path, monkeypatch):
+    import shutil
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    code, _, err = run(capsys, "report", str(master), "-o", str(tmp_path / "r.html"), "--pdf", str(tmp_path / "p.pdf"))
+    assert code == 2 and "LibreOffice" in err and "インストール" in err and (tmp_path / "r.html").exists()
+
+
 def test_an_unreadable_year_is_a_usage_error(capsys, tmp_path):
     code, _, err = run(capsys, "template", "--year", "来年", "-o", str(tmp_path / "t.xlsx"))
     assert code == 2 and "来年" in err and "令和" in err

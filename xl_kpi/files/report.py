@@ -183,7 +183,9 @@ def print_pdf(master: Path, out: Path, timeout: float = 300, all_sheets: bool = 
     sheets (取組状況 and 集計), or every sheet with `all_sheets`."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
-        raise FileError("PDF の作成には LibreOffice（soffice）が必要です。", code="unreadable-file")
+        raise FileError("PDF の作成には LibreOffice（soffice）が必要です。LibreOffice をインストールして"
+                        "（Windows: libreoffice.org、Debian/Ubuntu: apt-get install libreoffice-calc-nogui）"
+                        "もう一度実行してください。HTML レポートは作成済みです。", code="unreadable-file")
     master_records(master)  # a master that cannot be read safely stops here, before LibreOffice
     with tempfile.TemporaryDirectory() as tmp:
         profile = Path(tmp) / "profile"
