@@ -105,7 +105,8 @@ def validate_sheet(book) -> ActionResult:
     write_findings_sheet(book, findings, after=kpi.sheet)
     report = Report(findings)
     c = report.counts()
-    return _done(ActionResult(f"エラー {c['error']} 件、警告 {c['warning']} 件、情報 {c['info']} 件", findings, c))
+    return _done(ActionResult(f"エラー {c['error']} 件、警告 {c['warning']} 件、情報 {c['info']} 件",
+                              actionable_first(findings), c))  # the task pane lists them in this order
 
 
 def write_findings_sheet(book, findings: list[Finding], after=None) -> None:
