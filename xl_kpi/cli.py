@@ -177,6 +177,16 @@ def _progress(enabled: bool = True):
     return show
 
 
+def _silence_stdout() -> None:
+    """Point stdout at the null device so the interpreter's last flush does not fail again
+    (the Python documentation's advice for SIGPIPE)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     _tolerant_console()
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -198,6 +208,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err("中断しました。")
         return 130
+    except BrokenPipeError:  # the reader stopped early (`xl-kpi export m.xlsx | head`): not an error
+        _silence_stdout()
+        return EXIT_OK
     except Exception as err:  # no traceback reaches a user unless asked for
         if os.environ.get("XL_KPI_DEBUG"):
             raise

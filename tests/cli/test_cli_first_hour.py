@@ -143,6 +143,25 @@ def test_unencodable_characters_never_crash_a_cp932_console(tmp_path):
     assert proc.returncode == 1 and "𠮷😀件(累計)" in proc.stdout.decode("utf-8")
 
 
+def test_a_reader_that_stops_early_is_not_an_error(capsys, monkeypatch):
+    """`xl-kpi rate … --format json | head -c 1`: the pipe closes, a write fails with EPIPE
+    (Python ignores SIGPIPE, so the write raises BrokenPipeError: docs.python.org, "signal —
+    Note on SIGPIPE"). Pipes here are too roomy to close in time, so the stream is a stand-in."""
+    import io
+
+    class ClosedPipe(io.RawIOBase):
+        def writable(self):
+            return True
+
+        def write(self, b):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(io.BufferedWriter(ClosedPipe()), encoding="utf-8"))
+    code = main(["rate", "--current", "45件", "--target", "40件", "--format", "json"])
+    err = capsys.readouterr().err
+    assert code == 0 and "予期しないエラー" not in err and "BrokenPipe" not in err
+
+
 def test_progress_is_one_line_per_step_in_a_log(submissions, tmp_path):
     proc = cli("merge", str(submissions), "-o", str(tmp_path / "m.xlsx"))
     err = proc.stderr.decode("utf-8")
