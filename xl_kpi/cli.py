@@ -168,9 +168,9 @@ def _progress(enabled: bool = True):
     def show(step: str, done: int, total: int) -> None:
         if not enabled:
             return
-        if live and total > 1:
+        if live and total > 1:  # spaces, not an escape sequence: Windows consoles show those as text
             end = "\n" if done >= total else ""
-            print(f"\r{step}: {done}/{total}\x1b[K", end=end, file=sys.stderr, flush=True)
+            print(f"\r{step}: {done}/{total}".ljust(24), end=end, file=sys.stderr, flush=True)
         elif step not in started:
             started.add(step)
             print(f"{step}（全 {total} 件）…" if total > 1 else f"{step}…", file=sys.stderr, flush=True)
