@@ -442,3 +442,25 @@ def test_addin_build_after_a_plain_install_finds_workbook_desktop_from_the_repos
     code, out, err = run(capsys, "addin", "build", "-o", str(tmp_path / "addin" / "xl-kpi.xlam"))
     assert code == 0, err
     assert (tmp_path / "addin" / "xl-kpi.xlam").read_bytes().startswith(b"PK")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a POSIX pseudo-terminal")
+def test_progress_on_a_terminal_updates_one_line_without_escape_sequences(submissions, tmp_path):
+    import pty
+    main_fd, terminal = pty.openpty()
+    proc = subprocess.run([sys.executable, "-m", "xl_kpi.cli", "merge", str(submissions), "-o", str(tmp_path / "m.xlsx")],
+                          stdout=subprocess.DEVNULL, stderr=terminal, timeout=300)
+    os.close(terminal)
+    chunks = []
+    while True:
+        try:
+            data = os.read(main_fd, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(main_fd)
+    shown = b"".join(chunks).decode("utf-8")
+    assert proc.returncode == 0
+    assert "\r読み込み: 1/6" in shown and "\r読み込み: 6/6" in shown and "\x1b" not in shown
