@@ -118,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
         "利用者ガイド: xl-kpi guide -o guide.html（サーバーでは /guide）")
     p.add_argument("--version", action="version", version=f"xl-kpi {__version__}",
                    help="バージョンを表示して終了する")
-    sub = p.add_subparsers(dest="command", metavar="コマンド", parser_class=JapaneseParser,
+    sub = p.add_subparsers(dest="command", metavar="コマンド", parser_class=JapaneseParser, required=True,
                            help=argparse.SUPPRESS)
     for name, info in COMMAND_INFO.items():
         info.arguments(sub.add_parser(name, prog=f"xl-kpi {name}", help=info.summary, description=info.description))
