@@ -655,10 +655,10 @@ def cmd_addin(args: argparse.Namespace) -> int:
 
 
 def _serve_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--host", default="127.0.0.1", help="待ち受けるアドレス（既定: 127.0.0.1 = この PC のみ）")
-    p.add_argument("--port", type=count(1, 65535, "ポート番号"), default=8000, help="待ち受けるポート（既定: 8000）")
-    p.add_argument("--forwarded-allow-ips", default="127.0.0.1", help="TLS を終端するリバースプロキシの IP")
-    p.add_argument("--workers", type=count(1, 64, "ワーカー数"), default=1, help="ワーカープロセス数（CPU コア数まで）")
+    p.add_argument("--host", default="127.0.0.1", metavar="アドレス", help="待ち受けるアドレス（既定: 127.0.0.1 = この PC のみ）")
+    p.add_argument("--port", type=count(1, 65535, "ポート番号"), default=8000, metavar="番号", help="待ち受けるポート（既定: 8000）")
+    p.add_argument("--forwarded-allow-ips", default="127.0.0.1", metavar="IP", help="TLS を終端するリバースプロキシの IP")
+    p.add_argument("--workers", type=count(1, 64, "ワーカー数"), default=1, metavar="数", help="ワーカープロセス数（CPU コア数まで）")
 
 
 LICENCE_HELP = ("XLWINGS_LICENSE_KEY を設定してください。市役所など非商用の利用は "
