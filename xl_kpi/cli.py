@@ -415,8 +415,8 @@ def _validate_args(p: argparse.ArgumentParser) -> None:
          "提出ブックの入力内容と様式をチェックし、指摘をシート・セルの位置つきで表示します。\n"
          "終了コード: 0 エラーなし、1 エラーあり、2 安全に読み込めないファイルがある。")
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .files.master import collect_inputs, validate_files
-    result = validate_files(collect_inputs(args.files))
+    from .files.master import validate_inputs
+    result = validate_inputs(args.files)
     _print_report(result.report, args.format)
     if result.unreadable:
         return EXIT_UNUSABLE
@@ -448,7 +448,8 @@ def cmd_merge(args: argparse.Namespace) -> int:
             "master": str(out.master), "changed": out.changed, "rows": len(out.records),
             "backup": str(out.backup) if out.backup else None,
             "submissions": [{"department": s.department, "file": s.file, "sheet": s.sheet,
-                             "sha256": s.sha256, "modified": s.modified, "rows": len(s.records)}
+                             "sha256": s.sha256, "modified": s.modified, "time_source": s.time_source,
+                             "rows": len(s.records)}
                             for s in out.submissions],
             "skipped": [f.to_dict() for f in out.skipped],
             "valid": report.valid, "counts": report.counts(),
@@ -459,7 +460,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
         print(f"{out.master}: {len(out.records)} 行、{len(out.submissions)} 部署 — {state}")
         for f in out.skipped:
             print(f"スキップ: {f.file}: {f.message}", file=sys.stderr)
-    return EXIT_OK
+    return EXIT_OK if report.valid else EXIT_FINDINGS
 
 
 def _export_args(p: argparse.ArgumentParser) -> None:
@@ -495,8 +496,11 @@ def _restore_args(p: argparse.ArgumentParser) -> None:
 def cmd_restore(args: argparse.Namespace) -> int:
     from .files.safesave import backup_time, list_backups, restore_backup
     if args.list:
-        for i, b in enumerate(list_backups(args.master)):
+        backups = list_backups(args.master)
+        for i, b in enumerate(backups):
             print(f"{i}\t{backup_time(b)}\t{b}")
+        if not backups:
+            _err(f"{args.master.name} のバックアップはありません（統合で上書きしたことがないマスターです）。")
         return EXIT_OK
     if not args.latest and args.backup is None:
         raise UsageError("どのバックアップから復元するかを指定してください: 最新なら --latest、"
