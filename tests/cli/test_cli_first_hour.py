@@ -465,3 +465,22 @@ def test_progress_on_a_terminal_updates_one_line_without_escape_sequences(submis
     shown = b"".join(chunks).decode("utf-8")
     assert proc.returncode == 0
     assert "\r読み込み: 1/6" in shown and "\r読み込み: 6/6" in shown and "\x1b" not in shown
+
+
+def test_a_submitted_time_typed_in_the_settings_sheet_is_japan_time(monkeypatch):
+    """A clerk types 2021/6/1 9:00 in 設定 (Excel stores no zone); a server on UTC must not move it."""
+    import time
+    from datetime import datetime
+
+    from xl_kpi.files.submitted import settings_time, shown_time, submission_time
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    try:
+        when = settings_time(datetime(2021, 6, 1, 9, 0))
+        assert when.isoformat() == "2021-06-01T09:00:00+09:00"
+        iso, _ = submission_time(Path("none.xlsx"), "", datetime(2021, 6, 1, 9, 0))
+        assert iso == "2021-06-01T09:00:00+09:00" and shown_time(iso) == "2021-06-01 09:00:00"
+        assert shown_time("2021-05-10T01:00:00+00:00") == "2021-05-10 10:00:00"
+    finally:
+        monkeypatch.undo()
+        time.tzset()

@@ -49,7 +49,7 @@ def _w3cdtf(text: str | None) -> datetime | None:
 
 
 def settings_time(value: Any) -> datetime | None:
-    """The 設定 sheet's 提出日時: an Excel date/time (local time) or ISO text."""
+    """The 設定 sheet's 提出日時: an Excel date/time (Japan time) or ISO text."""
     if isinstance(value, datetime):
         d = value
     elif isinstance(value, date):
