@@ -335,11 +335,11 @@ def cmd_serve(args: argparse.Namespace) -> int:  # pragma: no cover - exercised 
     os.environ.setdefault("XLWINGS_ON_SERVER", "true")
     import uvicorn
 
-    from .server.app import ServerConfig
+    from .server.app import LOG_CONFIG, ServerConfig
     ServerConfig.from_env()  # fail fast, with the Japanese message, before any worker starts
     uvicorn.run("xl_kpi.server.app:app_from_env", factory=True, host=args.host, port=args.port,
-                workers=args.workers, log_level="info", proxy_headers=True,
-                forwarded_allow_ips=args.forwarded_allow_ips)
+                workers=args.workers, log_level="info", proxy_headers=True, log_config=LOG_CONFIG,
+                access_log=False, forwarded_allow_ips=args.forwarded_allow_ips)
     return EXIT_OK
 
 

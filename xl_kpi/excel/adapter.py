@@ -34,6 +34,7 @@ from ..files.layout import (
     default_year,
     report_title,
 )
+from .cells import set_column_width, write_values
 
 COLORS = {"error": "#F8CBAD", "warning": "#FFE699", "info": "#DDEBF7"}
 HEADER_COLOR, META_COLOR = "#DDEBF7", "#EDEDED"
@@ -125,7 +126,7 @@ def write_column_blocks(sheet, col: int, values_by_row: dict[int, Any], number_f
     """Write values into one column, one action per block of consecutive rows."""
     for first, last in data_row_blocks(values_by_row):
         rng = sheet.range((first, col), (last, col))
-        rng.value = [[values_by_row[r]] for r in range(first, last + 1)]
+        write_values(rng, [[values_by_row[r]] for r in range(first, last + 1)])
         if number_format:
             rng.number_format = number_format
 
@@ -193,7 +194,7 @@ def render_kpi_sheet(sheet, settings: Settings, info: str, plan: Sequence[Planne
     top[lay.info_row - 1][last_printed - 1] = f"{VERSION_LABEL} {settings.version}"
     top[lay.group_row - 1] = [v or None for v in hp.group]
     top[lay.header_row - 1] = [v or None for v in hp.lower]
-    sheet.range((1, 1), (lay.header_row, ncols)).value = top
+    write_values(sheet.range((1, 1), (lay.header_row, ncols)), top)
     for r0, c0, r1, c1 in hp.merges:
         sheet.range((lay.group_row + r0, c0 + 1), (lay.group_row + r1, c1 + 1)).merge(False)
     header = sheet.range((lay.group_row, 1), (lay.header_row, last_printed))
@@ -201,7 +202,7 @@ def render_kpi_sheet(sheet, settings: Settings, info: str, plan: Sequence[Planne
     header.wrap_text = True
     sheet.range((lay.group_row, last_printed + 1), (lay.header_row, ncols)).color = META_COLOR
     for i, c in enumerate(lay.columns, start=1):
-        sheet.range((1, i)).column_width = c.width
+        set_column_width(sheet, i, c.width)
     if not plan:
         return
     first = lay.first_data_row
@@ -211,7 +212,7 @@ def render_kpi_sheet(sheet, settings: Settings, info: str, plan: Sequence[Planne
             body[k] = [None if v == "" else v for v in prow.values]
         else:
             body[k][0] = prow.values[0]
-    sheet.range((first, 1), (first + len(plan) - 1, ncols)).value = body
+    write_values(sheet.range((first, 1), (first + len(plan) - 1, ncols)), body)
     for k, prow in enumerate(plan):
         if prow.kind != "data":
             rng = sheet.range((first + k, 1), (first + k, last_printed))
