@@ -85,8 +85,13 @@ def read_kpi_sheet(sheet, file: str) -> KpiSheet | None:
 
 
 def active_kpi_sheet(book) -> KpiSheet:
+    """The active sheet read as a KPI sheet — read once per book object (the server checks a
+    department's rights and then runs the action on the same, unchanged, values)."""
     sheet = book.sheets.active
-    kpi = read_kpi_sheet(sheet, book_name(book))
+    cache = book.__dict__.setdefault("_xl_kpi_read", {})
+    if sheet.name not in cache:
+        cache[sheet.name] = read_kpi_sheet(sheet, book_name(book))
+    kpi = cache[sheet.name]
     if kpi is None:
         raise InputError(f"シート「{sheet.name}」は取組状況の様式ではありません（見出し「施策番号」が見つかりません）。")
     return kpi

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "'")
+FORMULA_STARTS = frozenset(("=", "+", "-", "@", "\t", "\r", "\n", "'"))
 TEXT_PREFIX = "'"
 
 # Calibri 11, Excel's default font: a digit is 7 px wide, a column has 5 px of padding, 1 px = 0.75 pt
@@ -30,7 +30,7 @@ DIGIT_PX, PADDING_PX, PT_PER_PX = 7, 5, 0.75
 
 def cell_value(value: Any) -> Any:
     """The value to hand Excel so the cell ends up holding ``value`` itself."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if type(value) is str and value[:1] in FORMULA_STARTS:
         return TEXT_PREFIX + value
     return value
 

@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 SCALARS = (str, int, float, bool, type(None))
+SCALAR_TYPES = frozenset(SCALARS)
 
 
 class UserError(Exception):
@@ -43,9 +44,8 @@ def check_grid(value: Any, what: str) -> None:
     if not isinstance(value, list) or not all(isinstance(row, list) for row in value):
         raise bad(f"{what}は2次元の配列にしてください。")
     for row in value:
-        for cell in row:
-            if not isinstance(cell, SCALARS):
-                raise bad(f"{what}のセルの値の形式が違います（文字・数値・真偽値・空のいずれか）。")
+        if not SCALAR_TYPES.issuperset(map(type, row)):  # C-speed: a book has tens of thousands of cells
+            raise bad(f"{what}のセルの値の形式が違います（文字・数値・真偽値・空のいずれか）。")
 
 
 def function_call(data: dict, params: dict[str, int]) -> dict:
