@@ -42,7 +42,9 @@
       getUsedRangeOrNullObject: function () {
         var rows = sheet.values.length, cols = Math.max.apply(null, sheet.values.map(function (r) { return r.length; }));
         var values = sheet.values.map(function (r) { var o = r.slice(); while (o.length < cols) { o.push(""); } return o.map(function (v) { return v === null ? "" : v; }); });
-        var formats = values.map(function (r) { return r.map(function () { return "General"; }); });
+        var formats = values.map(function (r, i) {
+          return r.map(function (v, j) { return (sheet.formats && sheet.formats[i] && sheet.formats[i][j]) || "General"; });
+        });
         return { isNullObject: false, rowIndex: 0, columnIndex: 0, values: values, numberFormat: formats, load: function () {} };
       },
       getRangeByIndexes: function (r, c, rows, cols) { return makeRange(sheet, r, c, rows, cols); },
@@ -59,7 +61,13 @@
   var workbook = {
     name: book.name || "Book1.xlsx", load: function () { return workbook; }, worksheets: worksheets,
     getSelectedRange: function () { return { address: book.sheets[book.active].name + "!B5", load: function () { return this; } }; },
-    names: { items: [], load: function () { return this; } }
+    names: { items: (book.names || []).map(function (n) {
+      return { name: n.name, type: "Range", formula: n.formula,
+               getRangeOrNullObject: function () {
+                 var ws = worksheet(book.sheets[n.sheet]);
+                 return { isNullObject: false, address: n.formula.slice(1), worksheet: ws, load: function () { return this; } };
+               } };
+    }), load: function () { return this; } }
   };
   var context = { workbook: workbook, sync: function () { return Promise.resolve(); } };
   window.Office = { onReady: function (cb) { setTimeout(function () { cb({ host: "Excel" }); }, 0); },
