@@ -65,7 +65,10 @@ def test_every_action_writes_formula_like_text_as_text(action, submissions):
 def test_the_one_routine_on_the_desktop_shape():
     """On the desktop the same routine writes through xlwings' Range.value (COM Range.Value)."""
     class Range:
-        value = None
+        value = raw_value = None
+
+        def __init__(self, sheet):
+            self.sheet = sheet
 
     class Sheet:  # a desktop sheet: its api is a COM object, not the Office.js JSON
         api = object()
@@ -74,12 +77,13 @@ def test_the_one_routine_on_the_desktop_shape():
             self.ranges = {}
 
         def range(self, *address):
-            return self.ranges.setdefault(address, Range())
+            return self.ranges.setdefault(address, Range(self))
 
     sheet = Sheet()
-    rng = sheet.range((1, 1), (1, 5))
-    cells.write_values(rng, [["=A1", "-", "'quoted", 12, "普通の文字"]])
-    assert rng.value == [["'=A1", "'-", "''quoted", 12, "普通の文字"]]
+    rng = sheet.range((1, 1), (1, 6))
+    cells.write_values(rng, [["=A1", "-", "'quoted", 12, "普通の文字", None]])
+    # COM's Range.Value takes the values as they are; None is Empty
+    assert rng.raw_value == [["'=A1", "'-", "''quoted", 12, "普通の文字", None]]
     cells.set_column_width(sheet, 2, 22)
     assert sheet.range((1, 2)).column_width == 22  # characters, COM's unit
     assert cells.characters_to_points(22) == 119.25  # Office.js takes points

@@ -64,7 +64,9 @@ def sheet_values(sheet) -> list[list[Any]]:
     last = sheet.used_range.last_cell
     if last.row == 1 and last.column == 1 and sheet["A1"].value is None:
         return []
-    return sheet.range((1, 1), (last.row, last.column)).options(ndim=2).value
+    # err_to_str: an error cell arrives as its text ("#N/A"), as Office.js sends it, so it becomes
+    # a finding like any unreadable value instead of a silently empty cell (xlwings' default).
+    return sheet.range((1, 1), (last.row, last.column)).options(ndim=2, err_to_str=True).value
 
 
 def book_name(book) -> str:

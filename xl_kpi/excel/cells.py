@@ -22,6 +22,7 @@ from typing import Any, Sequence
 
 FORMULA_STARTS = frozenset(("=", "+", "-", "@", "\t", "\r", "\n", "'"))
 TEXT_PREFIX = "'"
+PLAIN = frozenset((str, int, float, bool, type(None)))
 
 # Calibri 11, Excel's default font: a digit is 7 px wide, a column has 5 px of padding, 1 px = 0.75 pt
 # (the conversion in the Open XML spec, ECMA-376 Part 1, §18.3.1.13 col width).
@@ -36,8 +37,20 @@ def cell_value(value: Any) -> Any:
 
 
 def write_values(rng, rows: Sequence[Sequence[Any]]) -> None:
-    """Write a 2-D block of values into ``rng`` (an ``xw.Range``), text kept as text."""
-    rng.value = [[cell_value(v) for v in row] for row in rows]
+    """Write a 2-D block of values into ``rng`` (an ``xw.Range``), text kept as text.
+
+    Plain values (text, numbers, booleans, empty) go through xlwings' ``raw_value`` — as the
+    engine takes them, skipping xlwings' per-cell conversion (~3 µs a cell). An empty cell is
+    ``""`` for Office.js, where ``null`` in ``Range.values`` would leave the cell unchanged, and
+    ``None`` (Empty) for COM. Anything else (dates…) goes through xlwings' conversion."""
+    block = [[cell_value(v) for v in row] for row in rows]
+    if not all(PLAIN.issuperset(map(type, row)) for row in block) or any(
+            v != v for row in block for v in row if type(v) is float):  # NaN
+        rng.value = block
+        return
+    if is_remote(rng.sheet):
+        block = [["" if v is None else v for v in row] for row in block]
+    rng.raw_value = block
 
 
 def is_remote(sheet) -> bool:
