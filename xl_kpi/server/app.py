@@ -32,6 +32,7 @@ from xlwings import server as xws  # noqa: E402
 from .. import __version__  # noqa: E402
 from ..core.errors import XlKpiError  # noqa: E402
 from ..excel import scripts, udfs  # noqa: E402
+from ..files.master import InputsRefused  # noqa: E402
 from . import security, work  # noqa: E402
 from .guard import GuardMiddleware  # noqa: E402
 from .manifest import check_base_url, manifest_xml  # noqa: E402
@@ -199,15 +200,20 @@ def add_merge_route(app: FastAPI, config: ServerConfig) -> None:
             raise UserError(400, "提出ファイルを選んでください。")
         skip = form.get("skip_invalid") in ("1", "true", "on")
         with tempfile.TemporaryDirectory(prefix="xl-kpi-") as tmp:
-            d = Path(tmp) / "in"
-            d.mkdir()
-            for i, f in enumerate(uploads):
-                name = Path(f.filename or f"file{i}.xlsx").name or f"file{i}.xlsx"
-                (d / f"{i:03d}_{name}").write_bytes(await f.read())
+            paths = []
+            for i, f in enumerate(uploads):  # each in its own folder: the findings name the file as uploaded
+                name = Path(f.filename or "").name or f"file{i}"
+                (Path(tmp) / f"{i:03d}").mkdir()
+                paths.append(Path(tmp) / f"{i:03d}" / name)
+                paths[-1].write_bytes(await f.read())
             master = Path(tmp) / "取組状況.xlsx"
             if master_upload is not None and hasattr(master_upload, "read"):
                 master.write_bytes(await master_upload.read())
-            outcome = await anyio.to_thread.run_sync(merge_upload, d, master, skip)
+            try:  # the same rules as `xl-kpi merge`: refused (exit 2) → 400 with every finding
+                outcome = await anyio.to_thread.run_sync(merge_upload, paths, master, skip)
+            except InputsRefused as err:
+                return json_response({"detail": str(err), "code": err.code,
+                                      "findings": [f.to_dict() for f in err.findings]}, 400)
             data = master.read_bytes()
         report = outcome.report
         return json_response({"rows": len(outcome.records), "valid": report.valid, "counts": report.counts(),
@@ -216,10 +222,10 @@ def add_merge_route(app: FastAPI, config: ServerConfig) -> None:
                               "filename": "取組状況.xlsx", "master_base64": base64.b64encode(data).decode()})
 
 
-def merge_upload(folder: Path, master: Path, skip_invalid: bool):
-    """The files layer's merge of an upload folder into a master file."""
+def merge_upload(paths: list[Path], master: Path, skip_invalid: bool):
+    """The files layer's merge of the uploaded files into a master file (run in a thread)."""
     from ..files.master import merge_files
-    return merge_files([folder], master, skip_invalid=skip_invalid)
+    return merge_files(paths, master, skip_invalid=skip_invalid)
 
 
 def functions_js() -> str:
