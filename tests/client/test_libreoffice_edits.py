@@ -1,6 +1,8 @@
 """Edits that survive a real LibreOffice save: a clerk who keeps the submission in LibreOffice Calc
 (or whose file passed through it) still gets the displayed values, dates reported, comments listed."""
 
+import csv
+import io
 from datetime import datetime
 
 import openpyxl
@@ -8,6 +10,7 @@ import pytest
 from openpyxl.comments import Comment
 
 from tests.client.test_libreoffice import soffice
+from tests.files.test_excel_edits import _type_numbers_at_a_rounding_boundary, edit
 from xl_kpi.files.master import merge_files, validate_files
 from xl_kpi.files.reader import read_workbook
 
@@ -37,3 +40,15 @@ def test_number_formats_dates_and_comments_after_a_libreoffice_save(submissions,
     merge_files([saved], master)
     got = next(x for x in read_workbook(master).sheets[0].records if x.measure_id == "1-15")
     assert (got.current, got.rate) == ("1,399人(累計)", "14%")
+
+
+def test_libreoffice_shows_a_typed_number_in_the_master_as_the_clerk_saw_it(submissions, tmp_path):
+    """The master keeps 1484.6 typed in #,##0"人(累計)": LibreOffice (its CSV export writes cells as
+    shown) prints 1,485人(累計), and the 達成率 computed from the number, 49 %."""
+    edit(submissions / "商工労働部.xlsx", _type_numbers_at_a_rounding_boundary)
+    master = tmp_path / "m.xlsx"
+    merge_files([submissions], master)
+    out_csv = soffice(tmp_path, master, "csv:Text - txt - csv (StarCalc):44,34,76")
+    rows = list(csv.reader(io.StringIO(out_csv.read_text(encoding="utf-8"))))
+    row = next(r for r in rows if r and r[0] == "1-15")
+    assert row[7:10] == ["3,000人(累計)", "1,485人(累計)", "49%"]

@@ -52,7 +52,7 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     "merged-input": (WARNING, "結合されたセル", "入力欄に結合セル（{value}）があります。結合された範囲の値は先頭のセルのみ読み取ります。"),
     "hidden-row": (WARNING, "非表示の行", "非表示の行（{value}行目）があります。内容を確認してください。"),
     "date-in-value": (ERROR, "日付になった値", "{label}「{value}」はExcelが日付として保存した値です。{detail}（先頭に ' を付けると日付になりません）。"),
-    "rounded-display": (INFO, "表示形式で丸めた値", "{label}のセルの値 {detail} は表示形式により「{value}」と表示されています。表示どおり「{value}」として読み取りました。"),
+    "rounded-display": (INFO, "表示形式で丸めた値", "{label}のセルは表示形式により「{value}」と表示されています。{detail}"),
     "measure-carried-down": (INFO, "上の施策の行", "施策番号・施策などが空欄のため、上の施策「{value}」の行として読み取りました。"),
     "invalid-section": (ERROR, "見出し行の番号", "見出し行「{value}」に番号がありません。{detail}"),
     "missing-section": (ERROR, "見出し行がない", "この行の上に【基本目標N】と【基本的方向：X】の見出し行がありません。{detail}様式の見出し行（例: 「【基本目標1】…」「【基本的方向：ア】…」）の下に入力してください。"),
