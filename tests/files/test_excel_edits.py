@@ -156,6 +156,46 @@ def test_a_typed_number_survives_later_merges_unchanged(submissions, tmp_path):
     assert (current.value, current.number_format) == (1484.6, COUNT_FORMAT)
 
 
+# Numbers typed in the number formats clerks use (measure, field, number, format), each shown as
+# Microsoft's format-code guide says (see tests/files/test_numfmt.py).
+TYPED = (
+    ("1-01", "current", 1, '0.0"件(累計)"'),              # 1.0件(累計)
+    ("1-02", "target", 1, "0%"),                          # 100%
+    ("1-02", "current", 0.0913, "0.0%"),                  # 9.1%
+    ("1-17", "target", 4000, COUNT_FORMAT),               # 4,000人(累計)
+    ("1-17", "current", 447, COUNT_FORMAT),               # 447人(累計)
+    ("2-05", "current", 1875.4, '#,##0"人"'),             # 1,875人
+    ("2-06", "target", 158000, '#,##0,"千人"'),            # 158千人
+    ("2-06", "current", 16354, '#,##0,"千人"'),            # 16千人
+    ("2-08", "current", 168110, '#,##0"個(累計)";"△"#,##0"個(累計)"'),
+    ("2-08", "target", 165000, "General"),
+)
+
+
+def _type_in_many_formats(wb):
+    ws = wb["商工労働部"]
+    for measure_id, name, value, fmt in TYPED:
+        cell = ws.cell(row_of(ws, measure_id), LAYOUT.col(name))
+        cell.value, cell.number_format = value, fmt
+
+
+def test_typed_numbers_in_any_format_reach_the_master_as_numbers_showing_the_same_text(submissions, tmp_path):
+    p = edit(submissions / "商工労働部.xlsx", _type_in_many_formats)
+    shown = {r.measure_id: r for r in read_workbook(p).sheets[0].records if r.measure_id}
+    master = tmp_path / "m.xlsx"
+    merge_files([submissions], master)
+    merged = {r.measure_id: r for r in master_rows(master)}
+    exported = {r["measure_id"]: r for r in csv.DictReader(io.StringIO(export_csv(master, None)))}
+    for measure_id, name, value, fmt in TYPED:
+        text = getattr(shown[measure_id], name)
+        cell = master_cell(master, measure_id, LAYOUT.col(name))
+        assert (cell.data_type, cell.value, cell.number_format) == ("n", value, fmt), (measure_id, name)
+        assert getattr(merged[measure_id], name) == exported[measure_id][name] == text, (measure_id, name)
+    assert (shown["1-02"].current, shown["2-06"].current, merged["2-06"].rate) == ("9.1%", "16千人", "10%")
+    before = master.read_bytes()
+    assert not merge_files([submissions], master).changed and master.read_bytes() == before
+
+
 def test_a_heading_typed_without_its_number_is_an_error(submissions):
     def change(wb):
         ws = wb["商工労働部"]
