@@ -207,9 +207,11 @@ class KpiSheetWriter:
             merged = set(g.merged)
             for k, values in enumerate(block):
                 for ci, v in enumerate(values):
+                    if ci in merged:
+                        continue
                     if isinstance(v, NumberCell):  # typed as a number: the number, in the user's format
                         ws.write_number(row0 + k, ci, v.value, f.numbered(names[ci], v.number_format))
-                    elif ci not in merged:
+                    else:
                         _write(ws, row0 + k, ci, v, styles[ci])
             for k, height in enumerate(_heights(block, g, lay)):
                 ws.set_row(row0 + k, height)
