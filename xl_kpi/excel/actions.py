@@ -84,7 +84,7 @@ def compute_rates(book) -> ActionResult:
 
 def sheet_findings(book, kpi) -> list[Finding]:
     settings = book_settings(book)
-    findings = missing_header_findings(kpi.header, book.name, kpi.name)
+    findings = missing_header_findings(kpi.header, book.name, kpi.name) + kpi.findings
     findings += unknown_departments(kpi.records, settings)
     findings += validate_records(kpi.records).findings
     return with_severities(findings, settings.severities if settings else {})
@@ -131,7 +131,8 @@ def merge_sheets(book) -> ActionResult:
         raise InputError("部署のシートがありません。「新しい提出シート」で追加してください。")
     subs = [Submission(s.department, book.name, s.name, records=s.records) for s in departments]
     result = merge_submissions(master.records if master else [], subs)
-    findings = [f for s in departments for f in missing_header_findings(s.header, book.name, s.name)]
+    findings = [f for s in departments for f in missing_header_findings(s.header, book.name, s.name) + s.findings]
+    findings += master.findings if master else []
     findings += validate_records(result.records).findings + result.findings
     settings = book_settings(book) or Settings(year=default_year())
     sheet = master.sheet if master else book.sheets.add(MASTER_SHEET, before=book.sheets[0])
