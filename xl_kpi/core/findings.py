@@ -23,6 +23,7 @@ SEVERITY_LABELS = {ERROR: "エラー", WARNING: "警告", INFO: "情報"}
 CATALOGUE: dict[str, tuple[str, str, str]] = {
     # content (core)
     "missing-value": (ERROR, "未入力", "{label}が入力されていません。{detail}"),
+    "no-value": (INFO, "値なし", "{label}は値なしとして扱いました。{detail}"),
     "invalid-measure-id": (ERROR, "施策番号の形式", "施策番号「{value}」は「基本目標-2桁の番号」（例: 1-01）の形式ではありません。{detail}"),
     "unparseable-value": (ERROR, "数値として読めない", "{label}「{value}」を数量として読み取れません。{detail}"),
     "multiple-values": (ERROR, "複数の値", "{label}「{value}」に複数の数値があります。KPIごとに行を分け、①②で番号を付けてください。"),

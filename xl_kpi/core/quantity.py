@@ -1,86 +1,76 @@
 """Quantities: the text of a KPI cell (基準値, 目標値, 現在値) read into value, unit, basis and year.
 
 ``parse_quantity("32件/年(平成28～30年の平均)")`` gives value 32, unit 件 per 年, basis average,
-fiscal years 2016–2018. Full-width digits and spaces, thousands separators, negatives (``-``,
-``▲``, ``△``), decimals and ``%`` all parse. Text with no number is a quantity only when it is
-one of the known qualifiers (新規, 継続実施, 現状維持 …). Text that holds two numbers, or none and
-no qualifier, raises :class:`QuantityError` — never a silent guess. A label that slipped between
-number and unit (``39.9栽培面積: ha``) is recovered but marked ``garbled`` so validation reports it.
+fiscal years 2016–2018. The cell is read in named steps (:func:`_read_slow`): normalise the
+text (full-width digits and spaces, line breaks), take out the notes in parentheses (nested
+ones too; a breakdown such as ``15か所(公立2か所…)`` is a note, the leading number the total),
+dates and years (令和/平成/R/H/西暦, ranges, ``令和3年3月31日``, ``R3.3.31``), prefixes before
+the number (約, 年間, 月平均, 累計, 延べ, 平日 …), combined magnitudes (``1億2,000万円``), then
+exactly one number with its unit and the qualifiers after it (程度, 以上, の増加, 増, 削減 …).
+Text with no number is a quantity only when its words say something (継続実施, 増加, a date).
+A placeholder (``-``, ``―``, ``なし``, ``未集計`` …) raises :class:`QuantityError` with code
+``missing-value``, as a blank does; two numbers raise ``multiple-values``; anything else that is
+not a quantity ``unparseable-value`` — never a silent guess. A label that slipped between number
+and unit (``39.9栽培面積: ha``) is recovered but marked ``garbled`` so validation reports it.
 """
 
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 from typing import NamedTuple
 
 from .errors import QuantityError
-from .fiscal import FY_PATTERN, FiscalSpan, format_fiscal_year, span_from_match
+from .fiscal import DATE_PATTERN, FY_PATTERN, FiscalSpan, date_span, era_year, format_fiscal_year, span_from_match
 from .text import CIRCLED, to_halfwidth
-
-ERA_BASE = {"平成": 1988, "令和": 2018}
-
-# Basis of a value.
-CUMULATIVE = "cumulative"
-AVERAGE = "average"
-PER = {"年": "per-year", "年度": "per-year", "月": "per-month", "日": "per-day"}
-BASES = (CUMULATIVE, AVERAGE, "per-year", "per-month", "per-day")
-
-# Qualifiers: words that say something the number does not.
-NEW = "new"
-CONTINUE = "continue"
-MAINTAIN = "maintain"
-APPROX = "approx"
-INCREASE = "increase"
-DECREASE = "decrease"
-AT_LEAST = "at-least"
-AT_MOST = "at-most"
-ESTIMATE = "estimate"
-STOPPED = "stopped"
-DONE = "done"
-QUALIFIERS = (NEW, CONTINUE, MAINTAIN, APPROX, INCREASE, DECREASE, AT_LEAST, AT_MOST, ESTIMATE,
-              STOPPED, DONE)
-
-# Phrases, longest first, each with the qualifier it means. Removed from the text once seen.
-_PHRASES: tuple[tuple[str, str], ...] = (
-    ("事業を継続して実施する", CONTINUE),
-    ("継続して実施", CONTINUE),
-    ("継続実施", CONTINUE),
-    ("継続中", CONTINUE),
-    ("継続", CONTINUE),
-    ("現状維持", MAINTAIN),
-    ("を維持", MAINTAIN),
-    ("維持", MAINTAIN),
-    ("見込み", ESTIMATE),
-    ("見込", ESTIMATE),
-    ("程度", APPROX),
-    ("の増加", INCREASE),
-    ("増加", INCREASE),
-    ("の減少", DECREASE),
-    ("減少", DECREASE),
-    ("以上", AT_LEAST),
-    ("以下", AT_MOST),
-    ("未満", AT_MOST),
-    ("未実施", STOPPED),
-    ("中止", STOPPED),
-    ("休止", STOPPED),
-    ("廃止", STOPPED),
-    ("実施済み", DONE),
-    ("実施済", DONE),
-    ("完了", DONE),
+from .wording import (
+    APPROX,
+    APPROX_PREFIX_RE,
+    AT_LEAST,
+    AT_MOST,
+    AVERAGE,
+    BASES,
+    COMBINATION_RE,
+    CONTINUE,
+    CUMULATIVE,
+    DATE,
+    DECREASE,
+    DONE,
+    ESTIMATE,
+    INCREASE,
+    MAGNITUDES,
+    MAINTAIN,
+    NEGATIVE_WORD_RE,
+    NEW,
+    NEW_WORDS,
+    ONE_MARK,
+    ONE_PER_RE,
+    PER,
+    PER_PREFIX_RE,
+    PHRASE_RE,
+    PHRASES,
+    QUALIFIERS,
+    STOPPED,
+    TIME_WORD_RE,
+    UNIT_ALIASES,
+    is_placeholder,
 )
-_PHRASE_RE = re.compile("|".join(re.escape(p) for p, _ in _PHRASES))
-_PHRASE_OF = dict(_PHRASES)
+
+__all__ = [
+    "Quantity", "parse_quantity", "format_quantity", "format_number", "normalized", "is_placeholder",
+    "CUMULATIVE", "AVERAGE", "PER", "BASES", "NEW", "CONTINUE", "MAINTAIN", "APPROX", "INCREASE",
+    "DECREASE", "AT_LEAST", "AT_MOST", "ESTIMATE", "STOPPED", "DONE", "DATE", "QUALIFIERS",
+]
 
 _NO_QUALIFIERS: frozenset[str] = frozenset()
-_PAREN_RE = re.compile(r"[(\[【]([^()\[\]【】]*)[)\]】]")
+_NOTE_QUALIFIERS = frozenset({ESTIMATE, APPROX})  # what a note in parentheses may add
+_PAREN_RE = re.compile(r"[(\[【〔]([^()\[\]【】〔〕]*)[)\]】〕]")
 _NUMBER_RE = re.compile(r"(?P<sign>[-+▲△])?\s*(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)")
 _PER_RE = re.compile(r"\s*/\s*(年度|年|月|日)")
-_YEAR_TAIL_RE = re.compile(r"\x00\s*(?:末|時点|現在)*")
-_APPROX_PREFIX_RE = re.compile(r"(約|およそ|概ね)\s*$")
-_NEW_WORDS = ("新規", "新規事業", "新設", "新規実施")
-
+_LINE_BREAKS = str.maketrans({"\n": " ", "\r": " ", "\t": " "})
+_TRAILING_PUNCTUATION = "、。.,;"
+_COUNTER_AFTER_ONE = tuple(ONE_MARK + c for c in ("人", "世帯", "件", "校", "社", "戸", "台", "施設"))
 
 class Quantity(NamedTuple):
     """One KPI cell read as a quantity. ``value`` is None for qualifier-only text (継続実施).
@@ -145,18 +135,32 @@ def parse_quantity(text: object) -> Quantity:
     return _parse_text(text)
 
 
+def normalized(q: Quantity) -> tuple[Decimal | None, str]:
+    """Value and unit in one scale for comparing: magnitudes applied (3億円 → 300,000,000 円) and
+    units written several ways made one (箇所/ヶ所 → か所, 名 → 人)."""
+    value, unit = q.value, q.unit
+    for word, factor in MAGNITUDES.items():
+        if unit.startswith(word) and len(unit) > len(word) or unit == word:
+            value = None if value is None else value * factor
+            unit = unit[len(word):]
+            break
+    return value, UNIT_ALIASES.get(unit, unit)
+
+
 # The common shape — [①] number unit [(累計) | (平成30年度[末])] — read by one regex; anything
-# else goes through the general parser below. Both give the same Quantity.
+# else goes through the steps below. Both give the same Quantity.
 _FAST_RE = re.compile(
     r"\s*(?P<label>[①-⑳])?(?P<sign>[-▲△])?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"\s*(?P<unit>[^\d\s()\[\]【】/:,、。~\-+▲△]{0,12}?)\s*"
     r"(?:\((?:(?P<cum>累計)|(?P<era>平成|令和)(?P<year>元|\d{1,2})年度末?)\))?\s*")
-_FAST_UNIT_BLOCK = re.compile(r"計|平均|程度|以上|以下|未満|増加|減少|維持|継続|見込|実施|完了|中止|休止|廃止|時点|現在|末|約")
+_FAST_UNIT_BLOCK = re.compile(
+    r"計|平均|程度|以上|以下|未満|以内|超|増|減|維持|継続|見込|実施|完了|中止|休止|廃止|時点|現在|末|約|"
+    r"向上|上昇|アップ|抑制|策定|完成|開設|設置|供用|達成|暫定|速報|推計|見通|億|万|位|年|月|日|延べ")
 
 
 @lru_cache(maxsize=256)
 def _fiscal(era: str, year: str) -> FiscalSpan:
-    y = ERA_BASE[era] + (1 if year == "元" else int(year))
+    y = era_year(era, year)
     return FiscalSpan(y, y)
 
 
@@ -174,111 +178,204 @@ def _parse_text(raw: str) -> Quantity:
             return Quantity(value, unit, None, CUMULATIVE if m.group("cum") else None,
                             _fiscal(era, m.group("year")) if era else None, _NO_QUALIFIERS,
                             m.group("label") or "", False, raw)
-    text = text.strip()
-    if not text:
-        raise QuantityError("空欄です。", code="missing-value", value=raw)
+    return _read_slow(raw, text)
+
+
+class _Reading:
+    """What the steps have read so far from one cell; ``text`` shrinks as words are taken out."""
+
+    __slots__ = ("raw", "text", "qualifiers", "basis", "fiscal", "average", "per", "label", "dated")
+
+    def __init__(self, raw: str, text: str):
+        self.raw = raw
+        self.text = text
+        self.qualifiers: set[str] = set()
+        self.basis: str | None = None
+        self.fiscal: FiscalSpan | None = None
+        self.average = False
+        self.per: str | None = None
+        self.label = ""
+        self.dated = False
+
+    def take_phrases(self, text: str, allowed: frozenset[str] | None = None) -> str:
+        """Record the qualifier phrases in ``text`` and return it without them."""
+        def phrase(m: re.Match[str]) -> str:
+            q = PHRASES[m.group(0)]
+            if allowed is None or q in allowed:
+                self.qualifiers.add(q)
+            return " "
+        return PHRASE_RE.sub(phrase, text)
+
+    def take_words(self, text: str) -> str:
+        """累計 / 平均 anywhere in a label or unit set the basis."""
+        if "累計" in text:
+            self.basis, text = CUMULATIVE, text.replace("累計", "")
+        if "平均" in text:
+            self.average, text = True, text.replace("平均", "")
+        return text
+
+    def set_fiscal(self, span: FiscalSpan | None) -> None:
+        if self.fiscal is None and span is not None:
+            self.fiscal = span
+
+
+def _read_slow(raw: str, text: str) -> Quantity:
+    text = text.translate(_LINE_BREAKS).strip()
+    if not text or is_placeholder(text):
+        what = f"「{raw.strip()}」は値がないことを表します。" if text else "空欄です。"
+        raise QuantityError(what, code="missing-value", value=raw)
     if len(text) > 200:
         raise QuantityError(f"「{raw[:40]}…」は長すぎて数量として読み取れません。", value=raw)
-
-    qualifiers: set[str] = set()
-    basis: str | None = None
-    fiscal: FiscalSpan | None = None
-    average = False
-
-    # 1. Parenthesised notes: (累計), (平成30年度), (平成28～30年の平均), (令和元年度見込み).
-    def note(m: re.Match[str]) -> str:
-        nonlocal fiscal, basis, average
-        inner = m.group(1)
-        fy = FY_PATTERN.search(inner)
-        if fy and fiscal is None:
-            fiscal = span_from_match(fy)
-        if "平均" in inner:
-            average = True
-        if "累計" in inner or inner.strip() == "計":
-            basis = CUMULATIVE
-        for p in _PHRASE_RE.findall(inner):
-            qualifiers.add(_PHRASE_OF[p])
-        return " "
-
-    text = _PAREN_RE.sub(note, text)
-
-    # 2. Years written outside parentheses (令和5年度 74%, R2年度末) with their time words.
-    def year(m: re.Match[str]) -> str:
-        nonlocal fiscal
-        if fiscal is None:
-            fiscal = span_from_match(m)
-        return "\x00"
-
-    if FY_PATTERN.search(text):
-        text = _YEAR_TAIL_RE.sub(" ", FY_PATTERN.sub(year, text))
-
-    def phrase(m: re.Match[str]) -> str:
-        qualifiers.add(_PHRASE_OF[m.group(0)])
-        return " "
-
-    # 3. Exactly one number; what stands before it is a label, after it the unit and qualifiers.
-    numbers = list(_NUMBER_RE.finditer(text))
+    r = _Reading(raw, NEGATIVE_WORD_RE.sub("-", text.replace("西暦", "")))
+    _read_notes(r)
+    _read_dates(r)
+    _read_years(r)
+    _read_per_prefix(r)
+    _read_combination(r)
+    numbers = list(_NUMBER_RE.finditer(r.text))
     if len(numbers) > 1:
         raise QuantityError(f"「{raw}」に複数の数値があります。1つのセルには1つの値を入力してください。",
                             code="multiple-values", value=raw)
     if not numbers:
-        bare = _PHRASE_RE.sub(phrase, text).strip(" :")
-        if "平均" in bare:
-            average, bare = True, bare.replace("平均", "").strip()
-        if bare in _NEW_WORDS:
-            qualifiers.add(NEW)
-            bare = ""
-        if qualifiers and (not bare or bare in CIRCLED):
-            if average:
-                basis = AVERAGE
-            return Quantity(None, basis=basis, fiscal=fiscal, qualifiers=frozenset(qualifiers),
-                            raw=raw)
-        raise QuantityError(f"「{raw}」を数値として読み取れません。", value=raw)
+        return _read_words_only(r)
+    return _read_number(r, numbers[0])
 
-    m = numbers[0]
-    try:
-        value = Decimal(m.group("num").replace(",", ""))
-    except InvalidOperation:  # pragma: no cover - the regex admits only valid numbers
-        raise QuantityError(f"「{raw}」を数値として読み取れません。", value=raw) from None
+
+def _read_notes(r: _Reading) -> None:
+    """Notes in parentheses, innermost first: (累計), (平成30年度), (平成28～30年の平均),
+    (令和元年度見込み), (令和3年度(暫定)), and breakdowns (公立2か所…), whose numbers are parts."""
+    def note(m: re.Match[str]) -> str:
+        inner = m.group(1)
+        d = DATE_PATTERN.search(inner)
+        r.set_fiscal(date_span(d) if d else None)
+        fy = FY_PATTERN.search(inner)
+        r.set_fiscal(span_from_match(fy) if fy else None)
+        if "平均" in inner:
+            r.average = True
+        if "累計" in inner or inner.strip() == "計":
+            r.basis = CUMULATIVE
+        r.take_phrases(inner, _NOTE_QUALIFIERS)
+        return " "
+
+    while True:
+        text = _PAREN_RE.sub(note, r.text)
+        if text == r.text:
+            break
+        r.text = text
+
+
+def _read_dates(r: _Reading) -> None:
+    """Dates outside parentheses (令和4年3月末 120人, 2021/10/1現在 50%) give the fiscal year."""
+    def date(m: re.Match[str]) -> str:
+        span = date_span(m)
+        if span is None:
+            return m.group(0)
+        r.set_fiscal(span)
+        r.dated = True
+        return " "
+
+    if "月" in r.text or "/" in r.text or "." in r.text:
+        r.text = DATE_PATTERN.sub(date, r.text)
+
+
+def _read_years(r: _Reading) -> None:
+    """Years written outside parentheses (令和5年度 74%, R2年度末, 令和2～6年度) with their time words."""
+    def year(m: re.Match[str]) -> str:
+        r.set_fiscal(span_from_match(m))
+        return "\x00"
+
+    if FY_PATTERN.search(r.text):
+        r.text = TIME_WORD_RE.sub(" ", FY_PATTERN.sub(year, r.text))
+
+
+def _read_per_prefix(r: _Reading) -> None:
+    """年間 / 月平均 / 1日当たり before the number say per year, month, day; '1人当たり' is words."""
+    def per(m: re.Match[str]) -> str:
+        unit, how = m.group(1), m.group(2)
+        if unit != "週" and r.per is None:
+            r.per = unit
+        if how == "平均":
+            r.average = True
+        # '市民1人1日当たり': the 当たり belongs to the words before it as well.
+        return how if m.string[: m.start()].rstrip().endswith(_COUNTER_AFTER_ONE) else " "
+
+    if "当たり" in r.text or "あたり" in r.text:
+        r.text = ONE_PER_RE.sub(ONE_MARK, r.text)
+    r.text = PER_PREFIX_RE.sub(per, r.text)
+
+
+def _read_combination(r: _Reading) -> None:
+    """1億2,000万円 → 120000000円: a combination of magnitudes is one number in the base unit."""
+    m = COMBINATION_RE.search(r.text)
+    if m is None:
+        return
+    total = Decimal(0)
+    last = None
+    for num, mag in (("a", "ma"), ("b", "mb"), ("c", "mc")):
+        if m.group(num) is None:
+            continue
+        factor = MAGNITUDES[m.group(mag)] if m.group(mag) else Decimal(1)
+        if last is not None and factor >= last:
+            return  # 1万2万: not a combination; left for the two-numbers check
+        total += Decimal(m.group(num).replace(",", "")) * factor
+        last = factor
+    sign = "-" if m.group("sign") else ""
+    r.text = f"{r.text[:m.start()]}{sign}{total}{r.text[m.end():]}"
+
+
+def _read_words_only(r: _Reading) -> Quantity:
+    """A cell without a number: 継続実施, 新規, 増加, 全国平均以上, 令和7年度完了, a date."""
+    bare = r.take_words(r.take_phrases(r.text)).replace("\x00", " ").strip(" :")
+    if bare in NEW_WORDS:
+        r.qualifiers.add(NEW)
+        bare = ""
+    if r.dated and not r.qualifiers and not bare:
+        r.qualifiers.add(DATE)
+    if r.qualifiers and len(bare) <= 12 and not any(c in bare for c in "、。,;"):
+        return Quantity(None, basis=AVERAGE if r.average else r.basis, fiscal=r.fiscal,
+                        qualifiers=frozenset(r.qualifiers),
+                        label="" if bare in CIRCLED else bare.replace(" ", ""), raw=r.raw)
+    raise QuantityError(f"「{r.raw}」を数値として読み取れません。", value=r.raw)
+
+
+def _read_number(r: _Reading, m: re.Match[str]) -> Quantity:
+    """The one number: what stands before it is a label, after it the unit and qualifiers."""
+    value = Decimal(m.group("num").replace(",", ""))
     if m.group("sign") in ("-", "▲", "△"):
         value = -value
-
-    label = text[: m.start()].strip()
-    if "累計" in label:
-        basis, label = CUMULATIVE, label.replace("累計", "").strip()
-    if "平均" in label:
-        average, label = True, label.replace("平均", "").strip()
-    am = _APPROX_PREFIX_RE.search(label)
-    if am:
-        qualifiers.add(APPROX)
-        label = label[: am.start()].strip()
-    label = label.rstrip(":").strip()
-
-    after = _PHRASE_RE.sub(phrase, text[m.end():])
-    per: str | None = None
+    label = _read_label(r, r.text[: m.start()])
+    after = r.take_phrases(r.text[m.end():])
     pm = _PER_RE.search(after)
     if pm:
-        per = "年" if pm.group(1) == "年度" else pm.group(1)
+        r.per = "年" if pm.group(1) == "年度" else pm.group(1)
         after = after[: pm.start()] + after[pm.end():]
-    if "累計" in after:
-        basis, after = CUMULATIVE, after.replace("累計", "")
-    if "平均" in after:
-        average, after = True, after.replace("平均", "")
+    after = r.take_words(after)
     garbled = False
     if ":" in after:
         # '39.9栽培面積: ha' — a label has slipped between number and unit.
         slipped, _, after = after.partition(":")
         garbled = True
         label = label or slipped.strip()
-    unit = after.replace(" ", "").replace("\x00", "")
+    unit = after.replace(" ", "").replace("\x00", "").rstrip(_TRAILING_PUNCTUATION)
+    if label.endswith("第") and unit == "位":
+        label = label[:-1].strip()
     if unit and (len(unit) > 12 or any(c in unit for c in "、。,;")):
-        raise QuantityError(f"「{raw}」の単位「{after.strip()}」を読み取れません。", value=raw)
-    if average:
-        basis = AVERAGE
-    elif per and basis is None:
-        basis = PER[per]
-    return Quantity(value, unit=unit, per=per, basis=basis, fiscal=fiscal,
-                    qualifiers=frozenset(qualifiers), label=label, garbled=garbled, raw=raw)
+        raise QuantityError(f"「{r.raw}」の単位「{after.strip()}」を読み取れません。", value=r.raw)
+    basis = AVERAGE if r.average else r.basis
+    if basis is None and r.per:
+        basis = PER[r.per]
+    return Quantity(value, unit=unit, per=r.per, basis=basis, fiscal=r.fiscal,
+                    qualifiers=frozenset(r.qualifiers), label=label, garbled=garbled, raw=r.raw)
+
+
+def _read_label(r: _Reading, label: str) -> str:
+    """The words before the number: 累計, 平均, 約 become basis and qualifier; the rest is the label."""
+    label = r.take_words(label.replace("\x00", " ")).strip()
+    am = APPROX_PREFIX_RE.search(label)
+    if am:
+        r.qualifiers.add(APPROX)
+        label = label[: am.start()].strip()
+    return label.rstrip(":").strip().replace(ONE_MARK, "1").replace(" ", "")
 
 
 def format_number(value: Decimal) -> str:

@@ -16,8 +16,8 @@ from typing import Callable, Iterable, Iterator
 
 from .errors import QuantityError
 from .findings import ERROR, WARNING, Finding, Report, make_finding
-from .quantity import CONTINUE, MAINTAIN, Quantity, format_quantity, parse_quantity
-from .rate import Rate, format_rate, kpi_rate, parse_rate, units_compatible
+from .quantity import CONTINUE, MAINTAIN, Quantity, format_quantity, is_placeholder, parse_quantity
+from .rate import Rate, choose_method, format_rate, kpi_rate, parse_rate, units_compatible
 from .record import HIGHER_IS_BETTER, LOWER_IS_BETTER, RECORD_FIELDS, KpiRecord
 from .text import CIRCLED, has_control_characters, looks_like_formula, to_halfwidth
 
@@ -44,8 +44,13 @@ def evaluate(record: KpiRecord) -> Evaluation:
     lower = record.lower_is_better
     rate = _safe_rate(record.current, record.target, record.baseline, lower)
     revised = (_safe_rate(record.current, record.revised_target, record.baseline, lower)
-               if record.revised_target.strip() else None)
+               if given(record.revised_target) else None)
     return Evaluation(rate, revised)
+
+
+def given(text: str) -> bool:
+    """A cell with a value: neither blank nor a placeholder (-, ―, なし, 未集計 …)."""
+    return bool(text.strip()) and not is_placeholder(text)
 
 
 def _safe_rate(current: str, target: str, baseline: str, lower: bool) -> Rate:
@@ -152,24 +157,50 @@ def sdgs_problems(raw: str) -> str:
     return " ".join(problems)
 
 
+# What to type instead of a missing value, by field.
+_EXAMPLES = {"baseline": "6件(平成30年度)", "target": "30件(累計)", "current": "15件(累計)",
+             "revised_target": "12件(累計)"}
+
+
+def _no_value_words(text: str) -> str:
+    return f"「{text}」は値なしとして扱います。" if text else ""
+
+
 def _quantity(c: _Checker, name: str, required: bool) -> Quantity | None:
     text = getattr(c.rec, name).strip()
-    if not text:
-        if required:
-            c.add("missing-value", name, severity=ERROR if name != "baseline" else WARNING)
-        c.q[name] = None
+    c.q[name] = None
+    if not given(text):
+        if required and name != "baseline":  # the baseline: see _check_baseline_given
+            c.add("missing-value", name, text,
+                  f"{_no_value_words(text)}「{_EXAMPLES[name]}」のように数値と単位を入力してください。")
         return None
     try:
         q = parse_quantity(text)
     except QuantityError as err:
         code = "multiple-values" if err.code == "multiple-values" else "unparseable-value"
         c.add(code, name, text, severity=WARNING if name == "baseline" else ERROR)
-        c.q[name] = None
         return None
     if q.garbled:
         c.add("garbled-value", name, text, format_quantity(q))
     c.q[name] = q
     return q
+
+
+def _check_baseline_given(c: _Checker, t: Quantity | None, cur: Quantity | None) -> None:
+    """A blank or placeholder 基準値 is missing where the method needs it (progress, 現状維持 of a
+    text target), and otherwise only noted: current ÷ target is computed without it."""
+    text = c.rec.baseline.strip()
+    if given(text):
+        return
+    method = choose_method("auto", cur, t, c.rec.lower_is_better) if t is not None else "ratio"
+    example = f"「{_EXAMPLES['baseline']}」のように計画策定時点の値を入力してください。"
+    if method == "progress" or (method == "maintain" and t is not None and t.value is None):
+        c.add("missing-value", "baseline", text, f"{_no_value_words(text)}達成率の計算に必要です。{example}",
+              severity=WARNING)
+    else:
+        c.add("no-value", "baseline", text,
+              f"{_no_value_words(text)}達成率（現在値÷目標値）の計算には使わないため、そのまま計算しました。"
+              f"値が分かれば{example}")
 
 
 def _describe_basis(q: Quantity) -> str:
@@ -186,6 +217,7 @@ def _check_kpi(c: _Checker) -> None:
     t = _quantity(c, "target", True)
     cur = _quantity(c, "current", True)
     rt = _quantity(c, "revised_target", False)
+    _check_baseline_given(c, t, cur)
 
     numeric_t = t is not None and t.value is not None
     for q, name in ((b, "baseline"), (cur, "current"), (rt, "revised_target")):
@@ -214,9 +246,9 @@ def _check_kpi(c: _Checker) -> None:
             c.add("below-baseline", "current", cur.raw, b.raw)
 
     _check_rate(c, "rate", t)
-    if rec.revised_target.strip() or rec.revised_rate.strip():
+    if given(rec.revised_target) or given(rec.revised_rate):
         _check_rate(c, "revised_rate", rt)
-        if not rec.revised_target.strip():
+        if not given(rec.revised_target):
             c.add("revision-incomplete", "revised_target",
                   detail="変更後の達成率がありますが、変更後の目標値がありません。")
         elif not rec.revision_note.strip():
