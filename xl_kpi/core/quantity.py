@@ -43,17 +43,21 @@ from .wording import (
     MAINTAIN,
     NEGATIVE_WORD_RE,
     NEW,
+    NAKAGURO_DECIMAL_RE,
     NEW_WORDS,
+    NO_VALUE_WORDS,
     ONE_MARK,
     ONE_PER_RE,
     PER,
     PER_PREFIX_RE,
+    PERIOD_PREFIX_RE,
     PHRASE_RE,
     PHRASES,
     QUALIFIERS,
     STOPPED,
     TIME_WORD_RE,
     UNIT_ALIASES,
+    ZERO_WORD_RE,
     is_placeholder,
 )
 
@@ -184,7 +188,8 @@ def _parse_text(raw: str) -> Quantity:
 class _Reading:
     """What the steps have read so far from one cell; ``text`` shrinks as words are taken out."""
 
-    __slots__ = ("raw", "text", "qualifiers", "basis", "fiscal", "average", "per", "label", "dated")
+    __slots__ = ("raw", "text", "qualifiers", "basis", "fiscal", "average", "per", "label", "dated",
+                 "note_values", "bare_values")
 
     def __init__(self, raw: str, text: str):
         self.raw = raw
@@ -196,6 +201,8 @@ class _Reading:
         self.per: str | None = None
         self.label = ""
         self.dated = False
+        self.note_values: list[Quantity] = []  # notes that are one figure: (約890グラム), (141か所)
+        self.bare_values: list[Decimal] = []  # notes only a number: '3社(7社)', '4(21)'; a second value
 
     def take_phrases(self, text: str, allowed: frozenset[str] | None = None) -> str:
         """Record the qualifier phrases in ``text`` and return it without them."""
@@ -219,21 +226,27 @@ class _Reading:
             self.fiscal = span
 
 
+_REMARK_RE = re.compile(r"※\s*([^\n()]*)")  # '※単年実績' to the end of its line is a note
+
+
 def _read_slow(raw: str, text: str) -> Quantity:
+    if "※" in text:
+        text = _REMARK_RE.sub(lambda m: f"({m.group(1).strip()})" if m.group(1).strip() else "", text)
     text = text.translate(_LINE_BREAKS).strip()
     if not text or is_placeholder(text):
         what = f"「{raw.strip()}」は値がないことを表します。" if text else "空欄です。"
         raise QuantityError(what, code="missing-value", value=raw)
     if len(text) > 200:
         raise QuantityError(f"「{raw[:40]}…」は長すぎて数量として読み取れません。", value=raw)
-    r = _Reading(raw, NEGATIVE_WORD_RE.sub("-", text.replace("西暦", "")))
+    text = NEGATIVE_WORD_RE.sub("-", text.replace("西暦", ""))
+    r = _Reading(raw, NAKAGURO_DECIMAL_RE.sub(r"\1.\2", ZERO_WORD_RE.sub("0", text)))
     _read_notes(r)
     _read_dates(r)
     _read_years(r)
     _read_per_prefix(r)
     _read_combination(r)
     numbers = list(_NUMBER_RE.finditer(r.text))
-    if len(numbers) > 1:
+    if len(numbers) > 1 or (numbers and _second_value(r, numbers[0])):
         raise QuantityError(f"「{raw}」に複数の数値があります。1つのセルには1つの値を入力してください。",
                             code="multiple-values", value=raw)
     if not numbers:
@@ -241,9 +254,17 @@ def _read_slow(raw: str, text: str) -> Quantity:
     return _read_number(r, numbers[0])
 
 
+def _second_value(r: _Reading, m: re.Match[str]) -> bool:
+    """A note that is only a number ('3社(7社)', '4(21)') is a second value, unless it repeats the first."""
+    value = Decimal(m.group("num").replace(",", ""))
+    return any(v != value for v in r.bare_values)
+
+
 def _read_notes(r: _Reading) -> None:
     """Notes in parentheses, innermost first: (累計), (平成30年度), (平成28～30年の平均),
-    (令和元年度見込み), (令和3年度(暫定)), and breakdowns (公立2か所…), whose numbers are parts."""
+    (令和元年度見込み), (令和3年度(暫定)), and breakdowns (公立2か所…), whose numbers are parts.
+    A note that is one figure is kept (a text target may give its level there: 現状値を維持(141か所));
+    a note that is only a number is a second value."""
     def note(m: re.Match[str]) -> str:
         inner = m.group(1)
         d = DATE_PATTERN.search(inner)
@@ -255,6 +276,7 @@ def _read_notes(r: _Reading) -> None:
         if "累計" in inner or inner.strip() == "計":
             r.basis = CUMULATIVE
         r.take_phrases(inner, _NOTE_QUALIFIERS)
+        _read_note_figure(r, inner)
         return " "
 
     while True:
@@ -262,6 +284,24 @@ def _read_notes(r: _Reading) -> None:
         if text == r.text:
             break
         r.text = text
+
+
+_BARE_NOTE_RE = re.compile(r"\s*[-▲△]?\s*(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?\s*[^\d\s]{0,4}\s*")
+_ERALESS_YEAR_RE = re.compile(r"\s*\d{1,2}\s*年度?\s*(?:末|時点|現在)?\s*")  # (32年度): era left out
+
+
+def _read_note_figure(r: _Reading, inner: str) -> None:
+    if (not any(c.isdigit() for c in inner) or DATE_PATTERN.search(inner) or FY_PATTERN.search(inner)
+            or _ERALESS_YEAR_RE.fullmatch(inner)):
+        return
+    try:
+        q = _parse_text(inner)
+    except QuantityError:
+        return
+    if q.value is not None:
+        r.note_values.append(q)
+        if _BARE_NOTE_RE.fullmatch(inner) is not None:
+            r.bare_values.append(q.value)
 
 
 def _read_dates(r: _Reading) -> None:
@@ -289,7 +329,12 @@ def _read_years(r: _Reading) -> None:
 
 
 def _read_per_prefix(r: _Reading) -> None:
-    """年間 / 月平均 / 1日当たり before the number say per year, month, day; '1人当たり' is words."""
+    """年間 / 月平均 / 1日当たり before the number say per year, month, day; '1人当たり' is words;
+    a period (5年間で) makes the number a total over it."""
+    period = PERIOD_PREFIX_RE.search(r.text)
+    if period is not None and _NUMBER_RE.search(r.text, period.end()):
+        r.basis = CUMULATIVE
+        r.text = r.text[: period.start()] + " " + r.text[period.end():]
     def per(m: re.Match[str]) -> str:
         unit, how = m.group(1), m.group(2)
         if unit != "週" and r.per is None:
@@ -324,17 +369,25 @@ def _read_combination(r: _Reading) -> None:
 
 
 def _read_words_only(r: _Reading) -> Quantity:
-    """A cell without a number: 継続実施, 新規, 増加, 全国平均以上, 令和7年度完了, a date."""
+    """A cell without a number: 継続実施, 新規, 増加, 全国平均以上, 令和7年度完了, a date, or words
+    with their figure in a note (現状値を維持(141か所)). 現状(平成19年度) names no value."""
     bare = r.take_words(r.take_phrases(r.text)).replace("\x00", " ").strip(" :")
     if bare in NEW_WORDS:
         r.qualifiers.add(NEW)
         bare = ""
+    if bare.replace(" ", "") in NO_VALUE_WORDS and not r.qualifiers and not r.note_values:
+        raise QuantityError(f"「{r.raw}」には数値がありません（値なし）。", code="missing-value", value=r.raw)
     if r.dated and not r.qualifiers and not bare:
         r.qualifiers.add(DATE)
     if r.qualifiers and len(bare) <= 12 and not any(c in bare for c in "、。,;"):
-        return Quantity(None, basis=AVERAGE if r.average else r.basis, fiscal=r.fiscal,
-                        qualifiers=frozenset(r.qualifiers),
-                        label="" if bare in CIRCLED else bare.replace(" ", ""), raw=r.raw)
+        label = "" if bare in CIRCLED else bare.replace(" ", "")
+        basis = AVERAGE if r.average else r.basis
+        if len(r.note_values) == 1:
+            q = r.note_values[0]
+            return Quantity(q.value, q.unit, q.per, basis or q.basis, r.fiscal or q.fiscal,
+                            frozenset(r.qualifiers | q.qualifiers), label, False, r.raw)
+        return Quantity(None, basis=basis, fiscal=r.fiscal, qualifiers=frozenset(r.qualifiers),
+                        label=label, raw=r.raw)
     raise QuantityError(f"「{r.raw}」を数値として読み取れません。", value=r.raw)
 
 

@@ -109,6 +109,8 @@ def _quantity(text: object, what: str) -> Quantity | None | object:
     try:
         return parse_quantity(text)
     except QuantityError as err:
+        if err.code == "missing-value":  # words that name no value: 現状(平成19年度)
+            return _NO_VALUE
         raise QuantityError(f"{what}: {err}", code=err.code, value=err.value) from None
 
 

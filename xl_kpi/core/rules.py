@@ -169,20 +169,31 @@ def _no_value_words(text: str) -> str:
 def _quantity(c: _Checker, name: str, required: bool) -> Quantity | None:
     text = getattr(c.rec, name).strip()
     c.q[name] = None
-    if not given(text):
-        if required and name != "baseline":  # the baseline: see _check_baseline_given
-            c.add("missing-value", name, text,
-                  f"{_no_value_words(text)}「{_EXAMPLES[name]}」のように数値と単位を入力してください。")
-        return None
+    q = _read(c, name, text) if given(text) else None
+    if q is None and required and name != "baseline" and not _refused(c, name):
+        # the baseline: see _check_baseline_given
+        c.add("missing-value", name, text,
+              f"{_no_value_words(text)}「{_EXAMPLES[name]}」のように数値と単位を入力してください。")
+    c.q[name] = q
+    return q
+
+
+def _refused(c: _Checker, name: str) -> bool:
+    return any(f.field == name for f in c.out)
+
+
+def _read(c: _Checker, name: str, text: str) -> Quantity | None:
+    """The cell as a Quantity; None (after a finding) when it cannot be read, or names no value."""
     try:
         q = parse_quantity(text)
     except QuantityError as err:
+        if err.code == "missing-value":
+            return None
         code = "multiple-values" if err.code == "multiple-values" else "unparseable-value"
         c.add(code, name, text, severity=WARNING if name == "baseline" else ERROR)
         return None
     if q.garbled:
         c.add("garbled-value", name, text, format_quantity(q))
-    c.q[name] = q
     return q
 
 
@@ -190,7 +201,7 @@ def _check_baseline_given(c: _Checker, t: Quantity | None, cur: Quantity | None)
     """A blank or placeholder 基準値 is missing where the method needs it (progress, 現状維持 of a
     text target), and otherwise only noted: current ÷ target is computed without it."""
     text = c.rec.baseline.strip()
-    if given(text):
+    if c.q.get("baseline") is not None or _refused(c, "baseline"):
         return
     method = choose_method("auto", cur, t, c.rec.lower_is_better) if t is not None else "ratio"
     example = f"「{_EXAMPLES['baseline']}」のように計画策定時点の値を入力してください。"

@@ -62,14 +62,19 @@ ONE_PER_RE = re.compile(
     r"1\s*(?=(?:人|世帯|件|校|社|戸|台|施設|か月|ヶ月)\s*(?:1\s*(?:年|月|日)\s*)?(?:あたり|当たり))")
 ONE_MARK = "\ue001"
 NEGATIVE_WORD_RE = re.compile(r"マイナス\s*(?=\d)")
+# Newspapers set decimals with a middle dot in vertical text: 2・2% is 2.2%.
+NAKAGURO_DECIMAL_RE = re.compile(r"(?<![\d・])(\d+)・(\d+)(?=\s*%)")
+ZERO_WORD_RE = re.compile(r"^(?:ゼロ|零)(?=\s*(?:件|人|か所|社|団体|%|$))")
+# A period before the number makes it a total over the period: 5年間で100人, 5か年で…
+PERIOD_PREFIX_RE = re.compile(r"\d+\s*(?:年間|か年|カ年|ヶ年)\s*(?:で|の|累計)?")
 TIME_WORD_RE = re.compile(r"\x00\s*(?:末|時点|現在|頃|中|まで(?:に)?)*")
 
 # Magnitudes: a single one stays in the unit (18,360千円); combinations are summed (1億2,000万円).
-MAGNITUDES = {"億": Decimal(10) ** 8, "百万": Decimal(10) ** 6, "万": Decimal(10) ** 4,
-              "千": Decimal(10) ** 3}
+MAGNITUDES = {"億": Decimal(10) ** 8, "千万": Decimal(10) ** 7, "百万": Decimal(10) ** 6,
+              "万": Decimal(10) ** 4, "千": Decimal(10) ** 3}
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 COMBINATION_RE = re.compile(
-    rf"(?P<sign>[-▲△]\s*)?(?P<a>{_NUM})\s*(?P<ma>億|万)\s*(?P<b>{_NUM})\s*(?P<mb>万|千)?"
+    rf"(?P<sign>[-▲△]\s*)?(?P<a>{_NUM})\s*(?P<ma>億|万)\s*(?P<b>{_NUM})\s*(?P<mb>千万|百万|万|千)?"
     rf"(?:\s*(?P<c>{_NUM})\s*(?P<mc>千)?)?(?![\d.,])")
 
 # Units written several ways that count the same thing.
@@ -77,7 +82,10 @@ UNIT_ALIASES = {"ヶ所": "か所", "ケ所": "か所", "カ所": "か所", "ヵ
                 "个所": "か所", "名": "人", "ｍ": "m", "㎡": "m2", "平方メートル": "m2", "ポイント": "pt",
                 "ﾎﾟｲﾝﾄ": "pt", "パーセント": "%"}
 
-# Placeholders: the whole cell says "no value" (a note in parentheses may follow).
+# Words that name a reference without giving its number: 現状(平成19年度), 平成19年度調査.
+NO_VALUE_WORDS = frozenset({"現状", "現状値", "調査", "実績", "時点", "策定時", "計画策定時"})
+
+# Placeholders: the whole cell says "no value" (a note in parentheses, or a unit, may follow).
 PLACEHOLDER_WORDS = frozenset({
     "なし", "無し", "該当なし", "該当無し", "未集計", "集計中", "調査中", "未調査", "未確定", "未定", "不明",
     "対象外", "非公表", "未公表", "算出中", "測定中", "未把握", "把握中", "n/a", "na", "-", "空欄",
@@ -100,4 +108,7 @@ def is_placeholder(text: object) -> bool:
         return True
     if s.lower() in PLACEHOLDER_WORDS:
         return True
-    return all(ch in _PLACEHOLDER_MARKS or ch == " " for ch in s)
+    marks = len(s) - len(s.lstrip("".join(_PLACEHOLDER_MARKS) + " "))
+    rest = s[marks:].strip()
+    # '―', '― 件/年': marks, then at most a short unit with no digit.
+    return marks > 0 and len(rest) <= 6 and not any(c.isdigit() for c in rest)
