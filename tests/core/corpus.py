@@ -87,6 +87,21 @@ def load_corpus() -> list[CorpusRow]:
     return rows
 
 
+# How a reader compares two readings of a cell: 億/千万/百万/万/千 multiply, and units written
+# several ways are one (the test's own table, independent of the parser's).
+_MAGNITUDES = (("億", 10**8), ("千万", 10**7), ("百万", 10**6), ("万", 10**4), ("千", 10**3))
+_SAME_UNIT = {"ヶ所": "か所", "ケ所": "か所", "カ所": "か所", "箇所": "か所", "名": "人"}
+
+
+def in_one_scale(value: Decimal, unit: str) -> tuple[Decimal, str]:
+    """(3, '億円') → (300000000, '円'); (5, 'ヶ所') → (5, 'か所')."""
+    for word, factor in _MAGNITUDES:
+        if unit.startswith(word):
+            value, unit = value * factor, unit[len(word):]
+            break
+    return value, _SAME_UNIT.get(unit, unit)
+
+
 _PUBLISHED_RE = re.compile(r"[-▲△−]?\s*\d+(?:\.\d+)?")
 
 
