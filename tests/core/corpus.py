@@ -24,6 +24,8 @@ FIELDS = ("baseline", "target", "current")
 EXPLANATIONS = {
     # cells
     "multiple-values": "the cell holds two or more values; xl-kpi refuses it with the multiple-values finding",
+    "unparseable-value": "words xl-kpi does not read as a quantity or a known text target (全国展開を目指す); "
+                         "refused with the unparseable-value finding, never guessed",
     "source-typo": "the published text is malformed (check: the text the source meant, which parses to the expected value)",
     "relative-target": "the target is relative (25%減) and restates a level in a note; xl-kpi reads the relative target "
                        "(check: the value read)",
@@ -89,7 +91,7 @@ def load_corpus() -> list[CorpusRow]:
 
 # How a reader compares two readings of a cell: 億/千万/百万/万/千 multiply, and units written
 # several ways are one (the test's own table, independent of the parser's).
-_MAGNITUDES = (("億", 10**8), ("千万", 10**7), ("百万", 10**6), ("万", 10**4), ("千", 10**3))
+_MAGNITUDES = (("兆", 10**12), ("億", 10**8), ("千万", 10**7), ("百万", 10**6), ("万", 10**4), ("千", 10**3))
 _SAME_UNIT = {"ヶ所": "か所", "ケ所": "か所", "カ所": "か所", "箇所": "か所", "名": "人"}
 
 

@@ -193,3 +193,40 @@ def test_two_values_are_still_refused(text):
 def test_format_of_a_combination_reads_back_the_same():
     q = parse_quantity("1億2,000万円")
     assert parse_quantity(format_quantity(q)) == q
+
+
+@pytest.mark.parametrize("text, value, fy, earlier", [
+    ("H22住民基本台帳 33,912人\nH17国勢調査 34,002人", "33912", 2010, ("H17国勢調査 34,002人",)),
+    ("95%(2023年度)、\n97%(2025年度)、99%(2030年度)", "99", 2030, ("95%(2023年度)", "97%(2025年度)")),
+])
+def test_values_each_with_its_year_are_a_series_and_the_latest_is_the_value(text, value, fy, earlier):
+    q = parse_quantity(text)
+    assert (q.value, q.fiscal.end, q.earlier) == (Decimal(value), fy, earlier)
+
+
+@pytest.mark.parametrize("text", ["3社\n(7社)", "4\n(21)", "60(57)", "1.5〜2%程度", "5件(R2)、10人(R3)"])
+def test_a_second_value_whose_meaning_varies_is_refused(text):
+    # '3社(7社)' is the cumulative in one report and an earlier target in another: never guessed.
+    with pytest.raises(QuantityError) as info:
+        parse_quantity(text)
+    assert info.value.code == "multiple-values"
+
+
+@pytest.mark.parametrize("text, value, unit", [
+    ("10兆円", "10000000000000", "円"), ("3兆円へ", "3000000000000", "円"), ("5万人創出", "50000", "人"),
+    ("2割減少", "20", "%"), ("10%台", "10", "%"), ("41,000m3/年", "41000", "m3/年"), ("180千m3", "180000", "m3"),
+    ("5憶8,211万円", "582110000", "円"), ("全国展開(1,741市区町村)を目指す", "1741", "市区町村"),
+    ("15~34 歳の割合:92.2%(2013 年)", "92.2", "%"), ("今後5年以内に世界第1位", "1", "位"),
+    ("2060年に1億人程度の人口", "100000000", "人"), ("合計 1,272,400 人(※)", "1272400", "人"),
+])
+def test_more_classes_from_the_corpus(text, value, unit):
+    q = parse_quantity(text)
+    v, u = normalized(q)
+    assert (v, u + (f"/{q.per}" if q.per else "")) == (Decimal(value), unit)
+
+
+@pytest.mark.parametrize("text", ["km", "m3/年", "件", "現状(平成 19 年度)", "平成19年度調査"])
+def test_a_unit_or_a_reference_without_a_number_is_no_value(text):
+    with pytest.raises(QuantityError) as info:
+        parse_quantity(text)
+    assert info.value.code == "missing-value"

@@ -198,3 +198,10 @@ def test_a_placeholder_revised_target_is_no_revision():
     r = rec(revised_target="-", revised_rate="-")
     assert evaluate(r).revised_rate is None
     assert validate_records([r]).codes() == []
+
+
+def test_values_of_several_years_use_the_latest_with_a_warning():
+    r = rec(current="H22住基台帳 12件\nH17国勢調査 9件", rate="40%")
+    [f] = [f for f in validate_records([r]) if f.code == "values-by-year"]
+    assert (f.field, f.severity, f.cell) == ("current", "warning", "I7")
+    assert "12件" in f.message and evaluate(r).rate.display == "40%"

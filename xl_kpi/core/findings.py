@@ -27,6 +27,7 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     "invalid-measure-id": (ERROR, "施策番号の形式", "施策番号「{value}」は「基本目標-2桁の番号」（例: 1-01）の形式ではありません。{detail}"),
     "unparseable-value": (ERROR, "数値として読めない", "{label}「{value}」を数量として読み取れません。{detail}"),
     "multiple-values": (ERROR, "複数の値", "{label}「{value}」に複数の数値があります。KPIごとに行を分け、①②で番号を付けてください。"),
+    "values-by-year": (WARNING, "年度ごとの複数の値", "{label}「{value}」には年度ごとの値が複数あります。最も新しい年度の値{detail}を使いました。1つのセルには1つの値を入力し、過去の値は備考に記入してください。"),
     "garbled-value": (WARNING, "ラベルの位置", "{label}「{value}」は数値と単位の間にラベルが入っています。「{detail}」のように入力してください。"),
     "unit-mismatch": (WARNING, "単位の不一致", "{label}「{value}」の単位が{detail}"),
     "basis-mismatch": (WARNING, "集計方法の不一致", "{label}「{value}」の集計方法（単年度・累計・平均など）が{detail}"),

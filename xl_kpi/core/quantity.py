@@ -25,6 +25,12 @@ from .errors import QuantityError
 from .fiscal import DATE_PATTERN, FY_PATTERN, FiscalSpan, date_span, era_year, format_fiscal_year, span_from_match
 from .text import CIRCLED, to_halfwidth
 from .wording import (
+    UNIT_ONLY,
+    UNIT_DIGIT_RE,
+    UNIT_DIGIT_MARKS,
+    SCALED_UNITS,
+    MAGNITUDE_TYPOS,
+    DEADLINE_PREFIX_RE,
     APPROX,
     APPROX_PREFIX_RE,
     AT_LEAST,
@@ -91,6 +97,7 @@ class Quantity(NamedTuple):
     label: str = ""
     garbled: bool = False
     raw: str = ""
+    earlier: tuple[str, ...] = ()  # other values of the cell, each of an earlier year (see _read_by_year)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Quantity):
@@ -159,7 +166,8 @@ _FAST_RE = re.compile(
     r"(?:\((?:(?P<cum>累計)|(?P<era>平成|令和)(?P<year>元|\d{1,2})年度末?)\))?\s*")
 _FAST_UNIT_BLOCK = re.compile(
     r"計|平均|程度|以上|以下|未満|以内|超|増|減|維持|継続|見込|実施|完了|中止|休止|廃止|時点|現在|末|約|"
-    r"向上|上昇|アップ|抑制|策定|完成|開設|設置|供用|達成|暫定|速報|推計|見通|億|万|位|年|月|日|延べ")
+    r"向上|上昇|アップ|抑制|策定|完成|開設|設置|供用|達成|暫定|速報|推計|見通|兆|億|万|位|年|月|日|延べ|"
+    r"拡大|創出|確保|実現|目指|へ|の|台|割|憶")
 
 
 @lru_cache(maxsize=256)
@@ -208,7 +216,7 @@ class _Reading:
         """Record the qualifier phrases in ``text`` and return it without them."""
         def phrase(m: re.Match[str]) -> str:
             q = PHRASES[m.group(0)]
-            if allowed is None or q in allowed:
+            if q and (allowed is None or q in allowed):
                 self.qualifiers.add(q)
             return " "
         return PHRASE_RE.sub(phrase, text)
@@ -238,20 +246,48 @@ def _read_slow(raw: str, text: str) -> Quantity:
         raise QuantityError(what, code="missing-value", value=raw)
     if len(text) > 200:
         raise QuantityError(f"「{raw[:40]}…」は長すぎて数量として読み取れません。", value=raw)
-    text = NEGATIVE_WORD_RE.sub("-", text.replace("西暦", ""))
+    text = NEGATIVE_WORD_RE.sub("-", text.replace("西暦", "")).translate(MAGNITUDE_TYPOS)
+    if text.strip().partition("/")[0] in UNIT_ONLY:
+        raise QuantityError(f"「{raw.strip()}」は単位だけで数値がありません（値なし）。", code="missing-value", value=raw)
+    text = UNIT_DIGIT_RE.sub(lambda m: UNIT_DIGIT_MARKS[m.group(1)], DEADLINE_PREFIX_RE.sub(" ", text))
     r = _Reading(raw, NAKAGURO_DECIMAL_RE.sub(r"\1.\2", ZERO_WORD_RE.sub("0", text)))
     _read_notes(r)
     _read_dates(r)
     _read_years(r)
     _read_per_prefix(r)
     _read_combination(r)
+    _read_numbered_label(r)
     numbers = list(_NUMBER_RE.finditer(r.text))
     if len(numbers) > 1 or (numbers and _second_value(r, numbers[0])):
+        latest = _read_by_year(raw, to_halfwidth(raw))
+        if latest is not None:
+            return latest
         raise QuantityError(f"「{raw}」に複数の数値があります。1つのセルには1つの値を入力してください。",
                             code="multiple-values", value=raw)
     if not numbers:
         return _read_words_only(r)
     return _read_number(r, numbers[0])
+
+
+_YEAR_PARTS_RE = re.compile(r"\s*(?:\n|、|;)\s*")
+
+
+def _read_by_year(raw: str, text: str) -> Quantity | None:
+    """'H22住基台帳 33,912人 / H17国勢調査 34,002人', '95%(2023年度)、97%(2025年度)': values of one
+    unit, each with its own year, are a series; the latest year's is the value, the others ``earlier``."""
+    parts = [p for p in _YEAR_PARTS_RE.split(text) if p.strip()]
+    if len(parts) < 2:
+        return None
+    try:
+        read = [_parse_text(p) for p in parts]
+    except QuantityError:
+        return None
+    years = [q.fiscal.end if q.fiscal else None for q in read]
+    if None in years or len(set(years)) != len(years) or len({q.unit_text for q in read}) != 1 \
+            or any(q.value is None for q in read):
+        return None
+    latest = read[years.index(max(years))]
+    return latest._replace(raw=raw, earlier=tuple(q.raw for q in read if q is not latest))
 
 
 def _second_value(r: _Reading, m: re.Match[str]) -> bool:
@@ -349,6 +385,14 @@ def _read_per_prefix(r: _Reading) -> None:
     r.text = PER_PREFIX_RE.sub(per, r.text)
 
 
+def _read_numbered_label(r: _Reading) -> None:
+    """'15~34 歳の割合:92.2%': the words before a colon may hold numbers; they are the label."""
+    head, colon, tail = r.text.rpartition(":")
+    if colon and _NUMBER_RE.search(head) and len(_NUMBER_RE.findall(tail)) == 1:
+        r.label = head.strip()
+        r.text = tail
+
+
 def _read_combination(r: _Reading) -> None:
     """1億2,000万円 → 120000000円: a combination of magnitudes is one number in the base unit."""
     m = COMBINATION_RE.search(r.text)
@@ -379,7 +423,7 @@ def _read_words_only(r: _Reading) -> Quantity:
         raise QuantityError(f"「{r.raw}」には数値がありません（値なし）。", code="missing-value", value=r.raw)
     if r.dated and not r.qualifiers and not bare:
         r.qualifiers.add(DATE)
-    if r.qualifiers and len(bare) <= 12 and not any(c in bare for c in "、。,;"):
+    if (r.qualifiers or len(r.note_values) == 1) and len(bare) <= 12 and not any(c in bare for c in "、。,;"):
         label = "" if bare in CIRCLED else bare.replace(" ", "")
         basis = AVERAGE if r.average else r.basis
         if len(r.note_values) == 1:
@@ -410,6 +454,17 @@ def _read_number(r: _Reading, m: re.Match[str]) -> Quantity:
         garbled = True
         label = label or slipped.strip()
     unit = after.replace(" ", "").replace("\x00", "").rstrip(_TRAILING_PUNCTUATION)
+    for digit, mark in UNIT_DIGIT_MARKS.items():
+        unit = unit.replace(mark, digit)
+    unit, _, tail = unit.partition("の")  # '1億人程度の人口': words after the unit
+    if tail and not label:
+        label = tail
+    if unit.endswith("%台"):  # 10%台: in the tens
+        unit = "%"
+        r.qualifiers.add(APPROX)
+    if unit in SCALED_UNITS:
+        factor, unit = SCALED_UNITS[unit]
+        value *= factor
     if label.endswith("第") and unit == "位":
         label = label[:-1].strip()
     if unit and (len(unit) > 12 or any(c in unit for c in "、。,;")):
@@ -423,7 +478,7 @@ def _read_number(r: _Reading, m: re.Match[str]) -> Quantity:
 
 def _read_label(r: _Reading, label: str) -> str:
     """The words before the number: 累計, 平均, 約 become basis and qualifier; the rest is the label."""
-    label = r.take_words(label.replace("\x00", " ")).strip()
+    label = r.take_words((r.label + " " + label).replace("\x00", " ")).strip()
     am = APPROX_PREFIX_RE.search(label)
     if am:
         r.qualifiers.add(APPROX)

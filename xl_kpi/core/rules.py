@@ -194,6 +194,8 @@ def _read(c: _Checker, name: str, text: str) -> Quantity | None:
         return None
     if q.garbled:
         c.add("garbled-value", name, text, format_quantity(q))
+    if q.earlier:
+        c.add("values-by-year", name, text, f"「{format_quantity(q._replace(earlier=()))}」")
     return q
 
 

@@ -48,6 +48,9 @@ PHRASES: dict[str, str] = {
     "以上": AT_LEAST, "超": AT_LEAST,
     "以下": AT_MOST, "未満": AT_MOST, "以内": AT_MOST,
     "未実施": STOPPED, "中止": STOPPED, "休止": STOPPED, "廃止": STOPPED,
+    "の拡大": INCREASE, "拡大": INCREASE,
+    # Verbs of aim that say nothing the number does not: 5万人創出, 3兆円へ, …を目指す.
+    "を目指す": "", "目指す": "", "創出": "", "確保": "", "実現": "", "へ": "",
     "実施済み": DONE, "実施済": DONE, "完了": DONE, "策定済み": DONE, "策定済": DONE, "策定": DONE,
     "完成": DONE, "開設": DONE, "設置": DONE, "供用開始": DONE, "達成": DONE, "実施": DONE,
 }
@@ -67,14 +70,25 @@ NAKAGURO_DECIMAL_RE = re.compile(r"(?<![\d・])(\d+)・(\d+)(?=\s*%)")
 ZERO_WORD_RE = re.compile(r"^(?:ゼロ|零)(?=\s*(?:件|人|か所|社|団体|%|$))")
 # A period before the number makes it a total over the period: 5年間で100人, 5か年で…
 PERIOD_PREFIX_RE = re.compile(r"\d+\s*(?:年間|か年|カ年|ヶ年)\s*(?:で|の|累計)?")
+DEADLINE_PREFIX_RE = re.compile(r"(?:今後)?\s*\d+\s*(?:年|か年|カ年|ヶ年)以内に")  # 今後5年以内に: when, not a value
+# A digit that belongs to a unit (m3, m2, km2) or a typo of a magnitude (5憶 for 5億).
+UNIT_DIGIT_RE = re.compile(r"(?<=m)([23])(?![\d,.])")
+UNIT_DIGIT_MARKS = {"2": "\ue002", "3": "\ue003"}
+MAGNITUDE_TYPOS = str.maketrans({"憶": "億"})
+# Units that are other units scaled: 2割 is 20 %.
+SCALED_UNITS = {"割": (Decimal(10), "%")}
+# A cell that is only a unit: the number was deleted, the unit left (no value).
+UNIT_ONLY = frozenset({"km", "m", "ha", "t", "件", "人", "回", "社", "か所", "箇所", "円", "千円", "万円", "%",
+                       "団体", "世帯", "校", "本", "台", "戸", "施設", "事業", "品", "名", "組", "日", "時間", "m3",
+                       "m2", "km2", "kg", "g", "人/年", "件/年", "回/年", "人/日"})
 TIME_WORD_RE = re.compile(r"\x00\s*(?:末|時点|現在|頃|中|まで(?:に)?)*")
 
 # Magnitudes: a single one stays in the unit (18,360千円); combinations are summed (1億2,000万円).
-MAGNITUDES = {"億": Decimal(10) ** 8, "千万": Decimal(10) ** 7, "百万": Decimal(10) ** 6,
+MAGNITUDES = {"兆": Decimal(10) ** 12, "億": Decimal(10) ** 8, "千万": Decimal(10) ** 7, "百万": Decimal(10) ** 6,
               "万": Decimal(10) ** 4, "千": Decimal(10) ** 3}
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 COMBINATION_RE = re.compile(
-    rf"(?P<sign>[-▲△]\s*)?(?P<a>{_NUM})\s*(?P<ma>億|万)\s*(?P<b>{_NUM})\s*(?P<mb>千万|百万|万|千)?"
+    rf"(?P<sign>[-▲△]\s*)?(?P<a>{_NUM})\s*(?P<ma>兆|億|万)\s*(?P<b>{_NUM})\s*(?P<mb>億|千万|百万|万|千)?"
     rf"(?:\s*(?P<c>{_NUM})\s*(?P<mc>千)?)?(?![\d.,])")
 
 # Units written several ways that count the same thing.
