@@ -149,6 +149,7 @@ def test_rate_percent_is_the_published_whole_percent():
     ("1億2,000万円", "2億円", None, "60%", "ratio"),
     ("18,360千円", "30,000,000円", None, "61%", "ratio"),
     ("12箇所", "20か所", None, "60%", "ratio"),
+    ("3", "5億円", None, "60%", "ratio"),  # the unit of a bare number is in the column header
     ("9名", "10人", None, "90%", "ratio"),
     # Increase achieved against increase targeted: the ratio of the increases (published −65 %).
     ("-2,265人/日増加(累計)", "3,500人程度の増加(令和2～6年度)", "日曜25,300人/日(平成30年度)", "-65%", "ratio"),

@@ -22,15 +22,17 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from .errors import QuantityError
-from .fiscal import DATE_PATTERN, FY_PATTERN, FiscalSpan, date_span, era_year, format_fiscal_year, span_from_match
+from .fiscal import (
+    DATE_PATTERN,
+    FY_PATTERN,
+    FiscalSpan,
+    date_span,
+    era_year,
+    format_fiscal_year,
+    span_from_match,
+)
 from .text import CIRCLED, to_halfwidth
 from .wording import (
-    UNIT_ONLY,
-    UNIT_DIGIT_RE,
-    UNIT_DIGIT_MARKS,
-    SCALED_UNITS,
-    MAGNITUDE_TYPOS,
-    DEADLINE_PREFIX_RE,
     APPROX,
     APPROX_PREFIX_RE,
     AT_LEAST,
@@ -41,15 +43,17 @@ from .wording import (
     CONTINUE,
     CUMULATIVE,
     DATE,
+    DEADLINE_PREFIX_RE,
     DECREASE,
     DONE,
     ESTIMATE,
     INCREASE,
+    MAGNITUDE_TYPOS,
     MAGNITUDES,
     MAINTAIN,
+    NAKAGURO_DECIMAL_RE,
     NEGATIVE_WORD_RE,
     NEW,
-    NAKAGURO_DECIMAL_RE,
     NEW_WORDS,
     NO_VALUE_WORDS,
     ONE_MARK,
@@ -60,9 +64,13 @@ from .wording import (
     PHRASE_RE,
     PHRASES,
     QUALIFIERS,
+    SCALED_UNITS,
     STOPPED,
     TIME_WORD_RE,
     UNIT_ALIASES,
+    UNIT_DIGIT_MARKS,
+    UNIT_DIGIT_RE,
+    UNIT_ONLY,
     ZERO_WORD_RE,
     is_placeholder,
 )
@@ -150,24 +158,36 @@ def normalized(q: Quantity) -> tuple[Decimal | None, str]:
     """Value and unit in one scale for comparing: magnitudes applied (3億円 → 300,000,000 円) and
     units written several ways made one (箇所/ヶ所 → か所, 名 → 人)."""
     value, unit = q.value, q.unit
-    for word, factor in MAGNITUDES.items():
-        if unit.startswith(word) and len(unit) > len(word) or unit == word:
-            value = None if value is None else value * factor
-            unit = unit[len(word):]
-            break
+    if unit[:1] in _MAGNITUDE_HEADS:
+        for word, factor in MAGNITUDES.items():
+            if unit.startswith(word):
+                value = None if value is None else value * factor
+                unit = unit[len(word):]
+                break
     return value, UNIT_ALIASES.get(unit, unit)
+
+
+_MAGNITUDE_HEADS = frozenset(w[0] for w in MAGNITUDES)
 
 
 # The common shape — [①] number unit [(累計) | (平成30年度[末])] — read by one regex; anything
 # else goes through the steps below. Both give the same Quantity.
 _FAST_RE = re.compile(
-    r"\s*(?P<label>[①-⑳])?(?P<sign>[-▲△])?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"\s*(?:(?P<label>[①-⑳])|(?P<words>[^\d\s()\[\]【】/:,、。~\-+▲△①-⑳]{1,16}) )?"
+    r"(?P<sign>[-▲△])?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"\s*(?P<unit>[^\d\s()\[\]【】/:,、。~\-+▲△]{0,12}?)\s*"
-    r"(?:\((?:(?P<cum>累計)|(?P<era>平成|令和)(?P<year>元|\d{1,2})年度末?)\))?\s*")
+    r"(?:\((?:(?P<cum>累計)|(?P<era>平成|令和)(?P<year>元|\d{1,2})年度末?(?P<est>見込み?)?)\))?\s*")
 _FAST_UNIT_BLOCK = re.compile(
     r"計|平均|程度|以上|以下|未満|以内|超|増|減|維持|継続|見込|実施|完了|中止|休止|廃止|時点|現在|末|約|"
-    r"向上|上昇|アップ|抑制|策定|完成|開設|設置|供用|達成|暫定|速報|推計|見通|兆|億|万|位|年|月|日|延べ|"
-    r"拡大|創出|確保|実現|目指|へ|の|台|割|憶")
+    r"向上|上昇|アップ|抑制|策定|完成|開設|設置|供用|達成|暫定|速報|推計|見通|兆|億|万|位|年|月|日|"
+    r"拡大|創出|確保|実現|目指|へ|の|%台|割|憶")
+
+
+# Words before the number that the general steps read (約, 累計, 年間, 第 …) or that hold a year.
+_FAST_LABEL_BLOCK = re.compile(
+    r"約|およそ|概ね|おおむね|累計|平均|延べ|年|月|日|週|第|比|当たり|あたり|計|昭和|平成|令和|西暦|[SHR]$|^[SHR]|"
+    r"マイナス|ゼロ|零|現状|以内|[兆億万千]|%|^[A-Za-z]")
+_ESTIMATE = frozenset({ESTIMATE})
 
 
 @lru_cache(maxsize=256)
@@ -176,20 +196,26 @@ def _fiscal(era: str, year: str) -> FiscalSpan:
     return FiscalSpan(y, y)
 
 
+# Cells that are one known word (新規, 継続実施 …): the commonest texts without a number.
+_WORD_QUANTITIES = {w: Quantity(None, qualifiers=frozenset({q})) for w, q in PHRASES.items() if q}
+_WORD_QUANTITIES.update({w: Quantity(None, qualifiers=frozenset({NEW})) for w in NEW_WORDS})
+
+
 @lru_cache(maxsize=65536)
 def _parse_text(raw: str) -> Quantity:
     text = to_halfwidth(raw)
+    word = _WORD_QUANTITIES.get(text.strip())
+    if word is not None:
+        return word._replace(raw=raw)
     m = _FAST_RE.fullmatch(text)
     if m is not None:
-        unit = m.group("unit")
-        if not unit or _FAST_UNIT_BLOCK.search(unit) is None:
-            value = Decimal(m.group("num").replace(",", ""))
-            if m.group("sign"):
-                value = -value
-            era = m.group("era")
-            return Quantity(value, unit, None, CUMULATIVE if m.group("cum") else None,
-                            _fiscal(era, m.group("year")) if era else None, _NO_QUALIFIERS,
-                            m.group("label") or "", False, raw)
+        label, words, sign, num, unit, cum, era, year, est = m.groups()
+        if (not unit or _FAST_UNIT_BLOCK.search(unit) is None) and (
+                not words or _FAST_LABEL_BLOCK.search(words) is None):
+            value = Decimal(num.replace(",", "")) if "," in num else Decimal(num)
+            return Quantity(-value if sign else value, unit, None, CUMULATIVE if cum else None,
+                            _fiscal(era, year) if era else None, _ESTIMATE if est else _NO_QUALIFIERS,
+                            label or words or "", False, raw)
     return _read_slow(raw, text)
 
 
@@ -238,19 +264,7 @@ _REMARK_RE = re.compile(r"※\s*([^\n()]*)")  # '※単年実績' to the end of 
 
 
 def _read_slow(raw: str, text: str) -> Quantity:
-    if "※" in text:
-        text = _REMARK_RE.sub(lambda m: f"({m.group(1).strip()})" if m.group(1).strip() else "", text)
-    text = text.translate(_LINE_BREAKS).strip()
-    if not text or is_placeholder(text):
-        what = f"「{raw.strip()}」は値がないことを表します。" if text else "空欄です。"
-        raise QuantityError(what, code="missing-value", value=raw)
-    if len(text) > 200:
-        raise QuantityError(f"「{raw[:40]}…」は長すぎて数量として読み取れません。", value=raw)
-    text = NEGATIVE_WORD_RE.sub("-", text.replace("西暦", "")).translate(MAGNITUDE_TYPOS)
-    if text.strip().partition("/")[0] in UNIT_ONLY:
-        raise QuantityError(f"「{raw.strip()}」は単位だけで数値がありません（値なし）。", code="missing-value", value=raw)
-    text = UNIT_DIGIT_RE.sub(lambda m: UNIT_DIGIT_MARKS[m.group(1)], DEADLINE_PREFIX_RE.sub(" ", text))
-    r = _Reading(raw, NAKAGURO_DECIMAL_RE.sub(r"\1.\2", ZERO_WORD_RE.sub("0", text)))
+    r = _Reading(raw, _prepared(raw, text))
     _read_notes(r)
     _read_dates(r)
     _read_years(r)
@@ -267,6 +281,36 @@ def _read_slow(raw: str, text: str) -> Quantity:
     if not numbers:
         return _read_words_only(r)
     return _read_number(r, numbers[0])
+
+
+def _prepared(raw: str, text: str) -> str:
+    """The half-width text on one line, with the spellings that stand for something else made plain
+    (※ remarks as notes, マイナス, 憶 for 億, ゼロ, 2・2%, m3); raises for a cell that holds no value.
+    Each rewrite runs only when its character is present: most cells need none."""
+    if "※" in text:
+        text = _REMARK_RE.sub(lambda m: f"({m.group(1).strip()})" if m.group(1).strip() else "", text)
+    text = text.translate(_LINE_BREAKS).strip()
+    if not text or (not text[0].isdigit() and is_placeholder(text)):
+        what = f"「{raw.strip()}」は値がないことを表します。" if text else "空欄です。"
+        raise QuantityError(what, code="missing-value", value=raw)
+    if len(text) > 200:
+        raise QuantityError(f"「{raw[:40]}…」は長すぎて数量として読み取れません。", value=raw)
+    if "西暦" in text:
+        text = text.replace("西暦", "")
+    if "マイナス" in text:
+        text = NEGATIVE_WORD_RE.sub("-", text)
+    if "憶" in text:
+        text = text.translate(MAGNITUDE_TYPOS)
+    if text.partition("/")[0] in UNIT_ONLY:
+        raise QuantityError(f"「{raw.strip()}」は単位だけで数値がありません（値なし）。", code="missing-value",
+                            value=raw)
+    if "以内に" in text:
+        text = DEADLINE_PREFIX_RE.sub(" ", text)
+    if "m" in text:
+        text = UNIT_DIGIT_RE.sub(lambda m: UNIT_DIGIT_MARKS[m.group(1)], text)
+    if text[0] in "ゼ零":
+        text = ZERO_WORD_RE.sub("0", text)
+    return NAKAGURO_DECIMAL_RE.sub(r"\1.\2", text) if "・" in text else text
 
 
 _YEAR_PARTS_RE = re.compile(r"\s*(?:\n|、|;)\s*")
@@ -367,6 +411,10 @@ def _read_years(r: _Reading) -> None:
 def _read_per_prefix(r: _Reading) -> None:
     """年間 / 月平均 / 1日当たり before the number say per year, month, day; '1人当たり' is words;
     a period (5年間で) makes the number a total over it."""
+    if "当たり" in r.text or "あたり" in r.text:
+        r.text = ONE_PER_RE.sub(ONE_MARK, r.text)
+    if not any(c in r.text for c in "年月日週"):
+        return
     period = PERIOD_PREFIX_RE.search(r.text)
     if period is not None and _NUMBER_RE.search(r.text, period.end()):
         r.basis = CUMULATIVE
@@ -380,21 +428,23 @@ def _read_per_prefix(r: _Reading) -> None:
         # '市民1人1日当たり': the 当たり belongs to the words before it as well.
         return how if m.string[: m.start()].rstrip().endswith(_COUNTER_AFTER_ONE) else " "
 
-    if "当たり" in r.text or "あたり" in r.text:
-        r.text = ONE_PER_RE.sub(ONE_MARK, r.text)
     r.text = PER_PREFIX_RE.sub(per, r.text)
 
 
 def _read_numbered_label(r: _Reading) -> None:
     """'15~34 歳の割合:92.2%': the words before a colon may hold numbers; they are the label."""
+    if ":" not in r.text:
+        return
     head, colon, tail = r.text.rpartition(":")
-    if colon and _NUMBER_RE.search(head) and len(_NUMBER_RE.findall(tail)) == 1:
+    if _NUMBER_RE.search(head) and len(_NUMBER_RE.findall(tail)) == 1:
         r.label = head.strip()
         r.text = tail
 
 
 def _read_combination(r: _Reading) -> None:
     """1億2,000万円 → 120000000円: a combination of magnitudes is one number in the base unit."""
+    if "万" not in r.text and "億" not in r.text and "兆" not in r.text:
+        return
     m = COMBINATION_RE.search(r.text)
     if m is None:
         return

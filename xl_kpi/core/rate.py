@@ -104,12 +104,10 @@ def _quantity(text: object, what: str) -> Quantity | None | object:
         return text
     if text is None or (isinstance(text, str) and not text.strip()):
         return None
-    if is_placeholder(text):
-        return _NO_VALUE
     try:
         return parse_quantity(text)
     except QuantityError as err:
-        if err.code == "missing-value":  # words that name no value: 現状(平成19年度)
+        if err.code == "missing-value":  # a placeholder (-, ―, なし …) or words that name no value
             return _NO_VALUE
         raise QuantityError(f"{what}: {err}", code=err.code, value=err.value) from None
 
@@ -122,7 +120,9 @@ def _missing(method: str, code: str, what: str, text: object) -> Rate:
 def _scaled(a: Quantity, b: Quantity) -> tuple[Decimal, Decimal]:
     """Values of two quantities in one scale: magnitudes applied (3億円, 18,360千円), and a bare
     number beside a % taken as a fraction."""
-    av, bv = normalized(a)[0], normalized(b)[0]
+    av, bv = a.value, b.value
+    if a.unit != b.unit and a.unit and b.unit:  # 億円 beside 円: one scale; a bare number stays as typed
+        av, bv = normalized(a)[0], normalized(b)[0]
     assert av is not None and bv is not None
     if a.is_percent and not b.unit and abs(bv) <= Decimal("1.5") < abs(av):
         bv = bv * HUNDRED
@@ -173,7 +173,7 @@ def kpi_rate(current: object, target: object, baseline: object = None, method: s
     problem = _not_numeric(method, cur, t, base) or _unit_problem(method, cur, t, base)
     if problem is not None:
         return problem
-    lower = lower_is_better or t.has(AT_MOST) or t.has(DECREASE) or method == "lower-better"
+    lower = lower_is_better or method == "lower-better" or (bool(t.qualifiers) and (t.has(AT_MOST) or t.has(DECREASE)))
     return _compute(method, cur, t, base, lower)
 
 
@@ -187,6 +187,8 @@ def choose_method(method: str, current: Quantity | None, target: Quantity, lower
     """What ``auto`` means for these texts (the README's methods table)."""
     if method != "auto":
         return method
+    if not target.qualifiers:  # the common case: a plain number
+        return "lower-better" if lower_is_better or is_rank(target) else "ratio"
     if target.value is None and (target.has(CONTINUE) or target.has(DONE)):
         return "continue"
     if target.has(MAINTAIN):

@@ -169,7 +169,7 @@ def _no_value_words(text: str) -> str:
 def _quantity(c: _Checker, name: str, required: bool) -> Quantity | None:
     text = getattr(c.rec, name).strip()
     c.q[name] = None
-    q = _read(c, name, text) if given(text) else None
+    q = _read(c, name, text) if text else None
     if q is None and required and name != "baseline" and not _refused(c, name):
         # the baseline: see _check_baseline_given
         c.add("missing-value", name, text,

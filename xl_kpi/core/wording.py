@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import lru_cache
 
 from .text import to_halfwidth
 
@@ -114,6 +115,13 @@ def is_placeholder(text: object) -> bool:
     if text is None:
         return True
     if not isinstance(text, str):
+        return False
+    return _is_placeholder_text(text)
+
+
+@lru_cache(maxsize=8192)
+def _is_placeholder_text(text: str) -> bool:
+    if text[:1].isdigit():
         return False
     s = to_halfwidth(text).replace("\n", "").replace("\r", "").strip()
     while _PLACEHOLDER_NOTE_RE.search(s) and not s.startswith("("):
