@@ -49,3 +49,22 @@ def test_placeholder_baseline_keeps_the_rate_and_a_finding_names_the_cell(tmp_pa
     assert (merged.baseline, merged.rate) == (mark, "14%")
     listed = list(openpyxl.load_workbook(master)[FINDINGS_SHEET].iter_rows(values_only=True))
     assert any("no-value" in row and any(cell in str(v) for v in row) for row in listed[1:]), listed[:3]
+
+
+@pytest.mark.parametrize("current", ["―", "-", "未集計", "調査中"])
+def test_rate_of_a_placeholder_current_is_a_dash_with_the_reason_not_exit_2(current, capsys):
+    assert main(["rate", f"--current={current}", "--target=2.5km"]) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == "-" and current in err and err.strip().endswith("。")
+    assert main(["rate", f"--current={current}", "--target=2.5km", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["reason_code"] == "missing-current"
+
+
+def test_rate_ignores_a_placeholder_baseline_when_the_ratio_does_not_need_it(capsys):
+    assert main(["rate", "--current=0.22 km(整備延長)", "--target=2.5 km(整備延長)", "--baseline=-"]) == 0
+    assert capsys.readouterr().out.strip() == "9%"
+
+
+def test_rate_still_refuses_text_that_is_not_a_quantity(capsys):
+    assert main(["rate", "--current=たくさん", "--target=10件"]) == 2
+    assert "現在値" in capsys.readouterr().err

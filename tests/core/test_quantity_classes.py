@@ -253,3 +253,8 @@ def test_the_fast_path_and_the_general_steps_agree_on_every_sample_and_corpus_te
         assert got == slow, raw
         fast += 1
     assert fast > 300
+
+
+def test_a_date_formats_as_written():
+    q = parse_quantity("令和5年4月")
+    assert format_quantity(q) == "令和5年4月" and parse_quantity(format_quantity(q)) == q

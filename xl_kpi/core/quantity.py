@@ -551,7 +551,10 @@ _WORD = ((CONTINUE, "継続実施"), (MAINTAIN, "現状維持"), (NEW, "新規")
 
 
 def format_quantity(q: Quantity) -> str:
-    """A canonical text for a quantity; ``parse_quantity(format_quantity(q)) == q``."""
+    """A canonical text for a quantity; ``parse_quantity(format_quantity(q)) == q``. A date keeps
+    its text as written (the fiscal year alone would lose the month)."""
+    if q.has(DATE) and q.raw:
+        return q.raw.strip()
     parts: list[str] = []
     if q.label:
         parts.append(q.label if q.label in CIRCLED else f"{q.label}:")
