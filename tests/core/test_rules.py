@@ -205,3 +205,8 @@ def test_values_of_several_years_use_the_latest_with_a_warning():
     [f] = [f for f in validate_records([r]) if f.code == "values-by-year"]
     assert (f.field, f.severity, f.cell) == ("current", "warning", "I7")
     assert "12件" in f.message and evaluate(r).rate.display == "40%"
+
+
+def test_a_dash_typed_twice_is_missing_and_flagged_as_formula_like():
+    report = validate_records([rec(current="--", rate="")])
+    assert {("current", "missing-value"), ("current", "formula-text")} <= set(map(tuple, report.flatten(["field", "code"])))

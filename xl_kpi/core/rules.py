@@ -63,12 +63,13 @@ def _safe_rate(current: str, target: str, baseline: str, lower: bool) -> Rate:
 class _Checker:
     """Runs the per-record rules for one record, collecting findings."""
 
-    __slots__ = ("rec", "out", "q")
+    __slots__ = ("rec", "out", "q", "refused")
 
     def __init__(self, rec: KpiRecord):
         self.rec = rec
         self.out: list[Finding] = []
         self.q: dict[str, Quantity | None] = {}
+        self.refused: set[str] = set()  # fields whose text was reported as unreadable
 
     def add(self, code: str, field: str = "", value: object = "", detail: str = "",
             severity: str | None = None) -> None:
@@ -168,42 +169,40 @@ def _no_value_words(text: str) -> str:
 
 def _quantity(c: _Checker, name: str, required: bool) -> Quantity | None:
     text = getattr(c.rec, name).strip()
-    c.q[name] = None
-    q = _read(c, name, text) if text else None
-    if q is None and required and name != "baseline" and not _refused(c, name):
+    q, refused = _read(c, name, text) if text else (None, False)
+    if q is None and required and name != "baseline" and not refused:
         # the baseline: see _check_baseline_given
         c.add("missing-value", name, text,
               f"{_no_value_words(text)}「{_EXAMPLES[name]}」のように数値と単位を入力してください。")
     c.q[name] = q
+    if refused:
+        c.refused.add(name)
     return q
 
 
-def _refused(c: _Checker, name: str) -> bool:
-    return any(f.field == name for f in c.out)
-
-
-def _read(c: _Checker, name: str, text: str) -> Quantity | None:
-    """The cell as a Quantity; None (after a finding) when it cannot be read, or names no value."""
+def _read(c: _Checker, name: str, text: str) -> tuple[Quantity | None, bool]:
+    """The cell as a Quantity, or (None, refused?): refused after a finding when it cannot be read,
+    not refused when it names no value (a placeholder)."""
     try:
         q = parse_quantity(text)
     except QuantityError as err:
         if err.code == "missing-value":
-            return None
+            return None, False
         code = "multiple-values" if err.code == "multiple-values" else "unparseable-value"
         c.add(code, name, text, severity=WARNING if name == "baseline" else ERROR)
-        return None
+        return None, True
     if q.garbled:
         c.add("garbled-value", name, text, format_quantity(q))
     if q.earlier:
         c.add("values-by-year", name, text, f"「{format_quantity(q._replace(earlier=()))}」")
-    return q
+    return q, False
 
 
 def _check_baseline_given(c: _Checker, t: Quantity | None, cur: Quantity | None) -> None:
     """A blank or placeholder 基準値 is missing where the method needs it (progress, 現状維持 of a
     text target), and otherwise only noted: current ÷ target is computed without it."""
     text = c.rec.baseline.strip()
-    if c.q.get("baseline") is not None or _refused(c, "baseline"):
+    if c.q.get("baseline") is not None or "baseline" in c.refused:
         return
     method = choose_method("auto", cur, t, c.rec.lower_is_better) if t is not None else "ratio"
     example = f"「{_EXAMPLES['baseline']}」のように計画策定時点の値を入力してください。"
