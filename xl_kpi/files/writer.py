@@ -46,6 +46,7 @@ from .layout import (
     report_title,
     safe_sheet_name,
 )
+from .submitted import SETTINGS_LABEL as SUBMITTED_LABEL
 
 FONT = "MS PGothic"
 FIXED_DATE = datetime(2020, 4, 1, tzinfo=timezone.utc)
@@ -256,6 +257,11 @@ def _settings_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, s: Settings) -> None
     for i, (k, v) in enumerate(rows, start=2):
         ws.write_string(i, 0, k, fmt["label"])
         ws.write_string(i, 1, v, fmt["cell"])
+    # 提出日時: set when the department saves its submission (orders two submissions of a department)
+    ws.write_string(5, 0, SUBMITTED_LABEL, fmt["label"])
+    ws.write_blank(5, 1, None, fmt["cell"])
+    ws.data_validation(5, 1, 5, 1, {"validate": "any", "input_title": SUBMITTED_LABEL,
+                                    "input_message": "保存時に記入されます（例: 2021/5/10 9:30）"})
     ws.write_string(6, 0, "評価区分", fmt["label"])
     for j, h in enumerate(("下限（%以上）", "評価", "記号")):
         ws.write_string(6, j + 1, h, fmt["table_header"])
