@@ -296,7 +296,9 @@ def _prepared(raw: str, text: str) -> str:
     if len(text) > 200:
         raise QuantityError(f"「{raw[:40]}…」は長すぎて数量として読み取れません。", value=raw)
     if "西暦" in text:
-        text = text.replace("西暦", "")
+        text = text.replace("西暦", "").strip()
+        if not text:
+            raise QuantityError(f"「{raw}」を数値として読み取れません。", value=raw)
     if "マイナス" in text:
         text = NEGATIVE_WORD_RE.sub("-", text)
     if "憶" in text:
@@ -308,7 +310,7 @@ def _prepared(raw: str, text: str) -> str:
         text = DEADLINE_PREFIX_RE.sub(" ", text)
     if "m" in text:
         text = UNIT_DIGIT_RE.sub(lambda m: UNIT_DIGIT_MARKS[m.group(1)], text)
-    if text[0] in "ゼ零":
+    if text[:1] in ("ゼ", "零"):
         text = ZERO_WORD_RE.sub("0", text)
     return NAKAGURO_DECIMAL_RE.sub(r"\1.\2", text) if "・" in text else text
 

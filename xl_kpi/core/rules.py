@@ -50,7 +50,7 @@ def evaluate(record: KpiRecord) -> Evaluation:
 
 def given(text: str) -> bool:
     """A cell with a value: neither blank nor a placeholder (-, ―, なし, 未集計 …)."""
-    return bool(text.strip()) and not is_placeholder(text)
+    return bool(text) and bool(text.strip()) and not is_placeholder(text)
 
 
 def _safe_rate(current: str, target: str, baseline: str, lower: bool) -> Rate:
@@ -273,7 +273,7 @@ def _check_kpi(c: _Checker) -> None:
             c.add("below-baseline", "current", cur.raw, b.raw)
 
     _check_rate(c, "rate", t)
-    if given(rec.revised_target) or given(rec.revised_rate):
+    if (rec.revised_target or rec.revised_rate) and (given(rec.revised_target) or given(rec.revised_rate)):
         _check_rate(c, "revised_rate", rt)
         if not given(rec.revised_target):
             c.add("revision-incomplete", "revised_target",
