@@ -258,3 +258,28 @@ def test_the_fast_path_and_the_general_steps_agree_on_every_sample_and_corpus_te
 def test_a_date_formats_as_written():
     q = parse_quantity("令和5年4月")
     assert format_quantity(q) == "令和5年4月" and parse_quantity(format_quantity(q)) == q
+
+
+def _fullwidth(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else ("\u3000" if c == " " else c) for c in text)
+
+
+@given(st.decimals(min_value=-10**7, max_value=10**7, places=2, allow_nan=False, allow_infinity=False),
+       st.sampled_from(["件", "人", "%", "km", "千円", "か所"]),
+       st.sampled_from(["", "(累計)", "(令和2年度)", "(平成28～30年度の平均)", "(令和3年度(暫定))"]),
+       st.sampled_from(["", " ", "\n"]))
+@settings(max_examples=300)
+def test_full_width_and_a_line_break_read_as_the_half_width_text(value, unit, note, sep):
+    from xl_kpi.core.quantity import format_number
+    text = f"{format_number(value)}{unit}{sep}{note}"
+    assert parse_quantity(_fullwidth(text)) == parse_quantity(text)
+    assert parse_quantity(text).value == value
+
+
+@given(st.sampled_from([("令和", 2018), ("R", 2018), ("平成", 1988), ("H", 1988)]), st.integers(2, 30),
+       st.integers(1, 12), st.integers(1, 28))
+def test_a_date_belongs_to_its_fiscal_year(era, n, month, day):
+    name, base = era
+    fy = base + n - (1 if month <= 3 else 0)
+    for text in (f"50%({name}{n}年{month}月{day}日現在)", f"50%({name}{n}.{month}.{day}時点)"):
+        assert parse_quantity(text).fiscal == FiscalSpan(fy, fy), text

@@ -105,3 +105,10 @@ def test_cli_library_function_and_ribbon_agree(i, ribbon_rates, capsys):
     assert cli(row, capsys) == expected
     assert custom_function(row) == expected
     assert (ribbon_rates[measure_id(i)] or "-") == expected
+
+
+def test_kpi_rate_function_treats_placeholders_as_no_value():
+    [[na]] = call("kpi_rate", "―", "2.5km")
+    assert na.startswith("#N/A ") and "現在値" in na and "―" in na
+    [[value]] = call("kpi_rate", "0.22 km(整備延長)", "2.5 km(整備延長)", "-")
+    assert format_rate(value) == "9%"
