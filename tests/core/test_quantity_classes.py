@@ -283,3 +283,26 @@ def test_a_date_belongs_to_its_fiscal_year(era, n, month, day):
     fy = base + n - (1 if month <= 3 else 0)
     for text in (f"50%({name}{n}年{month}月{day}日現在)", f"50%({name}{n}.{month}.{day}時点)"):
         assert parse_quantity(text).fiscal == FiscalSpan(fy, fy), text
+
+
+@pytest.mark.parametrize("text, value, unit, basis, label", [
+    ("毎年100件", "100", "件/年", "per-year", ""), ("毎年度10件", "10", "件/年", "per-year", ""),
+    ("各年度100人", "100", "人/年", "per-year", ""), ("月1回以上", "1", "回/月", "per-month", ""),
+    ("10,000人（5年間累計）", "10000", "人", "cumulative", ""), ("65歳以上 30%", "30", "%", None, "65歳以上"),
+    ("100(人)", "100", "人", None, ""), ("30％（令和４年度）→", "30", "%", None, ""),
+])
+def test_more_prefixes_ages_units_in_notes_and_arrows(text, value, unit, basis, label):
+    q = parse_quantity(text)
+    assert (q.value, q.unit_text, q.basis, q.label) == (Decimal(value), unit, basis, label)
+
+
+@pytest.mark.parametrize("text, value, quals", [("半減", "50", {"decrease"}), ("倍増", "100", {"increase"})])
+def test_words_that_are_an_amount(text, value, quals):
+    q = parse_quantity(text)
+    assert (q.value, q.unit, set(q.qualifiers)) == (Decimal(value), "%", quals)
+
+
+def test_a_year_compared_with_is_not_the_year_of_the_value():
+    assert parse_quantity("2030年度 46%削減（2013年度比）").fiscal == FiscalSpan(2030, 2030)
+    assert parse_quantity("H27比10%増").fiscal is None
+    assert str(parse_quantity("120人/年（H30～R2平均）").fiscal) == "平成30～令和2年度"

@@ -45,9 +45,11 @@ class FiscalSpan:
     fiscal: bool = True  # 年度 (fiscal) rather than 年 (calendar)
 
     def __str__(self) -> str:
-        return format_fiscal_year(self.start) if self.start == self.end else (
-            f"{format_fiscal_year(self.start, suffix='')}～{_era_year(self.end)[1]}年度"
-        )
+        if self.start == self.end:
+            return format_fiscal_year(self.start)
+        end = _era_year(self.end)
+        same_era = _era_year(self.start)[0] == end[0]
+        return f"{format_fiscal_year(self.start, suffix='')}～{end[1] if same_era else ''.join(end)}年度"
 
 
 def _year(era: str, n: str) -> int:

@@ -33,6 +33,9 @@ from .fiscal import (
 )
 from .text import CIRCLED, to_halfwidth
 from .wording import (
+    ARROWS,
+    AMOUNT_WORDS,
+    AGE_RE,
     APPROX,
     APPROX_PREFIX_RE,
     AT_LEAST,
@@ -223,7 +226,7 @@ class _Reading:
     """What the steps have read so far from one cell; ``text`` shrinks as words are taken out."""
 
     __slots__ = ("raw", "text", "qualifiers", "basis", "fiscal", "average", "per", "label", "dated",
-                 "note_values", "bare_values")
+                 "note_values", "bare_values", "note_unit")
 
     def __init__(self, raw: str, text: str):
         self.raw = raw
@@ -236,6 +239,7 @@ class _Reading:
         self.label = ""
         self.dated = False
         self.note_values: list[Quantity] = []  # notes that are one figure: (約890グラム), (141か所)
+        self.note_unit = ""
         self.bare_values: list[Decimal] = []  # notes only a number: '3社(7社)', '4(21)'; a second value
 
     def take_phrases(self, text: str, allowed: frozenset[str] | None = None) -> str:
@@ -271,6 +275,7 @@ def _read_slow(raw: str, text: str) -> Quantity:
     _read_per_prefix(r)
     _read_combination(r)
     _read_numbered_label(r)
+    _read_ages(r)
     numbers = list(_NUMBER_RE.finditer(r.text))
     if len(numbers) > 1 or (numbers and _second_value(r, numbers[0])):
         latest = _read_by_year(raw, to_halfwidth(raw))
@@ -310,6 +315,11 @@ def _prepared(raw: str, text: str) -> str:
         text = DEADLINE_PREFIX_RE.sub(" ", text)
     if "m" in text:
         text = UNIT_DIGIT_RE.sub(lambda m: UNIT_DIGIT_MARKS[m.group(1)], text)
+    if "半減" in text or "倍増" in text:
+        for word, amount in AMOUNT_WORDS.items():
+            text = text.replace(word, amount)
+    if any(a in text for a in ARROWS):
+        text = text.translate({ord(a): " " for a in ARROWS}).strip()
     if text[:1] in ("ゼ", "零"):
         text = ZERO_WORD_RE.sub("0", text)
     return NAKAGURO_DECIMAL_RE.sub(r"\1.\2", text) if "・" in text else text
@@ -349,10 +359,13 @@ def _read_notes(r: _Reading) -> None:
     a note that is only a number is a second value."""
     def note(m: re.Match[str]) -> str:
         inner = m.group(1)
-        d = DATE_PATTERN.search(inner)
-        r.set_fiscal(date_span(d) if d else None)
-        fy = FY_PATTERN.search(inner)
-        r.set_fiscal(span_from_match(fy) if fy else None)
+        if "比" not in inner:  # (2013年度比): the year compared with, not the value's
+            d = DATE_PATTERN.search(inner)
+            r.set_fiscal(date_span(d) if d else None)
+            fy = FY_PATTERN.search(inner)
+            r.set_fiscal(span_from_match(fy) if fy else None)
+        if inner.strip() in UNIT_ONLY:  # 100(人)
+            r.note_unit = inner.strip()
         if "平均" in inner:
             r.average = True
         if "累計" in inner or inner.strip() == "計":
@@ -374,8 +387,8 @@ _ERALESS_YEAR_RE = re.compile(r"\s*\d{1,2}\s*年度?\s*(?:末|時点|現在)?\s*
 
 def _read_note_figure(r: _Reading, inner: str) -> None:
     if (not any(c.isdigit() for c in inner) or DATE_PATTERN.search(inner) or FY_PATTERN.search(inner)
-            or _ERALESS_YEAR_RE.fullmatch(inner)):
-        return
+            or _ERALESS_YEAR_RE.fullmatch(inner) or PERIOD_PREFIX_RE.search(inner)):
+        return  # (5年間累計) is a period
     try:
         q = _parse_text(inner)
     except QuantityError:
@@ -403,7 +416,8 @@ def _read_dates(r: _Reading) -> None:
 def _read_years(r: _Reading) -> None:
     """Years written outside parentheses (令和5年度 74%, R2年度末, 令和2～6年度) with their time words."""
     def year(m: re.Match[str]) -> str:
-        r.set_fiscal(span_from_match(m))
+        if not m.string.startswith("比", m.end()):  # H27比10%増: the year compared with, not the value's
+            r.set_fiscal(span_from_match(m))
         return "\x00"
 
     if FY_PATTERN.search(r.text):
@@ -422,7 +436,7 @@ def _read_per_prefix(r: _Reading) -> None:
         r.basis = CUMULATIVE
         r.text = r.text[: period.start()] + " " + r.text[period.end():]
     def per(m: re.Match[str]) -> str:
-        unit, how = m.group(1), m.group(2)
+        unit, how = m.group(1) or m.group(3) or m.group(4), m.group(2) or ""
         if unit != "週" and r.per is None:
             r.per = unit
         if how == "平均":
@@ -441,6 +455,19 @@ def _read_numbered_label(r: _Reading) -> None:
     if _NUMBER_RE.search(head) and len(_NUMBER_RE.findall(tail)) == 1:
         r.label = head.strip()
         r.text = tail
+
+
+_AGE_DIGITS = str.maketrans({str(d): chr(0xE010 + d) for d in range(10)})
+_AGE_DIGITS_BACK = str.maketrans({chr(0xE010 + d): str(d) for d in range(10)})
+
+
+def _read_ages(r: _Reading) -> None:
+    """'65歳以上 30%', '15~34歳の割合 92%': an age before the value is words of the label."""
+    if "歳" not in r.text:
+        return
+    ages = [m for m in AGE_RE.finditer(r.text) if _NUMBER_RE.search(r.text, m.end())]
+    for m in reversed(ages):
+        r.text = r.text[: m.start()] + m.group(0).translate(_AGE_DIGITS) + r.text[m.end():]
 
 
 def _read_combination(r: _Reading) -> None:
@@ -505,7 +532,7 @@ def _read_number(r: _Reading, m: re.Match[str]) -> Quantity:
         slipped, _, after = after.partition(":")
         garbled = True
         label = label or slipped.strip()
-    unit = after.replace(" ", "").replace("\x00", "").rstrip(_TRAILING_PUNCTUATION)
+    unit = after.replace(" ", "").replace("\x00", "").rstrip(_TRAILING_PUNCTUATION) or r.note_unit
     for digit, mark in UNIT_DIGIT_MARKS.items():
         unit = unit.replace(mark, digit)
     unit, _, tail = unit.partition("の")  # '1億人程度の人口': words after the unit
@@ -535,7 +562,7 @@ def _read_label(r: _Reading, label: str) -> str:
     if am:
         r.qualifiers.add(APPROX)
         label = label[: am.start()].strip()
-    return label.rstrip(":").strip().replace(ONE_MARK, "1").replace(" ", "")
+    return label.rstrip(":").strip().replace(ONE_MARK, "1").replace(" ", "").translate(_AGE_DIGITS_BACK)
 
 
 def format_number(value: Decimal) -> str:

@@ -60,12 +60,19 @@ NEW_WORDS = ("新規", "新規事業", "新設", "新規実施")
 
 # Words that stand before the number: 約100人, 年間1,200人, 月平均50件, 1日当たり3,500人.
 APPROX_PREFIX_RE = re.compile(r"(約|およそ|概ね|おおむね)\s*$")
-PER_PREFIX_RE = re.compile(r"(?:1\s*)?(年|月|日|週)\s*(間|平均|あたり|当たり|につき)")
+PER_PREFIX_RE = re.compile(
+    r"(?:1\s*)?(年|月|日|週)\s*(間|平均|あたり|当たり|につき)|(?:毎|各)(年|月|日|週)度?|^(年|月|週)(?=\s*\d)")
 # '1人当たり', '1世帯あたり' in a label: the 1 is part of the words, not the value.
 ONE_PER_RE = re.compile(
     r"1\s*(?=(?:人|世帯|件|校|社|戸|台|施設|か月|ヶ月)\s*(?:1\s*(?:年|月|日)\s*)?(?:あたり|当たり))")
 ONE_MARK = "\ue001"
 NEGATIVE_WORD_RE = re.compile(r"マイナス\s*(?=\d)")
+# Words that are an amount: 半減 is a 50 % decrease, 倍増 a 100 % increase.
+AMOUNT_WORDS = {"半減": "50%減", "倍増": "100%増"}
+# Arrows of a table (30%→, ↑) say a direction, not a unit.
+ARROWS = "→⇒↑↓↗↘➡⇗⇘"
+# An age in the words before the value (65歳以上 30%): part of the label, not a second value.
+AGE_RE = re.compile(r"\d+\s*(?:~\s*\d+\s*)?歳(?:以上|以下|未満|代)?")
 # Newspapers set decimals with a middle dot in vertical text: 2・2% is 2.2%.
 NAKAGURO_DECIMAL_RE = re.compile(r"(?<![\d・])(\d+)・(\d+)(?=\s*%)")
 ZERO_WORD_RE = re.compile(r"^(?:ゼロ|零)(?=\s*(?:件|人|か所|社|団体|%|$))")
