@@ -33,11 +33,11 @@ from .fiscal import (
 )
 from .text import CIRCLED, to_halfwidth
 from .wording import (
-    ARROWS,
-    AMOUNT_WORDS,
     AGE_RE,
+    AMOUNT_WORDS,
     APPROX,
     APPROX_PREFIX_RE,
+    ARROWS,
     AT_LEAST,
     AT_MOST,
     AVERAGE,
