@@ -12,7 +12,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from ..core.errors import InputError
-from ..core.findings import SEVERITY_LABELS, Finding, Report
+from ..core.findings import SEVERITY_LABELS, Finding, Report, actionable_first, with_severities
 from ..core.merge import Submission, merge_submissions
 from ..core.record import FIELD_LABELS
 from ..core.rules import evaluate, validate_records
@@ -82,10 +82,11 @@ def compute_rates(book) -> ActionResult:
 
 
 def sheet_findings(book, kpi) -> list[Finding]:
+    settings = book_settings(book)
     findings = missing_header_findings(kpi.header, book.name, kpi.name)
-    findings += unknown_departments(kpi.records, book_settings(book))
+    findings += unknown_departments(kpi.records, settings)
     findings += validate_records(kpi.records).findings
-    return findings
+    return with_severities(findings, settings.severities if settings else {})
 
 
 def validate_sheet(book) -> ActionResult:
@@ -104,13 +105,14 @@ def validate_sheet(book) -> ActionResult:
     write_findings_sheet(book, findings, after=kpi.sheet)
     report = Report(findings)
     c = report.counts()
-    return _done(ActionResult(f"エラー {c['error']} 件、警告 {c['warning']} 件、情報 {c['info']} 件", findings, c))
+    return _done(ActionResult(f"エラー {c['error']} 件、警告 {c['warning']} 件、情報 {c['info']} 件",
+                              actionable_first(findings), c))  # the task pane lists them in this order
 
 
 def write_findings_sheet(book, findings: list[Finding], after=None) -> None:
     sheet = ensure_sheet(book, FINDINGS_SHEET, after=after)
     rows = [list(FINDING_HEADERS)]
-    for f in findings:
+    for f in actionable_first(findings):
         rows.append([f.code, SEVERITY_LABELS[f.severity], f.location, f.measure_id, f.kpi_no,
                      FIELD_LABELS.get(f.field, f.field), f.value, f.message])
     sheet.range((1, 1), (len(rows), len(FINDING_HEADERS))).value = rows
