@@ -31,6 +31,7 @@ from .adapter import (
     unique_sheet_name,
     write_column_blocks,
 )
+from .cells import set_column_width, write_values
 
 FINDING_HEADERS = ("コード", "重要度", "場所", "施策番号", "KPI", "項目", "値", "内容")
 
@@ -115,10 +116,10 @@ def write_findings_sheet(book, findings: list[Finding], after=None) -> None:
     for f in actionable_first(findings):
         rows.append([f.code, SEVERITY_LABELS[f.severity], f.location, f.measure_id, f.kpi_no,
                      FIELD_LABELS.get(f.field, f.field), f.value, f.message])
-    sheet.range((1, 1), (len(rows), len(FINDING_HEADERS))).value = rows
+    write_values(sheet.range((1, 1), (len(rows), len(FINDING_HEADERS))), rows)
     sheet.range((1, 1), (1, len(FINDING_HEADERS))).color = "#DDEBF7"
     for i, width in enumerate((22, 8, 24, 8, 5, 12, 24, 70), start=1):
-        sheet.range((1, i)).column_width = width
+        set_column_width(sheet, i, width)
 
 
 def merge_sheets(book) -> ActionResult:
