@@ -1,12 +1,14 @@
 import re
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 import xl_kpi
 from xl_kpi import KpiRecord, Source, validate_records
-from xl_kpi.core.findings import CATALOGUE, Report, make_finding
+from xl_kpi.core.findings import CATALOGUE, Report, entry, make_finding
+from xl_kpi.core.record import CellNumber
 from xl_kpi.core.rules import evaluate
 
 # The official template's columns (xl_kpi/files/layout.py), written out: a finding must name
@@ -45,7 +47,7 @@ def test_a_clean_record_has_no_findings():
      "warning"),
     ({"current": "10人", "rate": ""}, "unit-mismatch", "current", "error"),  # incomparable: no rate
     ({"current": "10件/年", "rate": ""}, "unit-mismatch", "current", "warning"),  # same unit, per year
-    ({"target": "30件(累計)", "current": "10件(累計)"}, "basis-mismatch", "baseline", "warning"),
+    ({"target": "30件(累計)", "current": "10件(累計)"}, "basis-mismatch", "baseline", "info"),
     ({"rate": "34%"}, "rate-mismatch", "rate", "error"),
     ({"target": "0件", "rate": ""}, "rate-not-computable", "rate", "warning"),
     ({"current": "4件", "rate": "13%"}, "below-baseline", "current", "warning"),
@@ -149,7 +151,7 @@ def test_every_catalogue_entry_renders_its_value_and_detail():
     for code in CATALOGUE:
         f = make_finding(code, field="target", value="値X", detail="詳細Y", file="f.xlsx")
         assert f.severity in ("error", "warning", "info") and f.title
-        template = CATALOGUE[code].template
+        template = entry(code).template
         if "{value}" in template:
             assert "値X" in f.message, code
         if "{detail}" in template:
@@ -183,6 +185,8 @@ def test_records_as_a_pandas_table(sample_records):
 
 # --- every finding of one record, exactly (code, severity, field, value, detail, cell) ----------
 
+NO_BASELINE = ("達成率（現在値÷目標値）の計算には使わないため、そのまま計算しました。"
+               "値が分かれば「6件(平成30年度)」のように計画策定時点の値を入力してください。")
 UNIT_DETAIL = "目標値「30件」と異なります（{} と {}）。"
 
 
@@ -203,7 +207,7 @@ UNIT_DETAIL = "目標値「30件」と異なります（{} と {}）。"
                                        "0は1～17の範囲外です。 18は1～17の範囲外です。 「x」は目標番号ではありません。"
                                        " 8が重複しています。", "T7")]),
     ({"kpi_item": " "}, [("missing-value", "error", "kpi_item", "", "", "F7")]),
-    ({"baseline": ""}, [("missing-value", "warning", "baseline", "", "", "G7")]),
+    ({"baseline": ""}, [("no-value", "info", "baseline", "", NO_BASELINE, "G7")]),
     ({"baseline": "たくさん"}, [("unparseable-value", "warning", "baseline", "たくさん", "", "G7")]),
     ({"baseline": "5件、6件"}, [("multiple-values", "warning", "baseline", "5件、6件", "", "G7")]),
     ({"current": "たくさん"}, [("unparseable-value", "error", "current", "たくさん", "", "I7")]),
@@ -230,15 +234,15 @@ UNIT_DETAIL = "目標値「30件」と異なります（{} と {}）。"
     ({"current": "10人", "rate": ""}, [("unit-mismatch", "error", "current", "10人", UNIT_DETAIL.format("人", "件"), "I7"),
                                       ("rate-not-computable", "warning", "rate", "",
                                        "単位が異なるため計算できません（現在値: 人、目標値: 件）。", "J7")]),
-    ({"baseline": "5件(累計)"}, [("basis-mismatch", "warning", "baseline", "5件(累計)",
+    ({"baseline": "5件(累計)"}, [("basis-mismatch", "info", "baseline", "5件(累計)",
                                  UNIT_DETAIL.format("累計", "単年度"), "G7")]),
     ({"baseline": "5件/年"}, [("unit-mismatch", "warning", "baseline", "5件/年", UNIT_DETAIL.format("件/年", "件"), "G7"),
-                             ("basis-mismatch", "warning", "baseline", "5件/年", UNIT_DETAIL.format("年あたり", "単年度"),
+                             ("basis-mismatch", "info", "baseline", "5件/年", UNIT_DETAIL.format("年あたり", "単年度"),
                               "G7")]),
-    ({"baseline": "5件(平均)"}, [("basis-mismatch", "warning", "baseline", "5件(平均)",
+    ({"baseline": "5件(平均)"}, [("basis-mismatch", "info", "baseline", "5件(平均)",
                                  UNIT_DETAIL.format("平均", "単年度"), "G7")]),
     ({"current": "4件(累計)", "baseline": "5件", "rate": "13%"},
-     [("basis-mismatch", "warning", "current", "4件(累計)", UNIT_DETAIL.format("累計", "単年度"), "I7")]),
+     [("basis-mismatch", "info", "current", "4件(累計)", UNIT_DETAIL.format("累計", "単年度"), "I7")]),
     ({"rate": "abc"}, [("unparseable-value", "error", "rate", "abc", "", "J7")]),
     ({"rate": "-"}, []),
     ({"rate": "33.4%"}, []),
@@ -261,11 +265,11 @@ UNIT_DETAIL = "目標値「30件」と異なります（{} と {}）。"
      [("rate-not-computable", "warning", "rate", "0%",
        "目標値「継続」に対して現在値「0件」では達成状況を判断できません。", "J7")]),
     ({"current": "1.5", "target": "80%", "baseline": "", "rate": "188%"},
-     [("missing-value", "warning", "baseline", "", "", "G7"),
+     [("no-value", "info", "baseline", "", NO_BASELINE, "G7"),
       ("percent-scale", "warning", "current", "1.5", "目標値は「80%」です。", "I7")]),
     ({"current": "1.5", "target": "1%", "baseline": "", "rate": ""},  # both at or below 1.5: one scale
-     [("missing-value", "warning", "baseline", "", "", "G7")]),
-    ({"current": ""}, [("missing-value", "error", "current", "", "", "I7")]),
+     [("no-value", "info", "baseline", "", NO_BASELINE, "G7")]),
+    ({"current": ""}, [("missing-value", "error", "current", "", "「15件(累計)」のように数値と単位を入力してください。", "I7")]),
     ({"direction_letter": ""}, [("missing-section", "error", "direction_letter", "1-01", "（基本的方向が不明です）", "A7")]),
     ({"measure_id": ""}, [("missing-value", "error", "measure_id", "",
                            "施策番号（例: 1-01）を入力してください。上の施策の続きの行なら、"
@@ -273,19 +277,19 @@ UNIT_DETAIL = "目標値「30件」と異なります（{} と {}）。"
     ({"direction": "sideways"}, [("invalid-direction", "error", "direction", "sideways", "", "N7")]),
     ({"direction": "lower", "baseline": "5件", "current": "5件", "target": "3件", "rate": "60%"}, []),
     ({"target": "39.9栽培面積: ha", "current": "10ha", "baseline": "", "rate": "25%"},
-     [("missing-value", "warning", "baseline", "", "", "G7"),
-      ("garbled-value", "warning", "target", "39.9栽培面積: ha", "栽培面積:39.9ha", "H7")]),
+     [("garbled-value", "warning", "target", "39.9栽培面積: ha", "栽培面積:39.9ha", "H7"),
+      ("no-value", "info", "baseline", "", NO_BASELINE, "G7")]),
     ({"goal_no": "@1"}, [("formula-text", "warning", "goal_no", "@1", "", ""),
                          ("invalid-measure-id", "error", "measure_id", "1-01", "基本目標@1の施策は「@1-」で始まります。", "A7")]),
     ({"current": "1.6", "target": "80%", "baseline": "", "rate": "2%"},
-     [("missing-value", "warning", "baseline", "", "", "G7")]),
+     [("no-value", "info", "baseline", "", NO_BASELINE, "G7")]),
     ({"current": "50%", "target": "1.5", "baseline": "", "rate": "33%"},
-     [("missing-value", "warning", "baseline", "", "", "G7"),
+     [("no-value", "info", "baseline", "", NO_BASELINE, "G7"),
       ("percent-scale", "warning", "current", "50%", "目標値は「1.5」です。", "I7")]),
     ({"current": "0.5", "target": "1.5", "baseline": "", "rate": "33%"},
-     [("missing-value", "warning", "baseline", "", "", "G7")]),
+     [("no-value", "info", "baseline", "", NO_BASELINE, "G7")]),
     ({"current": "50%", "target": "150件", "baseline": "", "rate": "33%"},
-     [("missing-value", "warning", "baseline", "", "", "G7"),
+     [("no-value", "info", "baseline", "", NO_BASELINE, "G7"),
       ("unit-mismatch", "error", "current", "50%", "目標値「150件」と異なります（% と 件）。", "I7"),
       ("rate-not-computable", "warning", "rate", "33%", "単位が異なるため計算できません（現在値: %、目標値: 件）。", "J7")]),
     ({"plan": "=1", "progress": "@x", "covid_impact": "a\x01"},
@@ -390,3 +394,84 @@ def test_unnumbered_kpis_of_one_cell():
     assert "unnumbered-kpis" not in codes(x, rec(source_line="38", **empty))
     named = [replace(x, measure_id=""), replace(y, measure_id="")]
     assert "unnumbered-kpis" in codes(*named)
+COUNT = '#,##0"人(累計)"'
+
+
+def test_the_rate_comes_from_the_typed_number_the_text_rounds():
+    """1484.6 typed in a #,##0"人(累計)" cell shows 1,485人(累計): 1484.6 ÷ 3000 → 49 %, not 50 %."""
+    typed = {"current": CellNumber(1484.6, COUNT, Decimal("1484.6"))}
+    r = replace(rec(baseline="1,000人(累計)", target="3,000人(累計)", current="1,485人(累計)", rate="49%"),
+                numbers=typed)
+    assert evaluate(r).rate.display == "49%"
+    assert evaluate(replace(r, numbers={})).rate.display == "50%"
+    assert codes(r) == []  # the entered 49 % agrees with the number
+    assert r.to_dict()["current"] == "1,485人(累計)" and "numbers" not in r.to_dict()
+
+
+def test_a_number_the_text_does_not_show_is_not_used():
+    stale = {"current": CellNumber(1200, COUNT, Decimal(1200))}
+    r = replace(rec(baseline="1,000人(累計)", target="3,000人(累計)", current="1,485人(累計)", rate="50%"),
+                numbers=stale)
+    assert evaluate(r).rate.display == "50%" and codes(r) == []
+
+
+# --- placeholders (issue 11 item 1): no value, never a parse error, never a lost rate -----------
+
+PLACEHOLDERS = ["-", "－", "―", "—", "‐", "なし", "未集計", "該当なし", "調査中"]
+
+
+@pytest.mark.parametrize("mark", PLACEHOLDERS)
+def test_a_placeholder_baseline_keeps_the_ratio_and_names_the_cell(mark):
+    r = rec(baseline=mark, target="2.5km", current="0.22km", rate="9%")
+    report = validate_records([r])
+    assert evaluate(r).rate.display == "9%"
+    assert not {"unparseable-value", "rate-not-computable", "rate-mismatch", "missing-value"} & set(report.codes())
+    [f] = [f for f in report if f.field == "baseline"]
+    assert (f.code, f.severity, f.cell, f.value) == ("no-value", "info", r.source.cell("baseline"), mark)
+    assert "入力" in f.message  # says what to type instead
+
+
+@pytest.mark.parametrize("mark", PLACEHOLDERS)
+def test_a_placeholder_baseline_where_the_method_needs_it_is_missing(mark):
+    r = rec(baseline=mark, target="20人の増加", current="110人", rate="")
+    report = validate_records([r])
+    hits = {(f.field, f.code, f.severity) for f in report}
+    assert ("baseline", "missing-value", "warning") in hits
+    assert ("rate", "rate-not-computable", "warning") in hits
+    assert "unparseable-value" not in report.codes()
+    assert evaluate(r).rate.reason_code == "missing-baseline"
+
+
+@pytest.mark.parametrize("field", ["current", "target"])
+@pytest.mark.parametrize("mark", PLACEHOLDERS)
+def test_a_placeholder_current_or_target_is_a_missing_value_error_with_a_dash(field, mark):
+    r = rec(**{field: mark, "rate": "-"})
+    report = validate_records([r])
+    [f] = [f for f in report if f.field == field]
+    assert (f.code, f.severity, f.value) == ("missing-value", "error", mark)
+    assert mark in f.message
+    rate = evaluate(r).rate
+    assert rate.display == "-" and rate.reason_code == f"missing-{field}"
+
+
+def test_a_blank_baseline_that_the_ratio_does_not_need_is_info():
+    report = validate_records([rec(baseline="")])
+    assert report.flatten(["field", "code", "severity"]) == [["baseline", "no-value", "info"]]
+
+
+def test_a_placeholder_revised_target_is_no_revision():
+    r = rec(revised_target="-", revised_rate="-")
+    assert evaluate(r).revised_rate is None
+    assert validate_records([r]).codes() == []
+
+
+def test_values_of_several_years_use_the_latest_with_a_warning():
+    r = rec(current="H22住基台帳 12件\nH17国勢調査 9件", rate="40%")
+    [f] = [f for f in validate_records([r]) if f.code == "values-by-year"]
+    assert (f.field, f.severity, f.cell) == ("current", "warning", r.source.cell("current"))
+    assert "12件" in f.message and evaluate(r).rate.display == "40%"
+
+
+def test_a_dash_typed_twice_is_missing_and_flagged_as_formula_like():
+    report = validate_records([rec(current="--", rate="")])
+    assert {("current", "missing-value"), ("current", "formula-text")} <= set(map(tuple, report.flatten(["field", "code"])))

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .findings import Finding
 
+import errno
+
 
 class XlKpiError(Exception):
     """Base of every error xl-kpi raises on purpose."""
@@ -48,3 +50,18 @@ class FileError(XlKpiError):
         self.sheet = sheet
         self.cell = cell
         self.finding: Finding | None = None  # the preflight's finding, when the refusal came from one
+
+
+_OS_ERRORS = {
+    errno.ENOENT: "ファイルがありません。名前と場所を確かめてください",
+    errno.EACCES: "読み書きする権限がありません。ファイルの権限か、他のアプリで開いていないかを確かめてください",
+    errno.EPERM: "読み書きする権限がありません。ファイルの権限か、他のアプリで開いていないかを確かめてください",
+    errno.EISDIR: "フォルダーです。ファイルを指定してください",
+    errno.ENOTDIR: "途中のフォルダーがありません。場所を確かめてください",
+    errno.ENOSPC: "ディスクの空きがありません",
+}
+
+
+def describe_os_error(err: OSError) -> str:
+    """What an operating-system error means for the user, in Japanese (no English strerror)."""
+    return _OS_ERRORS.get(err.errno or 0, f"ファイルを読み書きできません（{type(err).__name__}）")

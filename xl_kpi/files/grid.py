@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.errors import InputError, QuantityError
-from ..core.findings import WARNING, Finding, make_finding
+from ..core.findings import CATALOGUE, WARNING, Finding, make_finding, parse_severity
 from ..core.fiscal import parse_reporting_year
 from ..core.presentation import rate_cell
 from ..core.rate import NO_LOWER_BOUND, GradeBands, parse_rate
@@ -23,6 +23,7 @@ from ..core.record import (
     DIRECTION_LABELS,
     HIGHER_IS_BETTER,
     LOWER_IS_BETTER,
+    CellNumber,
     KpiRecord,
     Source,
     first_department,
@@ -40,6 +41,7 @@ from .layout import (
     QUANTITY,
     RATE,
     SETTINGS_SHEET,
+    SEVERITY_TABLE,
     UNNUMBERED,
     Settings,
     SheetLayout,
@@ -180,11 +182,19 @@ def parse_rows(rows: Sequence[Sequence[Any]], header: Header, *, file: str, shee
     without a number. ``fill_measure_down``: the engine cannot see merged cells (the Office.js
     payload), so carrying a measure down is expected and not reported.
     """
-    reader = _RowReader(header, file, sheet, department, is_master, formats, layout,
-                        None if fill_measure_down else findings)
+    reader = _RowReader(header, file, sheet, department, is_master, formats, layout, findings,
+                        report_carried=not fill_measure_down)
     for r in range(header.row, len(rows)):
         reader.row(r, rows[r])
     return reader.records
+
+
+def _rounded_detail(number: str, text: str, kept: bool) -> str:
+    """What became of a number its format shows rounded: kept beside its text, or read as shown."""
+    if not kept:
+        return f"セルの数値は {number} です。表示どおり「{text}」として読み取りました。"
+    return (f"セルの数値は {number} です。マスターにはこの数値を同じ表示形式で保存し（表示は「{text}」のまま）、"
+            f"達成率は数値 {number} から計算します。表示の値で計算するなら、表示どおりの数値を入力し直してください。")
 
 
 class _RowReader:
@@ -192,8 +202,9 @@ class _RowReader:
 
     def __init__(self, header: Header, file: str, sheet: str, department: str, is_master: bool,
                  formats: Sequence[Sequence[str]] | None, layout: SheetLayout,
-                 findings: list[Finding] | None):
+                 findings: list[Finding] | None, report_carried: bool = True):
         self.cols = header.columns
+        self.report_carried = report_carried
         self.kinds = {f: layout.columns[layout.col(f) - 1].kind for f in self.cols}
         self.printed = [f for f in self.cols if self.kinds[f] != META]
         self.a = self.cols.get("measure_id", 1) - 1
@@ -220,12 +231,12 @@ class _RowReader:
         if sec is not None:
             self.section(sec, first, r + 1)
             return
-        values = self.values(r, row)
+        values, numbers = self.values(r, row)
         if not any(values[f] for f in self.printed):
             return
         self.carry_measure(values, r + 1)
         self.previous = values
-        self.records.append(self.record(values, r + 1))
+        self.records.append(self.record(values, numbers, r + 1))
 
     def section(self, sec: tuple[str, str, str], text: Any, r1: int) -> None:
         if sec[0] == "goal":
@@ -240,9 +251,11 @@ class _RowReader:
             self.note("invalid-section", r1, "measure_id", str(text), detail,
                       severity=WARNING if self.is_master else None)
 
-    def values(self, r: int, row: Sequence[Any]) -> dict[str, str]:
+    def values(self, r: int, row: Sequence[Any]) -> tuple[dict[str, str], dict[str, CellNumber]]:
+        """The row's cells as texts, and the value cells typed as numbers (when formats are known)."""
         fmt_row = self.formats[r] if self.formats is not None and r < len(self.formats) else None
         values: dict[str, str] = {}
+        numbers: dict[str, CellNumber] = {}
         width = len(row)
         for name, c in self.cols.items():
             v = row[c - 1] if c <= width else None
@@ -252,22 +265,33 @@ class _RowReader:
                 values[name] = v.strip(" \u3000")
             else:
                 fmt = fmt_row[c - 1] if fmt_row and c - 1 < len(fmt_row) else "General"
-                values[name] = self.shown(v, fmt, name, r + 1)
-        return values
+                values[name] = self.shown(v, fmt, name, r + 1, numbers if fmt_row is not None else None)
+        return values, numbers
 
-    def shown(self, v: Any, fmt: str, name: str, r1: int) -> str:
-        """A non-text cell as displayed; dates and hidden digits in value cells are reported."""
+    def shown(self, v: Any, fmt: str, name: str, r1: int, numbers: dict[str, CellNumber] | None) -> str:
+        """A non-text cell as displayed; dates and hidden digits in value cells are reported, and a
+        number in a value cell is kept (in ``numbers``) with its format."""
         kind = self.kinds[name]
         text = cell_text(v, fmt, kind)
         if kind not in (QUANTITY, CODE) or isinstance(v, bool):
+            return text
+        if self.formats is None and kind == QUANTITY and isinstance(v, (int, float)):
+            # an engine that sees values only (the add-in's book): a unit kept in the number
+            # format would be lost without a word
+            self.note("number-format-unseen", r1, name, text,
+                      "単位や累計が表示形式に入っていても、アドインからは見えません。")
             return text
         shown = display(v, fmt or "General")
         if shown.is_date:
             example = "「'1-01」" if name == "measure_id" else "「6件(平成30年度)」や「'1/2」"
             self.note("date-in-value", r1, name, text, f"{example}のように入力してください",
                       severity=WARNING if name == "baseline" else None)
-        elif shown.rounded:
-            self.note("rounded-display", r1, name, text, cell_text(v, "General"))
+            return text
+        if kind == QUANTITY and numbers is not None and shown.exact is not None and isinstance(v, (int, float)):
+            numbers[name] = CellNumber(v, fmt or "General", shown.exact)
+        if shown.rounded:
+            self.note("rounded-display", r1, name, text, _rounded_detail(cell_text(v, "General"), text,
+                                                                        numbers is not None and name in numbers))
         return text
 
     def carry_measure(self, values: dict[str, str], r1: int) -> None:
@@ -282,10 +306,11 @@ class _RowReader:
         for f in MEASURE_FIELDS:
             if f in values and not values[f]:
                 values[f] = prev.get(f, "")
-        label = values.get("measure_id") or values.get("measure_name", "")
-        self.note("measure-carried-down", r1, "measure_id", label, label)
+        if self.report_carried:
+            label = values.get("measure_id") or values.get("measure_name", "")
+            self.note("measure-carried-down", r1, "measure_id", label, label)
 
-    def record(self, values: dict[str, str], r1: int) -> KpiRecord:
+    def record(self, values: dict[str, str], numbers: dict[str, CellNumber], r1: int) -> KpiRecord:
         out = dict(values)
         out["goal_no"], out["goal_title"] = self.goal
         out["direction_letter"], out["direction_title"] = self.direction
@@ -293,7 +318,7 @@ class _RowReader:
         if not self.is_master:
             out["submitted_by"] = self.department
             out["origin_file"], out["origin_sheet"], out["origin_row"] = self.file, self.sheet, str(r1)
-        return KpiRecord.from_texts(out, Source(self.file, self.sheet, r1, self.letters))
+        return KpiRecord.from_texts(out, Source(self.file, self.sheet, r1, self.letters), numbers)
 
 
 # --- writing: the plan of a KPI sheet -----------------------------------------------------------
@@ -323,10 +348,32 @@ def _rate_cell(text: str) -> Any:
     return text if v is None else float(v)
 
 
+@dataclass(frozen=True)
+class NumberCell:
+    """A value cell to write as the number the user typed, in its number format (it shows ``text``)."""
+
+    value: float | int
+    number_format: str
+    text: str
+
+
+def typed_numbers(r: KpiRecord) -> dict[str, NumberCell]:
+    """The record's value fields typed as numbers whose format still shows the field's text."""
+    out = {}
+    for name, n in r.numbers.items():
+        text = getattr(r, name, None)
+        if text and display(n.value, n.number_format).text == text:
+            out[name] = NumberCell(n.value, n.number_format, text)
+    return out
+
+
 def cell_values(r: KpiRecord, computed: bool, layout: SheetLayout = LAYOUT,
                 evaluation: Evaluation | None = None) -> list[Any]:
-    """The values a record's row shows: texts, and 達成率 as fractions (computed or as submitted)."""
+    """The values a record's row shows: texts, 達成率 as fractions (computed or as submitted), and
+    value cells typed as numbers as :class:`NumberCell` (the number in the user's format)."""
     d: dict[str, Any] = r.to_dict()
+    if r.numbers:
+        d.update(typed_numbers(r))
     if computed:
         ev = evaluation or evaluate(r)
         d["rate"] = rate_cell(ev.rate)
@@ -420,30 +467,37 @@ def header_plan(year: int, plan_end: int, layout: SheetLayout = LAYOUT) -> Heade
     return HeaderPlan(group, lower, merges, [i for i, c in enumerate(cols) if c.kind == META])
 
 
-def parse_settings_rows(rows: Sequence[Sequence[Any]]) -> tuple[dict[str, Any], list[str], list[tuple[Any, Any, Any]]]:
-    """(labelled values, department list, grade-band rows) of a 「設定」 sheet's cells."""
+SettingsRows = tuple[dict[str, Any], list[str], list[tuple[Any, Any, Any]], list[tuple[Any, Any]]]
+TABLES = ("評価区分", "部署一覧", SEVERITY_TABLE)
+
+
+def parse_settings_rows(rows: Sequence[Sequence[Any]]) -> SettingsRows:
+    """(labelled values, department list, grade-band rows, (code, severity) rows) of a 「設定」 sheet."""
     values: dict[str, Any] = {}
     departments: list[str] = []
     bands: list[tuple[Any, Any, Any]] = []
+    severities: list[tuple[Any, Any]] = []
     mode = ""
     for row in rows:
         row = list(row) + [None] * (4 - len(row))
         label = str(row[0] or "").strip()
         if label:
             mode = label
-            if row[1] is not None and label not in ("評価区分", "部署一覧"):
+            if row[1] is not None and label not in TABLES:
                 values[label] = row[1]
             continue
         if mode == "部署一覧" and row[1]:
             departments.append(str(row[1]).strip())
         elif mode == "評価区分" and row[2]:
             bands.append((row[1], row[2], row[3]))
-    return values, departments, bands
+        elif mode == SEVERITY_TABLE and row[1]:
+            severities.append((row[1], row[2]))
+    return values, departments, bands, severities
 
 
 def settings_from_rows(rows: list[list[Any]], file: str, findings: list[Finding]) -> Settings:
     """The 「設定」 sheet's cells as Settings; unreadable entries become findings and defaults."""
-    values, departments, band_rows = parse_settings_rows(rows[:500])
+    values, departments, band_rows, severity_rows = parse_settings_rows(rows[:500])
     bands = [(int(low) if isinstance(low, (int, float)) else NO_LOWER_BOUND, str(letter), str(symbol or ""))
              for low, letter, symbol in band_rows]
     try:
@@ -464,7 +518,23 @@ def settings_from_rows(rows: list[list[Any]], file: str, findings: list[Finding]
                                      detail="設定シートの評価区分を読み取れません。既定の区分を使います。", severity="warning"))
         grade_bands = GradeBands()
     return Settings(year=year, plan_end=plan_end, departments=tuple(departments), bands=grade_bands,
-                    version=str(values.get("様式", "")).strip())
+                    version=str(values.get("様式", "")).strip(),
+                    severities=_severities(severity_rows, file, findings))
+
+
+def _severities(rows: list[tuple[Any, Any]], file: str, findings: list[Finding]) -> dict[str, str]:
+    """The 指摘の重要度 rows as code → severity; an unknown code or severity becomes a finding."""
+    out: dict[str, str] = {}
+    for code, label in rows:
+        code, severity = str(code).strip(), parse_severity(label)
+        if code in CATALOGUE and severity:
+            out[code] = severity
+        else:
+            findings.append(make_finding("template-mismatch", file=file, sheet=SETTINGS_SHEET, value=f"{code} {label or ''}",
+                                         detail=f"設定シートの{SEVERITY_TABLE}「{code}」「{label or ''}」を読み取れません"
+                                         "（コードは利用者ガイドの一覧から、重要度はエラー・警告・情報から）。",
+                                         severity="warning"))
+    return out
 
 
 def unknown_departments(records: list[KpiRecord], settings: Settings | None) -> list[Finding]:
