@@ -162,3 +162,35 @@ def test_report_counts_json_and_text():
         "警告 [hidden-row] '部'!A9: 非表示の行（9行目）があります。内容を確認してください。",
         "エラー 2 件、警告 1 件、情報 0 件",
     ]
+
+
+# --- added on main: OS errors in Japanese, severities from the 設定 sheet, Japan time ---------
+
+
+def test_os_errors_in_japanese():
+    import errno
+
+    from xl_kpi.core.errors import describe_os_error
+    assert describe_os_error(FileNotFoundError(errno.ENOENT, "x")) == "ファイルがありません。名前と場所を確かめてください"
+    assert describe_os_error(OSError(errno.ENOSPC, "x")) == "ディスクの空きがありません"
+    assert describe_os_error(PermissionError(errno.EPERM, "x")) == describe_os_error(OSError(errno.EACCES, "x"))
+    assert describe_os_error(OSError("no errno")) == "ファイルを読み書きできません（OSError）"
+    assert describe_os_error(TimeoutError(errno.ETIMEDOUT, "x")) == "ファイルを読み書きできません（TimeoutError）"
+
+
+def test_severity_names_and_overrides():
+    from xl_kpi.core.findings import parse_severity, with_severities
+    assert [parse_severity(x) for x in ("警告", " Warning ", "error", "エラー", "情報", "info", "", None, "重大")] == \
+        ["warning", "warning", "error", "error", "info", "info", None, None, None]
+    fs = [make_finding("hidden-row"), make_finding("missing-value")]
+    assert [f.severity for f in with_severities(fs, {"hidden-row": "error"})] == ["error", "error"]
+    assert [f.code for f in with_severities(fs, {"hidden-row": "info"})] == ["hidden-row", "missing-value"]
+    assert with_severities(iter(fs), {}) == fs
+
+
+def test_japan_time_is_plus_nine_hours_in_whole_seconds():
+    from datetime import datetime, timezone
+
+    from xl_kpi.core.fiscal import japan_time
+    t = japan_time(datetime(2021, 5, 10, 0, 30, 15, 999999, tzinfo=timezone.utc))
+    assert t.isoformat() == "2021-05-10T09:30:15+09:00"
