@@ -194,3 +194,13 @@ def test_japan_time_is_plus_nine_hours_in_whole_seconds():
     from xl_kpi.core.fiscal import japan_time
     t = japan_time(datetime(2021, 5, 10, 0, 30, 15, 999999, tzinfo=timezone.utc))
     assert t.isoformat() == "2021-05-10T09:30:15+09:00"
+
+
+def test_from_texts_keeps_the_cell_numbers_given():
+    from decimal import Decimal
+
+    from xl_kpi.core.record import CellNumber
+    src = Source("a.xlsx", "部", 5)
+    assert KpiRecord.from_texts({"current": "1,485人"}, src).numbers == {}
+    typed = {"current": CellNumber(1484.6, '#,##0"人"', Decimal("1484.6"))}
+    assert KpiRecord.from_texts({"current": "1,485人"}, src, typed).numbers == typed

@@ -62,3 +62,23 @@ def test_quantities_compare_hash_and_print_by_their_meaning():
     assert a.__ne__(b) is False and a.__ne__("x") is NotImplemented  # != is the negation of ==
     assert (a == "1200人") is False and (a != "1200人") is True
     assert str(a) == "1,200人" and len({a, b, c}) == 2
+
+
+@pytest.mark.parametrize("current, target, baseline, lower, value, code", [
+    ("10件", "現状維持", "10件", False, Decimal(1), None),          # held exactly
+    ("11件", "現状維持", "10件", False, Decimal(1), None),          # beyond, on the good side
+    ("9件", "現状維持", "10件", False, Decimal("0.9"), None),       # below: the ratio
+    ("10件", "現状維持", "10件", True, Decimal(1), None),           # lower is better: held exactly
+    ("8件", "現状維持", "10件", True, Decimal(1), None),
+    ("12件", "現状維持", "10件", True, Decimal(10) / Decimal(12), None),
+    ("9件", "10件を維持", None, False, Decimal("0.9"), None),        # the target's own number
+    ("10件", "現状維持", None, False, None, "missing-baseline"),
+    ("0", "現状維持", "-5", True, None, "zero-current"),
+    ("-3", "現状維持", "0", False, None, "zero-target"),
+])
+def test_maintain_targets(current, target, baseline, lower, value, code):
+    r = kpi_rate(current, target, baseline, lower_is_better=lower)
+    assert (r.value, r.method, r.reason_code) == (value, "maintain", code)
+    reasons = {None: None, "missing-baseline": "現状維持の目標には数値の基準値が必要です。",
+               "zero-current": "現在値が0のため計算できません。", "zero-target": "目標値が0のため計算できません。"}
+    assert r.reason == reasons[code]
