@@ -82,3 +82,14 @@ def test_maintain_targets(current, target, baseline, lower, value, code):
     reasons = {None: None, "missing-baseline": "現状維持の目標には数値の基準値が必要です。",
                "zero-current": "現在値が0のため計算できません。", "zero-target": "目標値が0のため計算できません。"}
     assert r.reason == reasons[code]
+
+
+def test_continue_targets_and_missing_values_say_why():
+    assert [(r.value, r.method) for r in (kpi_rate("継続", "継続"), kpi_rate("中止", "継続"))] == \
+        [(Decimal(1), "continue"), (Decimal(0), "continue")]
+    r = kpi_rate("10件", "継続")
+    assert (r.value, r.method, r.reason_code, r.reason) == (
+        None, "continue", "not-comparable", "目標値「継続」に対して現在値「10件」では達成状況を判断できません。")
+    assert [kpi_rate(c, "30件").reason for c in ("", "-", " なし ")] == [
+        "現在値が空欄のため計算できません。", "現在値が「-」（値なし）のため計算できません。",
+        "現在値が「なし」（値なし）のため計算できません。"]

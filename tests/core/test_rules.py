@@ -270,6 +270,17 @@ UNIT_DETAIL = "目標値「30件」と異なります（{} と {}）。"
     ({"current": "1.5", "target": "1%", "baseline": "", "rate": ""},  # both at or below 1.5: one scale
      [("no-value", "info", "baseline", "", NO_BASELINE, "G7")]),
     ({"current": ""}, [("missing-value", "error", "current", "", "「15件(累計)」のように数値と単位を入力してください。", "I7")]),
+    ({"baseline": "", "target": "20件の増加", "current": "10件"},  # progress needs the baseline
+     [("missing-value", "warning", "baseline", "", "達成率の計算に必要です。"
+       "「6件(平成30年度)」のように計画策定時点の値を入力してください。", "G7"),
+      ("rate-not-computable", "warning", "rate", "33%", "進捗率の計算には数値の基準値が必要です。", "J7")]),
+    ({"baseline": "なし", "target": "現状維持", "current": "10件", "rate": ""},  # so does 現状維持
+     [("missing-value", "warning", "baseline", "なし", "「なし」は値なしとして扱います。達成率の計算に必要です。"
+       "「6件(平成30年度)」のように計画策定時点の値を入力してください。", "G7"),
+      ("rate-not-computable", "warning", "rate", "", "現状維持の目標には数値の基準値が必要です。", "J7")]),
+    ({"baseline": "-"}, [("no-value", "info", "baseline", "-", "「-」は値なしとして扱います。" + NO_BASELINE, "G7")]),
+    ({"current": "10件(令和元年度)、12件(令和2年度)", "rate": "40%"},
+     [("values-by-year", "warning", "current", "10件(令和元年度)、12件(令和2年度)", "「12件(令和2年度)」", "I7")]),
     ({"direction_letter": ""}, [("missing-section", "error", "direction_letter", "1-01", "（基本的方向が不明です）", "A7")]),
     ({"measure_id": ""}, [("missing-value", "error", "measure_id", "",
                            "施策番号（例: 1-01）を入力してください。上の施策の続きの行なら、"
