@@ -15,7 +15,8 @@ from typing import Any, Mapping, Sequence
 
 from ..core.errors import InputError, QuantityError
 from ..core.findings import Finding, make_finding
-from ..core.fiscal import parse_reporting_year
+from ..core.fiscal import format_fiscal_year, parse_reporting_year
+from ..core.grading import BANDS, parse_scheme
 from ..core.rate import GradeBands, parse_rate
 from ..core.record import (
     DIRECTION_LABELS,
@@ -29,6 +30,7 @@ from ..core.rules import Evaluation, evaluate
 from .addressing import column_letter
 from .layout import (
     DEFAULT_PLAN_END,
+    DEFAULT_PLAN_START,
     DIRECTION_CHOICES,
     DIRECTION_RE,
     GOAL_RE,
@@ -47,7 +49,8 @@ from .layout import (
 DIRECTIONS = {DIRECTION_CHOICES[0]: HIGHER_IS_BETTER, DIRECTION_CHOICES[1]: LOWER_IS_BETTER,
               HIGHER_IS_BETTER: HIGHER_IS_BETTER, LOWER_IS_BETTER: LOWER_IS_BETTER}
 PER_ROW_FIELDS = frozenset(("kpi_no", "kpi_item", "baseline", "target", "current", "rate",
-                            "revised_target", "revised_rate", "revision_note", "direction"))
+                            "revised_target", "revised_rate", "revision_note", "direction",
+                            "previous_value"))
 MEASURE_FIELDS = tuple(c.field for c in LAYOUT.columns if c.measure_level)
 HEADER_SCAN_ROWS = 12
 
@@ -71,7 +74,7 @@ def find_header(rows: Sequence[Sequence[Any]], layout: SheetLayout = LAYOUT) -> 
                  for c in range(width)]
         mapping: dict[str, int] = {}
         used: set[int] = set()
-        for col in layout.columns:
+        for col in layout.recognised:
             for c, t in enumerate(texts):
                 if c not in used and t and col.matches(t):
                     mapping[col.field] = c + 1
@@ -160,7 +163,7 @@ def parse_rows(rows: Sequence[Sequence[Any]], header: Header, *, file: str, shee
     measure-level cells (施策番号, 施策, 部署, 施策の内容) — those are one value per measure.
     """
     cols = header.columns
-    kinds = {f: layout.columns[layout.col(f) - 1].kind for f in cols}
+    kinds = {f: layout.column(f).kind for f in cols}
     printed = [f for f in cols if kinds[f] != META]
     a = cols.get("measure_id", 1) - 1
     letters = {name: column_letter(c) for name, c in cols.items()}
@@ -369,10 +372,15 @@ def settings_from_rows(rows: list[list[Any]], file: str, findings: list[Finding]
                                      value=str(values.get("報告年度", "")),
                                      detail="設定シートの報告年度を読み取れません（例: 令和2）。", severity="warning"))
         year = 0
+    plan_start = _settings_year(values, "計画開始年度", DEFAULT_PLAN_START, file, findings)
+    plan_end = _settings_year(values, "計画最終年度", DEFAULT_PLAN_END, file, findings)
     try:
-        plan_end = parse_reporting_year(str(values["計画最終年度"])) if values.get("計画最終年度") else DEFAULT_PLAN_END
-    except InputError:
-        plan_end = DEFAULT_PLAN_END
+        scheme = parse_scheme(values.get("評価方式"))
+    except InputError as err:
+        findings.append(make_finding("template-mismatch", file=file, sheet=SETTINGS_SHEET,
+                                     value=str(values.get("評価方式", "")),
+                                     detail=f"{err} 既定の達成率区分で評価します。", severity="warning"))
+        scheme = BANDS
     try:
         grade_bands = GradeBands(tuple(bands)) if bands else GradeBands()
     except InputError:
@@ -380,7 +388,21 @@ def settings_from_rows(rows: list[list[Any]], file: str, findings: list[Finding]
                                      detail="設定シートの評価区分を読み取れません。既定の区分を使います。", severity="warning"))
         grade_bands = GradeBands()
     return Settings(year=year, plan_end=plan_end, departments=tuple(departments), bands=grade_bands,
-                    version=str(values.get("様式", "")).strip())
+                    version=str(values.get("様式", "")).strip(), plan_start=plan_start, scheme=scheme)
+
+
+def _settings_year(values: dict[str, Any], label: str, default: int, file: str, findings: list[Finding]) -> int:
+    """A fiscal year of the 「設定」 sheet (令和2, R2, 2020 or a number Excel made of 2020)."""
+    raw = values.get(label)
+    if raw is None or str(raw).strip() == "":
+        return default
+    try:
+        return parse_reporting_year(int(raw) if isinstance(raw, float) and raw.is_integer() else str(raw))
+    except InputError:
+        findings.append(make_finding("template-mismatch", file=file, sheet=SETTINGS_SHEET, value=str(raw),
+                                     detail=f"設定シートの{label}を読み取れません（例: 令和2）。既定の"
+                                            f"{format_fiscal_year(default)}を使います。", severity="warning"))
+        return default
 
 
 def unknown_departments(records: list[KpiRecord], settings: Settings | None) -> list[Finding]:

@@ -185,7 +185,7 @@ def _calamine_sheets(p: Path, pre) -> list[RawSheet]:
         header = find_header(r.values[:HEADER_SCAN_ROWS])
         if header is None:
             continue
-        quantity_cols = [c - 1 for f, c in header.columns.items() if LAYOUT.columns[LAYOUT.col(f) - 1].kind == QUANTITY]
+        quantity_cols = [c - 1 for f, c in header.columns.items() if LAYOUT.column(f).kind == QUANTITY]
         for row in r.values[header.row:]:
             if any(c < len(row) and isinstance(row[c], float) for c in quantity_cols):
                 raise _NeedsFormats()

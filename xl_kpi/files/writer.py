@@ -20,6 +20,7 @@ from xlsxwriter.worksheet import Worksheet
 from ..core.diff import Change
 from ..core.findings import SEVERITY_LABELS, Finding
 from ..core.fiscal import format_fiscal_year
+from ..core.grading import SCHEME_LABELS
 from ..core.merge import Submission
 from ..core.rate import GradeBands
 from ..core.record import KpiRecord
@@ -246,28 +247,37 @@ def _write(ws: Worksheet, r: int, c: int, v: object, style) -> None:
         ws.write_number(r, c, v, style)
 
 
+SETTINGS_ROWS = ("様式", "報告年度", "計画開始年度", "計画最終年度", "評価方式")
+
+
 def _settings_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, s: Settings) -> None:
     ws = wb.add_worksheet(SETTINGS_SHEET)
     ws.set_column(0, 0, 16)
     ws.set_column(1, 3, 14)
     ws.write_string(0, 0, "設定", fmt["title"])
-    rows = [("様式", s.version), ("報告年度", format_fiscal_year(s.year, "")),
-            ("計画最終年度", format_fiscal_year(s.plan_end, ""))]
-    for i, (k, v) in enumerate(rows, start=2):
+    values = (s.version, format_fiscal_year(s.year, ""), format_fiscal_year(s.plan_start, ""),
+              format_fiscal_year(s.plan_end, ""), SCHEME_LABELS[s.scheme])
+    for i, (k, v) in enumerate(zip(SETTINGS_ROWS, values), start=2):
         ws.write_string(i, 0, k, fmt["label"])
         ws.write_string(i, 1, v, fmt["cell"])
-    ws.write_string(6, 0, "評価区分", fmt["label"])
+    scheme_row = 2 + SETTINGS_ROWS.index("評価方式")
+    ws.data_validation(scheme_row, 1, scheme_row, 1, {
+        "validate": "list", "source": list(SCHEME_LABELS.values()), "error_title": "評価方式",
+        "error_message": "一覧から評価方式を選んでください。",
+        "input_title": "評価方式", "input_message": "集計・レポート・=KPI_GRADE() の評価に使います"})
+    bands_row = scheme_row + 2
+    ws.write_string(bands_row, 0, "評価区分", fmt["label"])
     for j, h in enumerate(("下限（%以上）", "評価", "記号")):
-        ws.write_string(6, j + 1, h, fmt["table_header"])
+        ws.write_string(bands_row, j + 1, h, fmt["table_header"])
     for i, (low, letter, symbol) in enumerate(s.bands.bands):
-        r = 7 + i
+        r = bands_row + 1 + i
         if low > -10**8:
             ws.write_number(r, 1, low, fmt["cell"])
         else:
             ws.write_string(r, 1, "それ以外", fmt["cell"])
         ws.write_string(r, 2, letter, fmt["cell"])
         ws.write_string(r, 3, symbol, fmt["cell"])
-    first = 8 + len(s.bands.bands)
+    first = bands_row + 2 + len(s.bands.bands)
     ws.write_string(first, 0, "部署一覧", fmt["label"])
     for i, d in enumerate(s.departments):
         ws.write_string(first + 1 + i, 1, d, fmt["cell"])
