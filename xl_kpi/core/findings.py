@@ -43,6 +43,9 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     "text-too-long": (ERROR, "文字数超過", "{label}の文字数（{detail}）がExcelの上限（32,767文字）を超えています。"),
     "control-characters": (WARNING, "制御文字", "{label}に表示できない制御文字が含まれています。"),
     "invalid-direction": (ERROR, "指標の方向", "指標の方向「{value}」は「高いほど良い」か「低いほど良い」を選んでください。"),
+    # the yearly cycle (core/yearly.py)
+    "stale-value": (WARNING, "前年度と同じ値", "{label}「{value}」が前年度実績と同じです。{detail}"),
+    "target-changed-without-revision": (WARNING, "目標値の変更", "目標値「{value}」が前年度の「{detail}」と異なります。目標値は元の値のままにして、変更後の目標値と備考（変更の理由）に入力してください。"),
     # workbook (files)
     "template-mismatch": (ERROR, "テンプレート不一致", "{detail}"),
     "missing-header": (ERROR, "見出しがない", "見出し「{value}」が見つかりません。{detail}"),

@@ -19,6 +19,7 @@ from .findings import ERROR, WARNING, Finding, Report, make_finding
 from .quantity import CONTINUE, MAINTAIN, Quantity, format_quantity, parse_quantity
 from .rate import Rate, format_rate, kpi_rate, parse_rate, units_compatible
 from .record import HIGHER_IS_BETTER, LOWER_IS_BETTER, RECORD_FIELDS, KpiRecord
+from .yearly import stale_values
 from .text import CIRCLED, has_control_characters, looks_like_formula, to_halfwidth
 
 EXCEL_CELL_LIMIT = 32767
@@ -305,7 +306,7 @@ def _unnumbered(records: list[KpiRecord]) -> Iterator[Finding]:
 
 
 CROSS_RULES: tuple[Callable[[list[KpiRecord]], Iterable[Finding]], ...] = (
-    _duplicates, _relisted, _unnumbered)
+    _duplicates, _relisted, _unnumbered, stale_values)
 
 
 def validate_records(records: Iterable[KpiRecord]) -> Report:

@@ -286,16 +286,18 @@ def _settings_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, s: Settings) -> None
 
 
 def build_template(settings: Settings, department: str | None = None,
-                   records: Sequence[KpiRecord] = ()) -> bytes:
-    """The official template (one department sheet, empty or pre-filled) and its 設定 sheet."""
+                   records: Sequence[KpiRecord] = (), layout: SheetLayout = LAYOUT) -> bytes:
+    """The official template (one department sheet, empty or pre-filled) and its 設定 sheet.
+
+    ``layout``: :data:`~.layout.ROLLOVER_LAYOUT` for next year's submissions (with 前年度実績)."""
     buf = io.BytesIO()
     wb = _new_workbook(buf, None)
     fmt = _Formats(wb)
     name = safe_sheet_name(department) if department else "入力"
-    w = KpiSheetWriter(wb, fmt, name, settings)
+    w = KpiSheetWriter(wb, fmt, name, settings, layout)
     w.frame(f"部署: {department}" if department else "部署: （部署名を入力）")
-    last = w.rows(records, computed=False) if records else LAYOUT.first_data_row - 1
-    w.validations(LAYOUT.first_data_row, max(last, LAYOUT.first_data_row) + (SPARE_ROWS if records else EMPTY_TEMPLATE_ROWS))
+    last = w.rows(records, computed=False) if records else layout.first_data_row - 1
+    w.validations(layout.first_data_row, max(last, layout.first_data_row) + (SPARE_ROWS if records else EMPTY_TEMPLATE_ROWS))
     w.print_area(last)
     _settings_sheet(wb, fmt, settings)
     wb.close()
