@@ -39,14 +39,19 @@ def _print_report(report: Report, fmt: str) -> None:
 
 @command("rate")
 def cmd_rate(args: argparse.Namespace) -> int:
+    from .core.grading import grade_kpi, scheme_from_args
     rate = kpi_rate(args.current, args.target, args.baseline, args.method,
                     lower_is_better=args.lower_is_better)
+    scheme = scheme_from_args(args.scheme, _year(args.plan_start), _year(args.plan_end), _year(args.year))
+    graded = (grade(rate) if scheme.name == "bands" else
+              grade_kpi(args.current, args.target, args.baseline, scheme=scheme, lower_is_better=args.lower_is_better,
+                        revised_target=args.revised_target))
     if args.format == "json":
         print(json.dumps({"display": rate.display, "value": None if rate.value is None else str(rate.value),
-                          "method": rate.method, "grade": grade(rate), "reason_code": rate.reason_code,
-                          "reason": rate.reason}, ensure_ascii=False))
+                          "method": rate.method, "grade": graded, "scheme": scheme.name,
+                          "reason_code": rate.reason_code, "reason": rate.reason}, ensure_ascii=False))
     else:
-        print(rate.display)
+        print(rate.display if args.scheme is None else f"{rate.display}\t{graded}")
     if not rate.computable and args.format != "json":
         _err(rate.reason or "")
     return EXIT_OK
@@ -71,6 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--baseline", default=None, help="基準値（progress 方式で使用）")
     r.add_argument("--method", default="auto", choices=METHODS, help="計算方式（既定: auto）")
     r.add_argument("--lower-is-better", action="store_true", help="低いほど良い指標")
+    r.add_argument("--revised-target", default=None, help="変更後の目標値（評価方式 symbols/baseline-relative/pace で使用）")
+    r.add_argument("--scheme", default=None, help="評価方式: bands（既定）/ symbols / baseline-relative / pace")
+    r.add_argument("--plan-start", help="計画開始年度（pace で使用。既定: 令和2）")
+    r.add_argument("--plan-end", help="計画最終年度（pace で使用。既定: 令和6）")
+    r.add_argument("--year", help="報告年度（pace で使用）")
     r.add_argument("--format", choices=("text", "json"), default="text")
 
     c = sub.add_parser("check-csv", help="取組状況の CSV（sample_kpis.csv の列）をチェックする")
@@ -160,7 +170,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_merge(args: argparse.Namespace) -> int:
     from .files.master import merge_files
     out = merge_files(args.inputs, args.output, skip_invalid=args.skip_invalid, year=_year(args.year),
-                      progress=_progress(args.format != "json"))
+                      progress=_progress(args.format != "json"), previous=args.previous)
     report = out.report
     if args.format == "json":
         print(json.dumps({
@@ -233,6 +243,8 @@ def _workbook_parsers(sub: argparse._SubParsersAction) -> None:
     m.add_argument("--format", choices=("text", "json"), default="text")
     m.add_argument("--skip-invalid", action="store_true", help="安全に読めないファイルを飛ばして続ける")
     m.add_argument("--year", help="報告年度（既定: 提出ブックの設定）")
+    m.add_argument("--previous", type=Path, default=None,
+                   help="前年度のマスター（「推移」シートを引き継ぎ、前年度の値・目標値と比べてチェックする）")
 
     e = sub.add_parser("export", help="マスターを CSV に書き出す")
     e.add_argument("master", type=Path)

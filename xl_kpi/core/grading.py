@@ -26,6 +26,7 @@ from typing import Sequence
 
 from .errors import InputError, QuantityError
 from .quantity import CONTINUE, DONE, MAINTAIN, STOPPED, Quantity, parse_quantity
+from .record import KpiRecord
 from .rate import _CTX, DEFAULT_BANDS, HUNDRED, GradeBands, Rate, _scaled, grade, kpi_rate, units_compatible
 
 BANDS, SYMBOLS, BASELINE_RELATIVE, PACE = "bands", "symbols", "baseline-relative", "pace"
@@ -49,6 +50,7 @@ SCHEME_GRADES: dict[str, tuple[tuple[str, str], ...]] = {
            ("N", "実績値がまだない")),
 }
 
+PLAN_START, PLAN_END = 2020, 2024  # 第2期 総合戦略: 令和2–6年度 (the layout's defaults)
 EQUAL_FROM = 90           # symbols: 達成率 from which a KPI counts as 同等 (○)
 WORSE_WITHIN = Decimal("0.1")  # baseline-relative: B down to 10 % below the baseline
 
@@ -116,8 +118,26 @@ class Scheme:
     def label(self) -> str:
         return SCHEME_LABELS[self.name]
 
+    @property
+    def table(self) -> GradeBands:
+        """The grades as a :class:`GradeBands` table (letter, meaning), for 集計 and the report."""
+        if self.name == BANDS:
+            return self.bands
+        return GradeBands(tuple((-i, g, meaning) for i, (g, meaning) in enumerate(self.grades)))
+
 
 DEFAULT_SCHEME = Scheme()
+
+
+def scheme_from_args(name: str | None, plan_start: int | None, plan_end: int | None, year: int | None,
+                     bands: GradeBands = DEFAULT_BANDS) -> Scheme:
+    """A scheme from command-line style options; pace needs the reporting year."""
+    scheme = parse_scheme(name)
+    if scheme != PACE:
+        return Scheme(scheme, bands)
+    if year is None:
+        raise InputError("評価方式 pace には報告年度（--year 令和N）が必要です。")
+    return Scheme(scheme, bands, PlanPeriod(plan_start or PLAN_START, plan_end or PLAN_END, year))
 
 
 def _q(text: object) -> Quantity | None:
@@ -230,6 +250,14 @@ def _pace(c: Quantity | None, t: Quantity | None, b: Quantity | None, plan: Plan
     return "A" if p >= plan.elapsed_share else "B"
 
 
+def grade_record(r: KpiRecord, scheme: Scheme = DEFAULT_SCHEME, rate: Rate | None = None) -> str:
+    """The grade of a KPI record; ``bands`` reuse the record's computed 達成率 when given."""
+    if scheme.name == BANDS and rate is not None:
+        return grade(rate, scheme.bands)
+    return grade_kpi(r.current, r.target, r.baseline or None, scheme=scheme, lower_is_better=r.lower_is_better,
+                     revised_target=r.revised_target)
+
+
 def count_grades(grades: Sequence[str], scheme: Scheme) -> dict[str, int]:
     """How many KPIs got each grade of the scheme (other marks counted under '-')."""
     out = {g: 0 for g in scheme.letters}
@@ -239,5 +267,5 @@ def count_grades(grades: Sequence[str], scheme: Scheme) -> dict[str, int]:
     return out
 
 
-__all__ = ["SCHEMES", "SCHEME_LABELS", "SCHEME_GRADES", "Scheme", "PlanPeriod", "grade_kpi", "parse_scheme",
+__all__ = ["SCHEMES", "SCHEME_LABELS", "SCHEME_GRADES", "Scheme", "PlanPeriod", "grade_kpi", "grade_record", "parse_scheme",
            "progress", "count_grades", "HUNDRED"]

@@ -107,6 +107,25 @@ def update_history(earlier: Iterable[KpiHistory], records: Iterable[KpiRecord], 
     return list(out.values())
 
 
+def combine(*layers: Iterable[KpiHistory]) -> list[KpiHistory]:
+    """Histories of several sources as one: per KPI, every year of every layer, later layers
+    winning for a year both hold (their descriptions too)."""
+    out: dict[tuple[str, str], KpiHistory] = {}
+    for layer in layers:
+        for h in layer:
+            mine = out.get(h.key)
+            if mine is None:
+                out[h.key] = KpiHistory(h.key, h.measure_id, h.kpi_no, h.kpi_item, h.department, h.baseline,
+                                        h.target, h.lower_is_better, dict(h.points))
+            else:
+                points = {**mine.points, **{y: p for y, p in h.points.items()
+                                            if not (p.baseline and y in mine.points)}}
+                out[h.key] = KpiHistory(h.key, h.measure_id or mine.measure_id, h.kpi_no, h.kpi_item or mine.kpi_item,
+                                        h.department or mine.department, h.baseline or mine.baseline,
+                                        h.target or mine.target, h.lower_is_better, points)
+    return list(out.values())
+
+
 def history_years(histories: Sequence[KpiHistory], year: int) -> list[int]:
     """The fiscal years a 推移 table shows: from the oldest baseline or report to ``year``."""
     years = [y for h in histories for y in h.points if y >= year - OLDEST_YEARS]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ..core.fiscal import format_fiscal_year
-from ..core.grading import BANDS, PlanPeriod, Scheme
+from ..core.grading import BANDS, PLAN_END, PLAN_START, PlanPeriod, Scheme
 from ..core.rate import DEFAULT_BANDS, GradeBands
 from .addressing import column_letter
 
@@ -27,8 +27,8 @@ HISTORY_SHEET = "推移"
 RESERVED_SHEETS = (MASTER_SHEET, FINDINGS_SHEET, STATUS_SHEET, SETTINGS_SHEET, SUMMARY_SHEET, HISTORY_SHEET)
 
 OFFICIAL_TEMPLATE_YEAR = 2025  # templates/取組状況_様式.xlsx is generated for 令和7年度
-DEFAULT_PLAN_START = 2020  # 令和2年度: the first year of the 第2期 総合戦略
-DEFAULT_PLAN_END = 2024  # 令和6年度: the final year of the 第2期 総合戦略 targets
+DEFAULT_PLAN_START = PLAN_START  # 令和2年度: the first year of the 第2期 総合戦略
+DEFAULT_PLAN_END = PLAN_END  # 令和6年度: the final year of the 第2期 総合戦略 targets
 DEFAULT_DEPARTMENTS = (
     "企画管理部", "財務部", "市民生活部", "福祉保健部", "子ども家庭部", "環境部", "商工労働部",
     "農林水産部", "活力都市創造部", "建設部", "上下水道局", "消防局", "教育委員会",

@@ -14,12 +14,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from ..core.errors import FileError
+from ..core.errors import FileError, InputError
+from ..core.fiscal import format_fiscal_year
+from ..core.history import KpiHistory, combine, update_history
 from ..core.findings import CATALOGUE, ERROR, Finding, Report, make_finding
 from ..core.merge import MergeResult, Submission, merge_submissions, order_records
 from ..core.record import KpiRecord, Source
 from ..core.rules import validate_records
+from ..core.yearly import year_over_year_findings
 from .csvio import read_csv_records, write_csv_records
+from .history_sheet import histories_from_rows
 from .layout import DEFAULT_DEPARTMENTS, LAYOUT, MASTER_SHEET, default_year, safe_sheet_name
 from .preflight import Budgets
 from .reader import WorkbookRead, read_workbook
@@ -133,20 +137,25 @@ class MergeOutcome:
 
 def merge_files(inputs: Sequence[str | Path], master: Path, *, skip_invalid: bool = False,
                 budgets: Budgets | None = None, year: int | None = None,
-                progress: Progress = _quiet, before_save: Callable[[], None] | None = None) -> MergeOutcome:
+                progress: Progress = _quiet, before_save: Callable[[], None] | None = None,
+                previous: Path | None = None) -> MergeOutcome:
+    """Merge submissions into ``master``. ``previous``: last year's master, whose 「推移」 and
+    values the new master's 「推移」 carries forward (and whose values and targets this year's
+    are checked against)."""
     master = Path(master)
     refuse_if_open(master)
     with master_lock(master):
         refuse_if_open(master)
-        return _merge_locked(inputs, master, skip_invalid, budgets, year, progress, before_save)
+        return _merge_locked(inputs, master, skip_invalid, budgets, year, progress, before_save, previous)
 
 
 def _merge_locked(inputs, master: Path, skip_invalid: bool, budgets, year, progress: Progress,
-                  before_save) -> MergeOutcome:
+                  before_save, previous: Path | None = None) -> MergeOutcome:
     paths = collect_inputs(inputs, exclude=master)
     existing: list[KpiRecord] = []
     existing_status: dict[str, Submission] = {}
     settings: Settings | None = None
+    history: list[KpiHistory] = []
     old_bytes = master.read_bytes() if master.exists() else None
     if old_bytes is not None:
         current = read_workbook(master, budgets)
@@ -155,6 +164,10 @@ def _merge_locked(inputs, master: Path, skip_invalid: bool, budgets, year, progr
             if s.is_master:
                 existing = [_at_origin(r) for r in s.records]
         existing_status = _status_by_department(current.status_rows)
+        history = histories_from_rows(current.history_rows)
+    last_year = read_previous(previous, budgets) if previous is not None else None
+    if last_year is not None:
+        paths = [p for p in paths if p.resolve() != previous.resolve()]
 
     submissions: list[Submission] = []
     skipped: list[Finding] = []
@@ -182,10 +195,16 @@ def _merge_locked(inputs, master: Path, skip_invalid: bool, budgets, year, progr
         findings.extend(sub.findings)
     findings.extend(validate_records(result.records))
     findings.extend(result.findings)
+    if last_year is not None:
+        if last_year.year >= settings.year:
+            raise InputError(f"--previous のマスター（{format_fiscal_year(last_year.year)}）は今年度"
+                             f"（{format_fiscal_year(settings.year)}）より前の年度のものを指定してください。")
+        findings.extend(year_over_year_findings(result.records, last_year.records, settings.year))
+        history = combine(last_year.history, history)
 
     status = _status_rows(result, existing_status)
     created = max((datetime.fromisoformat(s.modified) for s in status if s.modified), default=None)
-    data = build_master(settings, result.records, findings, status, created=created)
+    data = build_master(settings, result.records, findings, status, created=created, history=history)
     progress("統合", 1, 1)
     changed = data != old_bytes
     backup = None
@@ -194,6 +213,27 @@ def _merge_locked(inputs, master: Path, skip_invalid: bool, budgets, year, progr
             before_save()
         backup = atomic_write(master, data)
     return MergeOutcome(master, changed, result.records, Report(findings), status, skipped, backup, result)
+
+
+@dataclass
+class PreviousYear:
+    """Last year's master as a merge uses it: its year, rows and KPI histories."""
+
+    year: int
+    records: list[KpiRecord]
+    history: list[KpiHistory]
+
+
+def read_previous(path: Path, budgets: Budgets | None = None) -> PreviousYear:
+    """Last year's master: its 「推移」 with its own year's values added (an older master without
+    「推移」 still gives one year of history)."""
+    wb = read_workbook(path, budgets)
+    records = next((s.records for s in wb.sheets if s.is_master), None)
+    if records is None or wb.settings is None or not wb.settings.year:
+        raise FileError(f"{Path(path).name}: 前年度のマスター（「{MASTER_SHEET}」シートと報告年度のある設定シート）"
+                        "ではありません。", code="template-mismatch", path=str(path))
+    history = update_history(histories_from_rows(wb.history_rows), records, wb.settings.year)
+    return PreviousYear(wb.settings.year, records, history)
 
 
 LAYOUT_LETTERS = {f: LAYOUT.letter(f) for f in LAYOUT.fields}

@@ -39,6 +39,7 @@ from .grid import (
     unknown_departments,
 )
 from .layout import (
+    HISTORY_SHEET,
     LAYOUT,
     MASTER_SHEET,
     QUANTITY,
@@ -73,6 +74,7 @@ class WorkbookRead:
     sheets: list[SheetRead] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)  # file-level
     status_rows: list[list[Any]] = field(default_factory=list)  # a master's 提出状況, below its header
+    history_rows: list[list[Any]] = field(default_factory=list)  # a master's 「推移」, every row
 
     def submissions(self) -> list[Submission]:
         """One submission per department sheet (the master's 取組状況 is not a submission)."""
@@ -164,7 +166,8 @@ def _assemble(p: Path, sha: str, modified: str, raw: list[RawSheet], findings: l
         findings.append(make_finding("template-mismatch", file=p.name, sheet=SETTINGS_SHEET, cell="B3",
                                      value=settings.version, detail=_version_detail(settings.version)))
     status = by_name[STATUS_SHEET].values[1:] if STATUS_SHEET in by_name else []
-    return WorkbookRead(p, sha, modified, settings, sheets, findings, status)
+    history = by_name[HISTORY_SHEET].values if HISTORY_SHEET in by_name else []
+    return WorkbookRead(p, sha, modified, settings, sheets, findings, status, history)
 
 
 def _calamine_sheets(p: Path, pre) -> list[RawSheet]:

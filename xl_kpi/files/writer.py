@@ -10,6 +10,7 @@ frozen header, A3 landscape print set-up with repeated header rows — from :mod
 from __future__ import annotations
 
 import io
+from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Mapping, Sequence
@@ -20,13 +21,15 @@ from xlsxwriter.worksheet import Worksheet
 from ..core.diff import Change
 from ..core.findings import SEVERITY_LABELS, Finding
 from ..core.fiscal import format_fiscal_year
-from ..core.grading import SCHEME_LABELS
+from ..core.grading import BANDS, SCHEME_LABELS
+from ..core.history import KpiHistory, update_history
 from ..core.merge import Submission
 from ..core.rate import GradeBands
 from ..core.record import KpiRecord
 from ..core.rules import Evaluation, evaluate
 from ..core.summary import SummaryRow, below, by_department, by_goal, evaluated, summarize, total
 from .grid import PlannedGroup, header_plan, plan_sheet
+from .history_sheet import track_by_key, track_counts_by, write_history_sheet, write_track_columns
 from .layout import (
     CHOICE,
     CODE,
@@ -86,6 +89,10 @@ class _Formats:
         "plain": {"border": 1, "font_size": 10},
         "overflow": {"font_size": 10},
         "link": {"font_color": "#0563C1", "underline": 1, "border": 1, "font_size": 10},
+        "baseline_value": {"border": 1, "valign": "top", "text_wrap": True, "font_size": 10, "italic": True,
+                           "font_color": "#595959"},
+        "on_track": {"border": 1, "valign": "top", "font_size": 10, "bg_color": "#C6EFCE"},
+        "off_track": {"border": 1, "valign": "top", "font_size": 10, "bg_color": "#FFC7CE"},
     }
 
     def __getitem__(self, name: str):
@@ -305,8 +312,12 @@ def build_template(settings: Settings, department: str | None = None,
 
 
 def build_master(settings: Settings, records: Sequence[KpiRecord], findings: Sequence[Finding],
-                 submissions: Sequence[Submission], *, created: datetime | None = None) -> bytes:
-    """The master 取組状況 workbook: rows with computed rates, 集計, チェック結果, 提出状況, 設定."""
+                 submissions: Sequence[Submission], *, created: datetime | None = None,
+                 history: Sequence[KpiHistory] = ()) -> bytes:
+    """The master 取組状況 workbook: rows with computed rates, 集計, 推移, チェック結果, 提出状況, 設定.
+
+    ``history``: the KPI histories of earlier years (the previous master's 「推移」), to which this
+    year's values are added."""
     buf = io.BytesIO()
     wb = _new_workbook(buf, created)
     fmt = _Formats(wb)
@@ -317,7 +328,10 @@ def build_master(settings: Settings, records: Sequence[KpiRecord], findings: Seq
     w.validations(LAYOUT.first_data_row, max(last, LAYOUT.first_data_row))
     w.print_area(last)
     w.ws.activate()
-    _summary_sheet(wb, fmt, records, settings, w.row_of, evaluations)
+    histories = update_history([deepcopy(h) for h in history], records, settings.year, evaluations)
+    tracks = track_by_key(histories, settings)
+    _summary_sheet(wb, fmt, records, settings, w.row_of, evaluations, tracks)
+    write_history_sheet(wb, fmt, histories, settings)
     _findings_sheet(wb, fmt, findings)
     _status_sheet(wb, fmt, submissions, findings)
     _settings_sheet(wb, fmt, settings)
@@ -351,15 +365,21 @@ def _summary_table(ws: Worksheet, fmt: _Formats, top: int, title: str, rows: lis
 
 def _summary_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, records: Sequence[KpiRecord],
                    settings: Settings, row_of: dict[int, int],
-                   evaluations: Mapping[int, Evaluation] | None = None) -> None:
+                   evaluations: Mapping[int, Evaluation] | None = None,
+                   tracks: Mapping[tuple[str, str], str] | None = None) -> None:
     ws = wb.add_worksheet(SUMMARY_SHEET)
-    bands = settings.bands
-    items = evaluated(records, bands, evaluations)
+    scheme = settings.grading()
+    bands = scheme.table
+    items = evaluated(records, bands, evaluations, scheme=scheme if scheme.name != BANDS else None)
     ws.set_column(0, 0, 22)
     ws.set_column(1, 12, 10)
     ws.write_string(0, 0, f"集計（{format_fiscal_year(settings.year) if settings.year else ''}）", fmt["title"])
     goals = summarize(items, by_goal, bands)
     first, last = _summary_table(ws, fmt, 2, "基本目標別", [*goals, total(items, bands)], bands)
+    track_col = 4 + len(bands.letters)
+    if tracks is not None:
+        write_track_columns(ws, fmt, 3, [*goals, total(items, bands)], track_counts_by(items, tracks, by_goal),
+                            track_col, settings)
     chart = wb.add_chart({"type": "bar", "subtype": "stacked"})
     colors = ["#2E75B6", "#70AD47", "#FFC000", "#C00000", "#7F7F7F"]
     for j in range(len(bands.bands)):
@@ -373,9 +393,13 @@ def _summary_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, records: Sequence[Kpi
     chart.set_x_axis({"name": "KPI数"})
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 560, "height": 300})
-    ws.insert_chart(2, 9, chart, {"x_offset": 8})
+    ws.insert_chart(2, track_col + 4, chart, {"x_offset": 8})
     depts = summarize(items, by_department, bands)
-    _, d_last = _summary_table(ws, fmt, max(last + 3, 18), "部署別", depts, bands)
+    d_top = max(last + 3, 18)
+    _, d_last = _summary_table(ws, fmt, d_top, "部署別", depts, bands)
+    if tracks is not None:
+        write_track_columns(ws, fmt, d_top + 1, depts, track_counts_by(items, tracks, by_department),
+                            track_col, settings)
     low = below(items)
     top = d_last + 3
     ws.write_string(top, 0, f"達成率50%未満のKPI（{len(low)}件）", fmt["label"])
