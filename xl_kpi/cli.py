@@ -263,6 +263,49 @@ PARSER_EXTENSIONS.append(_workbook_parsers)
 
 
 
+# --- the yearly cycle ---------------------------------------------------------------------------
+
+@command("feedback")
+def cmd_feedback(args: argparse.Namespace) -> int:
+    from .files.feedback import feedback_files
+    from .files.master import collect_inputs
+    results = feedback_files(collect_inputs(args.inputs), args.out_dir)
+    if args.format == "json":
+        print(json.dumps([{"file": str(r.source), "output": str(r.output) if r.output else None, "counts": r.counts,
+                           "annotated": r.annotated, "findings": [f.to_dict() for f in r.findings]}
+                          for r in results], ensure_ascii=False, indent=2))
+    for r in results:
+        c = r.counts
+        state = f"→ {r.output}" if r.output else "読み込めないため作成しませんでした"
+        print(f"{r.source.name}: エラー {c['error']} 件、警告 {c['warning']} 件、情報 {c['info']} 件 {state}",
+              file=sys.stderr)
+    return EXIT_UNUSABLE if any(r.output is None for r in results) else EXIT_OK
+
+
+@command("rollover")
+def cmd_rollover(args: argparse.Namespace) -> int:
+    from .files.rollover import rollover
+    files = rollover(args.master, _year(args.year), args.out_dir)
+    for f in files:
+        print(f)
+    print(f"{len(files)} 部署の{args.year}年度の提出用ブックを作成しました: {args.out_dir}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cycle_parsers(sub: argparse._SubParsersAction) -> None:
+    f = sub.add_parser("feedback", help="提出ブックのコピーに指摘をコメント（メモ）・色・「チェック結果」シートで書き込む")
+    f.add_argument("inputs", nargs="+", help="ファイルまたはフォルダー")
+    f.add_argument("--out-dir", type=Path, required=True, help="コピーの出力先（元のファイルは書き換えません）")
+    f.add_argument("--format", choices=("text", "json"), default="text")
+    r = sub.add_parser("rollover", help="マスターから翌年度の提出用ブック（前年度実績つき）を部署ごとに作成する")
+    r.add_argument("master", type=Path)
+    r.add_argument("--year", required=True, help="翌年度（例: 令和3）")
+    r.add_argument("--out-dir", type=Path, required=True)
+
+
+PARSER_EXTENSIONS.append(_cycle_parsers)
+
+
 @command("addin")
 def cmd_addin(args: argparse.Namespace) -> int:
     from .excel.addin import DEFAULT_SOURCE, build_addin
