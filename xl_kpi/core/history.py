@@ -138,7 +138,8 @@ def _comparable(q: Quantity | None, ref: Quantity) -> bool:
     return q is not None and q.value is not None and units_compatible(q, ref) and q.basis == ref.basis
 
 
-def _series(h: KpiHistory, plan_start: int) -> list[tuple[int, Decimal]]:
+def series(h: KpiHistory, plan_start: int) -> list[tuple[int, Decimal]]:
+    """(year, value) of the comparable numeric points, in the latest value's unit and scale."""
     reported = [(y, _q(p.value)) for y, p in h.reported()]
     reported = [(y, q) for y, q in reported if q is not None and q.value is not None]
     if not reported:
@@ -152,6 +153,16 @@ def _series(h: KpiHistory, plan_start: int) -> list[tuple[int, Decimal]]:
     elif latest.basis == CUMULATIVE and points[0][0] >= plan_start:
         points.insert(0, (plan_start - 1, Decimal(0)))  # a 累計 counts from the plan's start
     return points
+
+
+def target_value(h: KpiHistory) -> Decimal | None:
+    """The target in force as a number in the latest value's scale, or None."""
+    t = _q(h.target)
+    reported = h.reported()
+    latest = _q(reported[-1][1].value) if reported else None
+    if t is None or t.value is None or latest is None or latest.value is None or not units_compatible(latest, t):
+        return None
+    return _scaled(latest, t)[1]
 
 
 def project(h: KpiHistory, plan_start: int, plan_end: int) -> Projection:
@@ -172,7 +183,7 @@ def project(h: KpiHistory, plan_start: int, plan_end: int) -> Projection:
         return Projection(UNKNOWN, reason=f"目標値「{h.target}」が数値ではありません。")
     if latest is None or latest.value is None or not units_compatible(latest, t):
         return Projection(UNKNOWN, reason="実績値を目標値と比べられません。")
-    points = _series(h, plan_start)
+    points = series(h, plan_start)
     _, target = _scaled(latest, t)
     now_year, now = points[-1]
     reached = now <= target if h.lower_is_better else now >= target

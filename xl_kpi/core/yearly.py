@@ -40,8 +40,14 @@ def same_value(a: str, b: str) -> bool:
     return qa is not None and qb is not None and qa.value is not None and qa == qb
 
 
+def same_number(a: str, b: str) -> bool:
+    """Two KPI texts with the same numeric value (継続実施 twice is no stale number)."""
+    qa = _quantity(a)
+    return qa is not None and qa.value is not None and same_value(a, b)
+
+
 def _stale(r: KpiRecord, previous: str, year: int) -> Finding | None:
-    if r.is_relisted or not same_value(r.current, previous):
+    if r.is_relisted or not same_number(r.current, previous):
         return None
     when = f"{format_fiscal_year(year)}末時点" if year else "今年度末時点"
     return make_finding("stale-value", record=r, field="current", value=r.current,
