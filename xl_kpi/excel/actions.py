@@ -16,6 +16,7 @@ from ..core.findings import SEVERITY_LABELS, Finding, Report
 from ..core.merge import Submission, merge_submissions
 from ..core.record import FIELD_LABELS
 from ..core.rules import evaluate, validate_records
+from ..files.feedback import anchor, by_cell, comment_text
 from ..files.grid import missing_header_findings, plan_sheet, unknown_departments
 from ..files.layout import FINDINGS_SHEET, LAYOUT, MASTER_SHEET, default_year, safe_sheet_name
 from ..files.writer import Settings
@@ -88,10 +89,8 @@ def sheet_findings(book, kpi) -> list[Finding]:
     return findings
 
 
-def validate_sheet(book) -> ActionResult:
-    """Colour each cell with a finding by severity (clearing old marks) and rewrite 「チェック結果」."""
-    kpi = active_kpi_sheet(book)
-    findings = sheet_findings(book, kpi)
+def _mark_cells(kpi, findings: list[Finding]) -> None:
+    """Colour each cell with a finding by its worst severity, clearing earlier marks first."""
     last_col = LAYOUT.last_printed_col
     for first, last in data_row_blocks(r.source.row for r in kpi.records):
         kpi.sheet.range((first, 1), (last, last_col)).color = None
@@ -101,22 +100,109 @@ def validate_sheet(book) -> ActionResult:
         if f.sheet == kpi.name and f.cell and rank[f.severity] >= rank.get(worst.get(f.cell, "info"), 0):
             worst[f.cell] = f.severity
     color_cells(kpi.sheet, {cell: COLORS[severity] for cell, severity in worst.items()})
+
+
+def _counts_message(findings: list[Finding]) -> tuple[str, dict[str, int]]:
+    c = Report(findings).counts()
+    return f"エラー {c['error']} 件、警告 {c['warning']} 件、情報 {c['info']} 件", c
+
+
+def validate_sheet(book) -> ActionResult:
+    """Colour each cell with a finding by severity (clearing old marks) and rewrite 「チェック結果」."""
+    kpi = active_kpi_sheet(book)
+    findings = sheet_findings(book, kpi)
+    _mark_cells(kpi, findings)
     write_findings_sheet(book, findings, after=kpi.sheet)
-    report = Report(findings)
-    c = report.counts()
-    return _done(ActionResult(f"エラー {c['error']} 件、警告 {c['warning']} 件、情報 {c['info']} 件", findings, c))
+    msg, c = _counts_message(findings)
+    return _done(ActionResult(msg, findings, c))
 
 
-def write_findings_sheet(book, findings: list[Finding], after=None) -> None:
+NOTED = "書き込み済み"
+
+
+def write_findings_sheet(book, findings: list[Finding], after=None, links: bool = False,
+                         noted: set[str] | None = None) -> None:
+    """Rewrite 「チェック結果」; ``links``: each 場所 links to its cell; ``noted``: cells whose note
+    xl-kpi wrote, marked in a メモ column (the next run replaces those notes and no others)."""
     sheet = ensure_sheet(book, FINDINGS_SHEET, after=after)
-    rows = [list(FINDING_HEADERS)]
+    headers = list(FINDING_HEADERS) + (["メモ"] if noted is not None else [])
+    rows = [headers]
     for f in findings:
-        rows.append([f.code, SEVERITY_LABELS[f.severity], f.location, f.measure_id, f.kpi_no,
-                     FIELD_LABELS.get(f.field, f.field), f.value, f.message])
-    sheet.range((1, 1), (len(rows), len(FINDING_HEADERS))).value = rows
-    sheet.range((1, 1), (1, len(FINDING_HEADERS))).color = "#DDEBF7"
+        row = [f.code, SEVERITY_LABELS[f.severity], f.location, f.measure_id, f.kpi_no,
+               FIELD_LABELS.get(f.field, f.field), f.value, f.message]
+        if noted is not None:
+            row.append(NOTED if f.sheet and anchor(f.cell) in noted else "")
+        rows.append(row)
+    sheet.range((1, 1), (len(rows), len(headers))).value = rows
+    sheet.range((1, 1), (1, len(headers))).color = "#DDEBF7"
     for i, width in enumerate((22, 8, 24, 8, 5, 12, 24, 70), start=1):
         sheet.range((1, i)).column_width = width
+    if links:
+        for i, f in enumerate(findings, start=2):
+            if f.sheet and f.cell:
+                sheet.range((i, 3)).add_hyperlink(f"#{f.location.split(':')[0]}", f.location, "セルへ移動")
+
+
+NOTES_UNSUPPORTED = ("この Excel ではセルにメモを書き込めません（Office アドインでは ExcelApi 1.18 以降が必要）。"
+                     "セルの色と「チェック結果」シートのリンクで示しました。メモ付きのファイルは「xl-kpi feedback」で作れます。")
+
+
+def _earlier_note_cells(book, sheet_name: str) -> set[str]:
+    """Cells of ``sheet_name`` whose note an earlier run wrote (its 「チェック結果」 メモ column)."""
+    if FINDINGS_SHEET not in [s.name for s in book.sheets]:
+        return set()
+    rows = book.sheets[FINDINGS_SHEET].used_range.value or []
+    out = set()
+    for row in rows[1:] if isinstance(rows, list) else []:
+        if not isinstance(row, list) or len(row) <= len(FINDING_HEADERS) or row[len(FINDING_HEADERS)] != NOTED:
+            continue
+        sheet, _, cell = str(row[2] or "").rpartition("!")
+        if sheet.strip("'").replace("''", "'") == sheet_name and cell:
+            out.add(anchor(cell))
+    return out
+
+
+def _write_notes(kpi, findings: list[Finding], earlier: set[str]) -> tuple[set[str], int, bool]:
+    """Notes on the findings' cells: (cells noted, staff notes left alone, notes supported)."""
+    groups = {cell: group for (sheet, cell), group in by_cell(findings).items() if sheet == kpi.name}
+    written: set[str] = set()
+    kept = 0
+    try:
+        for cell in sorted(earlier - set(groups)):  # fixed since the last run: our note goes
+            note = kpi.sheet.range(cell).note
+            if note is not None:
+                note.delete()
+        for cell, group in groups.items():
+            rng = kpi.sheet.range(cell)
+            note = rng.note
+            if note is None:
+                rng.add_note(comment_text(group))
+            elif cell in earlier:
+                note.text = comment_text(group)
+            else:  # a note staff wrote: never overwritten
+                kept += 1
+                continue
+            written.add(cell)
+    except NotImplementedError:
+        return written, kept, False
+    return written, kept, True
+
+
+def annotate_findings(book) -> ActionResult:
+    """「指摘をコメントで書き込む」: each finding of the active sheet as a note (メモ) on its cell
+    (Japanese message and code), the cell coloured by severity, and 「チェック結果」 linking to it."""
+    kpi = active_kpi_sheet(book)
+    findings = sheet_findings(book, kpi)
+    earlier = _earlier_note_cells(book, kpi.name)
+    _mark_cells(kpi, findings)
+    written, kept, supported = _write_notes(kpi, findings, earlier)
+    write_findings_sheet(book, findings, after=kpi.sheet, links=True, noted=written)
+    msg, c = _counts_message(findings)
+    msg = f"{msg}。メモ {len(written)} 件を書き込みました。" if supported else f"{msg}。{NOTES_UNSUPPORTED}"
+    if kept:
+        msg += f"（すでにメモのあるセル {kept} 件はそのままにしました）"
+    return _done(ActionResult(msg, findings, {**c, "notes": len(written), "kept": kept,
+                                              "notes_supported": supported}))
 
 
 def merge_sheets(book) -> ActionResult:
@@ -153,4 +239,5 @@ def new_submission(book, department: str = "") -> ActionResult:
 
 
 ACTIONS = {"compute_rates": compute_rates, "validate_sheet": validate_sheet,
-           "merge_sheets": merge_sheets, "new_submission": new_submission}
+           "merge_sheets": merge_sheets, "new_submission": new_submission,
+           "annotate_findings": annotate_findings}

@@ -21,6 +21,26 @@ var XlKpi = (function () {
     return rows.length ? rows : [[null]];
   }
 
+  // Notes (メモ) need ExcelApi 1.18 (Excel.NoteCollection). Where it is missing the payload says
+  // notes_supported: false and xlwings' remote Range.add_note refuses, so the action falls back.
+  function notesSupported() {
+    return typeof Office !== "undefined" && Office.context && Office.context.requirements &&
+      Office.context.requirements.isSetSupported("ExcelApi", "1.18");
+  }
+
+  async function noteAddresses(context, worksheets) {
+    if (!notesSupported()) { return null; }
+    worksheets.forEach(function (ws) { ws.notes.load("items"); });
+    await context.sync();
+    var locations = worksheets.map(function (ws) {
+      return ws.notes.items.map(function (n) { return n.getLocation().load("address"); });
+    });
+    await context.sync();
+    return locations.map(function (list) {
+      return list.map(function (r) { return { address: r.address.split("!").pop() }; });
+    });
+  }
+
   async function bookData(context) {
     var sheets = context.workbook.worksheets;
     sheets.load("items/name");
@@ -34,12 +54,15 @@ var XlKpi = (function () {
     });
     await context.sync();
     var names = sheets.items.map(function (ws) { return ws.name; });
+    var notes = await noteAddresses(context, sheets.items);
     return {
       client: "Office.js", version: XLWINGS_VERSION,
       book: { name: "book.xlsx", active_sheet_index: names.indexOf(active.name), selection: "A1" },
       names: [],
       sheets: sheets.items.map(function (ws, i) {
-        return { name: ws.name, values: padValues(used[i]), pictures: [], tables: [] };
+        var sheet = { name: ws.name, values: padValues(used[i]), pictures: [], tables: [] };
+        if (notes) { sheet.notes = notes[i]; sheet.notes_supported = true; } else { sheet.notes_supported = false; }
+        return sheet;
       })
     };
   }
@@ -68,6 +91,14 @@ var XlKpi = (function () {
         case "setColumnWidth": range.format.columnWidth = Number(arg) * 7.5; break;
         case "sheetClear": ws.getRange().clear(); break;
         case "activateSheet": sheets.items[Number(arg)].activate(); break;
+        case "addHyperlink":  // "#'sheet'!H12" is a place in this workbook (documentReference)
+          range.hyperlink = String(a.args[0]).charAt(0) === "#"
+            ? { documentReference: String(a.args[0]).slice(1), textToDisplay: a.args[1], screenTip: a.args[2] }
+            : { address: a.args[0], textToDisplay: a.args[1], screenTip: a.args[2] };
+          break;
+        case "addNote": ws.notes.add(ws.getRange(a.args[0]), a.args[1]); break;
+        case "setNoteText": ws.notes.getItem(String(a.args[0]).replace(/\$/g, "")).content = a.args[1]; break;
+        case "deleteNote": ws.notes.getItem(String(a.args[0]).replace(/\$/g, "")).delete(); break;
         case "addSheet":
           var added = sheets.add(a.args[1]);
           added.position = a.args[0];
