@@ -1,15 +1,19 @@
 """xl-kpi feedback: every known fault of the sample lands on its cell as a comment, nothing else
 of the department's file changes, and LibreOffice opens the copy with its comments."""
 
+import os
+import re
 import shutil
 import subprocess
 import zipfile
+from pathlib import Path
 
 import openpyxl
 import pytest
 from openpyxl.comments import Comment
 from openpyxl.xml.functions import tostring
 
+from tests.support.shownotes import show_notes
 from xl_kpi.cli import main
 from xl_kpi.files.feedback import MARK, feedback_file
 
@@ -148,3 +152,39 @@ def test_libreoffice_opens_the_copy_and_shows_the_comments(fed, tmp_path):
         text = subprocess.run(["pdftotext", str(tmp_path / "pdf" / "農林水産部.pdf"), "-"],
                               capture_output=True, text=True).stdout
         assert "39.9栽培面積" in text
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_prints_shown_notes_beside_their_cells(fed, tmp_path):
+    """A clerk who shows the notes (メモの表示) prints them beside the cells; the pictures of the
+    README come from here when XL_KPI_SCREENSHOTS names a folder."""
+    _, out = fed
+    shown = show_notes(out / "農林水産部.xlsx", tmp_path / "農林水産部.xlsx", ["H9", "I16"])
+    profile = tmp_path / "profile"
+    proc = subprocess.run(["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless",
+                           "--convert-to", "pdf", "--outdir", str(tmp_path / "pdf"), str(shown)],
+                          capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    pdf = tmp_path / "pdf" / "農林水産部.pdf"
+    if not shutil.which("pdftoppm"):
+        pytest.skip("pdftoppm (poppler-utils) is not installed")
+    # The shown notes are drawn on the first page in the note colour (#FFFFE1 in the VML); the
+    # department's sheet itself uses none of it.
+    subprocess.run(["pdftoppm", "-r", "30", "-f", "1", "-l", "1", "-singlefile", str(pdf), str(tmp_path / "p1")],
+                   check=True)
+    pixels = (tmp_path / "p1.ppm").read_bytes().split(b"\n", 3)[3]
+    note = sum(1 for i in range(0, len(pixels), 3)
+               if pixels[i] > 250 and pixels[i + 1] > 250 and 215 < pixels[i + 2] < 235)
+    assert note > 1000
+    pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True,
+                                                              text=True).stdout).group(1))
+    last = subprocess.run(["pdftotext", "-f", str(pages), "-l", str(pages), str(pdf), "-"],
+                          capture_output=True, text=True).stdout
+    assert "'農林水産部'!H9" in last and "重要度" in last  # チェック結果 fits one page wide
+    shots = os.environ.get("XL_KPI_SCREENSHOTS")
+    if shots:
+        subprocess.run(["pdftoppm", "-png", "-r", "150", "-f", "1", "-l", "1", "-x", "0", "-y", "60", "-W", "1250",
+                        "-H", "760", "-singlefile", str(pdf), str(Path(shots) / "feedback")], check=True)
+        subprocess.run(["pdftoppm", "-png", "-r", "110", "-f", str(pages), "-l", str(pages), "-x", "60", "-y", "90",
+                        "-W", "1180", "-H", "260", "-singlefile", str(pdf), str(Path(shots) / "feedback-findings")],
+                       check=True)

@@ -148,3 +148,37 @@ def test_rate_cli_grades_a_sample_kpi_under_every_scheme(capsys):
         assert (out["scheme"], out["grade"], out["display"]) == (scheme, grade, "3%")
     assert main(["rate", "--current", "1", "--target", "2", "--scheme", "pace"]) == 2
     assert "報告年度" in capsys.readouterr().err
+
+
+@pytest.mark.chromium
+def test_trend_section_renders_in_chromium(cycle, tmp_path):
+    """The trend lines are drawn (each KPI's polyline has one point per comparable year); the
+    README's picture comes from here when XL_KPI_SCREENSHOTS names a folder."""
+    import os
+    import shutil
+    from pathlib import Path
+    _, out, _, _ = cycle
+    html = tmp_path / "report.html"
+    assert main(["report", str(out), "-o", str(html)]) == 0
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not shutil.which("chromium"):
+        pytest.skip("chromium is not installed")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"),
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page(viewport={"width": 1100, "height": 900})
+        page.goto(html.as_uri())
+        rows = page.locator("#trend-table tr.trend")
+        assert rows.count() > 30
+        box = page.locator("#trend-table tr.trend polyline").first.bounding_box()
+        assert box is not None and box["width"] > 20  # a line, not a dot
+        on = page.locator('#trend-table tr.trend[data-track="on-track"] .badge').first.inner_text()
+        assert on == "順調"
+        shots = os.environ.get("XL_KPI_SCREENSHOTS")
+        if shots:
+            page.locator("#trends").scroll_into_view_if_needed()
+            top = page.locator("#trends").bounding_box()
+            page.screenshot(path=str(Path(shots) / "trends.png"),
+                            clip={"x": 0, "y": top["y"] + page.evaluate("window.scrollY"), "width": 1100,
+                                  "height": 620}, full_page=True)
+        browser.close()

@@ -114,12 +114,18 @@ def _findings_sheet(wb, findings: Sequence[Finding]) -> None:
             cell.data_type = "s"  # text stays text, even '=…'
             cell.alignment = Alignment(wrap_text=j == len(values), vertical="top")
         ws.cell(i, 1).fill = PatternFill("solid", start_color=FILLS[f.severity], end_color=FILLS[f.severity])
+        ws.row_dimensions[i].height = 15 * max(1, -(-len(f.message) // 40))  # wrapped 内容: ~40 CJK a line
         if f.sheet and f.sheet in wb.sheetnames:
             target = f"'{f.sheet.replace(chr(39), chr(39) * 2)}'!{anchor(f.cell) if f.cell else 'A1'}"
             ws.cell(i, 3).hyperlink = Hyperlink(ref=f"C{i}", location=target, display=f.location)
             ws.cell(i, 3).font = link_font
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:H{max(len(findings), 1) + 1}"
+    ws.page_setup.orientation = "landscape"   # prints one page wide on A4
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.print_title_rows = "1:1"
 
 
 def annotate_workbook(data: bytes, findings: Sequence[Finding], keep_vba: bool = False) -> tuple[bytes, list[str]]:
