@@ -223,6 +223,13 @@ def create_app(config: ServerConfig) -> FastAPI:
         finally:
             book.close()
 
+    async def _saved_upload(upload, path: Path) -> Path | None:
+        """An optional uploaded file (e.g. last year's master) saved to ``path``; None if not sent."""
+        if upload is None or not hasattr(upload, "read") or not getattr(upload, "filename", ""):
+            return None
+        path.write_bytes(await upload.read())
+        return path
+
     @app.post("/api/merge")
     async def merge(request: Request):
         who = principal(request)
@@ -243,8 +250,9 @@ def create_app(config: ServerConfig) -> FastAPI:
             master = Path(tmp) / "取組状況.xlsx"
             if master_upload is not None and hasattr(master_upload, "read"):
                 master.write_bytes(await master_upload.read())
+            previous = await _saved_upload(form.get("previous"), Path(tmp) / "前年度.xlsx")
             skip = form.get("skip_invalid") in ("1", "true", "on")
-            outcome = merge_files([d], master, skip_invalid=skip)
+            outcome = merge_files([d], master, skip_invalid=skip, previous=previous)
             data = master.read_bytes()
         report = outcome.report
         return json_response({"rows": len(outcome.records), "valid": report.valid, "counts": report.counts(),
