@@ -15,8 +15,8 @@ import openpyxl
 import xlwings as xw
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, PatternFill
-from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.hyperlink import Hyperlink
 
 
 def _value(v):

@@ -26,7 +26,7 @@ def _show(data: bytes, cells: set[tuple[int, int]]) -> bytes:
 
 def show_notes(src: Path, out: Path, cells: list[str]) -> Path:
     """A copy of ``src`` whose notes on ``cells`` ('H9', …) are shown."""
-    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
     wanted = set()
     for c in cells:
         letters, row = coordinate_from_string(c)

@@ -26,8 +26,8 @@ from typing import Sequence
 
 from .errors import InputError, QuantityError
 from .quantity import CONTINUE, DONE, MAINTAIN, STOPPED, Quantity, parse_quantity
-from .record import KpiRecord
 from .rate import _CTX, DEFAULT_BANDS, HUNDRED, GradeBands, Rate, _scaled, grade, kpi_rate, units_compatible
+from .record import KpiRecord
 
 BANDS, SYMBOLS, BASELINE_RELATIVE, PACE = "bands", "symbols", "baseline-relative", "pace"
 SCHEMES = (BANDS, SYMBOLS, BASELINE_RELATIVE, PACE)

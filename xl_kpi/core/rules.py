@@ -19,8 +19,8 @@ from .findings import ERROR, WARNING, Finding, Report, make_finding
 from .quantity import CONTINUE, MAINTAIN, Quantity, format_quantity, parse_quantity
 from .rate import Rate, format_rate, kpi_rate, parse_rate, units_compatible
 from .record import HIGHER_IS_BETTER, LOWER_IS_BETTER, RECORD_FIELDS, KpiRecord
-from .yearly import stale_values
 from .text import CIRCLED, has_control_characters, looks_like_formula, to_halfwidth
+from .yearly import stale_values
 
 EXCEL_CELL_LIMIT = 32767
 MEASURE_ID_RE = re.compile(r"^(\d{1,2})-(\d{2,3})$")

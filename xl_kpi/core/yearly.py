@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Iterable, Sequence
 
 from .errors import QuantityError
-from .fiscal import format_fiscal_year
 from .findings import Finding, make_finding
+from .fiscal import format_fiscal_year
 from .quantity import Quantity, parse_quantity
 from .record import KpiRecord
 

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from ..core.errors import FileError, InputError
+from ..core.findings import CATALOGUE, ERROR, Finding, Report, make_finding
 from ..core.fiscal import format_fiscal_year
 from ..core.history import KpiHistory, combine, update_history
-from ..core.findings import CATALOGUE, ERROR, Finding, Report, make_finding
 from ..core.merge import MergeResult, Submission, merge_submissions, order_records
 from ..core.record import KpiRecord, Source
 from ..core.rules import validate_records
