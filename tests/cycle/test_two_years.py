@@ -155,18 +155,13 @@ def test_trend_section_renders_in_chromium(cycle, tmp_path):
     """The trend lines are drawn (each KPI's polyline has one point per comparable year); the
     README's picture comes from here when XL_KPI_SCREENSHOTS names a folder."""
     import os
-    import shutil
     from pathlib import Path
+
+    from tests.support.browser import chromium_page
     _, out, _, _ = cycle
     html = tmp_path / "report.html"
     assert main(["report", str(out), "-o", str(html)]) == 0
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not shutil.which("chromium"):
-        pytest.skip("chromium is not installed")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium"),
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        page = browser.new_page(viewport={"width": 1100, "height": 900})
+    with chromium_page() as page:
         page.goto(html.as_uri())
         rows = page.locator("#trend-table tr.trend")
         assert rows.count() > 30
@@ -181,4 +176,3 @@ def test_trend_section_renders_in_chromium(cycle, tmp_path):
             page.screenshot(path=str(Path(shots) / "trends.png"),
                             clip={"x": 0, "y": top["y"] + page.evaluate("window.scrollY"), "width": 1100,
                                   "height": 620}, full_page=True)
-        browser.close()

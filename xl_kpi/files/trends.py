@@ -7,23 +7,13 @@ import html
 from decimal import Decimal
 from typing import Sequence
 
+from ..core import history
 from ..core.fiscal import format_fiscal_year
-from ..core.history import (
-    OFF_TRACK,
-    ON_TRACK,
-    TRACK_LABELS,
-    UNKNOWN,
-    KpiHistory,
-    Projection,
-    project,
-    series,
-    target_value,
-    track_counts,
-)
+from ..core.history import KpiHistory, Projection
 from .layout import Settings
 
 WIDTH, HEIGHT, PAD = 180, 44, 5
-TRACK_COLORS = {ON_TRACK: "#2E7D32", OFF_TRACK: "#C00000", UNKNOWN: "#7F7F7F"}
+TRACK_COLORS = {history.ON_TRACK: "#2E7D32", history.OFF_TRACK: "#C00000", history.UNKNOWN: "#7F7F7F"}
 CSS = """
 .trend td{vertical-align:middle} .badge{padding:1px 8px;border-radius:8px;color:#fff;font-size:12px;white-space:nowrap}
 .track-on-track{background:#2E7D32} .track-off-track{background:#C00000} .track-unknown{background:#7F7F7F}
@@ -75,21 +65,23 @@ def trend_section(histories: Sequence[KpiHistory], settings: Settings) -> str:
         return ""
     rows, projections = [], []
     for h in histories:
-        proj = project(h, settings.plan_start, settings.plan_end)
+        proj = history.project(h, settings.plan_start, settings.plan_end)
         projections.append(proj)
-        points = series(h, settings.plan_start)
+        points = history.series(h, settings.plan_start)
         first = min([y for y, _ in points] + [settings.plan_start - 1])
         years = " → ".join(f"{format_fiscal_year(y, '')}: {p.value}" for y, p in sorted(h.points.items()))
         rows.append(
             f'<tr class="trend" data-track="{proj.status}"><td>{_e(h.measure_id)}</td><td>{_e(h.kpi_no)}</td>'
             f'<td>{_e(h.kpi_item)}<div class="years">{_e(years)}</div></td><td>{_e(h.target)}</td>'
-            f'<td>{sparkline(points, target_value(h), proj, first, settings.plan_end, h.kpi_item)}</td>'
+            f'<td>{sparkline(points, history.target_value(h), proj, first, settings.plan_end, h.kpi_item)}</td>'
             f'<td><span class="badge track-{proj.status}">{_e(proj.label)}</span></td><td>{_e(proj.reason)}</td></tr>')
-    c = track_counts(projections)
+    c = history.track_counts(projections)
+    on, off, unknown = (c[s] for s in (history.ON_TRACK, history.OFF_TRACK, history.UNKNOWN))
+    labels = history.TRACK_LABELS
     end = format_fiscal_year(settings.plan_end)
     return (f'<h2 id="trends">KPIの推移と{_e(end)}末の見込み</h2>'
-            f'<p>現在のペースが続いた場合、{_e(end)}末に目標に届く見込みのKPIは {c[ON_TRACK]} 件'
-            f'（{TRACK_LABELS[ON_TRACK]}）、届かない見込みは {c[OFF_TRACK]} 件（{TRACK_LABELS[OFF_TRACK]}）、'
-            f'判定できないものは {c[UNKNOWN]} 件です。線は実績、点線は目標値、破線は見込みです。</p>'
+            f'<p>現在のペースが続いた場合、{_e(end)}末に目標に届く見込みのKPIは {on} 件'
+            f'（{labels[history.ON_TRACK]}）、届かない見込みは {off} 件（{labels[history.OFF_TRACK]}）、'
+            f'判定できないものは {unknown} 件です。線は実績、点線は目標値、破線は見込みです。</p>'
             f'<table id="trend-table"><tr><th>施策番号</th><th>KPI</th><th>項目と各年度の値</th><th>目標値</th>'
             f'<th>推移</th><th>見込み</th><th>根拠</th></tr>{"".join(rows)}</table>')
