@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from ..core.errors import InputError
 from ..core.findings import SEVERITY_LABELS, Finding, Report
+from ..core.grading import count_grades, grade_record
 from ..core.merge import Submission, merge_submissions
 from ..core.record import FIELD_LABELS
 from ..core.rules import evaluate, validate_records
@@ -65,10 +66,14 @@ def compute_rates(book) -> ActionResult:
     rates: dict[int, object] = {}
     revised: dict[int, object] = {}
     not_computable = 0
+    settings = book_settings(book) or Settings(year=default_year())
+    scheme = settings.grading()
+    grades: list[str] = []
     for rec in kpi.records:
         ev = evaluate(rec)
         if ev.rate is None:
             continue
+        grades.append(grade_record(rec, scheme, ev.rate))
         rates[rec.source.row] = float(ev.rate.value) if ev.rate.value is not None else "-"
         not_computable += ev.rate.value is None
         if ev.revised_rate is not None:
@@ -78,8 +83,10 @@ def compute_rates(book) -> ActionResult:
     if revised and "revised_rate" in cols:
         write_column_blocks(kpi.sheet, cols["revised_rate"], revised, "0%")
     msg = f"{len(rates)} 件の達成率を計算しました。" + (f"（計算できないもの {not_computable} 件）" if not_computable else "")
+    graded = count_grades(grades, scheme)
+    msg += f"評価（{scheme.label}）: " + "、".join(f"{g} {n}件" for g, n in graded.items() if n)
     return _done(ActionResult(msg, counts={"rates": len(rates), "revised": len(revised),
-                                           "not_computable": not_computable}))
+                                           "not_computable": not_computable, "grades": graded}))
 
 
 def sheet_findings(book, kpi) -> list[Finding]:
