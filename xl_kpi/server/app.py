@@ -36,7 +36,7 @@ from .manifest import check_base_url, manifest_xml  # noqa: E402
 
 log = logging.getLogger("xl_kpi.server")
 STATIC = Path(__file__).parent / "static"
-DEPARTMENT_SCRIPTS = {"compute_rates", "validate_sheet", "new_submission"}
+DEPARTMENT_SCRIPTS = {"compute_rates", "validate_sheet", "new_submission", "annotate_findings"}
 MAX_BODY = 20 * 1024 * 1024
 MAX_BOOK = 10 * 1024 * 1024
 
