@@ -158,8 +158,8 @@ def cmd_import_csv(args: argparse.Namespace) -> int:
 
 @command("validate")
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .files.master import collect_inputs, validate_files
-    result = validate_files(collect_inputs(args.files))
+    from .files.master import validate_inputs
+    result = validate_inputs(args.files)
     _print_report(result.report, args.format)
     if result.unreadable:
         return EXIT_UNUSABLE
@@ -177,7 +177,8 @@ def cmd_merge(args: argparse.Namespace) -> int:
             "master": str(out.master), "changed": out.changed, "rows": len(out.records),
             "backup": str(out.backup) if out.backup else None,
             "submissions": [{"department": s.department, "file": s.file, "sheet": s.sheet,
-                             "sha256": s.sha256, "modified": s.modified, "rows": len(s.records)}
+                             "sha256": s.sha256, "modified": s.modified, "time_source": s.time_source,
+                             "rows": len(s.records)}
                             for s in out.submissions],
             "skipped": [f.to_dict() for f in out.skipped],
             "valid": report.valid, "counts": report.counts(),
@@ -187,8 +188,8 @@ def cmd_merge(args: argparse.Namespace) -> int:
         state = "更新しました" if out.changed else "変更はありません（同じ内容です）"
         print(f"{out.master}: {len(out.records)} 行、{len(out.submissions)} 部署 — {state}")
         for f in out.skipped:
-            print(f"スキップ: {f.file}: {f.detail}", file=sys.stderr)
-    return EXIT_OK
+            print(f"スキップ: {f.file}: {f.message}", file=sys.stderr)
+    return EXIT_OK if report.valid else EXIT_FINDINGS
 
 
 @command("export")
@@ -206,8 +207,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     from .files.safesave import list_backups, restore_backup
     if args.list:
-        for i, b in enumerate(list_backups(args.master)):
+        backups = list_backups(args.master)
+        for i, b in enumerate(backups):
             print(f"{i}\t{b}")
+        if not backups:
+            _err(f"{args.master.name} のバックアップはありません（統合で上書きしたことがないマスターです）。")
         return EXIT_OK
     chosen = restore_backup(args.master, args.backup)
     print(f"{chosen.name} から復元しました: {args.master}")

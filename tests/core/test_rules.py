@@ -6,7 +6,7 @@ from xl_kpi.core.rules import evaluate
 
 
 def rec(**kw):
-    base = dict(goal_no="1", measure_id="1-01", measure_name="施策", department="商工労働部",
+    base = dict(goal_no="1", direction_letter="ア", measure_id="1-01", measure_name="施策", department="商工労働部",
                 kpi_no="1", kpi_item="件数", baseline="5件(平成30年度)", target="30件",
                 current="10件", rate="33%", sdgs="8・9")
     base.update(kw)

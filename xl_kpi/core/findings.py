@@ -54,10 +54,20 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     "formula-in-input": (ERROR, "入力欄の数式", "{label}に数式「{value}」があります。値を入力してください。"),
     "merged-input": (WARNING, "結合されたセル", "入力欄に結合セル（{value}）があります。結合された範囲の値は先頭のセルのみ読み取ります。"),
     "hidden-row": (WARNING, "非表示の行", "非表示の行（{value}行目）があります。内容を確認してください。"),
+    "date-in-value": (ERROR, "日付になった値", "{label}「{value}」はExcelが日付として保存した値です。{detail}（先頭に ' を付けると日付になりません）。"),
+    "rounded-display": (INFO, "表示形式で丸めた値", "{label}のセルの値 {detail} は表示形式により「{value}」と表示されています。表示どおり「{value}」として読み取りました。"),
+    "measure-carried-down": (INFO, "上の施策の行", "施策番号・施策などが空欄のため、上の施策「{value}」の行として読み取りました。"),
+    "invalid-section": (ERROR, "見出し行の番号", "見出し行「{value}」に番号がありません。{detail}"),
+    "missing-section": (ERROR, "見出し行がない", "この行の上に【基本目標N】と【基本的方向：X】の見出し行がありません。{detail}様式の見出し行（例: 「【基本目標1】…」「【基本的方向：ア】…」）の下に入力してください。"),
+    "duplicate-department-sheet": (ERROR, "同じ部署のシートが複数", "{detail}"),
+    "department-mismatch": (ERROR, "部署の不一致", "{detail}"),
+    "missing-department-label": (WARNING, "部署名がない", "シート2行目に部署名がありません。「部署: {value}」と入力してください。{detail}"),
+    "cell-comment": (INFO, "セルのコメント", "{label}のセルにコメントがあります（{detail}）:「{value}」"),
     "number-as-text": (INFO, "文字列の数値", "{label}「{value}」は数値ではなく文字列として入力されています。"),
     # merge
     "conflicting-submission": (ERROR, "提出の競合", "同じKPIが複数の部署から提出されています（{detail}）。両方を残しました。"),
-    "superseded-submission": (INFO, "提出の置き換え", "{detail}"),
+    "superseded-submission": (WARNING, "提出の置き換え", "{detail}"),
+    "submission-order": (ERROR, "提出の順序が不明", "{detail}"),
     "empty-submission": (WARNING, "空の提出", "{detail}"),
     # preflight (files) — a file that cannot be read safely
     "empty-file": (ERROR, "空のファイル", "ファイルが空です。{detail}"),
@@ -75,6 +85,9 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     "data-connections": (WARNING, "データ接続", "外部データ接続があります。取り込みません。{detail}"),
     "dropped-content": (WARNING, "失われる内容", "{detail}"),
     "file-locked": (ERROR, "使用中", "{detail}"),
+    "no-workbooks": (ERROR, "提出ブックがない", "{detail}"),
+    "ignored-file": (INFO, "読み込まないファイル", "{detail}"),
+    "subfolder-not-read": (WARNING, "サブフォルダー", "{detail}"),
     "unreadable-file": (ERROR, "読み込めない", "{detail}"),
 }
 

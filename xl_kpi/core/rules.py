@@ -53,6 +53,8 @@ def _safe_rate(current: str, target: str, baseline: str, lower: bool) -> Rate:
     try:
         return kpi_rate(current, target, baseline or None, lower_is_better=lower)
     except QuantityError as err:
+        if baseline:  # an unreadable 基準値 (reported on its own) costs no rate that does not need it
+            return _safe_rate(current, target, "", lower)
         return Rate(None, "auto", "unparseable", str(err))
 
 
@@ -67,9 +69,9 @@ class _Checker:
         self.q: dict[str, Quantity | None] = {}
 
     def add(self, code: str, field: str = "", value: object = "", detail: str = "",
-            severity: str | None = None) -> None:
+            severity: str | None = None, cell: str = "") -> None:
         self.out.append(make_finding(code, record=self.rec, field=field, value=value, detail=detail,
-                                     severity=severity))
+                                     severity=severity, cell=cell))
 
 
 # One pass over all texts of a record finds whether any needs a closer look: a control
@@ -110,6 +112,7 @@ def _check_structure(c: _Checker) -> None:
     if not rec.department.strip():
         c.add("missing-value", "department")
     mid = rec.measure_id.strip()
+    _check_place(c, mid)
     if mid:
         m = MEASURE_ID_RE.match(to_halfwidth(mid))
         if not m:
@@ -122,6 +125,18 @@ def _check_structure(c: _Checker) -> None:
     if rec.direction not in ("", HIGHER_IS_BETTER, LOWER_IS_BETTER):
         c.add("invalid-direction", "direction", rec.direction)
     _check_sdgs(c)
+
+
+def _check_place(c: _Checker, mid: str) -> None:
+    """A row the master can place: under a goal and a direction, and a KPI under a numbered measure."""
+    rec = c.rec
+    if not rec.goal_no or not rec.direction_letter:
+        missing = "基本目標" if not rec.goal_no else "基本的方向"
+        c.add("missing-section", "goal_no" if not rec.goal_no else "direction_letter", rec.measure_id,
+              f"（{missing}が不明です）", cell=rec.source.cell("measure_id"))
+    if not mid and rec.has_kpi:
+        c.add("missing-value", "measure_id", detail="施策番号（例: 1-01）を入力してください。上の施策の続きの行なら、"
+              "施策番号・施策・部署・施策の内容をすべて空欄にしてください。")
 
 
 def _check_sdgs(c: _Checker) -> None:

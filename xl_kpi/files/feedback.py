@@ -23,12 +23,14 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from ..core.errors import InputError
 from ..core.findings import ERROR, SEVERITY_LABELS, Finding
 from ..core.record import FIELD_LABELS
+from .comments import XLKPI_MARK, staff_text
 from .layout import FINDINGS_SHEET
 from .master import validate_files
 from .safesave import atomic_write
 
 AUTHOR = "xl-kpi"
-MARK = "【xl-kpi チェック】"
+MARK = XLKPI_MARK
+NOT_ON_CELL = frozenset({"cell-comment"})  # a finding about the comment itself is listed, not noted
 FILLS = {"error": "F8CBAD", "warning": "FFE699", "info": "DDEBF7"}
 RANK = {"info": 0, "warning": 1, "error": 2}
 HEADERS = (("重要度", 8), ("コード", 24), ("場所（クリックで移動）", 26), ("施策番号", 9), ("KPI", 5),
@@ -67,7 +69,7 @@ def by_cell(findings: Iterable[Finding]) -> dict[tuple[str, str], list[Finding]]
     """Findings that point at a cell, grouped by (sheet, anchor cell), in the order found."""
     out: dict[tuple[str, str], list[Finding]] = {}
     for f in findings:
-        if f.sheet and f.cell:
+        if f.sheet and f.cell and f.code not in NOT_ON_CELL:
             out.setdefault((f.sheet, anchor(f.cell)), []).append(f)
     return out
 
@@ -83,9 +85,7 @@ def _annotate(wb, findings: Sequence[Finding]) -> list[str]:
             continue
         c = wb[sheet][cell]
         text = comment_text(group)
-        old = c.comment.text if c.comment is not None else ""
-        if old and MARK in old:  # our comment of an earlier run: replace it, keep what staff wrote
-            old = old.split(MARK)[0].rstrip()
+        old = staff_text(c.comment.text) if c.comment is not None else ""  # ours of an earlier run goes
         body = f"{old}\n\n{text}" if old else text
         lines = sum(max(1, len(line) // 24 + 1) for line in body.split("\n"))
         c.comment = Comment(body, AUTHOR, height=min(18 * lines + 10, 600), width=300)

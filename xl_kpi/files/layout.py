@@ -195,14 +195,15 @@ class Settings:
 GOAL_RE = re.compile(r"^【基本目標\s*(\d+)】\s*(.*)$", re.S)
 DIRECTION_RE = re.compile(r"^【基本的方向[：:]\s*(\S)】\s*(.*)$", re.S)
 VERSION_LABEL = "様式"
+UNNUMBERED = "（未記入）"  # the heading of rows that had no 【基本目標N】/【基本的方向：X】 above them
 
 
 def goal_heading(goal_no: str, title: str) -> str:
-    return f"【基本目標{goal_no}】{title}"
+    return f"【基本目標{goal_no or UNNUMBERED}】{title}"
 
 
 def direction_heading(letter: str, title: str) -> str:
-    return f"【基本的方向：{letter}】{title}"
+    return f"【基本的方向：{letter or UNNUMBERED}】{title}"
 
 
 def report_title(year: int) -> str:

@@ -50,6 +50,7 @@ from .layout import (
     report_title,
     safe_sheet_name,
 )
+from .submitted import SETTINGS_LABEL as SUBMITTED_LABEL
 
 FONT = "MS PGothic"
 FIXED_DATE = datetime(2020, 4, 1, tzinfo=timezone.utc)
@@ -254,7 +255,8 @@ def _write(ws: Worksheet, r: int, c: int, v: object, style) -> None:
         ws.write_number(r, c, v, style)
 
 
-SETTINGS_ROWS = ("様式", "報告年度", "計画開始年度", "計画最終年度", "評価方式")
+SETTINGS_ROWS = ("様式", "報告年度", "計画最終年度")
+CYCLE_ROWS = ("計画開始年度", "評価方式")
 
 
 def _settings_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, s: Settings) -> None:
@@ -262,12 +264,21 @@ def _settings_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, s: Settings) -> None
     ws.set_column(0, 0, 16)
     ws.set_column(1, 3, 14)
     ws.write_string(0, 0, "設定", fmt["title"])
-    values = (s.version, format_fiscal_year(s.year, ""), format_fiscal_year(s.plan_start, ""),
-              format_fiscal_year(s.plan_end, ""), SCHEME_LABELS[s.scheme])
+    values = (s.version, format_fiscal_year(s.year, ""), format_fiscal_year(s.plan_end, ""))
     for i, (k, v) in enumerate(zip(SETTINGS_ROWS, values), start=2):
         ws.write_string(i, 0, k, fmt["label"])
         ws.write_string(i, 1, v, fmt["cell"])
-    scheme_row = 2 + SETTINGS_ROWS.index("評価方式")
+    # 提出日時: set when the department saves its submission (orders two submissions of a department)
+    ws.write_string(5, 0, SUBMITTED_LABEL, fmt["label"])
+    ws.write_blank(5, 1, None, fmt["cell"])
+    ws.data_validation(5, 1, 5, 1, {"validate": "any", "input_title": SUBMITTED_LABEL,
+                                    "input_message": "保存時に記入されます（例: 2021/5/10 9:30）"})
+    # the yearly cycle's settings below it, so every cell above keeps its address
+    for i, (k, v) in enumerate(zip(CYCLE_ROWS, (format_fiscal_year(s.plan_start, ""), SCHEME_LABELS[s.scheme])),
+                               start=6):
+        ws.write_string(i, 0, k, fmt["label"])
+        ws.write_string(i, 1, v, fmt["cell"])
+    scheme_row = 6 + CYCLE_ROWS.index("評価方式")
     ws.data_validation(scheme_row, 1, scheme_row, 1, {
         "validate": "list", "source": list(SCHEME_LABELS.values()), "error_title": "評価方式",
         "error_message": "一覧から評価方式を選んでください。",

@@ -240,19 +240,24 @@ def create_app(config: ServerConfig) -> FastAPI:
         master_upload = form.get("master")
         if not uploads:
             raise UserError(400, "提出ファイルを選んでください。")
-        from ..files.master import merge_files
+        from ..files.master import InputsRefused, merge_files
         with tempfile.TemporaryDirectory(prefix="xl-kpi-") as tmp:
-            d = Path(tmp) / "in"
-            d.mkdir()
-            for i, f in enumerate(uploads):
-                name = Path(f.filename or f"file{i}.xlsx").name or f"file{i}.xlsx"
-                (d / f"{i:03d}_{name}").write_bytes(await f.read())
+            paths = []
+            for i, f in enumerate(uploads):  # each in its own folder: the findings name the file as uploaded
+                name = Path(f.filename or "").name or f"file{i}"
+                (Path(tmp) / f"{i:03d}").mkdir()
+                paths.append(Path(tmp) / f"{i:03d}" / name)
+                paths[-1].write_bytes(await f.read())
             master = Path(tmp) / "取組状況.xlsx"
             if master_upload is not None and hasattr(master_upload, "read"):
                 master.write_bytes(await master_upload.read())
             previous = await _saved_upload(form.get("previous"), Path(tmp) / "前年度.xlsx")
             skip = form.get("skip_invalid") in ("1", "true", "on")
-            outcome = merge_files([d], master, skip_invalid=skip, previous=previous)
+            try:  # the same rules as `xl-kpi merge`: refused (exit 2) → 400 with every finding
+                outcome = merge_files(paths, master, skip_invalid=skip, previous=previous)
+            except InputsRefused as err:
+                return json_response({"detail": str(err), "code": err.code,
+                                      "findings": [f.to_dict() for f in err.findings]}, 400)
             data = master.read_bytes()
         report = outcome.report
         return json_response({"rows": len(outcome.records), "valid": report.valid, "counts": report.counts(),
