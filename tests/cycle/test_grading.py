@@ -13,6 +13,7 @@ from xl_kpi.core.grading import (
     count_grades,
     grade_kpi,
     parse_scheme,
+    scheme_from_args,
 )
 
 PLAN = PlanPeriod(2020, 2024, 2021)  # 令和2–6年度, reporting 令和3年度: 2 of 5 years → 0.4
@@ -90,11 +91,14 @@ def test_scheme_names_are_read_in_japanese_or_english():
         parse_scheme("五段階")
 
 
-def test_pace_without_a_plan_period_is_refused():
-    with pytest.raises(InputError, match="計画開始年度"):
-        Scheme("pace")
+def test_pace_without_a_reporting_year_is_refused_or_ungraded():
+    with pytest.raises(InputError, match="報告年度"):
+        scheme_from_args("pace", 2020, 2024, None)
     with pytest.raises(InputError, match="計画最終年度"):
         PlanPeriod(2024, 2020, 2021)
+    unplanned = Scheme("pace")  # a 設定 sheet without a readable 報告年度
+    assert grade_kpi("28件", "40件", "20件", scheme=unplanned) == "-"
+    assert grade_kpi("", "40件", scheme=unplanned) == "N"
 
 
 def test_counts_cover_every_grade_of_the_scheme():

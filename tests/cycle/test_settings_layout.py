@@ -45,3 +45,4 @@ def test_previous_value_column_is_optional_and_keeps_the_letters_of_files_withou
     assert (ROLLOVER_LAYOUT.letter("previous_value"), ROLLOVER_LAYOUT.letter("current")) == ("I", "J")
     assert ROLLOVER_LAYOUT.column("previous_value").matches("前年度実績(令和2年度末)")
     assert not LAYOUT.column("current").matches("前年度実績(令和2年度末)")
+

@@ -100,8 +100,6 @@ class Scheme:
     def __post_init__(self) -> None:
         if self.name not in SCHEMES:
             raise InputError(f"評価方式「{self.name}」は使えません（{', '.join(SCHEMES)}）。", value=self.name)
-        if self.name == PACE and self.plan is None:
-            raise InputError("進捗（pace）方式には計画開始年度・計画最終年度・報告年度が必要です。")
 
     @property
     def grades(self) -> tuple[tuple[str, str], ...]:
