@@ -2,40 +2,32 @@
 the glue sends note addresses when ExcelApi 1.18 is there and applies the returned notes and links."""
 
 import json
-import shutil
 
 import openpyxl
 import pytest
 
 from tests.server.conftest import SHOKO
 from tests.server.test_live import HERE, live_server, wait_until  # noqa: F401 (fixture)
+from tests.support.browser import chromium_page
 
 
 def _run(base: str, submissions, api118: bool):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    chromium = shutil.which("chromium")
-    if not chromium:
-        pytest.skip("chromium is not installed")
     wb = openpyxl.load_workbook(submissions / "商工労働部.xlsx")
     sheets = [{"name": ws.title, "values": [list(row) for row in ws.iter_rows(values_only=True)]} for ws in wb.worksheets]
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu",
-                                                                   "--disable-background-networking"])
-        page = browser.new_page(viewport={"width": 420, "height": 900})
+    book = json.dumps({"sheets": sheets, "active": 0}, ensure_ascii=False, default=str)
+    with chromium_page(420, 900) as page:
         page.route("https://appsforoffice.microsoft.com/**",
                    lambda route: route.fulfill(body="", content_type="text/javascript"))
-        page.add_init_script(f"window.__XLKPI_BOOK__ = {json.dumps({'sheets': sheets, 'active': 0}, ensure_ascii=False, default=str)};"
-                             f"window.__XLKPI_API118__ = {'true' if api118 else 'false'};"
+        page.add_init_script(f"window.__XLKPI_BOOK__ = {book}; window.__XLKPI_API118__ = {str(api118).lower()};"
                              f"localStorage.setItem('xlKpiToken', '{SHOKO}');")
-        page.add_init_script(path=str(HERE / "office_standin.js"))
-        page.add_init_script(path=str(HERE / "office_notes_standin.js"))
+        for script in ("office_standin.js", "office_notes_standin.js"):
+            page.add_init_script(path=str(HERE / script))
         page.goto(base + "/static/taskpane.html")
         page.get_by_role("button", name="指摘をコメントで書き込む").click()
-        wait_until(page, "document.getElementById('status').textContent.indexOf('中…') < 0 && document.getElementById('status').textContent.length > 0", timeout=20)
-        out = page.evaluate("({status: document.getElementById('status').textContent,"
-                            " notes: window.__XLKPI_BOOK_REF__.sheets[0].notes || [], links: window.__links__})")
-        browser.close()
-    return out
+        wait_until(page, "document.getElementById('status').textContent.indexOf('中…') < 0 && "
+                         "document.getElementById('status').textContent.length > 0", timeout=20)
+        return page.evaluate("({status: document.getElementById('status').textContent,"
+                             " notes: window.__XLKPI_BOOK_REF__.sheets[0].notes || [], links: window.__links__})")
 
 
 @pytest.mark.chromium
