@@ -188,3 +188,14 @@ def test_libreoffice_prints_shown_notes_beside_their_cells(fed, tmp_path):
         subprocess.run(["pdftoppm", "-png", "-r", "110", "-f", str(pages), "-l", str(pages), "-x", "60", "-y", "90",
                         "-W", "1180", "-H", "260", "-singlefile", str(pdf), str(Path(shots) / "feedback-findings")],
                        check=True)
+
+
+def test_an_unreadable_file_gets_no_copy_and_the_others_do(submissions, tmp_path, capsys):
+    (submissions / "壊れた.xlsx").write_bytes(b"<html>not a workbook</html>")
+    out = tmp_path / "fb"
+    assert main(["feedback", str(submissions), "--out-dir", str(out), "--format", "json"]) == 2
+    import json
+    results = {r["file"].split("/")[-1]: r for r in json.loads(capsys.readouterr().out)}
+    assert results["壊れた.xlsx"]["output"] is None and results["壊れた.xlsx"]["findings"][0]["severity"] == "error"
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in submissions.glob("*.xlsx")
+                                                           if p.name != "壊れた.xlsx")
