@@ -15,7 +15,8 @@ from openpyxl.xml.functions import tostring
 
 from tests.support.shownotes import show_notes
 from xl_kpi.cli import main
-from xl_kpi.files.feedback import MARK, feedback_file
+from xl_kpi.core.findings import entry
+from xl_kpi.files.feedback import FILLS, MARK, feedback_file
 
 # The known faults of the sample (/work/shared/data/README.md) as (file, cell, code): where a
 # reader of the pre-filled submissions finds them. Cells are those of the layout (H = 目標値,
@@ -65,7 +66,7 @@ def test_each_known_fault_is_a_comment_on_its_cell(fed, name, cell, code):
     c = ws[cell]
     assert c.comment is not None, f"{name}!{cell} has no comment"
     assert code in c.comment.text and MARK in c.comment.text and c.comment.author == "xl-kpi"
-    assert c.fill.fgColor.rgb[-6:] in ("FFE699", "F8CBAD")  # warning yellow / error red
+    assert c.fill.fgColor.rgb[-6:] == FILLS[entry(code).severity]  # yellow 警告, red エラー, blue 情報
     links = {r[2].hyperlink.location for r in wb["チェック結果"].iter_rows(min_row=2) if r[2].hyperlink}
     assert f"'{ws.title}'!{cell}" in links
 

@@ -150,3 +150,21 @@ def test_desktop_dispatch_reaches_every_action(submissions):
     from xl_kpi.core.errors import XlKpiError
     with pytest.raises(XlKpiError, match="btnNope"):
         desktop.run("btnNope", book)
+
+
+def test_validate_sheet_lists_actionable_findings_first_and_basis_mismatch_as_information(submissions):
+    """商工労働部's 13 findings were all basis-mismatch warnings; now they are information, after
+    what a clerk must act on, and the 設定 sheet's 指摘の重要度 can make them warnings again."""
+    path = submissions / "商工労働部.xlsx"
+    result, _ = run_and_apply(path, actions.validate_sheet)
+    severities = [f.severity for f in result.findings]
+    basis = [f for f in result.findings if f.code == "basis-mismatch"]
+    assert basis and {f.severity for f in basis} == {"info"}
+    assert severities == sorted(severities, key=["error", "warning", "info"].index)
+    assert result.counts["warning"] < len(basis)
+    wb = openpyxl.load_workbook(path)
+    row = next(r for r in wb["設定"].iter_rows() if r[1].value == "basis-mismatch")
+    row[2].value = "警告"
+    wb.save(path)
+    result, _ = run_and_apply(path, actions.validate_sheet)
+    assert {f.severity for f in result.findings if f.code == "basis-mismatch"} == {"warning"}

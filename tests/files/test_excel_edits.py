@@ -207,7 +207,7 @@ def test_restore_of_a_master_without_backups_says_so(tmp_path, capsys):
     master.write_bytes(b"x")
     assert main(["restore", str(master), "--list"]) == 0
     assert "バックアップはありません" in capsys.readouterr().err
-    assert main(["restore", str(master)]) == 2
+    assert main(["restore", str(master), "--latest"]) == 2  # restore needs --latest or --backup N
     assert "バックアップがありません" in capsys.readouterr().err
 
 

@@ -12,7 +12,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from ..core.errors import InputError
-from ..core.findings import SEVERITY_LABELS, Finding, Report
+from ..core.findings import SEVERITY_LABELS, Finding, Report, actionable_first, with_severities
 from ..core.grading import count_grades, grade_record
 from ..core.merge import Submission, merge_submissions
 from ..core.record import FIELD_LABELS
@@ -90,10 +90,11 @@ def compute_rates(book) -> ActionResult:
 
 
 def sheet_findings(book, kpi) -> list[Finding]:
+    settings = book_settings(book)
     findings = missing_header_findings(kpi.header, book.name, kpi.name)
-    findings += unknown_departments(kpi.records, book_settings(book))
+    findings += unknown_departments(kpi.records, settings)
     findings += validate_records(kpi.records).findings
-    return findings
+    return with_severities(findings, settings.severities if settings else {})
 
 
 def _mark_cells(kpi, findings: list[Finding]) -> None:
@@ -121,7 +122,7 @@ def validate_sheet(book) -> ActionResult:
     _mark_cells(kpi, findings)
     write_findings_sheet(book, findings, after=kpi.sheet)
     msg, c = _counts_message(findings)
-    return _done(ActionResult(msg, findings, c))
+    return _done(ActionResult(msg, actionable_first(findings), c))  # the task pane lists them in this order
 
 
 NOTED = "書き込み済み"
@@ -132,9 +133,10 @@ def write_findings_sheet(book, findings: list[Finding], after=None, links: bool 
     """Rewrite 「チェック結果」; ``links``: each 場所 links to its cell; ``noted``: cells whose note
     xl-kpi wrote, marked in a メモ column (the next run replaces those notes and no others)."""
     sheet = ensure_sheet(book, FINDINGS_SHEET, after=after)
+    ordered = actionable_first(findings)
     headers = list(FINDING_HEADERS) + (["メモ"] if noted is not None else [])
     rows = [headers]
-    for f in findings:
+    for f in ordered:
         row = [f.code, SEVERITY_LABELS[f.severity], f.location, f.measure_id, f.kpi_no,
                FIELD_LABELS.get(f.field, f.field), f.value, f.message]
         if noted is not None:
@@ -145,7 +147,7 @@ def write_findings_sheet(book, findings: list[Finding], after=None, links: bool 
     for i, width in enumerate((22, 8, 24, 8, 5, 12, 24, 70), start=1):
         sheet.range((1, i)).column_width = width
     if links:
-        for i, f in enumerate(findings, start=2):
+        for i, f in enumerate(ordered, start=2):
             if f.sheet and f.cell:
                 sheet.range((i, 3)).add_hyperlink(f"#{f.location.split(':')[0]}", f.location, "セルへ移動")
 
@@ -208,7 +210,7 @@ def annotate_findings(book) -> ActionResult:
     msg = f"{msg}。メモ {len(written)} 件を書き込みました。" if supported else f"{msg}。{NOTES_UNSUPPORTED}"
     if kept:
         msg += f"（すでにメモのあるセル {kept} 件はそのままにしました）"
-    return _done(ActionResult(msg, findings, {**c, "notes": len(written), "kept": kept,
+    return _done(ActionResult(msg, actionable_first(findings), {**c, "notes": len(written), "kept": kept,
                                               "notes_supported": supported}))
 
 

@@ -21,7 +21,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from ..core.errors import InputError
-from ..core.findings import ERROR, SEVERITY_LABELS, Finding
+from ..core.findings import ERROR, SEVERITY_LABELS, Finding, actionable_first
 from ..core.record import FIELD_LABELS
 from .comments import XLKPI_MARK, staff_text
 from .layout import FINDINGS_SHEET
@@ -105,7 +105,7 @@ def _findings_sheet(wb, findings: Sequence[Finding]) -> None:
         cell.fill = PatternFill("solid", start_color="DDEBF7", end_color="DDEBF7")
         ws.column_dimensions[cell.column_letter].width = width
     link_font = Font(color="0563C1", underline="single")
-    for i, f in enumerate(findings, start=2):
+    for i, f in enumerate(actionable_first(findings), start=2):  # errors first, as the master lists them
         values = (SEVERITY_LABELS[f.severity], f.code, f.location, f.measure_id, f.kpi_no,
                   FIELD_LABELS.get(f.field, f.field), f.value, f.message)
         for j, v in enumerate(values, start=1):

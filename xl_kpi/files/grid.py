@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 from ..core.errors import InputError, QuantityError
-from ..core.findings import WARNING, Finding, make_finding
+from ..core.findings import CATALOGUE, WARNING, Finding, make_finding, parse_severity
 from ..core.fiscal import format_fiscal_year, parse_reporting_year
 from ..core.grading import BANDS, parse_scheme
 from ..core.rate import GradeBands, parse_rate
@@ -40,6 +40,7 @@ from .layout import (
     QUANTITY,
     RATE,
     SETTINGS_SHEET,
+    SEVERITY_TABLE,
     UNNUMBERED,
     Settings,
     SheetLayout,
@@ -421,30 +422,37 @@ def header_plan(year: int, plan_end: int, layout: SheetLayout = LAYOUT) -> Heade
     return HeaderPlan(group, lower, merges, [i for i, c in enumerate(cols) if c.kind == META])
 
 
-def parse_settings_rows(rows: Sequence[Sequence[Any]]) -> tuple[dict[str, Any], list[str], list[tuple[Any, Any, Any]]]:
-    """(labelled values, department list, grade-band rows) of a 「設定」 sheet's cells."""
+SettingsRows = tuple[dict[str, Any], list[str], list[tuple[Any, Any, Any]], list[tuple[Any, Any]]]
+TABLES = ("評価区分", "部署一覧", SEVERITY_TABLE)
+
+
+def parse_settings_rows(rows: Sequence[Sequence[Any]]) -> SettingsRows:
+    """(labelled values, department list, grade-band rows, (code, severity) rows) of a 「設定」 sheet."""
     values: dict[str, Any] = {}
     departments: list[str] = []
     bands: list[tuple[Any, Any, Any]] = []
+    severities: list[tuple[Any, Any]] = []
     mode = ""
     for row in rows:
         row = list(row) + [None] * (4 - len(row))
         label = str(row[0] or "").strip()
         if label:
             mode = label
-            if row[1] is not None and label not in ("評価区分", "部署一覧"):
+            if row[1] is not None and label not in TABLES:
                 values[label] = row[1]
             continue
         if mode == "部署一覧" and row[1]:
             departments.append(str(row[1]).strip())
         elif mode == "評価区分" and row[2]:
             bands.append((row[1], row[2], row[3]))
-    return values, departments, bands
+        elif mode == SEVERITY_TABLE and row[1]:
+            severities.append((row[1], row[2]))
+    return values, departments, bands, severities
 
 
 def settings_from_rows(rows: list[list[Any]], file: str, findings: list[Finding]) -> Settings:
     """The 「設定」 sheet's cells as Settings; unreadable entries become findings and defaults."""
-    values, departments, band_rows = parse_settings_rows(rows[:500])
+    values, departments, band_rows, severity_rows = parse_settings_rows(rows[:500])
     bands = [(int(low) if isinstance(low, (int, float)) else -10**9, str(letter), str(symbol or ""))
              for low, letter, symbol in band_rows]
     try:
@@ -470,7 +478,8 @@ def settings_from_rows(rows: list[list[Any]], file: str, findings: list[Finding]
                                      detail="設定シートの評価区分を読み取れません。既定の区分を使います。", severity="warning"))
         grade_bands = GradeBands()
     return Settings(year=year, plan_end=plan_end, departments=tuple(departments), bands=grade_bands,
-                    version=str(values.get("様式", "")).strip(), plan_start=plan_start, scheme=scheme)
+                    version=str(values.get("様式", "")).strip(),
+                    severities=_severities(severity_rows, file, findings), plan_start=plan_start, scheme=scheme)
 
 
 def _settings_year(values: dict[str, Any], label: str, default: int, file: str, findings: list[Finding]) -> int:
@@ -485,6 +494,21 @@ def _settings_year(values: dict[str, Any], label: str, default: int, file: str, 
                                      detail=f"設定シートの{label}を読み取れません（例: 令和2）。既定の"
                                             f"{format_fiscal_year(default)}を使います。", severity="warning"))
         return default
+
+
+def _severities(rows: list[tuple[Any, Any]], file: str, findings: list[Finding]) -> dict[str, str]:
+    """The 指摘の重要度 rows as code → severity; an unknown code or severity becomes a finding."""
+    out: dict[str, str] = {}
+    for code, label in rows:
+        code, severity = str(code).strip(), parse_severity(label)
+        if code in CATALOGUE and severity:
+            out[code] = severity
+        else:
+            findings.append(make_finding("template-mismatch", file=file, sheet=SETTINGS_SHEET, value=f"{code} {label or ''}",
+                                         detail=f"設定シートの{SEVERITY_TABLE}「{code}」「{label or ''}」を読み取れません"
+                                         "（コードは利用者ガイドの一覧から、重要度はエラー・警告・情報から）。",
+                                         severity="warning"))
+    return out
 
 
 def unknown_departments(records: list[KpiRecord], settings: Settings | None) -> list[Finding]:

@@ -38,8 +38,15 @@ TITLE_ROW, GROUP_ROW, HEADER_ROW = 0, 2, 3  # 0-based
 TRACK_STYLE = {"on-track": "on_track", "off-track": "off_track", "unknown": "cell"}
 
 
-def write_history_sheet(wb, fmt, histories: Sequence[KpiHistory], settings: Settings) -> list[Projection]:
-    """Add 「推移」 to an XlsxWriter workbook; returns each history's projection (same order)."""
+LINE_HEIGHT = 13.0  # points per line of the 10-point table text
+
+
+def write_history_sheet(wb, fmt, histories: Sequence[KpiHistory], settings: Settings,
+                        lines: Callable[[str, float], int] = lambda text, width: 1) -> list[Projection]:
+    """Add 「推移」 to an XlsxWriter workbook; returns each history's projection (same order).
+
+    ``lines(text, width)``: how many lines a wrapped text takes in a column (the writer's estimate):
+    Excel and LibreOffice do not grow rows for text a program wrote, so each row's height is set."""
     ws = wb.add_worksheet(HISTORY_SHEET)
     years = history_years(histories, settings.year)
     ws.write_string(TITLE_ROW, 0, f"KPIの推移（{format_fiscal_year(years[0])}～{format_fiscal_year(years[-1])}）",
@@ -61,13 +68,17 @@ def write_history_sheet(wb, fmt, histories: Sequence[KpiHistory], settings: Sett
     for j, (h, width) in enumerate(zip(tail, (12, 8, 40))):
         ws.merge_range(GROUP_ROW, col + j, HEADER_ROW, col + j, h, fmt["table_header"])
         ws.set_column(col + j, col + j, width)
+    ws.set_row(GROUP_ROW, 2 * LINE_HEIGHT + 3)
+    ws.set_row(HEADER_ROW, LINE_HEIGHT + 3)
     projections = []
     for i, h in enumerate(histories, start=HEADER_ROW + 1):
+        need = [lines(str(getattr(h, name)), width) for name, _, width in FIXED]
         for j, (name, _, _) in enumerate(FIXED):
             ws.write_string(i, j, str(getattr(h, name)), fmt["cell"])
         c = len(FIXED)
         for y in years:
             p = h.points.get(y)
+            need.append(lines(p.value, 12) if p else 1)
             ws.write_string(i, c, p.value if p else "", fmt["baseline_value" if p and p.baseline else "cell"])
             if p is not None and p.rate is not None:
                 ws.write_number(i, c + 1, float(p.rate), fmt["pct"])
@@ -82,6 +93,7 @@ def write_history_sheet(wb, fmt, histories: Sequence[KpiHistory], settings: Sett
             ws.write_string(i, c, "-", fmt["cell"])
         ws.write_string(i, c + 1, proj.label, fmt[TRACK_STYLE[proj.status]])
         ws.write_string(i, c + 2, proj.reason, fmt["cell"])
+        ws.set_row(i, LINE_HEIGHT * max(need + [lines(proj.reason, 40)]) + 3)
     ws.freeze_panes(HEADER_ROW + 1, 3)
     ws.autofilter(HEADER_ROW, 0, HEADER_ROW + max(len(histories), 1), col + 2)
     ws.set_landscape()

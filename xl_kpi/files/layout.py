@@ -25,8 +25,9 @@ SETTINGS_SHEET = "設定"
 SUMMARY_SHEET = "集計"
 HISTORY_SHEET = "推移"
 RESERVED_SHEETS = (MASTER_SHEET, FINDINGS_SHEET, STATUS_SHEET, SETTINGS_SHEET, SUMMARY_SHEET, HISTORY_SHEET)
+PUBLISHED_SHEETS = (MASTER_SHEET, SUMMARY_SHEET)  # what the printed report shows
 
-OFFICIAL_TEMPLATE_YEAR = 2025  # templates/取組状況_様式.xlsx is generated for 令和7年度
+OFFICIAL_TEMPLATE_YEAR = 2024  # templates/取組状況_様式.xlsx is generated for 令和6年度 (the plan end)
 DEFAULT_PLAN_START = PLAN_START  # 令和2年度: the first year of the 第2期 総合戦略
 DEFAULT_PLAN_END = PLAN_END  # 令和6年度: the final year of the 第2期 総合戦略 targets
 DEFAULT_DEPARTMENTS = (
@@ -183,6 +184,7 @@ class Settings:
     departments: tuple[str, ...] = DEFAULT_DEPARTMENTS
     bands: GradeBands = DEFAULT_BANDS
     version: str = TEMPLATE_VERSION
+    severities: dict[str, str] = field(default_factory=dict)  # finding code → severity (指摘の重要度)
     plan_start: int = DEFAULT_PLAN_START
     scheme: str = BANDS  # the grading scheme (xl_kpi.core.grading.SCHEMES)
 
@@ -190,6 +192,11 @@ class Settings:
         """The grading scheme of these settings (or ``scheme`` instead), with the plan period."""
         plan = PlanPeriod(min(self.plan_start, self.plan_end), self.plan_end, self.year) if self.year else None
         return Scheme(scheme or self.scheme, self.bands, plan)
+
+
+SEVERITY_TABLE = "指摘の重要度"
+# The codes listed in the 設定 sheet's 指摘の重要度 table (more may be added there by hand).
+TUNABLE_CODES = ("basis-mismatch", "unit-mismatch", "below-baseline", "rate-not-computable", "percent-scale")
 
 
 GOAL_RE = re.compile(r"^【基本目標\s*(\d+)】\s*(.*)$", re.S)
@@ -210,11 +217,12 @@ def report_title(year: int) -> str:
     return f"総合戦略に記載されている各種施策の取組状況（{format_fiscal_year(year)}）"
 
 
-def default_year(today: date | None = None) -> int:
-    """The last completed fiscal year (a report on FY N is written in FY N+1)."""
+def default_year(today: date | None = None, plan_end: int = DEFAULT_PLAN_END) -> int:
+    """The last completed fiscal year (a report on FY N is written in FY N+1), but not after the
+    plan end: a report's targets are the plan end's, so a later year would not match its header."""
     today = today or date.today()
     fy = today.year if today.month >= 4 else today.year - 1
-    return fy - 1
+    return min(fy - 1, plan_end)
 
 
 def safe_sheet_name(name: str) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from ..core.errors import FileError, InputError
-from ..core.findings import CATALOGUE, ERROR, WARNING, Finding, Report, make_finding
+from ..core.findings import CATALOGUE, ERROR, WARNING, Finding, Report, make_finding, with_severities
 from ..core.fiscal import format_fiscal_year
 from ..core.history import KpiHistory, combine, update_history
 from ..core.merge import MergeResult, Submission, merge_submissions, order_records
@@ -124,6 +124,15 @@ def split_by_department(records: Sequence[KpiRecord]) -> dict[str, list[KpiRecor
     return out
 
 
+def submission_path(out_dir: Path, department: str) -> Path:
+    return out_dir / f"{safe_sheet_name(department)}.xlsx"
+
+
+def submission_paths(csv_path: Path, out_dir: Path) -> list[Path]:
+    """The workbooks :func:`import_csv` would write for a CSV."""
+    return [submission_path(out_dir, d) for d in split_by_department(read_csv_records(csv_path))]
+
+
 def import_csv(csv_path: Path, out_dir: Path, year: int, plan_end: int | None = None) -> list[Path]:
     """One pre-filled submission workbook per department; returns the files written."""
     records = read_csv_records(csv_path)
@@ -133,7 +142,7 @@ def import_csv(csv_path: Path, out_dir: Path, year: int, plan_end: int | None = 
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for dept, recs in groups.items():
-        path = out_dir / f"{safe_sheet_name(dept)}.xlsx"
+        path = submission_path(out_dir, dept)
         atomic_write(path, build_template(settings, dept, order_records(recs)), keep=0)
         written.append(path)
     return written
@@ -177,7 +186,7 @@ def validate_files(paths: Sequence[Path], budgets: Budgets | None = None) -> Val
         for s in wb.sheets:
             found.extend(s.findings)
             found.extend(validate_records(s.records))
-        findings.extend(without_explained(found))
+        findings.extend(with_severities(without_explained(found), wb.settings.severities if wb.settings else {}))
     return Validation(Report(findings), reads, unreadable)
 
 
@@ -199,9 +208,10 @@ def refusal(p: Path, err: FileError) -> Finding:
     f = getattr(err, "finding", None)
     if f is None:
         code = err.code if err.code in CATALOGUE and CATALOGUE[err.code][2] == "{detail}" else "unreadable-file"
-        f = make_finding(code, file=p.name, detail=str(err))
+        detail = str(err).removeprefix(f"{p.name}: ")  # the finding names the file once, as its place
+        f = make_finding(code, file=p.name, detail=detail)
     if f.code == "not-xlsx" and p.suffix.lower() in FOREIGN_FORMATS:
-        f = f._replace(detail=f"{p.name} は{FOREIGN_FORMATS[p.suffix.lower()]}です。Excelで開き、"
+        f = f._replace(detail=f"これは{FOREIGN_FORMATS[p.suffix.lower()]}です。Excelで開き、"
                               "「名前を付けて保存」で「Excel ブック (*.xlsx)」を選んで保存してください。")
     return f._replace(severity=ERROR)
 
@@ -233,6 +243,8 @@ def merge_files(inputs: Sequence[str | Path], master: Path, *, skip_invalid: boo
     are checked against)."""
     master = Path(master)
     refuse_if_open(master)
+    if not collect_inputs(inputs, exclude=master):  # before the lock, which would leave a backups folder
+        raise no_workbooks(inputs)
     with master_lock(master):
         refuse_if_open(master)
         return _merge_locked(inputs, master, skip_invalid, budgets, year, progress, before_save, previous)
@@ -260,6 +272,7 @@ def _merge_locked(inputs, master: Path, skip_invalid: bool, budgets, year, progr
     if last_year is not None:
         findings.extend(_against_last_year(last_year, result.records, settings))
         history = combine(last_year.history, history)
+    findings = with_severities(findings, settings.severities)
     status = _status_rows(result, existing_status)
     created = max((datetime.fromisoformat(s.modified) for s in status if s.modified), default=None)
     data = build_master(settings, result.records, findings, status, created=created, history=history)
@@ -324,7 +337,11 @@ def _settings_for(current: WorkbookRead | None, reads: list[WorkbookRead], year:
         settings = next((wb.settings for wb in reads if wb.settings is not None and wb.settings.year), None)
     if settings is None:
         return Settings(year=year or default_year())
-    return replace(settings, year=year) if year else settings
+    settings = replace(settings, year=year) if year else settings
+    if settings.year > settings.plan_end:
+        raise InputError(f"報告年度 {format_fiscal_year(settings.year)} が設定シートの計画最終年度 "
+                         f"{format_fiscal_year(settings.plan_end)} より後です。報告年度か、設定シートの計画最終年度を直してください。")
+    return settings
 
 
 def _master_rows(current: WorkbookRead | None) -> tuple[list[KpiRecord], dict[str, Submission], list[Finding]]:
@@ -391,7 +408,8 @@ def master_records(master: Path, budgets: Budgets | None = None) -> tuple[list[K
     for s in wb.sheets:
         if s.is_master:
             return s.records, wb.settings
-    raise FileError(f"{master.name}: 「{MASTER_SHEET}」シートがありません。", code="missing-sheet", path=str(master))
+    raise FileError(f"{master.name}: 「{MASTER_SHEET}」シートがありません。部署の提出ブックではなく、統合したマスター"
+                    "（xl-kpi merge で作ったブック）を指定してください。", code="missing-sheet", path=str(master))
 
 
 def export_csv(master: Path, out: Path | None) -> str:

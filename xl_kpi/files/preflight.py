@@ -17,6 +17,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..core.errors import describe_os_error
 from ..core.findings import ERROR, Finding, make_finding
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -88,9 +89,9 @@ def preflight(path: str | Path, budgets: Budgets | None = None) -> Preflight:
     try:
         size = p.stat().st_size
     except OSError as err:
-        return stop("unreadable-file", detail=f"{name}: ファイルを開けません（{err.strerror}）。")
+        return stop("unreadable-file", detail=describe_os_error(err) + "。")
     if size == 0:
-        return stop("empty-file", detail=f"（{name}）")
+        return stop("empty-file", detail="")
     if size > b.max_bytes:
         return stop("file-too-large", _mib(size), _mib(b.max_bytes))
     try:
@@ -99,13 +100,13 @@ def preflight(path: str | Path, budgets: Budgets | None = None) -> Preflight:
             if head.startswith(OLE_MAGIC):
                 data = head + fh.read()
                 if _ENCRYPTED_MARK in data:
-                    return stop("encrypted-file", detail=f"（{name}）")
-                return stop("legacy-xls", detail=f"（{name}）")
+                    return stop("encrypted-file", detail="")
+                return stop("legacy-xls", detail="")
     except OSError as err:
-        return stop("unreadable-file", detail=f"{name}: ファイルを読み込めません（{err.strerror}）。")
+        return stop("unreadable-file", detail=describe_os_error(err) + "。")
     if not head.startswith(ZIP_MAGIC):
         kind = _guess_text_kind(p)
-        return stop("not-xlsx", detail=f"{name} は{kind}のようです。Excelで「.xlsx」形式で保存してください。")
+        return stop("not-xlsx", detail=f"中身は{kind}のようです。Excelで「.xlsx」形式で保存してください。")
     try:
         with zipfile.ZipFile(p) as zf:
             infos = zf.infolist()
@@ -113,28 +114,28 @@ def preflight(path: str | Path, budgets: Budgets | None = None) -> Preflight:
                 return stop("too-many-entries", f"{len(infos):,}", f"{b.max_entries:,}")
             total = sum(i.file_size for i in infos)
             if total > b.max_uncompressed:
-                return stop("zip-bomb", detail=f"{name}: 展開後 {_mib(total)}、上限 {_mib(b.max_uncompressed)}")
+                return stop("zip-bomb", detail=f"展開後 {_mib(total)}、上限 {_mib(b.max_uncompressed)}")
             for i in infos:
                 if i.file_size > 1024 * 1024 and i.file_size > b.max_ratio * max(i.compress_size, 1):
-                    return stop("zip-bomb", detail=f"{name}: {i.filename} の圧縮率 "
+                    return stop("zip-bomb", detail=f"{i.filename} の圧縮率 "
                                 f"{i.file_size / max(i.compress_size, 1):,.0f}倍、上限 {b.max_ratio}倍")
             names = {i.filename for i in infos}
             if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-                return stop("not-xlsx", detail=f"{name} はExcelブックの構成ではありません。")
+                return stop("not-xlsx", detail="Excelブックの構成ではありません。")
             for i in infos:
                 if i.filename.endswith((".xml", ".rels", ".vml")):
                     bad = _has_dtd(zf, i, b.prolog_bytes)
                     if bad:
-                        return stop("xml-entities", detail=f"{name}: {i.filename}")
+                        return stop("xml-entities", detail=i.filename)
             if not _parts_parse(zf, ("[Content_Types].xml", "xl/workbook.xml")):
-                return stop("corrupt-file", detail=f"（{name}: ブックの構成情報が壊れています）")
+                return stop("corrupt-file", detail="（ブックの構成情報が壊れています）")
             _features(zf, names, result, name, b)
             if not result.ok:
                 return result
     except zipfile.BadZipFile:
-        return stop("corrupt-file", detail=f"（{name}）")
+        return stop("corrupt-file", detail="")
     except (zipfile.LargeZipFile, NotImplementedError, EOFError, OSError, ValueError, zlib.error) as err:
-        return stop("corrupt-file", detail=f"（{name}: {type(err).__name__}）")
+        return stop("corrupt-file", detail=f"（{type(err).__name__}）")
     return result
 
 
@@ -171,9 +172,9 @@ def _features(zf: zipfile.ZipFile, names: set[str], result: Preflight, name: str
     add = result.findings.append
     if any(n.lower().endswith("vbaproject.bin") for n in names):
         result.has_macros = True
-        add(make_finding("macros-present", file=name, detail=f"（{name}）"))
+        add(make_finding("macros-present", file=name, detail=""))
     if "xl/connections.xml" in names:
-        add(make_finding("data-connections", file=name, detail=f"（{name}）"))
+        add(make_finding("data-connections", file=name, detail=""))
     link_targets = []
     for n in sorted(names):
         if n.startswith("xl/externalLinks/_rels/") and n.endswith(".rels"):
@@ -220,7 +221,7 @@ def _features(zf: zipfile.ZipFile, names: set[str], result: Preflight, name: str
                          detail=f"リンク先: {targets}。" + (f"使用している数式: {uses}" if uses else "")))
     if dropped:
         add(make_finding("dropped-content", file=name,
-                         detail=f"{name} の次の内容は読み込み・統合で失われます: {'、'.join(sorted(dropped))}"))
+                         detail=f"次の内容は読み込み・統合で失われます: {'、'.join(sorted(dropped))}"))
 
 
 def _parts_parse(zf: zipfile.ZipFile, parts: tuple[str, ...]) -> bool:

@@ -22,6 +22,7 @@ import openpyxl
 
 from ..core.errors import FileError
 from ..core.findings import ERROR, Finding, make_finding
+from ..core.fiscal import japan_time
 from ..core.merge import Submission
 from ..core.record import KpiRecord
 from .addressing import column_letter
@@ -104,12 +105,12 @@ class WorkbookRead:
 
 
 def file_identity(path: Path) -> tuple[str, str]:
-    """(SHA-256, modification time as ISO 8601 UTC) of a file."""
+    """(SHA-256, modification time as ISO 8601 in Japan time, ``…+09:00``) of a file."""
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
-    mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc).replace(microsecond=0)
+    mtime = japan_time(datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc))
     return h.hexdigest(), mtime.isoformat()
 
 

@@ -5,7 +5,8 @@ when it saves), else the time it was last saved as the workbook itself records i
 document property ``dcterms:modified``, which Excel, LibreOffice and openpyxl update on every save,
 ECMA-376 Part 2 §11 — a copy or an e-mail attachment keeps it, unlike the file's time), when it
 is later than the creation time (the template xl-kpi writes has both the same), else the file's
-modification time. Times are ISO 8601 in UTC.
+modification time. Times are ISO 8601 in Japan time (``…+09:00``), the city hall's clock; a
+提出日時 typed without a zone is Japan time, whatever the server's own zone.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
+
+from ..core.fiscal import JAPAN_TIME, japan_time
 
 SETTINGS_LABEL = "提出日時"
 FROM_SETTINGS = "設定の提出日時"
@@ -46,7 +49,7 @@ def _w3cdtf(text: str | None) -> datetime | None:
 
 
 def settings_time(value: Any) -> datetime | None:
-    """The 設定 sheet's 提出日時: an Excel date/time (local time) or ISO text."""
+    """The 設定 sheet's 提出日時: an Excel date/time (Japan time) or ISO text."""
     if isinstance(value, datetime):
         d = value
     elif isinstance(value, date):
@@ -58,11 +61,11 @@ def settings_time(value: Any) -> datetime | None:
             return None
     else:
         return None
-    return d.astimezone(timezone.utc)  # a naive time is local time
+    return d.astimezone(JAPAN_TIME) if d.tzinfo else d.replace(tzinfo=JAPAN_TIME)  # typed in Japan
 
 
 def submission_time(path: Path, file_mtime: str, settings_value: Any = None) -> tuple[str, str]:
-    """(ISO time in UTC, which rule gave it) — see the module docstring."""
+    """(ISO time in Japan time, which rule gave it) — see the module docstring."""
     explicit = settings_time(settings_value)
     if explicit is not None:
         return _iso(explicit), FROM_SETTINGS
@@ -73,12 +76,13 @@ def submission_time(path: Path, file_mtime: str, settings_value: Any = None) -> 
 
 
 def _iso(d: datetime) -> str:
-    return d.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+    return japan_time(d).isoformat()
 
 
 def shown_time(iso: str) -> str:
-    """A submission time as a person reads it (local time, to the second)."""
+    """A submission time as a person reads it (Japan time, to the second)."""
     try:
-        return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+        d = datetime.fromisoformat(iso)
+        return japan_time(d if d.tzinfo else d.replace(tzinfo=JAPAN_TIME)).strftime("%Y-%m-%d %H:%M:%S")
     except ValueError:
         return iso

@@ -19,7 +19,7 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from ..core.diff import Change
-from ..core.findings import SEVERITY_LABELS, Finding
+from ..core.findings import SEVERITY_LABELS, Finding, actionable_first, entry
 from ..core.fiscal import format_fiscal_year
 from ..core.grading import BANDS, SCHEME_LABELS
 from ..core.history import KpiHistory, update_history
@@ -41,9 +41,11 @@ from .layout import (
     QUANTITY,
     RATE,
     SETTINGS_SHEET,
+    SEVERITY_TABLE,
     STATUS_SHEET,
     SUMMARY_SHEET,
     TEMPLATE_VERSION,
+    TUNABLE_CODES,
     VERSION_LABEL,
     Settings,  # noqa: F401  (re-exported: writers take Settings)
     SheetLayout,
@@ -88,6 +90,7 @@ class _Formats:
         "label": {"bold": True, "font_size": 10, "border": 1, "bg_color": "#EDEDED"},
         "pct": {"num_format": "0%", "border": 1, "font_size": 10},
         "plain": {"border": 1, "font_size": 10},
+        "hash": {"border": 1, "font_size": 7, "font_name": "Courier New"},
         "overflow": {"font_size": 10},
         "link": {"font_color": "#0563C1", "underline": 1, "border": 1, "font_size": 10},
         "baseline_value": {"border": 1, "valign": "top", "text_wrap": True, "font_size": 10, "italic": True,
@@ -262,8 +265,11 @@ CYCLE_ROWS = ("計画開始年度", "評価方式")
 def _settings_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, s: Settings) -> None:
     ws = wb.add_worksheet(SETTINGS_SHEET)
     ws.set_column(0, 0, 16)
-    ws.set_column(1, 3, 14)
+    ws.set_column(1, 1, 22)  # codes of 指摘の重要度 and department names
+    ws.set_column(2, 3, 14)
     ws.write_string(0, 0, "設定", fmt["title"])
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
     values = (s.version, format_fiscal_year(s.year, ""), format_fiscal_year(s.plan_end, ""))
     for i, (k, v) in enumerate(zip(SETTINGS_ROWS, values), start=2):
         ws.write_string(i, 0, k, fmt["label"])
@@ -295,12 +301,29 @@ def _settings_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, s: Settings) -> None
             ws.write_string(r, 1, "それ以外", fmt["cell"])
         ws.write_string(r, 2, letter, fmt["cell"])
         ws.write_string(r, 3, symbol, fmt["cell"])
-    first = bands_row + 2 + len(s.bands.bands)
+    first = _severity_table(ws, fmt, bands_row + 2 + len(s.bands.bands), s.severities)
     ws.write_string(first, 0, "部署一覧", fmt["label"])
     for i, d in enumerate(s.departments):
         ws.write_string(first + 1 + i, 1, d, fmt["cell"])
     last = first + max(len(s.departments), 1) + 30  # room to add departments
     wb.define_name(DEPARTMENT_LIST_NAME, f"='{SETTINGS_SHEET}'!$B${first + 2}:$B${last}")
+
+
+def _severity_table(ws: Worksheet, fmt: _Formats, top: int, overrides: Mapping[str, str]) -> int:
+    """The 指摘の重要度 table at row `top` (0-based): a code per row, its severity (エラー/警告/情報)
+    and its title; returns the first row after it (and a blank row)."""
+    ws.write_string(top, 0, SEVERITY_TABLE, fmt["label"])
+    for j, h in enumerate(("コード", "重要度", "内容")):
+        ws.write_string(top, j + 1, h, fmt["table_header"])
+    codes = list(dict.fromkeys([*TUNABLE_CODES, *overrides]))
+    for i, code in enumerate(codes, start=top + 1):
+        ws.write_string(i, 1, code, fmt["cell"])
+        ws.write_string(i, 2, SEVERITY_LABELS[overrides.get(code, entry(code).severity)], fmt["cell"])
+        ws.write_string(i, 3, entry(code).title, fmt["plain"])
+    ws.data_validation(top + 1, 2, top + len(codes), 2, {
+        "validate": "list", "source": list(SEVERITY_LABELS.values()), "ignore_blank": True,
+        "error_title": SEVERITY_TABLE, "error_message": "エラー・警告・情報から選んでください。"})
+    return top + len(codes) + 2
 
 
 def build_template(settings: Settings, department: str | None = None,
@@ -342,7 +365,7 @@ def build_master(settings: Settings, records: Sequence[KpiRecord], findings: Seq
     histories = update_history([deepcopy(h) for h in history], records, settings.year, evaluations)
     tracks = track_by_key(histories, settings)
     _summary_sheet(wb, fmt, records, settings, w.row_of, evaluations, tracks)
-    write_history_sheet(wb, fmt, histories, settings)
+    write_history_sheet(wb, fmt, histories, settings, _lines)
     _findings_sheet(wb, fmt, findings)
     _status_sheet(wb, fmt, submissions, findings)
     _settings_sheet(wb, fmt, settings)
@@ -448,21 +471,36 @@ def _findings_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, findings: Sequence[F
         ws.set_column(j, j, width)
     sev_fmt = {"error": fmt["error"], "warning": fmt["warning"], "info": fmt["info_sev"]}
     from ..core.record import FIELD_LABELS
-    for i, f in enumerate(findings, start=1):
+    for i, f in enumerate(actionable_first(findings), start=1):
         row = f.to_dict()
         row["severity"] = SEVERITY_LABELS[f.severity]
         row["field"] = FIELD_LABELS.get(f.field, f.field)
-        for j, (key, _, _) in enumerate(FINDING_COLUMNS):
-            ws.write_string(i, j, str(row.get(key, "")), sev_fmt[f.severity] if key == "severity" else fmt["cell"])
+        lines = 1
+        for j, (key, _, width) in enumerate(FINDING_COLUMNS):
+            text = str(row.get(key, ""))
+            ws.write_string(i, j, text, sev_fmt[f.severity] if key == "severity" else fmt["cell"])
+            lines = max(lines, _lines(text, width))
+        # LibreOffice and Excel do not grow rows for wrapped text written by a program: set them.
+        ws.set_row(i, TABLE_LINE_HEIGHT * lines + 3)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(len(findings), 1), len(FINDING_COLUMNS) - 1)
-    ws.set_landscape()
+    _print_table(ws)
+
+
+STATUS_COLUMNS = (("部署", 14), ("ファイル", 28), ("シート", 14), ("SHA-256", 53), ("更新日時", 27),
+                  ("行数", 6), ("エラー", 7), ("警告", 7), ("情報", 7))
+TABLE_LINE_HEIGHT = 13.0  # points per line of 10-point text
+
+
+def _print_table(ws: Worksheet, landscape: bool = True) -> None:
+    """A table sheet printed on A4, one page wide, its header row on every page."""
+    if landscape:
+        ws.set_landscape()
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
-
-
-STATUS_COLUMNS = (("部署", 14), ("ファイル", 28), ("シート", 14), ("SHA-256", 66), ("更新日時", 20),
-                  ("行数", 6), ("エラー", 7), ("警告", 7), ("情報", 7))
+    ws.repeat_rows(0)
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+    ws.set_footer("&C&A &P / &N")
 
 
 def _status_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, submissions: Sequence[Submission],
@@ -481,10 +519,11 @@ def _status_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, submissions: Sequence[
             for k, v in per_sheet.get((s.file, sheet), {}).items():
                 counts[k] += v
         for j, v in enumerate((s.department, s.file, s.sheet, s.sha256, s.modified)):
-            ws.write_string(i, j, v, fmt["cell"])
+            ws.write_string(i, j, v, fmt["hash" if j == 3 else "plain"])
         for j, v in enumerate((len(s.records), counts["error"], counts["warning"], counts["info"]), start=5):
-            ws.write_number(i, j, v, fmt["cell"])
+            ws.write_number(i, j, v, fmt["plain"])
     ws.freeze_panes(1, 0)
+    _print_table(ws)
 
 
 

@@ -1,6 +1,6 @@
 """``xl-kpi serve``: a FastAPI app speaking the xlwings Server protocol over ``xl_kpi.excel``.
 
-Routes: ``/health``; ``/manifest.xml``; the task pane and its glue under ``/static``;
+Routes: ``/health``; ``/guide`` (the user guide); ``/manifest.xml``; the task pane and its glue under ``/static``;
 ``/xlwings/custom-functions-meta|code|call`` and ``/xlwings/custom-scripts-call/{script}``; and
 ``/api/merge`` (upload submissions, get the merged master and its findings). Bearer tokens from
 ``XL_KPI_TOKENS_FILE``; a department acts on its own sheets only, merging is for ``planning``.
@@ -175,6 +175,11 @@ def create_app(config: ServerConfig) -> FastAPI:
     @app.get("/health")
     async def health():
         return {"status": "ok", "version": __version__}
+
+    @app.get("/guide")
+    async def guide():  # the user guide, without a token: staff read it before they have one
+        from ..guide import cached_guide_html
+        return Response(cached_guide_html(), media_type="text/html; charset=utf-8")
 
     @app.get("/manifest.xml")
     async def manifest():
