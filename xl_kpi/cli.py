@@ -753,15 +753,15 @@ def cmd_serve(args: argparse.Namespace) -> int:  # uvicorn itself is exercised i
     try:
         import uvicorn
 
-        from .server.app import ServerConfig
+        from .server.app import LOG_CONFIG, ServerConfig
     except Exception as err:
         if type(err).__name__ == "LicenseError":
             raise InputError(f"xlwings のライセンスキーが使えません（{err}）。" + LICENCE_HELP)
         raise
     ServerConfig.from_env()  # fail fast, with the Japanese message, before any worker starts
     uvicorn.run("xl_kpi.server.app:app_from_env", factory=True, host=args.host, port=args.port,
-                workers=args.workers, log_level="info", proxy_headers=True,
-                forwarded_allow_ips=args.forwarded_allow_ips)
+                workers=args.workers, log_level="info", proxy_headers=True, log_config=LOG_CONFIG,
+                access_log=False, forwarded_allow_ips=args.forwarded_allow_ips)
     return EXIT_OK
 
 

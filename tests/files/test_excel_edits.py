@@ -7,6 +7,8 @@ of typed text, unmerged cells, sheet copies, comments, saved-at times in docProp
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import re
 import shutil
@@ -15,11 +17,13 @@ from datetime import datetime
 from pathlib import Path
 
 import openpyxl
+import pytest
 from openpyxl.comments import Comment
 
 from tests.support import hostile
 from xl_kpi.cli import main
-from xl_kpi.files.master import merge_files, validate_files, validate_inputs
+from xl_kpi.files.layout import LAYOUT
+from xl_kpi.files.master import export_csv, merge_files, validate_files, validate_inputs
 from xl_kpi.files.reader import read_workbook
 from xl_kpi.files.writer import Settings, build_template
 
@@ -76,7 +80,7 @@ def test_decimals_and_a_unit_in_the_number_format(submissions, tmp_path):
     assert (rec.current, rec.target, rec.rate) == ("14.0件(累計)", "75件(累計)", "19%")
 
 
-def test_a_number_the_format_rounds_is_read_as_shown_with_an_info(submissions):
+def test_a_number_the_format_rounds_is_shown_as_formatted_with_an_info(submissions):
     def change(wb):
         ws = wb["農林水産部"]
         r = row_of(ws, "1-08")
@@ -85,8 +89,111 @@ def test_a_number_the_format_rounds_is_read_as_shown_with_an_info(submissions):
     p = edit(submissions / "農林水産部.xlsx", change)
     rounded = by_code(validate_files([p]).report, "rounded-display")
     assert [(f.field, f.value, f.severity) for f in rounded] == [("current", "37.5ha", "info")]
-    assert "37.46" in rounded[0].message
+    assert "37.46" in rounded[0].message and "達成率は数値 37.46 から計算" in rounded[0].message
     assert next(r for r in read_workbook(p).sheets[0].records if r.measure_id == "1-08").current == "37.5ha"
+
+
+# 1-15 typed as numbers in #,##0"人(累計)": target 3000 and current 1484.6, shown 3,000人(累計) and
+# 1,485人(累計). The typed numbers give 1484.6 ÷ 3000 = 49.49 % → 49 % (grade D); the shown text
+# would give 1,485 ÷ 3,000 = 49.5 % → 50 % (grade C). Excel's own =I/H gives 49 %.
+COUNT_FORMAT = '#,##0"人(累計)"'
+
+
+def _type_numbers_at_a_rounding_boundary(wb):
+    ws = wb["商工労働部"]
+    r = row_of(ws, "1-15")
+    for col, value in ((8, 3000), (9, 1484.6)):
+        ws.cell(r, col).value = value
+        ws.cell(r, col).number_format = COUNT_FORMAT
+    ws.cell(r, 10).value = 0.49  # the 達成率 the clerk's Excel shows (a 0% cell)
+
+
+def master_cell(master: Path, measure_id: str, col: int):
+    ws = openpyxl.load_workbook(master)["取組状況"]
+    return ws.cell(row_of(ws, measure_id), col)
+
+
+def test_the_rate_comes_from_the_typed_number_and_the_master_keeps_the_shown_text(submissions, tmp_path):
+    p = edit(submissions / "商工労働部.xlsx", _type_numbers_at_a_rounding_boundary)
+    report = validate_files([p]).report
+    assert [(f.field, f.value) for f in by_code(report, "rounded-display")] == [("current", "1,485人(累計)")]
+    assert not [f for f in report if f.measure_id == "1-15" and f.code == "rate-mismatch"]
+    master = tmp_path / "m.xlsx"
+    merge_files([submissions], master)
+    rec = next(r for r in master_rows(master) if r.measure_id == "1-15")
+    assert (rec.target, rec.current, rec.rate) == ("3,000人(累計)", "1,485人(累計)", "49%")
+    # The master holds the number in the clerk's format: Excel shows the text the clerk saw.
+    current, target = master_cell(master, "1-15", 9), master_cell(master, "1-15", 8)
+    assert (current.data_type, current.value, current.number_format) == ("n", 1484.6, COUNT_FORMAT)
+    assert (target.data_type, target.value, target.number_format) == ("n", 3000, COUNT_FORMAT)
+    assert master_cell(master, "1-15", 10).value == pytest.approx(1484.6 / 3000)
+    row = next(r for r in csv.DictReader(io.StringIO(export_csv(master, None))) if r["measure_id"] == "1-15")
+    assert (row["target"], row["current"], row["rate"]) == ("3,000人(累計)", "1,485人(累計)", "49%")
+
+
+def test_a_typed_number_survives_later_merges_unchanged(submissions, tmp_path):
+    edit(submissions / "商工労働部.xlsx", _type_numbers_at_a_rounding_boundary)
+    master = tmp_path / "m.xlsx"
+    merge_files([submissions], master)
+    before = master.read_bytes()
+    assert not merge_files([submissions], master).changed and master.read_bytes() == before
+    # 環境部 submits again: 商工労働部's rows now come from the master itself.
+    env = tmp_path / "new" / "環境部.xlsx"
+    env.parent.mkdir()
+    shutil.copy(submissions / "環境部.xlsx", env)
+
+    def new_progress(wb):
+        ws = wb["環境部"]
+        ws.cell(row_of(ws, "1-06"), LAYOUT.col("progress")).value = "新たな販路を開拓した。"
+    edit(env, new_progress)
+    later = datetime.now().timestamp() + 60
+    os.utime(env, (later, later))
+    out = merge_files([env], master)
+    assert out.changed and out.report.counts()["error"] == 0
+    rec = next(r for r in master_rows(master) if r.measure_id == "1-15")
+    assert (rec.current, rec.rate) == ("1,485人(累計)", "49%")
+    current = master_cell(master, "1-15", 9)
+    assert (current.value, current.number_format) == (1484.6, COUNT_FORMAT)
+
+
+# Numbers typed in the number formats clerks use (measure, field, number, format), each shown as
+# Microsoft's format-code guide says (see tests/files/test_numfmt.py).
+TYPED = (
+    ("1-01", "current", 1, '0.0"件(累計)"'),              # 1.0件(累計)
+    ("1-02", "target", 1, "0%"),                          # 100%
+    ("1-02", "current", 0.0913, "0.0%"),                  # 9.1%
+    ("1-17", "target", 4000, COUNT_FORMAT),               # 4,000人(累計)
+    ("1-17", "current", 447, COUNT_FORMAT),               # 447人(累計)
+    ("2-05", "current", 1875.4, '#,##0"人"'),             # 1,875人
+    ("2-06", "target", 158000, '#,##0,"千人"'),            # 158千人
+    ("2-06", "current", 16354, '#,##0,"千人"'),            # 16千人
+    ("2-08", "current", 168110, '#,##0"個(累計)";"△"#,##0"個(累計)"'),
+    ("2-08", "target", 165000, "General"),
+)
+
+
+def _type_in_many_formats(wb):
+    ws = wb["商工労働部"]
+    for measure_id, name, value, fmt in TYPED:
+        cell = ws.cell(row_of(ws, measure_id), LAYOUT.col(name))
+        cell.value, cell.number_format = value, fmt
+
+
+def test_typed_numbers_in_any_format_reach_the_master_as_numbers_showing_the_same_text(submissions, tmp_path):
+    p = edit(submissions / "商工労働部.xlsx", _type_in_many_formats)
+    shown = {r.measure_id: r for r in read_workbook(p).sheets[0].records if r.measure_id}
+    master = tmp_path / "m.xlsx"
+    merge_files([submissions], master)
+    merged = {r.measure_id: r for r in master_rows(master)}
+    exported = {r["measure_id"]: r for r in csv.DictReader(io.StringIO(export_csv(master, None)))}
+    for measure_id, name, value, fmt in TYPED:
+        text = getattr(shown[measure_id], name)
+        cell = master_cell(master, measure_id, LAYOUT.col(name))
+        assert (cell.data_type, cell.value, cell.number_format) == ("n", value, fmt), (measure_id, name)
+        assert getattr(merged[measure_id], name) == exported[measure_id][name] == text, (measure_id, name)
+    assert (shown["1-02"].current, shown["2-06"].current, merged["2-06"].rate) == ("9.1%", "16千人", "10%")
+    before = master.read_bytes()
+    assert not merge_files([submissions], master).changed and master.read_bytes() == before
 
 
 def test_a_heading_typed_without_its_number_is_an_error(submissions):

@@ -6,6 +6,7 @@ and the formats Excel (ja-JP) assigns when a clerk types 2019/3/31, H31.3.31, �
 """
 
 from datetime import datetime, time
+from decimal import Decimal
 
 import pytest
 
@@ -71,3 +72,21 @@ def test_sheet_copies_are_known_by_their_names():
     for name in ("商工労働部 (2)", "商工労働部（旧）", "商工労働部のコピー", "商工労働部 (2) (3)", "商工労働部_old"):
         assert sheet_base_name(name) == "商工労働部", name
     assert sheet_base_name("商工労働部") == "商工労働部" and sheet_base_name("(2)") == "(2)"
+
+
+@pytest.mark.parametrize("value, fmt, exact", [
+    (1484.6, '#,##0"人(累計)"', Decimal("1484.6")),
+    (0.3746, "0.0%", Decimal("37.46")),
+    (1234567, '#,##0,"千円"', Decimal("1234.567")),
+    (-5.25, '#,##0.0;"△"#,##0.0', Decimal("-5.25")),
+    (-5.25, "#,##0.0", Decimal("-5.25")),
+    (1943.0, "General", Decimal("1943")),
+    (12345, "0.00E+00", Decimal("12345")),
+])
+def test_the_number_on_the_scale_of_the_shown_text_unrounded(value, fmt, exact):
+    """What a rate is computed from: 0.3746 in a 0.0% cell shows 37.5% and is 37.46 (percent)."""
+    assert display(value, fmt).exact == exact
+
+
+def test_a_format_of_literals_only_shows_no_number():
+    assert display(5, '"なし"').exact is None and display("text", "@").exact is None

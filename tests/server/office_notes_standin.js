@@ -11,7 +11,7 @@
 (function () {
   var supported = window.__XLKPI_API118__ !== false;
   window.Office.context = { requirements: { isSetSupported: function (set, version) {
-    return set === "ExcelApi" && (supported || parseFloat(version) < 1.18);
+    return set === "ExcelApi" && (supported || parseInt(String(version).split(".")[1], 10) < 18);  // 1.7 < 1.18
   } } };
   window.__links__ = [];
   var book = window.__XLKPI_BOOK_REF__;

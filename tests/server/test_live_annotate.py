@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 
 from tests.server.conftest import SHOKO
-from tests.server.test_live import HERE, live_server, wait_until  # noqa: F401 (fixture)
+from tests.server.test_live import HERE, wait_until
 from tests.support.browser import chromium_page
 
 
@@ -31,7 +31,7 @@ def _run(base: str, submissions, api118: bool):
 
 
 @pytest.mark.chromium
-def test_task_pane_writes_notes_and_links_where_excel_supports_notes(live_server, submissions):  # noqa: F811
+def test_task_pane_writes_notes_and_links_where_excel_supports_notes(live_server, submissions):
     out = _run(live_server, submissions, api118=True)
     assert "メモ" in out["status"] and "書き込みました" in out["status"]
     notes = {n["address"]: n["content"] for n in out["notes"]}
@@ -40,7 +40,7 @@ def test_task_pane_writes_notes_and_links_where_excel_supports_notes(live_server
 
 
 @pytest.mark.chromium
-def test_task_pane_without_notes_colours_links_and_explains(live_server, submissions):  # noqa: F811
+def test_task_pane_without_notes_colours_links_and_explains(live_server, submissions):
     out = _run(live_server, submissions, api118=False)
     assert "ExcelApi 1.18" in out["status"] and out["notes"] == []
     assert out["links"] and all("documentReference" in link for link in out["links"])

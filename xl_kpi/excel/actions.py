@@ -33,6 +33,7 @@ from .adapter import (
     unique_sheet_name,
     write_column_blocks,
 )
+from .cells import set_column_width, write_values
 
 FINDING_HEADERS = ("コード", "重要度", "場所", "施策番号", "KPI", "項目", "値", "内容")
 
@@ -142,10 +143,10 @@ def write_findings_sheet(book, findings: list[Finding], after=None, links: bool 
         if noted is not None:
             row.append(NOTED if f.sheet and anchor(f.cell) in noted else "")
         rows.append(row)
-    sheet.range((1, 1), (len(rows), len(headers))).value = rows
+    write_values(sheet.range((1, 1), (len(rows), len(headers))), rows)
     sheet.range((1, 1), (1, len(headers))).color = "#DDEBF7"
     for i, width in enumerate((22, 8, 24, 8, 5, 12, 24, 70), start=1):
-        sheet.range((1, i)).column_width = width
+        set_column_width(sheet, i, width)
     if links:
         for i, f in enumerate(ordered, start=2):
             if f.sheet and f.cell:

@@ -22,6 +22,7 @@ from ..core.record import (
     DIRECTION_LABELS,
     HIGHER_IS_BETTER,
     LOWER_IS_BETTER,
+    CellNumber,
     KpiRecord,
     Source,
     first_department,
@@ -189,6 +190,14 @@ def parse_rows(rows: Sequence[Sequence[Any]], header: Header, *, file: str, shee
     return reader.records
 
 
+def _rounded_detail(number: str, text: str, kept: bool) -> str:
+    """What became of a number its format shows rounded: kept beside its text, or read as shown."""
+    if not kept:
+        return f"セルの数値は {number} です。表示どおり「{text}」として読み取りました。"
+    return (f"セルの数値は {number} です。マスターにはこの数値を同じ表示形式で保存し（表示は「{text}」のまま）、"
+            f"達成率は数値 {number} から計算します。表示の値で計算するなら、表示どおりの数値を入力し直してください。")
+
+
 class _RowReader:
     """State of one pass over a sheet's rows: the current section and measure, and the output."""
 
@@ -222,12 +231,12 @@ class _RowReader:
         if sec is not None:
             self.section(sec, first, r + 1)
             return
-        values = self.values(r, row)
+        values, numbers = self.values(r, row)
         if not any(values[f] for f in self.printed):
             return
         self.carry_measure(values, r + 1)
         self.previous = values
-        self.records.append(self.record(values, r + 1))
+        self.records.append(self.record(values, numbers, r + 1))
 
     def section(self, sec: tuple[str, str, str], text: Any, r1: int) -> None:
         if sec[0] == "goal":
@@ -242,9 +251,11 @@ class _RowReader:
             self.note("invalid-section", r1, "measure_id", str(text), detail,
                       severity=WARNING if self.is_master else None)
 
-    def values(self, r: int, row: Sequence[Any]) -> dict[str, str]:
+    def values(self, r: int, row: Sequence[Any]) -> tuple[dict[str, str], dict[str, CellNumber]]:
+        """The row's cells as texts, and the value cells typed as numbers (when formats are known)."""
         fmt_row = self.formats[r] if self.formats is not None and r < len(self.formats) else None
         values: dict[str, str] = {}
+        numbers: dict[str, CellNumber] = {}
         width = len(row)
         for name, c in self.cols.items():
             v = row[c - 1] if c <= width else None
@@ -254,11 +265,12 @@ class _RowReader:
                 values[name] = v.strip(" \u3000")
             else:
                 fmt = fmt_row[c - 1] if fmt_row and c - 1 < len(fmt_row) else "General"
-                values[name] = self.shown(v, fmt, name, r + 1)
-        return values
+                values[name] = self.shown(v, fmt, name, r + 1, numbers if fmt_row is not None else None)
+        return values, numbers
 
-    def shown(self, v: Any, fmt: str, name: str, r1: int) -> str:
-        """A non-text cell as displayed; dates and hidden digits in value cells are reported."""
+    def shown(self, v: Any, fmt: str, name: str, r1: int, numbers: dict[str, CellNumber] | None) -> str:
+        """A non-text cell as displayed; dates and hidden digits in value cells are reported, and a
+        number in a value cell is kept (in ``numbers``) with its format."""
         kind = self.kinds[name]
         text = cell_text(v, fmt, kind)
         if kind not in (QUANTITY, CODE) or isinstance(v, bool):
@@ -268,8 +280,12 @@ class _RowReader:
             example = "「'1-01」" if name == "measure_id" else "「6件(平成30年度)」や「'1/2」"
             self.note("date-in-value", r1, name, text, f"{example}のように入力してください",
                       severity=WARNING if name == "baseline" else None)
-        elif shown.rounded:
-            self.note("rounded-display", r1, name, text, cell_text(v, "General"))
+            return text
+        if kind == QUANTITY and numbers is not None and shown.exact is not None and isinstance(v, (int, float)):
+            numbers[name] = CellNumber(v, fmt or "General", shown.exact)
+        if shown.rounded:
+            self.note("rounded-display", r1, name, text, _rounded_detail(cell_text(v, "General"), text,
+                                                                        numbers is not None and name in numbers))
         return text
 
     def carry_measure(self, values: dict[str, str], r1: int) -> None:
@@ -287,7 +303,7 @@ class _RowReader:
         label = values.get("measure_id") or values.get("measure_name", "")
         self.note("measure-carried-down", r1, "measure_id", label, label)
 
-    def record(self, values: dict[str, str], r1: int) -> KpiRecord:
+    def record(self, values: dict[str, str], numbers: dict[str, CellNumber], r1: int) -> KpiRecord:
         out = dict(values)
         out["goal_no"], out["goal_title"] = self.goal
         out["direction_letter"], out["direction_title"] = self.direction
@@ -295,7 +311,7 @@ class _RowReader:
         if not self.is_master:
             out["submitted_by"] = self.department
             out["origin_file"], out["origin_sheet"], out["origin_row"] = self.file, self.sheet, str(r1)
-        return KpiRecord.from_texts(out, Source(self.file, self.sheet, r1, self.letters))
+        return KpiRecord.from_texts(out, Source(self.file, self.sheet, r1, self.letters), numbers)
 
 
 # --- writing: the plan of a KPI sheet -----------------------------------------------------------
@@ -325,10 +341,32 @@ def _rate_cell(text: str) -> Any:
     return text if v is None else float(v)
 
 
+@dataclass(frozen=True)
+class NumberCell:
+    """A value cell to write as the number the user typed, in its number format (it shows ``text``)."""
+
+    value: float | int
+    number_format: str
+    text: str
+
+
+def typed_numbers(r: KpiRecord) -> dict[str, NumberCell]:
+    """The record's value fields typed as numbers whose format still shows the field's text."""
+    out = {}
+    for name, n in r.numbers.items():
+        text = getattr(r, name, None)
+        if text and display(n.value, n.number_format).text == text:
+            out[name] = NumberCell(n.value, n.number_format, text)
+    return out
+
+
 def cell_values(r: KpiRecord, computed: bool, layout: SheetLayout = LAYOUT,
                 evaluation: Evaluation | None = None) -> list[Any]:
-    """The values a record's row shows: texts, and 達成率 as fractions (computed or as submitted)."""
+    """The values a record's row shows: texts, 達成率 as fractions (computed or as submitted), and
+    value cells typed as numbers as :class:`NumberCell` (the number in the user's format)."""
     d: dict[str, Any] = r.to_dict()
+    if r.numbers:
+        d.update(typed_numbers(r))
     if computed:
         ev = evaluation or evaluate(r)
         d["rate"] = "" if ev.rate is None else (float(ev.rate.value) if ev.rate.value is not None else "-")

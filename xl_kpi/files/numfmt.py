@@ -37,11 +37,16 @@ _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oc
 
 @dataclass(frozen=True)
 class Shown:
-    """What a cell shows: its text, whether it is a date, and whether the display hides digits."""
+    """What a cell shows: its text, whether it is a date, and whether the display hides digits.
+
+    ``exact`` is the number on the scale of the text, not rounded (0.3746 in a ``0.0%`` cell
+    shows 37.5% and is 37.46; 1234567 in ``#,##0,"千円"`` is 1234.567), or None when the text
+    shows no number (a date, text, a format of literals only)."""
 
     text: str
     is_date: bool = False
     rounded: bool = False   # the number has more digits than the format shows
+    exact: Decimal | None = None
 
 
 def _sections(fmt: str) -> list[str]:
@@ -142,7 +147,7 @@ def display(value: object, number_format: str | None = "General") -> Shown:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return Shown("" if value is None else str(value))
     if fmt.lower() == "general":
-        return Shown(general(value))
+        return Shown(general(value), exact=_decimal(value))
     section, signed = _pick_section(_sections(fmt), value)
     tokens = _tokens(section)
     if _is_date_tokens(tokens):
@@ -175,7 +180,8 @@ def _number_text(value: float | int, tokens: list[str], signed: bool) -> Shown:
         e = next(i for i, t in enumerate(tokens) if t[:2].upper() in ("E+", "E-"))
         decimals = sum(1 for t in tokens[tokens.index(".") + 1:e] if t in ("0", "#")) if "." in tokens[:e] else 0
         mantissa, exp = f"{abs(value) if signed else value:.{decimals}E}".split("E")
-        return Shown(f"{mantissa}E{int(exp):+03d}", rounded=Decimal(f"{mantissa}E{exp}") != _decimal(value))
+        return Shown(f"{mantissa}E{int(exp):+03d}", rounded=Decimal(f"{mantissa}E{exp}") != _decimal(value),
+                     exact=_decimal(value))
     if not places:  # a format of literals only ("-", "なし"): shows the literals
         text = "".join(_piece(t) for t in tokens)
         return Shown(text.strip(), rounded=value != 0)
@@ -204,7 +210,7 @@ def _number_text(value: float | int, tokens: list[str], signed: bool) -> Shown:
     suffix = "".join(_piece(t) for t in tokens[k:])
     negative = value < 0 and not signed and q != 0
     text = f"{'-' if negative else ''}{prefix}{number}{middle}{suffix}"
-    return Shown(text.strip(), rounded=rounded)
+    return Shown(text.strip(), rounded=rounded, exact=-d if value < 0 else d)
 
 
 def _piece(token: str) -> str:

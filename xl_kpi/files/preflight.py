@@ -230,7 +230,7 @@ def _parts_parse(zf: zipfile.ZipFile, parts: tuple[str, ...]) -> bool:
     for part in parts:
         try:
             ET.fromstring(zf.read(part))
-        except ET.ParseError:
+        except (ET.ParseError, LookupError, ValueError):  # LookupError: an unknown encoding declared
             return False
     return True
 
@@ -243,7 +243,7 @@ def _sheet_names(zf: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
     try:
         wb = ET.fromstring(zf.read("xl/workbook.xml"))
         rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels")) if "xl/_rels/workbook.xml.rels" in names else None
-    except ET.ParseError:
+    except (ET.ParseError, LookupError, ValueError):
         return {}
     targets = {}
     if rels is not None:

@@ -1,7 +1,8 @@
 """Writing workbooks in the official layout: the template, department submissions and the master.
 
 Written with XlsxWriter: text always as text (a cell starting with ``=`` never becomes a
-formula), rates as numbers formatted ``0%`` (no formula, so every reader sees the values),
+formula), a value a department typed as a number as that number in its number format (so it
+shows the text read from it), rates as numbers formatted ``0%`` (no formula, so every reader sees the values),
 deterministic bytes for the same content (fixed zip timestamps and document dates), and every
 look of the template — grouped headers, section rows, merged measure cells, drop-downs, widths,
 frozen header, A3 landscape print set-up with repeated header rows — from :mod:`.layout`.
@@ -28,7 +29,7 @@ from ..core.rate import GradeBands
 from ..core.record import KpiRecord
 from ..core.rules import Evaluation, evaluate
 from ..core.summary import SummaryRow, below, by_department, by_goal, evaluated, summarize, total
-from .grid import PlannedGroup, header_plan, plan_sheet
+from .grid import NumberCell, PlannedGroup, header_plan, plan_sheet
 from .history_sheet import track_by_key, track_counts_by, write_history_sheet, write_track_columns
 from .layout import (
     CHOICE,
@@ -104,6 +105,13 @@ class _Formats:
             spec = {"font_name": FONT, **self.SPECS[name]}
             self.cache[name] = self.wb.add_format(spec)
         return self.cache[name]
+
+    def numbered(self, name: str, num_format: str):
+        """Style ``name`` showing numbers in ``num_format`` (a format code as the user set it)."""
+        key = f"{name}\x00{num_format}"
+        if key not in self.cache:
+            self.cache[key] = self.wb.add_format({"font_name": FONT, **self.SPECS[name], "num_format": num_format})
+        return self.cache[key]
 
 
 def _new_workbook(target: io.BytesIO, created: datetime | None) -> xlsxwriter.Workbook:
@@ -197,7 +205,8 @@ class KpiSheetWriter:
             if prow.kind != "data":
                 ws.merge_range(top + k, 0, top + k, last_col, prow.values[0], f[prow.kind])
                 ws.set_row(top + k, 20 if prow.kind == "goal" else 16)
-        styles = [f[_style(c.kind)] for c in lay.columns]
+        names = [_style(c.kind) for c in lay.columns]
+        styles = [f[name] for name in names]
         for g in groups:
             block = [plan[g.first_row + k].values for k in range(g.size)]
             row0 = top + g.first_row
@@ -206,7 +215,11 @@ class KpiSheetWriter:
             merged = set(g.merged)
             for k, values in enumerate(block):
                 for ci, v in enumerate(values):
-                    if ci not in merged:
+                    if ci in merged:
+                        continue
+                    if isinstance(v, NumberCell):  # typed as a number: the number, in the user's format
+                        ws.write_number(row0 + k, ci, v.value, f.numbered(names[ci], v.number_format))
+                    else:
                         _write(ws, row0 + k, ci, v, styles[ci])
             for k, height in enumerate(_heights(block, g, lay)):
                 ws.set_row(row0 + k, height)
