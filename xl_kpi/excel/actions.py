@@ -10,16 +10,19 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from ..core.errors import InputError
 from ..core.findings import SEVERITY_LABELS, Finding, Report, actionable_first, with_severities
+from ..core.fiscal import japan_time
 from ..core.grading import count_grades, grade_record
 from ..core.merge import Submission, merge_submissions
 from ..core.record import FIELD_LABELS
 from ..core.rules import evaluate, validate_records
 from ..files.feedback import anchor, by_cell, comment_text
 from ..files.grid import missing_header_findings, plan_sheet, unknown_departments
-from ..files.layout import FINDINGS_SHEET, LAYOUT, MASTER_SHEET, default_year, safe_sheet_name
+from ..files.layout import FINDINGS_SHEET, LAYOUT, MASTER_SHEET, SETTINGS_SHEET, default_year, safe_sheet_name
+from ..files.submitted import SETTINGS_LABEL as SUBMITTED_LABEL
 from ..files.writer import Settings
 from .adapter import (
     COLORS,
@@ -30,6 +33,7 @@ from .adapter import (
     ensure_sheet,
     kpi_sheets,
     render_kpi_sheet,
+    sheet_values,
     unique_sheet_name,
     write_column_blocks,
 )
@@ -92,7 +96,7 @@ def compute_rates(book) -> ActionResult:
 
 def sheet_findings(book, kpi) -> list[Finding]:
     settings = book_settings(book)
-    findings = missing_header_findings(kpi.header, book.name, kpi.name)
+    findings = missing_header_findings(kpi.header, book.name, kpi.name) + kpi.findings
     findings += unknown_departments(kpi.records, settings)
     findings += validate_records(kpi.records).findings
     return with_severities(findings, settings.severities if settings else {})
@@ -224,7 +228,8 @@ def merge_sheets(book) -> ActionResult:
         raise InputError("部署のシートがありません。「新しい提出シート」で追加してください。")
     subs = [Submission(s.department, book.name, s.name, records=s.records) for s in departments]
     result = merge_submissions(master.records if master else [], subs)
-    findings = [f for s in departments for f in missing_header_findings(s.header, book.name, s.name)]
+    findings = [f for s in departments for f in missing_header_findings(s.header, book.name, s.name) + s.findings]
+    findings += master.findings if master else []
     findings += validate_records(result.records).findings + result.findings
     settings = book_settings(book) or Settings(year=default_year())
     sheet = master.sheet if master else book.sheets.add(MASTER_SHEET, before=book.sheets[0])
@@ -248,6 +253,24 @@ def new_submission(book, department: str = "") -> ActionResult:
     return _done(ActionResult(f"提出シート「{name}」を追加しました。"))
 
 
+def stamp_submission(book, now: datetime | None = None) -> ActionResult:
+    """Write the 提出日時 (now, in Japan time) into 「設定」: of two submissions of a department,
+    the planning division's merge takes the later 提出日時 (see :mod:`xl_kpi.files.submitted`)."""
+    if SETTINGS_SHEET not in [s.name for s in book.sheets]:
+        raise InputError(f"「{SETTINGS_SHEET}」シートがありません。公式様式（xl-kpi template）のブックで実行してください。")
+    sheet = book.sheets[SETTINGS_SHEET]
+    labels = [str(row[0]).strip() if row and row[0] is not None else "" for row in sheet_values(sheet)]
+    if SUBMITTED_LABEL not in labels:
+        raise InputError(f"「{SETTINGS_SHEET}」シートに「{SUBMITTED_LABEL}」の行がありません。"
+                         "最新の様式（xl-kpi template）に転記してください。")
+    row = labels.index(SUBMITTED_LABEL) + 1
+    stamp = japan_time(now or datetime.now(timezone.utc)).isoformat()
+    write_values(sheet.range((row, 2)), [[stamp]])
+    shown = stamp[:16].replace("T", " ")
+    return _done(ActionResult(f"提出日時（{shown}）を「{SETTINGS_SHEET}」シートに記入しました。"
+                              "ブックを保存して提出してください。"))
+
+
 ACTIONS = {"compute_rates": compute_rates, "validate_sheet": validate_sheet,
            "merge_sheets": merge_sheets, "new_submission": new_submission,
-           "annotate_findings": annotate_findings}
+           "stamp_submission": stamp_submission, "annotate_findings": annotate_findings}

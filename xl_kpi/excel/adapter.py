@@ -10,10 +10,11 @@ filled from the measure's first row (see ``parse_rows(fill_measure_down=True)``)
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Sequence
 
 from ..core.errors import InputError
+from ..core.findings import Finding
 from ..core.record import KpiRecord
 from ..files.grid import (
     Header,
@@ -48,6 +49,7 @@ class KpiSheet:
     header: Header
     records: list[KpiRecord]
     department: str
+    findings: list[Finding] = field(default_factory=list)  # what reading the cells found
 
     @property
     def name(self) -> str:
@@ -81,9 +83,10 @@ def read_kpi_sheet(sheet, file: str) -> KpiSheet | None:
     is_master = sheet.name == MASTER_SHEET
     info = values[LAYOUT.info_row - 1][0] if len(values) >= LAYOUT.info_row and values[LAYOUT.info_row - 1] else None
     department = sheet_department(info) or sheet.name
+    findings: list[Finding] = []
     records = parse_rows(values, header, file=file, sheet=sheet.name, department=department,
-                         is_master=is_master, fill_measure_down=True)
-    return KpiSheet(sheet, values, header, records, "" if is_master else department)
+                         is_master=is_master, fill_measure_down=True, findings=findings)
+    return KpiSheet(sheet, values, header, records, "" if is_master else department, findings)
 
 
 def active_kpi_sheet(book) -> KpiSheet:

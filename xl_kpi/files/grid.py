@@ -183,8 +183,8 @@ def parse_rows(rows: Sequence[Sequence[Any]], header: Header, *, file: str, shee
     without a number. ``fill_measure_down``: the engine cannot see merged cells (the Office.js
     payload), so carrying a measure down is expected and not reported.
     """
-    reader = _RowReader(header, file, sheet, department, is_master, formats, layout,
-                        None if fill_measure_down else findings)
+    reader = _RowReader(header, file, sheet, department, is_master, formats, layout, findings,
+                        report_carried=not fill_measure_down)
     for r in range(header.row, len(rows)):
         reader.row(r, rows[r])
     return reader.records
@@ -203,8 +203,9 @@ class _RowReader:
 
     def __init__(self, header: Header, file: str, sheet: str, department: str, is_master: bool,
                  formats: Sequence[Sequence[str]] | None, layout: SheetLayout,
-                 findings: list[Finding] | None):
+                 findings: list[Finding] | None, report_carried: bool = True):
         self.cols = header.columns
+        self.report_carried = report_carried
         self.kinds = {f: layout.column(f).kind for f in self.cols}
         self.printed = [f for f in self.cols if self.kinds[f] != META]
         self.a = self.cols.get("measure_id", 1) - 1
@@ -275,6 +276,12 @@ class _RowReader:
         text = cell_text(v, fmt, kind)
         if kind not in (QUANTITY, CODE) or isinstance(v, bool):
             return text
+        if self.formats is None and kind == QUANTITY and isinstance(v, (int, float)):
+            # an engine that sees values only (the add-in's book): a unit kept in the number
+            # format would be lost without a word
+            self.note("number-format-unseen", r1, name, text,
+                      "単位や累計が表示形式に入っていても、アドインからは見えません。")
+            return text
         shown = display(v, fmt or "General")
         if shown.is_date:
             example = "「'1-01」" if name == "measure_id" else "「6件(平成30年度)」や「'1/2」"
@@ -300,8 +307,9 @@ class _RowReader:
         for f in MEASURE_FIELDS:
             if f in values and not values[f]:
                 values[f] = prev.get(f, "")
-        label = values.get("measure_id") or values.get("measure_name", "")
-        self.note("measure-carried-down", r1, "measure_id", label, label)
+        if self.report_carried:
+            label = values.get("measure_id") or values.get("measure_name", "")
+            self.note("measure-carried-down", r1, "measure_id", label, label)
 
     def record(self, values: dict[str, str], numbers: dict[str, CellNumber], r1: int) -> KpiRecord:
         out = dict(values)
