@@ -131,6 +131,16 @@ def test_formats_and_formulas_of_an_openpyxl_file(tmp_path):
             assert cells.formats.get((cell.row, cell.column), "General") == cell.number_format
 
 
+def test_the_fast_scan_and_the_parser_agree(tmp_path):
+    from xl_kpi.files.sheetxml import _parse
+    for p in (openpyxl_book(tmp_path / "a.xlsx"), xlsxwriter_book(tmp_path / "x.xlsx")):
+        with zipfile.ZipFile(p) as zf:
+            styles = style_formats(zf)
+            scanned = sheet_cells(zf, "xl/worksheets/sheet1.xml", styles, want_formulas=False)
+            parsed = _parse(zf.read("xl/worksheets/sheet1.xml"), styles, True)
+        assert scanned.formats == parsed.formats and len(scanned.formats) >= len(CASES) - 2
+
+
 def test_display_text_of_an_xlsxwriter_file_matches_openpyxl(tmp_path):
     assert_same_as_openpyxl(xlsxwriter_book(tmp_path / "x.xlsx"))
 

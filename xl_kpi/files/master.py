@@ -20,11 +20,11 @@ from ..core.merge import MergeResult, Submission, merge_submissions, order_recor
 from ..core.record import KpiRecord, Source
 from ..core.rules import validate_records
 from .csvio import read_csv_records, write_csv_records
-from .layout import DEFAULT_DEPARTMENTS, LAYOUT, MASTER_SHEET, default_year, safe_sheet_name
+from .layout import DEFAULT_DEPARTMENTS, LAYOUT, MASTER_SHEET, Settings, default_year, safe_sheet_name
+from .pool import read_many
 from .preflight import Budgets
 from .reader import WorkbookRead, read_workbook
 from .safesave import atomic_write, master_lock, refuse_if_open
-from .writer import Settings, build_master, build_template
 
 Progress = Callable[[str, int, int], None]
 
@@ -65,6 +65,7 @@ def split_by_department(records: Sequence[KpiRecord]) -> dict[str, list[KpiRecor
 
 def import_csv(csv_path: Path, out_dir: Path, year: int, plan_end: int | None = None) -> list[Path]:
     """One pre-filled submission workbook per department; returns the files written."""
+    from .writer import build_template  # XlsxWriter only for the commands that write
     records = read_csv_records(csv_path)
     groups = split_by_department(records)
     departments = tuple(dict.fromkeys([*groups, *DEFAULT_DEPARTMENTS]))
@@ -92,19 +93,17 @@ def validate_files(paths: Sequence[Path], budgets: Budgets | None = None) -> Val
     findings: list[Finding] = []
     reads: list[WorkbookRead] = []
     unreadable: list[Finding] = []
-    for p in paths:
-        try:
-            wb = read_workbook(p, budgets)
-        except FileError as err:
-            f = refusal(p, err)
+    for p, (wb, checks) in zip(paths, read_many(paths, budgets, validate=True)):
+        if isinstance(wb, FileError):
+            f = refusal(p, wb)
             unreadable.append(f)
             findings.append(f)
             continue
         reads.append(wb)
         findings.extend(wb.findings)
-        for s in wb.sheets:
+        for s, checked in zip(wb.sheets, checks):
             findings.extend(s.findings)
-            findings.extend(validate_records(s.records))
+            findings.extend(checked)
     return Validation(Report(findings), reads, unreadable)
 
 
@@ -158,14 +157,12 @@ def _merge_locked(inputs, master: Path, skip_invalid: bool, budgets, year, progr
 
     submissions: list[Submission] = []
     skipped: list[Finding] = []
-    for i, p in enumerate(paths, start=1):
+    for i, (p, (wb, _)) in enumerate(zip(paths, read_many(paths, budgets)), start=1):
         progress("読み込み", i, len(paths))
-        try:
-            wb = read_workbook(p, budgets)
-        except FileError as err:
+        if isinstance(wb, FileError):
             if not skip_invalid:
-                raise
-            skipped.append(refusal(p, err))
+                raise wb
+            skipped.append(refusal(p, wb))
             continue
         if settings is None and wb.settings is not None and wb.settings.year:
             settings = wb.settings
@@ -185,6 +182,7 @@ def _merge_locked(inputs, master: Path, skip_invalid: bool, budgets, year, progr
 
     status = _status_rows(result, existing_status)
     created = max((datetime.fromisoformat(s.modified) for s in status if s.modified), default=None)
+    from .writer import build_master
     data = build_master(settings, result.records, findings, status, created=created)
     progress("統合", 1, 1)
     changed = data != old_bytes

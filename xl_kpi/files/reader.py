@@ -192,7 +192,7 @@ def _add_formats_and_formulas(p: Path, pre, sheets: list[RawSheet]) -> None:
     with zipfile.ZipFile(p) as zf:
         styles = style_formats(zf)
         for r, part, want_formats in todo:
-            cells = sheet_cells(zf, part, styles, want_formats)
+            cells = sheet_cells(zf, part, styles, want_formats, pre.has_formulas)
             if want_formats:
                 r.formats = [[cells.formats.get((i, j), GENERAL) for j in range(1, len(row) + 1)]
                              for i, row in enumerate(r.values, start=1)]

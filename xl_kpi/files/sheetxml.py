@@ -14,6 +14,7 @@ by its id, else the built-in code of the id (:data:`BUILTIN_FORMATS`, openpyxl's
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from xml.etree.ElementTree import iterparse
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _C, _ROW, _F, _V = NS + "c", NS + "row", NS + "f", NS + "v"
 _REF = re.compile(r"([A-Z]{1,3})(\d+)$")
+_STYLED_CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>]*?\ss="(\d+)"')
 GENERAL = "General"
 
 # Built-in number formats by id: openpyxl.styles.numbers.BUILTIN_FORMATS (ids Excel writes
@@ -100,21 +102,47 @@ def _cells(fh) -> Iterator[tuple[int, int, object]]:
             yield row, col, el
 
 
-def sheet_cells(zf: zipfile.ZipFile, part: str, formats: list[str], want_formats: bool = True) -> SheetCells:
-    """Formats (when wanted) and formulas of one worksheet part."""
+def sheet_cells(zf: zipfile.ZipFile, part: str, formats: list[str], want_formats: bool = True,
+                want_formulas: bool = True) -> SheetCells:
+    """Formats and formulas (each when wanted) of one worksheet part."""
+    with zf.open(part) as fh:
+        data = fh.read()  # the preflight bounded the part's size
+    if want_formats and not want_formulas and _every_cell_has_its_reference_first(data):
+        return SheetCells(formats=_formats_by_scan(data, formats))
+    return _parse(data, formats, want_formats)
+
+
+def _every_cell_has_its_reference_first(data: bytes) -> bool:
+    """``<c r="A1" …>`` for every cell, unprefixed: how Excel, LibreOffice, openpyxl and
+    XlsxWriter write them (cells without ``r`` or with a namespace prefix take the parser)."""
+    tags = data.count(b"<c ") + data.count(b"<c>")
+    return tags > 0 and tags == data.count(b'<c r="')
+
+
+def _formats_by_scan(data: bytes, formats: list[str]) -> dict[tuple[int, int], str]:
+    """Formats of the cells with a style, by one regular-expression pass (no element objects)."""
+    out: dict[tuple[int, int], str] = {}
+    for col, row, s in _STYLED_CELL.findall(data):
+        i = int(s)
+        fmt = formats[i] if i < len(formats) else GENERAL
+        if fmt != GENERAL:
+            out[int(row), _column_number(col.decode())] = fmt
+    return out
+
+
+def _parse(data: bytes, formats: list[str], want_formats: bool) -> SheetCells:
     out = SheetCells()
     shared: dict[str, tuple[str, int, int]] = {}
-    with zf.open(part) as fh:
-        for row, col, el in _cells(fh):
-            s = el.get("s")
-            if want_formats and s:
-                i = int(s)
-                fmt = formats[i] if i < len(formats) else GENERAL
-                if fmt != GENERAL:
-                    out.formats[row, col] = fmt
-            f = el.find(_F)
-            if f is not None:
-                out.formulas.append((row, col, _formula_text(f, row, col, shared)))
+    for row, col, el in _cells(io.BytesIO(data)):
+        s = el.get("s")
+        if want_formats and s:
+            i = int(s)
+            fmt = formats[i] if i < len(formats) else GENERAL
+            if fmt != GENERAL:
+                out.formats[row, col] = fmt
+        f = el.find(_F)
+        if f is not None:
+            out.formulas.append((row, col, _formula_text(f, row, col, shared)))
     return out
 
 
