@@ -314,6 +314,7 @@ def build_master(settings: Settings, records: Sequence[KpiRecord], findings: Seq
 
 
 SUMMARY_HEADERS = ("KPI数", "計算不可", "達成率の中央値")
+LINKS_MAX = 1_000  # links to 取組状況 rows in 集計's list (Excel keeps at most 65,530 a sheet); the rest name the row
 
 
 def _summary_table(ws: Worksheet, fmt: _Formats, top: int, title: str, rows: list[SummaryRow],
@@ -377,8 +378,10 @@ def _summary_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, records: Sequence[Kpi
         ws.write_string(i, 1, r.kpi_no, fmt["cell"])
         ws.write_number(i, 2, float(it.rate.value), fmt["pct"])
         row = row_of.get(id(r))
-        if row:
+        if row and i - top - 2 < LINKS_MAX:
             ws.write_url(i, 3, f"internal:'{MASTER_SHEET}'!A{row}", fmt["link"], string=f"{row}行目へ")
+        elif row:
+            ws.write_string(i, 3, f"{row}行目", fmt["cell"])
         else:
             ws.write_blank(i, 3, None, fmt["cell"])
         ws.write_string(i, 4, r.submitted_by or r.owner, fmt["plain"])
@@ -394,21 +397,57 @@ FINDING_COLUMNS = (("code", "コード", 22), ("severity", "重要度", 8), ("lo
                    ("field", "項目", 12), ("value", "値", 24), ("message", "内容", 70))
 
 
+FINDINGS_PER_GROUP = 20     # rows per code, severity and sheet before the rest share one row
+CELLS_LISTED = 60           # cells named in that row
+
+
+def finding_rows(findings: Sequence[Finding]) -> list[dict[str, str]]:
+    """The rows of 「チェック結果」: every finding, except that a code repeated on one sheet (the
+    same mistake down a column) shows its first FINDINGS_PER_GROUP findings and then one row
+    with the count and the cells of the rest."""
+    from ..core.record import FIELD_LABELS
+    rows: list[dict[str, str]] = []
+    rest: dict[tuple[str, str, str, str], list[Finding]] = {}
+    seen: dict[tuple[str, str, str, str], int] = {}
+    for f in findings:
+        key = (f.code, f.severity, f.file, f.sheet)
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] > FINDINGS_PER_GROUP:
+            rest.setdefault(key, []).append(f)
+            continue
+        row = f.to_dict()
+        row["severity"] = SEVERITY_LABELS[f.severity]
+        row["field"] = FIELD_LABELS.get(f.field, f.field)
+        rows.append(row)
+    for (code, severity, file, sheet), more in rest.items():
+        cells = [x.cell for x in more if x.cell]
+        listed = "、".join(cells[:CELLS_LISTED]) + ("…" if len(cells) > CELLS_LISTED else "")
+        rows.append({"code": code, "severity": SEVERITY_LABELS[severity], "file": file,
+                     "location": f"{file}［{sheet}］ {listed}".strip(),
+                     "message": f"上と同じ指摘がほかに{len(more)}件あります（{listed or file}）。"
+                                f"最初の{FINDINGS_PER_GROUP}件と同じように直してください。"})
+    return rows
+
+
 def _findings_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, findings: Sequence[Finding]) -> None:
     ws = wb.add_worksheet(FINDINGS_SHEET)
     for j, (_, h, width) in enumerate(FINDING_COLUMNS):
         ws.write_string(0, j, h, fmt["table_header"])
-        ws.set_column(j, j, width)
-    sev_fmt = {"error": fmt["error"], "warning": fmt["warning"], "info": fmt["info_sev"]}
-    from ..core.record import FIELD_LABELS
-    for i, f in enumerate(findings, start=1):
-        row = f.to_dict()
-        row["severity"] = SEVERITY_LABELS[f.severity]
-        row["field"] = FIELD_LABELS.get(f.field, f.field)
+        ws.set_column(j, j, width, fmt["cell"])
+    sev_fmt = {label: fmt[name] for name, label in
+               (("error", SEVERITY_LABELS["error"]), ("warning", SEVERITY_LABELS["warning"]),
+                ("info_sev", SEVERITY_LABELS["info"]))}
+    rows = finding_rows(findings)
+    for i, row in enumerate(rows, start=1):
         for j, (key, _, _) in enumerate(FINDING_COLUMNS):
-            ws.write_string(i, j, str(row.get(key, "")), sev_fmt[f.severity] if key == "severity" else fmt["cell"])
+            text = str(row.get(key, ""))
+            if key == "severity":
+                ws.write_string(i, j, text, sev_fmt[text])
+            elif text:
+                ws.write_string(i, j, text, fmt["cell"])
     ws.freeze_panes(1, 0)
-    ws.autofilter(0, 0, max(len(findings), 1), len(FINDING_COLUMNS) - 1)
+    ws.autofilter(0, 0, max(len(rows), 1), len(FINDING_COLUMNS) - 1)
+    ws.print_area(0, 0, max(len(rows), 1), len(FINDING_COLUMNS) - 1)
     ws.set_landscape()
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
