@@ -34,3 +34,18 @@ def test_findings_sheet_and_links_of_a_master(submissions, tmp_path, monkeypatch
     named = [c for row in summary.iter_rows() for c in row
              if isinstance(c.value, str) and c.value.endswith("行目") and c.hyperlink is None]
     assert len(links) == 2 and named
+
+
+def test_blank_cells_of_the_master_take_their_column_style(submissions, tmp_path):
+    import re
+    import zipfile
+    master = tmp_path / "m.xlsx"
+    merge_files([submissions], master)
+    ws = openpyxl.load_workbook(master)["取組状況"]
+    assert ws.column_dimensions["L"].border.left.style == "thin"  # 変更後の目標値: mostly blank
+    blank = [row[0].row for row in ws.iter_rows(min_row=5, max_col=12)
+         if row[11].value is None and row[0].value and not str(row[0].value).startswith("【")]
+    xml = zipfile.ZipFile(master).read("xl/worksheets/sheet1.xml").decode()
+    written = {int(m) for m in re.findall(r'<c r="L(\d+)"', xml)}
+    assert blank and not written & set(blank)  # not written: the column's style shows
+    assert re.search(r'<row r="1"[^>]* s="\d+" customFormat="1"', xml)  # the title row keeps its look

@@ -112,8 +112,11 @@ class KpiSheetWriter:
     """Writes one KPI sheet (department submission or the master's 取組状況) in the layout."""
 
     def __init__(self, wb: xlsxwriter.Workbook, fmt: _Formats, name: str, settings: Settings,
-                 layout: SheetLayout = LAYOUT):
+                 layout: SheetLayout = LAYOUT, column_formats: bool = False):
         self.wb, self.fmt, self.settings, self.layout = wb, fmt, settings, layout
+        # column_formats: a blank cell takes its column's style instead of being written (the
+        # master's thousands of rows); rows above the header keep their own look.
+        self.column_formats = column_formats
         self.ws: Worksheet = wb.add_worksheet(name)
         self.name = name
         self.row_of: dict[int, int] = {}  # id(record) → its 1-based row
@@ -125,7 +128,10 @@ class KpiSheetWriter:
         ws.write_string(lay.title_row - 1, 0, report_title(s.year), f["title"])
         ws.write_string(lay.info_row - 1, 0, info, f["info"])
         ws.write_string(lay.info_row - 1, last, f"{VERSION_LABEL} {s.version}", f["version"])
-        ws.set_row(lay.title_row - 1, 22)
+        plain = f["info"] if self.column_formats else None
+        ws.set_row(lay.title_row - 1, 22, plain)
+        if plain is not None:
+            ws.set_row(lay.info_row - 1, None, plain)
         g, h = lay.group_row - 1, lay.header_row - 1
         hp = header_plan(s.year, s.plan_end, lay)
         styles = [f["meta_header"] if i in hp.meta_cols else f["header"] for i in range(len(lay.columns))]
@@ -140,7 +146,8 @@ class KpiSheetWriter:
         ws.set_row(g, 18)
         ws.set_row(h, 50)
         for idx, c in enumerate(lay.columns):
-            ws.set_column(idx, idx, c.width, None, {"hidden": False, "level": 1 if c.kind == META else 0})
+            style = f[_style(c.kind)] if self.column_formats else None
+            ws.set_column(idx, idx, c.width, style, {"hidden": False, "level": 1 if c.kind == META else 0})
         ws.freeze_panes(lay.first_data_row - 1, lay.col("kpi_no") - 1)
         # Print: A3 landscape, one page wide, header rows repeated, page numbers.
         ws.set_landscape()
@@ -192,9 +199,10 @@ class KpiSheetWriter:
             for ci in g.merged:
                 ws.merge_range(row0, ci, row0 + g.size - 1, ci, block[0][ci], styles[ci])
             merged = set(g.merged)
+            skip_blank = self.column_formats
             for k, values in enumerate(block):
                 for ci, v in enumerate(values):
-                    if ci not in merged:
+                    if ci not in merged and not (skip_blank and (v is None or v == "")):
                         _write(ws, row0 + k, ci, v, styles[ci])
             for k, height in enumerate(_heights(block, g, lay)):
                 ws.set_row(row0 + k, height)
@@ -298,7 +306,7 @@ def build_master(settings: Settings, records: Sequence[KpiRecord], findings: Seq
     buf = io.BytesIO()
     wb = _new_workbook(buf, created)
     fmt = _Formats(wb)
-    w = KpiSheetWriter(wb, fmt, MASTER_SHEET, settings)
+    w = KpiSheetWriter(wb, fmt, MASTER_SHEET, settings, column_formats=True)
     w.frame("全庁（各部署の提出を統合）")
     evaluations = {id(r): evaluate(r) for r in records}  # the rows and 集計 share one computation
     last = w.rows(records, computed=True, evaluations=evaluations)
