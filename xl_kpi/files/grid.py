@@ -187,7 +187,7 @@ def parse_rows(rows: Sequence[Sequence[Any]], header: Header, *, file: str, shee
             v = row[c - 1] if c <= width else None
             if v is None:
                 values[name] = ""
-            elif type(v) is str and fmt_row is None:
+            elif type(v) is str:  # a text displays as itself whatever its number format
                 values[name] = v.strip(" \u3000")
             else:
                 values[name] = cell_text(v, fmt_row[c - 1] if fmt_row and c - 1 < len(fmt_row) else "General",

@@ -18,13 +18,13 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Iterator
 from xml.etree.ElementTree import iterparse
 
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _C, _ROW, _F, _V = NS + "c", NS + "row", NS + "f", NS + "v"
 _REF = re.compile(r"([A-Z]{1,3})(\d+)$")
-_STYLED_CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>]*?\ss="(\d+)"')
 GENERAL = "General"
 
 # Built-in number formats by id: openpyxl.styles.numbers.BUILTIN_FORMATS (ids Excel writes
@@ -120,14 +120,20 @@ def _every_cell_has_its_reference_first(data: bytes) -> bool:
 
 
 def _formats_by_scan(data: bytes, formats: list[str]) -> dict[tuple[int, int], str]:
-    """Formats of the cells with a style, by one regular-expression pass (no element objects)."""
+    """Formats of the cells whose style has one, by one regular-expression pass that matches
+    only those styles (no element objects; most cells of a report are text in General)."""
+    styled = {str(i).encode(): f for i, f in enumerate(formats) if f != GENERAL}
+    if not styled:
+        return {}
     out: dict[tuple[int, int], str] = {}
-    for col, row, s in _STYLED_CELL.findall(data):
-        i = int(s)
-        fmt = formats[i] if i < len(formats) else GENERAL
-        if fmt != GENERAL:
-            out[int(row), _column_number(col.decode())] = fmt
+    for col, row, s in _styled_cells(tuple(styled)).findall(data):
+        out[int(row), _column_number(col.decode())] = styled[s]
     return out
+
+
+@lru_cache(maxsize=64)
+def _styled_cells(styles: tuple[bytes, ...]) -> re.Pattern[bytes]:
+    return re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>]*?\ss="(' + b"|".join(styles) + rb')"')
 
 
 def _parse(data: bytes, formats: list[str], want_formats: bool) -> SheetCells:

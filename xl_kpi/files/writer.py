@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Mapping, Sequence
 
 import xlsxwriter
@@ -227,6 +228,7 @@ def _heights(block: list[list[object]], g: PlannedGroup, lay: SheetLayout) -> li
 LINE_HEIGHT = 11.5  # points per line of 9-point text
 
 
+@lru_cache(maxsize=65_536)
 def _lines(text: str, width: float) -> int:
     """Lines a wrapped text takes in a column of `width` character units (CJK counts ~double)."""
     if not text:
