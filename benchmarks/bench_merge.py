@@ -75,10 +75,11 @@ def generate(n: int, out: Path, seed: int = 7) -> Path:
     return d
 
 
-def measure(cmd: list[str]) -> tuple[float, float, float]:
+def measure(cmd: list[str], extra_env: dict[str, str] | None = None) -> tuple[float, float, float]:
     """(wall seconds, peak RSS in MiB, CPU seconds user + system with its children) of a
     command run in a fresh process. On a shared machine the CPU ratio is the steadier one."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # as installed: .pyc cached
+    env.update(extra_env or {})
     t0 = time.perf_counter()
     proc = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", *cmd], capture_output=True, text=True, env=env)
     elapsed = time.perf_counter() - t0
@@ -115,14 +116,27 @@ def measure_size(kind: str, n: int, d: Path, out: Path, with_default_pandas: boo
     if not with_default_pandas:
         del cmds["pandas"]
     rows = {name: measure(cmd) for name, cmd in cmds.items()}
+    from xl_kpi.files.pool import POOL_MIN_FILES
+    if with_default_pandas and n >= POOL_MIN_FILES:  # the pool's effect, and a CPU time that counts
+        master.unlink()                               # all the work (pool workers are not waited for)
+        rows["xl-kpi 1 process"] = measure(cmds["xl-kpi"], {"XL_KPI_WORKERS": "1"})
     x = rows["xl-kpi"]
     r = {"kind": kind, "files": n, **{f"{k}_s": v[0] for k, v in rows.items()},
          **{f"{k}_mib": v[1] for k, v in rows.items()}, **{f"{k}_cpu_s": v[2] for k, v in rows.items()},
-         "cpu_vs_pandas_calamine": x[2] / rows["pandas+calamine"][2], "cpu_vs_floor": x[2] / rows["floor"][2],
+         **_cpu_ratios(rows, n),
          "vs_pandas_calamine": x[0] / rows["pandas+calamine"][0], "vs_floor": x[0] / rows["floor"][0]}
     if "pandas" in rows:
         r["vs_pandas"] = x[0] / rows["pandas"][0]
     return r
+
+
+def _cpu_ratios(rows: dict, n: int) -> dict:
+    """CPU time ratios, from a single-process xl-kpi run (a pool's workers are not counted)."""
+    from xl_kpi.files.pool import POOL_MIN_FILES
+    one = rows.get("xl-kpi 1 process") or (rows["xl-kpi"] if n < POOL_MIN_FILES else None)
+    if one is None:
+        return {}
+    return {"cpu_vs_pandas_calamine": one[2] / rows["pandas+calamine"][2], "cpu_vs_floor": one[2] / rows["floor"][2]}
 
 
 def verdict(ok: bool) -> str:
@@ -136,8 +150,16 @@ def print_row(r: dict) -> None:
           f"xl-kpi/pandas+calamine {r['vs_pandas_calamine']:.2f}x "
           f"({verdict(r['vs_pandas_calamine'] <= GOAL_VS_PANDAS)})  "
           f"xl-kpi/floor {r['vs_floor']:.2f}x ({verdict(r['vs_floor'] <= GOAL_VS_FLOOR)})  "
-          f"peak {verdict(r['xl-kpi_mib'] <= GOAL_PEAK_MIB)} | CPU time: xl-kpi {r['xl-kpi_cpu_s']:.2f}s, "
-          f"÷ pandas+calamine {r['cpu_vs_pandas_calamine']:.2f}x, ÷ floor {r['cpu_vs_floor']:.2f}x", flush=True)
+          f"peak {verdict(r['xl-kpi_mib'] <= GOAL_PEAK_MIB)}{_extra(r)}", flush=True)
+
+
+def _extra(r: dict) -> str:
+    out = ""
+    if "xl-kpi 1 process_s" in r:
+        out += f" | 1 process {r['xl-kpi 1 process_s']:.2f}s"
+    if "cpu_vs_floor" in r:
+        out += f" | CPU time ÷ pandas+calamine {r['cpu_vs_pandas_calamine']:.2f}x, ÷ floor {r['cpu_vs_floor']:.2f}x"
+    return out
 
 
 def print_growth(rows: list[dict]) -> None:
@@ -153,13 +175,16 @@ def print_growth(rows: list[dict]) -> None:
 def print_table(results: list[dict]) -> None:
     """The README's table (Markdown)."""
     print("\n| files | kind | xl-kpi | pandas + calamine | pandas (default) | floor | "
-          "÷ pandas + calamine (≤ 1.0) | ÷ floor (≤ 2.5) | peak MiB (≤ 1024) | CPU ÷ pandas + calamine, ÷ floor |")
-    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "÷ pandas + calamine (≤ 1.0) | ÷ floor (≤ 2.5) | peak MiB (≤ 1024) | xl-kpi in 1 process | "
+          "CPU time ÷ pandas + calamine, ÷ floor |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         default = f"{r['pandas_s']:.2f} s" if "pandas_s" in r else "–"
+        one = f"{r['xl-kpi 1 process_s']:.2f} s" if "xl-kpi 1 process_s" in r else "–"
+        cpu = f"{r['cpu_vs_pandas_calamine']:.2f}, {r['cpu_vs_floor']:.2f}" if "cpu_vs_floor" in r else "–"
         print(f"| {r['files']:,} | {r['kind']} | {r['xl-kpi_s']:.2f} s | {r['pandas+calamine_s']:.2f} s | {default} | "
               f"{r['floor_s']:.2f} s | {r['vs_pandas_calamine']:.2f} | {r['vs_floor']:.2f} | {r['xl-kpi_mib']:.0f} | "
-              f"{r['cpu_vs_pandas_calamine']:.2f}, {r['cpu_vs_floor']:.2f} |")
+              f"{one} | {cpu} |")
 
 
 def main() -> None:

@@ -13,6 +13,13 @@ def test_a_pool_only_above_the_file_count_where_it_pays():
     assert pool.workers_for(pool.POOL_MIN_FILES, cores=64) <= -(-pool.POOL_MIN_FILES // pool.FILES_PER_TASK)
 
 
+def test_the_environment_caps_the_processes(monkeypatch):
+    monkeypatch.setenv("XL_KPI_WORKERS", "1")
+    assert pool.workers_for(1000) == 1
+    monkeypatch.setenv("XL_KPI_WORKERS", "not a number")
+    assert pool.workers_for(1000) == pool.workers_for(1000, cores=None)
+
+
 @pytest.fixture
 def files(submissions):
     bad = submissions / "壊れた.xlsx"

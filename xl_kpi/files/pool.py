@@ -36,9 +36,13 @@ def read_one(path: Path, budgets: Budgets | None, validate: bool) -> Read:
 
 
 def workers_for(files: int, cores: int | None = None) -> int:
-    """Processes to use for `files` files: 1 (no pool) for few files or one core."""
-    cores = cores if cores is not None else (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                                             else os.cpu_count() or 1)
+    """Processes to use for `files` files: 1 (no pool) for few files or one core. The
+    ``XL_KPI_WORKERS`` environment variable caps the processes (1: never a pool)."""
+    if cores is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        cap = os.environ.get("XL_KPI_WORKERS", "")
+        if cap.isdigit() and int(cap) >= 1:
+            cores = min(cores, int(cap))
     if files < POOL_MIN_FILES or cores < 2:
         return 1
     return min(cores, -(-files // FILES_PER_TASK))
