@@ -1,5 +1,8 @@
 """KPI_RATE over a 10,000-row column in one custom-function call, and the server under load:
-`validate_sheet` on a 300-row sheet from 16 concurrent clients on loopback (p50/p95 latency).
+`validate_sheet` on a 300-row sheet from 16 concurrent clients on loopback (p50/p95 latency),
+with the payload the task pane sends (the active sheet's and 「設定」's values, other sheets
+without values, as xlwings' "exclude" does); and /health while one 10^6-cell KPI_RATE call runs
+(goal: delayed by at most 100 ms — the call runs in the worker pool, not on the event loop).
 
 Run: python benchmarks/bench_udf_server.py [--clients 16] [--requests 160]
 Baseline in the same run: the server's /health round trip (the HTTP floor on this machine).
@@ -55,13 +58,35 @@ def sheet_payload(rows: int) -> dict:
         p.write_bytes(build_template(Settings(year=2020), recs[0].department, recs))
         wb = openpyxl.load_workbook(p)
     sheets = []
-    for ws in wb.worksheets:
+    for i, ws in enumerate(wb.worksheets):
         values = [list(r) for r in ws.iter_rows(values_only=True)]
         width = max(len(r) for r in values)
-        sheets.append({"name": ws.title, "values": [r + [None] * (width - len(r)) for r in values],
+        sent = i == 0 or ws.title == "設定"  # the task pane sends the active sheet and 「設定」 only
+        sheets.append({"name": ws.title, "values": [r + [None] * (width - len(r)) for r in values] if sent else [[]],
                        "pictures": [], "tables": []})
     return {"client": "Office.js", "version": xw.__version__, "book": {"name": "s.xlsx", "active_sheet_index": 0,
-            "selection": "A1"}, "names": [], "sheets": sheets}
+            "selection": "A1"}, "names": [], "sheets": sheets, "args": []}
+
+
+def health_during_big_call(base: str, cells: int = 1_000_000) -> tuple[float, float]:
+    """(/health p95 and max in seconds) while one ``cells``-cell KPI_RATE call is in flight."""
+    import threading
+    body = json.dumps({"func_name": "kpi_rate", "args": [[[f"{i % 97}件"] for i in range(cells)], [["40件"]]]})
+    worker = threading.Thread(target=lambda: httpx.post(
+        base + "/xlwings/custom-functions-call", content=body, timeout=600,
+        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}))
+    worker.start()
+    time.sleep(1.0)
+    latencies = []
+    while worker.is_alive():
+        t0 = time.perf_counter()
+        httpx.get(base + "/health")
+        latencies.append(time.perf_counter() - t0)
+        time.sleep(0.02)
+    worker.join()
+    if len(latencies) < 2:
+        return (latencies or [0.0])[0], max(latencies or [0.0])
+    return pct(latencies, 95), max(latencies)
 
 
 async def load(url: str, payload: dict | None, clients: int, requests: int) -> list[float]:
@@ -106,7 +131,7 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--requests", type=int, default=160)
     ap.add_argument("--rows", type=int, default=300)
-    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=1, help="uvicorn processes (the pool has one per core)")
     args = ap.parse_args()
     t = min(udf_column() for _ in range(3))
     print(f"KPI_RATE over 10,000 rows in one call: {t:.3f} s (goal <= 0.5 s: {'met' if t <= 0.5 else 'NOT met'})")
@@ -117,7 +142,8 @@ def main() -> None:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-        env = {**os.environ, "XL_KPI_TOKENS_FILE": str(tokens)}
+        env = {**os.environ, "XL_KPI_TOKENS_FILE": str(tokens), "XL_KPI_MAX_BODY": str(64 << 20),
+               "XL_KPI_MAX_BOOK_JSON": str(64 << 20)}
         proc = subprocess.Popen([sys.executable, "-m", "xl_kpi.cli", "serve", "--port", str(port),
                                  "--workers", str(args.workers)], env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -130,6 +156,7 @@ def main() -> None:
                 except httpx.HTTPError:
                     time.sleep(0.1)
             payload = sheet_payload(args.rows)
+            asyncio.run(load(base + "/xlwings/custom-scripts-call/validate_sheet", payload, 4, 8))  # workers warm
             health = asyncio.run(load(base + "/health", None, args.clients, args.requests))
             url = base + "/xlwings/custom-scripts-call/validate_sheet"
             if shutil.which("hey"):
@@ -139,6 +166,7 @@ def main() -> None:
                 generator = "httpx (install Debian's `hey` for a lighter load generator)"
                 lat = asyncio.run(load(url, payload, args.clients, args.requests))
                 p50, p95 = pct(lat, 50), pct(lat, 95)
+            big_p95, big_max = health_during_big_call(base)
         finally:
             proc.terminate()
             proc.wait()
@@ -148,6 +176,8 @@ def main() -> None:
           f"p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms (goal p95 <= 300 ms: {'met' if p95 <= 0.3 else 'NOT met'})")
     print(f"/health baseline under the same load: p95 {pct(health, 95) * 1000:.1f} ms; "
           f"validate_sheet p95 / health p95 = {p95 / pct(health, 95):.0f}x")
+    print(f"/health while a 10^6-cell KPI_RATE call runs: p95 {big_p95 * 1000:.0f} ms, max {big_max * 1000:.0f} ms "
+          f"(goal <= 100 ms: {'met' if big_max <= 0.1 else 'NOT met'})")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-calc-nogui)
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 fc-list 2>/dev/null | grep -qi "ipaex" || missing+=(fonts-ipaexfont)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing Debian packages: ${missing[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
@@ -18,6 +20,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 python3 -m pip install -q --disable-pip-version-check -e '.[test,server]' || { echo "pip install failed" >&2; exit 1; }
+
+# Microsoft's Office.js type definitions, custom-functions metadata generator and TypeScript, pinned
+# by tests/js/package-lock.json: the add-in's JavaScript is checked against them (tests/server).
+(cd tests/js && npm ci --no-audit --no-fund --loglevel=error) || { echo "npm ci in tests/js failed" >&2; exit 1; }
 
 python3 -m pytest -q "$@"
 rc=$?

@@ -1,82 +1,127 @@
-"""The ``xl-kpi`` command. Exit codes: 0 fine, 1 errors found in the content, 2 unusable input."""
+"""The ``xl-kpi`` command. Exit codes: 0 fine, 1 errors found in the content, 2 unusable input
+(a usage error, a file that cannot be read, a setting missing), 70 a bug.
+
+Each command is one registration — ``@command(name, one Japanese line, arguments)`` on its
+handler — so ``xl-kpi`` alone and ``xl-kpi --help`` list every command and each has its own
+Japanese ``--help``. Handlers import what they need when they run, so a command starts fast.
+Output never crashes on a console that cannot show a character (it is replaced), progress is a
+line per step when the output goes to a log, and every output file's folder is created.
+"""
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import os
+import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
 from . import __version__
 from .core.errors import InputError, XlKpiError
-from .core.findings import Report
-from .core.rate import METHODS, grade, kpi_rate
-from .core.rules import validate_records
-from .files.csvio import read_csv_records
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE, EXIT_INTERNAL = 0, 1, 2, 70
 
 Handler = Callable[[argparse.Namespace], int]
+Arguments = Callable[[argparse.ArgumentParser], None]
+
+
+@dataclass(frozen=True)
+class CommandInfo:
+    summary: str       # one Japanese line, listed by `xl-kpi` and `xl-kpi --help`
+    description: str   # the top of `xl-kpi NAME --help`
+    arguments: Arguments
+
+
 COMMANDS: dict[str, Handler] = {}
+COMMAND_INFO: dict[str, CommandInfo] = {}
 
 
-def command(name: str) -> Callable[[Handler], Handler]:
+def command(name: str, summary: str, arguments: Arguments, description: str = "") -> Callable[[Handler], Handler]:
+    """Register a handler as ``xl-kpi NAME``: its one-line summary, its --help text and options."""
     def register(fn: Handler) -> Handler:
         COMMANDS[name] = fn
+        COMMAND_INFO[name] = CommandInfo(summary, description or summary + "。", arguments)
         return fn
     return register
 
 
-def _err(text: str) -> None:
-    print(text, file=sys.stderr)
+class UsageError(InputError):
+    """The command line cannot be used as typed; says what to type instead."""
+
+    def __init__(self, message: str, prog: str = "xl-kpi"):
+        super().__init__(message, code="usage")
+        self.prog = prog
 
 
-def _print_report(report: Report, fmt: str) -> None:
-    print(report.to_json() if fmt == "json" else report.to_text())
+# --- the parser: Japanese help and usage errors ---------------------------------------------------
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, "使い方: " if prefix is None else prefix)
 
 
-@command("rate")
-def cmd_rate(args: argparse.Namespace) -> int:
-    rate = kpi_rate(args.current, args.target, args.baseline, args.method,
-                    lower_is_better=args.lower_is_better)
-    if args.format == "json":
-        print(json.dumps({"display": rate.display, "value": None if rate.value is None else str(rate.value),
-                          "method": rate.method, "grade": grade(rate), "reason_code": rate.reason_code,
-                          "reason": rate.reason}, ensure_ascii=False))
-    else:
-        print(rate.display)
-    if not rate.computable and args.format != "json":
-        _err(rate.reason or "")
-    return EXIT_OK
+_ARGPARSE_MESSAGES = (
+    (r"the following arguments are required: (.+)", "必要な引数がありません: {0}"),
+    (r"unrecognized arguments: (.+)", "使えない引数です: {0}"),
+    (r"one of the arguments (.+) is required", "{0} のどれかを指定してください"),
+    (r"argument (.+?): invalid choice: '?(.*?)'? \(choose from (.+)\)", "{0}: 「{1}」は選べません（選べるもの: {2}）"),
+    (r"argument (.+?): invalid (\w+) value: '?(.*?)'?$", "{0}: 「{2}」は数として読めません"),
+    (r"argument (.+?): expected one argument", "{0} のあとに値を1つ指定してください"),
+    (r"argument (.+?): not allowed with argument (.+)", "{0} と {1} は同時に指定できません"),
+    (r"ambiguous option: (.+?) could match (.+)", "{0} は {1} のどれか分かりません"),
+    (r"argument (.+?): (.+)", "{0}: {1}"),
+)
 
 
-@command("check-csv")
-def cmd_check_csv(args: argparse.Namespace) -> int:
-    records = read_csv_records(args.file)
-    report = validate_records(records)
-    _print_report(report, args.format)
-    return EXIT_OK if report.valid else EXIT_FINDINGS
+def _japanese(message: str) -> str:
+    for pattern, text in _ARGPARSE_MESSAGES:
+        m = re.fullmatch(pattern, message.strip(), re.S)
+        if m:
+            return text.format(*m.groups())
+    return message
+
+
+class JapaneseParser(argparse.ArgumentParser):
+    """argparse with Japanese help headings and usage errors raised as :class:`UsageError`."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _Formatter)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "引数"
+        self._optionals.title = "オプション"
+        self.add_argument("-h", "--help", action="help", help="この説明を表示して終了する")
+
+    def error(self, message: str):
+        text = _japanese(message)
+        m = re.search(r"「(.*?)」は選べません", text)
+        if self.prog == "xl-kpi" and m:
+            near = difflib.get_close_matches(m.group(1), COMMANDS, n=1)
+            text = f"コマンド「{m.group(1)}」はありません" + (f"。もしかして: xl-kpi {near[0]}" if near else "")
+        raise UsageError(text, self.prog)
+
+
+def _listing() -> str:
+    width = max(len(n) for n in COMMAND_INFO) + 2
+    lines = [f"  {n.ljust(width)}{info.summary}" for n, info in COMMAND_INFO.items()]
+    return "コマンド:\n" + "\n".join(lines)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="xl-kpi", description="総合戦略 KPI 取組状況の達成率計算・入力チェック・統合")
-    p.add_argument("--version", action="version", version=f"xl-kpi {__version__}")
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    r = sub.add_parser("rate", help="達成率を計算して表示する（例: 113%%）")
-    r.add_argument("--current", required=True, help="現在値（例: 45件(累計)）")
-    r.add_argument("--target", required=True, help="目標値（例: 40件(累計)）")
-    r.add_argument("--baseline", default=None, help="基準値（progress 方式で使用）")
-    r.add_argument("--method", default="auto", choices=METHODS, help="計算方式（既定: auto）")
-    r.add_argument("--lower-is-better", action="store_true", help="低いほど良い指標")
-    r.add_argument("--format", choices=("text", "json"), default="text")
-
-    c = sub.add_parser("check-csv", help="取組状況の CSV（sample_kpis.csv の列）をチェックする")
-    c.add_argument("file", type=Path)
-    c.add_argument("--format", choices=("text", "json"), default="text")
-
+    p = JapaneseParser(
+        prog="xl-kpi", usage="xl-kpi コマンド [オプション …]", description="総合戦略 KPI 取組状況の達成率計算・入力チェック・統合・公開。",
+        epilog=_listing() + "\n\n各コマンドの説明: xl-kpi コマンド --help（例: xl-kpi merge --help）\n"
+        "利用者ガイド: xl-kpi guide -o guide.html（サーバーでは /guide）")
+    p.add_argument("--version", action="version", version=f"xl-kpi {__version__}",
+                   help="バージョンを表示して終了する")
+    sub = p.add_subparsers(dest="command", metavar="コマンド", parser_class=JapaneseParser, required=True,
+                           help=argparse.SUPPRESS)
+    for name, info in COMMAND_INFO.items():
+        info.arguments(sub.add_parser(name, prog=f"xl-kpi {name}", help=info.summary, description=info.description))
     for extend in PARSER_EXTENSIONS:
         extend(sub)
     return p
@@ -85,17 +130,87 @@ def build_parser() -> argparse.ArgumentParser:
 PARSER_EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = []
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+# --- the console ------------------------------------------------------------------------------
+
+def _tolerant_console() -> None:
+    """Characters the console's encoding cannot show (𠮷 or an emoji on cp932) become ``?``."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="replace")
+            except (ValueError, OSError):  # a closed or detached stream
+                pass
+
+
+def _emit_data(text: str) -> None:
+    """Data for programs (CSV, JSON, XML) on stdout as UTF-8 whatever the console's encoding,
+    so nothing in it is replaced; text for people goes through :func:`print`."""
+    text = text if text.endswith("\n") else text + "\n"
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        sys.stdout.write(text)
+        return
+    sys.stdout.flush()
+    buffer.write(text.encode("utf-8"))
+    buffer.flush()
+
+
+def _err(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def _progress(enabled: bool = True):
+    """Progress on stderr: one updating line on a terminal; in a log, one line as each step starts."""
+    live = sys.stderr.isatty()
+    started: set[str] = set()
+
+    def show(step: str, done: int, total: int) -> None:
+        if not enabled:
+            return
+        if live and total > 1:  # spaces, not an escape sequence: Windows consoles show those as text
+            end = "\n" if done >= total else ""
+            print(f"\r{step}: {done}/{total}".ljust(24), end=end, file=sys.stderr, flush=True)
+        elif step not in started:
+            started.add(step)
+            print(f"{step}（全 {total} 件）…" if total > 1 else f"{step}…", file=sys.stderr, flush=True)
+    return show
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device so the interpreter's last flush does not fail again
+    (the Python documentation's advice for SIGPIPE)."""
     try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _tolerant_console()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    if not argv:
+        print(parser.format_help())
+        return EXIT_OK
+    try:
+        args = parser.parse_args(argv)
         return COMMANDS[args.command](args)
+    except UsageError as err:
+        prog = f"xl-kpi {argv[0]}" if err.prog == "xl-kpi" and argv[0] in COMMANDS else err.prog
+        text = str(err) if str(err).endswith("。") else f"{err}。"
+        _err(f"エラー: {text}\n使い方の説明: {prog} --help")
+        return EXIT_UNUSABLE
     except XlKpiError as err:  # input and file errors: the user can act on the message
         _err(f"エラー: {err}")
         return EXIT_UNUSABLE
     except KeyboardInterrupt:
         _err("中断しました。")
         return 130
+    except BrokenPipeError:  # the reader stopped early (`xl-kpi export m.xlsx | head`): not an error
+        _silence_stdout()
+        return EXIT_OK
     except Exception as err:  # no traceback reaches a user unless asked for
         if os.environ.get("XL_KPI_DEBUG"):
             raise
@@ -104,70 +219,237 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
+# --- argument types -----------------------------------------------------------------------------
 
-# --- workbook commands (files layer) -------------------------------------------------------------
+def output_path(*suffixes: str, kind: str) -> Callable[[str], Path]:
+    """An output file name that must end with one of `suffixes` (``-o t.csv`` for a workbook is refused)."""
+    def parse(text: str) -> Path:
+        p = Path(text)
+        if p.suffix.lower() not in suffixes:
+            stem = p.stem if p.suffix else p.name
+            raise argparse.ArgumentTypeError(
+                f"「{text}」に{kind}を書き出せません。{' か '.join(suffixes)} で終わる名前にしてください"
+                f"（例: {stem or 'out'}{suffixes[0]}）")
+        return p
+    return parse
 
-def _year(text: str | None) -> int | None:
+
+def fiscal_year(text: str) -> int:
     from .core.fiscal import parse_reporting_year
-    return parse_reporting_year(text) if text else None
+    try:
+        return parse_reporting_year(text)
+    except InputError as err:
+        raise argparse.ArgumentTypeError(str(err).rstrip("。"))
 
 
-def _progress(enabled: bool):
-    def show(step: str, done: int, total: int) -> None:
-        if enabled and total > 1:
-            end = "\n" if done >= total else ""
-            print(f"\r{step}: {done}/{total}", end=end, file=sys.stderr, flush=True)
-    return show
+def count(low: int, high: int, what: str) -> Callable[[str], int]:
+    """A whole number from `low` to `high` (a port, a number of workers)."""
+    def parse(text: str) -> int:
+        if not text.strip().isdigit() or not low <= int(text) <= high:
+            raise argparse.ArgumentTypeError(f"「{text}」は{what}として使えません（{low}～{high} の整数）")
+        return int(text)
+    return parse
 
 
-@command("template")
-def cmd_template(args: argparse.Namespace) -> int:
-    from .files.layout import DEFAULT_DEPARTMENTS, default_year
-    from .files.safesave import atomic_write
-    from .files.writer import Settings, build_template
-    departments = DEFAULT_DEPARTMENTS
-    if args.department and args.department not in departments:
-        departments = (*departments, args.department)
-    settings = Settings(year=_year(args.year) or default_year(), departments=departments,
-                        **({"plan_end": _year(args.plan_end)} if args.plan_end else {}))
-    atomic_write(args.output, build_template(settings, args.department), keep=0)
-    print(f"様式を作成しました: {args.output}")
+def https_url(text: str) -> str:
+    from urllib.parse import urlparse
+    u = urlparse(text)
+    if u.scheme != "https" or not u.netloc:
+        raise argparse.ArgumentTypeError(
+            f"「{text}」は https:// で始まるサーバーのアドレスにしてください（Office アドインは HTTPS が必須です。"
+            "例: https://kpi.city.example.jp）")
+    return text
+
+
+def _ready(path: Path) -> Path:
+    """An output path whose folder exists."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _force(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--force", action="store_true", help="同じ名前のブックがあっても上書きする（記入済みの内容は失われます）")
+
+
+def _not_overwriting(paths: Sequence[Path], force: bool, command: str) -> None:
+    """Refuse to replace a workbook someone may have filled in, unless --force."""
+    existing = [p for p in paths if p.exists()]
+    if existing and not force:
+        names = "、".join(p.name for p in existing[:3]) + (f" ほか {len(existing) - 3} 件" if len(existing) > 3 else "")
+        raise UsageError(f"{names} は既にあります。記入済みの内容を失わないよう上書きしません。別の名前（-o）や"
+                         "フォルダーを指定するか、上書きしてよければ --force を付けてください", f"xl-kpi {command}")
+
+
+def _write_text(path: Path, text: str) -> None:
+    _ready(path).write_text(text, encoding="utf-8")
+
+
+GUIDE_HINT = "指摘の意味と直し方の例: xl-kpi guide -o 利用者ガイド.html の付録「指摘コードの一覧」（サーバーでは /guide）"
+
+
+def _print_report(report, fmt: str) -> None:
+    if fmt == "json":
+        _emit_data(report.to_json())
+        return
+    print(report.to_text())
+    if len(report):
+        _err(GUIDE_HINT)
+
+
+def _format(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="出力の形式: text（読む人向け、既定）か json（プログラム向け）")
+
+
+def _years(p: argparse.ArgumentParser, plan_end: bool = True) -> None:
+    p.add_argument("--year", type=fiscal_year, default=None, metavar="年度",
+                   help="報告年度（例: 令和2、R2、令和2年度、2020）。既定: 直近に終わった年度（計画最終年度まで）")
+    if plan_end:
+        p.add_argument("--plan-end", type=fiscal_year, default=None, metavar="年度",
+                       help="計画最終年度 = 目標値の年度（既定: 令和6）。報告年度はこれより後にできません")
+
+
+def resolve_years(args: argparse.Namespace) -> tuple[int, int]:
+    """The reporting year and plan end of --year/--plan-end: defaults that agree, or a usage error."""
+    from .core.fiscal import format_fiscal_year as fy
+    from .files.layout import DEFAULT_PLAN_END, default_year
+    end = args.plan_end or DEFAULT_PLAN_END
+    year = args.year or default_year(plan_end=end)
+    if year > end:
+        given = "" if args.plan_end else f"（--plan-end を省略したため既定の{fy(end)}）"
+        raise UsageError(
+            f"報告年度 {fy(year)} が計画最終年度 {fy(end)}{given} より後です。目標値は計画最終年度末時点の値です。"
+            f"新しい計画の最終年度を --plan-end で指定してください（例: --year {fy(year, '')} --plan-end "
+            f"{fy(max(year, end + 5), '')}）", f"xl-kpi {args.command}")
+    return year, end
+
+
+# --- getting started ---------------------------------------------------------------------------
+
+def _demo_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", type=Path, default=Path("demo-out"), help="結果を書き出すフォルダー（既定: demo-out）")
+
+
+@command("demo", "同梱のサンプルで一連の処理を試す", _demo_args,
+         "同梱のサンプル（富山市の令和2年度の公表資料）で、様式の作成・部署ごとの提出・入力チェック・統合・CSV 書き出しを\n"
+         "順に実行し、結果のまとめと次に開くファイルを表示します。")
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+    return run_demo(args.out, progress=_progress(True))
+
+
+def _guide_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-o", "--output", type=output_path(".html", ".htm", ".md", kind="利用者ガイド"),
+                   default=Path("xl-kpi_利用者ガイド.html"),
+                   help="書き出すファイル（.html、または .md で Markdown。既定: xl-kpi_利用者ガイド.html）")
+
+
+@command("guide", "利用者ガイド（部署の担当者・企画担当向け）を書き出す", _guide_args,
+         "様式の書き方、リボンのボタンと作業ウィンドウ、指摘コードごとの意味と直し方、統合・公表、サーバーの設定を\n"
+         "まとめた日本語の利用者ガイドを書き出します。サーバー（xl-kpi serve）では /guide で表示できます。")
+def cmd_guide(args: argparse.Namespace) -> int:
+    from .guide import guide_html, guide_markdown
+    text = guide_markdown() if args.output.suffix.lower() == ".md" else guide_html()
+    _write_text(args.output, text)
+    print(f"利用者ガイドを書き出しました: {args.output}", file=sys.stderr)
     return EXIT_OK
 
 
-@command("import-csv")
+# --- the template and submissions ---------------------------------------------------------------
+
+def _template_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-o", "--output", type=output_path(".xlsx", kind="Excel ブック"),
+                   default=Path("取組状況_様式.xlsx"), help="作成するブック（既定: 取組状況_様式.xlsx）")
+    _years(p)
+    p.add_argument("--department", help="部署名（入力シートの名前になる。省略時は「入力」）")
+    _force(p)
+
+
+@command("template", "公式様式（テンプレート）を作成する", _template_args,
+         "各部署が記入する公式様式（入力シートと設定シート）を作成します。\n"
+         "報告年度は計画最終年度より後にできません（目標値は計画最終年度末時点の値です）。")
+def cmd_template(args: argparse.Namespace) -> int:
+    from .core.fiscal import format_fiscal_year
+    from .files.layout import DEFAULT_DEPARTMENTS
+    from .files.safesave import atomic_write
+    from .files.writer import Settings, build_template
+    year, plan_end = resolve_years(args)
+    _not_overwriting([args.output], args.force, "template")
+    departments = DEFAULT_DEPARTMENTS
+    if args.department and args.department not in departments:
+        departments = (*departments, args.department)
+    settings = Settings(year=year, plan_end=plan_end, departments=departments)
+    atomic_write(args.output, build_template(settings, args.department), keep=0)
+    print(f"様式を作成しました: {args.output}（報告年度 {format_fiscal_year(year)}、"
+          f"目標値 {format_fiscal_year(plan_end)}末時点）")
+    return EXIT_OK
+
+
+def _import_csv_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("csv", type=Path, help="取組状況の CSV（sample_kpis.csv と同じ列）")
+    p.add_argument("--out-dir", type=Path, required=True, help="部署ごとのブックを作るフォルダー（なければ作成）")
+    _years(p)
+    _force(p)
+
+
+@command("import-csv", "CSV から部署ごとの提出用ブックを作成する", _import_csv_args,
+         "取組状況の CSV を部署ごとに分け、記入済みの提出用ブック（公式様式）を作成します。\n"
+         "前年度の内容を配って更新してもらうときに使います。")
 def cmd_import_csv(args: argparse.Namespace) -> int:
-    from .files.layout import default_year
-    from .files.master import import_csv
-    files = import_csv(args.csv, args.out_dir, _year(args.year) or default_year(), _year(args.plan_end))
+    from .files.master import import_csv, submission_paths
+    year, plan_end = resolve_years(args)
+    _not_overwriting(submission_paths(args.csv, args.out_dir), args.force, "import-csv")
+    files = import_csv(args.csv, args.out_dir, year, plan_end)
     for f in files:
         print(f)
     print(f"{len(files)} 部署の提出用ブックを作成しました: {args.out_dir}", file=sys.stderr)
     return EXIT_OK
 
 
-@command("validate")
+def _validate_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("files", nargs="+", metavar="ブック", help="提出ブック（.xlsx）またはそれを入れたフォルダー")
+    _format(p)
+
+
+@command("validate", "提出ブックをチェックする", _validate_args,
+         "提出ブックの入力内容と様式をチェックし、指摘をシート・セルの位置つきで表示します。\n"
+         "終了コード: 0 エラーなし、1 エラーあり、2 安全に読み込めないファイルがある。")
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .files.master import collect_inputs, validate_files
-    result = validate_files(collect_inputs(args.files))
+    from .files.master import validate_inputs
+    result = validate_inputs(args.files)
     _print_report(result.report, args.format)
     if result.unreadable:
         return EXIT_UNUSABLE
     return EXIT_OK if result.report.valid else EXIT_FINDINGS
 
 
-@command("merge")
+# --- the master ----------------------------------------------------------------------------------
+
+def _merge_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("inputs", nargs="+", metavar="提出", help="提出ブック、フォルダー、または部署ごとのシートを持つブック")
+    p.add_argument("-o", "--output", type=output_path(".xlsx", kind="マスター（Excel ブック）"), metavar="出力先", required=True,
+                   help="マスターのブック（なければ作成、あれば前の版をバックアップして更新）")
+    _format(p)
+    p.add_argument("--skip-invalid", action="store_true", help="安全に読めないファイルを飛ばして続ける")
+    _years(p, plan_end=False)
+
+
+@command("merge", "部署の提出を統合してマスターを作成・更新する", _merge_args,
+         "部署の提出ブックを統合し、取組状況のマスター（取組状況・集計・チェック結果・提出状況・設定）を作成・更新します。\n"
+         "部署の新しい提出はその部署の行を置き換え、他の部署の行は残ります。前のマスターはバックアップされます\n"
+         "（xl-kpi restore）。安全に読めないファイルがあるとマスターを変更せずに終了します（終了コード 2）。")
 def cmd_merge(args: argparse.Namespace) -> int:
     from .files.master import merge_files
-    out = merge_files(args.inputs, args.output, skip_invalid=args.skip_invalid, year=_year(args.year),
+    out = merge_files(args.inputs, args.output, skip_invalid=args.skip_invalid, year=args.year,
                       progress=_progress(args.format != "json"))
     report = out.report
     if args.format == "json":
-        print(json.dumps({
+        _emit_data(json.dumps({
             "master": str(out.master), "changed": out.changed, "rows": len(out.records),
             "backup": str(out.backup) if out.backup else None,
             "submissions": [{"department": s.department, "file": s.file, "sheet": s.sheet,
-                             "sha256": s.sha256, "modified": s.modified, "rows": len(s.records)}
+                             "sha256": s.sha256, "modified": s.modified, "time_source": s.time_source,
+                             "rows": len(s.records)}
                             for s in out.submissions],
             "skipped": [f.to_dict() for f in out.skipped],
             "valid": report.valid, "counts": report.counts(),
@@ -177,129 +459,120 @@ def cmd_merge(args: argparse.Namespace) -> int:
         state = "更新しました" if out.changed else "変更はありません（同じ内容です）"
         print(f"{out.master}: {len(out.records)} 行、{len(out.submissions)} 部署 — {state}")
         for f in out.skipped:
-            print(f"スキップ: {f.file}: {f.detail}", file=sys.stderr)
-    return EXIT_OK
+            print(f"スキップ: {f.file}: {f.message}", file=sys.stderr)
+    return EXIT_OK if report.valid else EXIT_FINDINGS
 
 
-@command("export")
+def _export_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("master", type=Path, metavar="マスター", help="マスターのブック")
+    p.add_argument("--csv", type=output_path(".csv", kind="CSV"), default=None,
+                   help="書き出す CSV（省略時は標準出力）")
+
+
+@command("export", "マスターを CSV に書き出す", _export_args,
+         "マスターの行を取組状況の CSV（sample_kpis.csv と同じ列、UTF-8）に書き出します。達成率は表示どおり（113%）です。")
 def cmd_export(args: argparse.Namespace) -> int:
     from .files.master import export_csv
-    text = export_csv(args.master, args.csv)
     if args.csv is None:
-        sys.stdout.write(text)
+        _emit_data(export_csv(args.master, None))
     else:
+        export_csv(args.master, _ready(args.csv))
         print(f"CSV を書き出しました: {args.csv}", file=sys.stderr)
     return EXIT_OK
 
 
-@command("restore")
+def _restore_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("master", type=Path, metavar="マスター", help="マスターのブック")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--latest", action="store_true", help="最新のバックアップから復元する")
+    which.add_argument("--backup", type=count(0, 10_000, "バックアップ番号"), default=None, metavar="N",
+                       help="番号 N のバックアップから復元する（番号は --list で確認。0 = 最新）")
+    which.add_argument("--list", action="store_true", help="バックアップを番号・日時つきで一覧する")
+
+
+@command("restore", "マスターをバックアップから復元する", _restore_args,
+         "統合のたびに保存される前の版（<マスター名>.backups フォルダー）を一覧し、指定した版をマスターに戻します。\n"
+         "今のマスターもバックアップされるので、復元は取り消せます。")
 def cmd_restore(args: argparse.Namespace) -> int:
-    from .files.safesave import list_backups, restore_backup
+    from .files.safesave import backup_time, list_backups, restore_backup
     if args.list:
-        for i, b in enumerate(list_backups(args.master)):
-            print(f"{i}\t{b}")
+        backups = list_backups(args.master)
+        for i, b in enumerate(backups):
+            print(f"{i}\t{backup_time(b)}\t{b}")
+        if not backups:
+            _err(f"{args.master.name} のバックアップはありません（統合で上書きしたことがないマスターです）。")
         return EXIT_OK
-    chosen = restore_backup(args.master, args.backup)
-    print(f"{chosen.name} から復元しました: {args.master}")
+    if not args.latest and args.backup is None:
+        raise UsageError("どのバックアップから復元するかを指定してください: 最新なら --latest、"
+                         "番号で選ぶなら --backup N（番号と日時は --list で一覧できます）", "xl-kpi restore")
+    chosen = restore_backup(args.master, 0 if args.latest else args.backup)
+    print(f"{chosen.name} から復元しました: {args.master}（復元前のマスターもバックアップしました）")
     return EXIT_OK
 
 
-@command("demo")
-def cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
-    return run_demo(args.out, progress=_progress(True))
+# --- publishing ------------------------------------------------------------------------------
+
+def _report_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("master", type=Path, metavar="マスター", help="マスターのブック")
+    p.add_argument("-o", "--output", type=output_path(".html", ".htm", kind="HTML レポート"),
+                   default=Path("report.html"), help="HTML レポート（既定: report.html）")
+    p.add_argument("--pdf", type=output_path(".pdf", kind="PDF"), default=None,
+                   help="マスターの取組状況と集計を公表用の印刷レイアウトで PDF にする（LibreOffice が必要）")
+    p.add_argument("--all-sheets", action="store_true",
+                   help="PDF にチェック結果・提出状況・設定のシートも含める")
 
 
-def _workbook_parsers(sub: argparse._SubParsersAction) -> None:
-    t = sub.add_parser("template", help="公式様式（テンプレート）を作成する")
-    t.add_argument("-o", "--output", type=Path, default=Path("取組状況_様式.xlsx"))
-    t.add_argument("--year", help="報告年度（例: 令和2、R2、2020）。既定: 直近に終わった年度")
-    t.add_argument("--plan-end", help="目標値の年度（既定: 令和6）")
-    t.add_argument("--department", help="部署名（入力シートの名前になる）")
-
-    i = sub.add_parser("import-csv", help="CSV から部署ごとの提出用ブックを作成する")
-    i.add_argument("csv", type=Path)
-    i.add_argument("--out-dir", type=Path, required=True)
-    i.add_argument("--year")
-    i.add_argument("--plan-end")
-
-    v = sub.add_parser("validate", help="提出ブックをチェックする")
-    v.add_argument("files", nargs="+", help="ファイルまたはフォルダー")
-    v.add_argument("--format", choices=("text", "json"), default="text")
-
-    m = sub.add_parser("merge", help="部署の提出を統合して取組状況（マスター）を作成・更新する")
-    m.add_argument("inputs", nargs="+", help="ファイルまたはフォルダー")
-    m.add_argument("-o", "--output", type=Path, required=True, help="マスターのブック")
-    m.add_argument("--format", choices=("text", "json"), default="text")
-    m.add_argument("--skip-invalid", action="store_true", help="安全に読めないファイルを飛ばして続ける")
-    m.add_argument("--year", help="報告年度（既定: 提出ブックの設定）")
-
-    e = sub.add_parser("export", help="マスターを CSV に書き出す")
-    e.add_argument("master", type=Path)
-    e.add_argument("--csv", type=Path, default=None, help="出力先（省略時は標準出力）")
-
-    r = sub.add_parser("restore", help="マスターをバックアップから復元する")
-    r.add_argument("master", type=Path)
-    r.add_argument("--backup", type=int, default=0, help="バックアップ番号（0 = 最新）")
-    r.add_argument("--list", action="store_true", help="バックアップを一覧する")
-
-    d = sub.add_parser("demo", help="同梱のサンプルで一連の処理（様式・提出・チェック・統合）を実行する")
-    d.add_argument("--out", type=Path, default=Path("demo-out"))
-
-
-PARSER_EXTENSIONS.append(_workbook_parsers)
-
-
-
-@command("addin")
-def cmd_addin(args: argparse.Namespace) -> int:
-    from .excel.addin import DEFAULT_SOURCE, build_addin
-    out = build_addin(args.output, args.source or DEFAULT_SOURCE)
-    print(f"アドインを作成しました: {out}（VBA モジュール XlKpiRibbon.bas の取り込みは Windows の Excel で一度だけ行います）")
-    return EXIT_OK
-
-
-def _addin_parser(sub: argparse._SubParsersAction) -> None:
-    a = sub.add_parser("addin", help="デスクトップ版 Excel アドイン（.xlam）を作成する")
-    a.add_argument("action", choices=("build",))
-    a.add_argument("-o", "--output", type=Path, default=Path("xl-kpi.xlam"))
-    a.add_argument("--source", type=Path, default=None, help="customUI.xml などのフォルダー（既定: workbook/desktop）")
-
-
-PARSER_EXTENSIONS.append(_addin_parser)
-
-
-@command("report")
+@command("report", "マスターから公開用の HTML レポート（と PDF）を作成する", _report_args,
+         "マスターから、ネットワークなしで開ける 1 つの HTML レポート（基本目標別・部署別の集計、グラフ、KPI の一覧、\n"
+         "チェック結果）を作成します。--pdf でマスターの取組状況と集計を公表用の印刷レイアウトで PDF にします。")
 def cmd_report(args: argparse.Namespace) -> int:
     from .files.report import print_pdf, write_report
-    write_report(args.master, args.output)
+    write_report(args.master, _ready(args.output))
     print(f"レポートを作成しました: {args.output}", file=sys.stderr)
     if args.pdf:
-        print_pdf(args.master, args.pdf)
+        print_pdf(args.master, _ready(args.pdf), all_sheets=args.all_sheets)
         print(f"PDF を作成しました: {args.pdf}", file=sys.stderr)
     return EXIT_OK
 
 
-@command("diff")
+def _diff_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("old", type=Path, help="前のマスター（例: 前年度）")
+    p.add_argument("new", type=Path, help="新しいマスター")
+    p.add_argument("--format", choices=("text", "json", "xlsx"), default=None,
+                   help="出力の形式: text、json、xlsx（既定: -o の拡張子から、なければ text）")
+    p.add_argument("-o", "--output", type=Path, metavar="出力先", default=None, help="出力先（省略時は標準出力。xlsx では必須）")
+
+
+DIFF_SUFFIXES = {"xlsx": (".xlsx",), "json": (".json",)}
+
+
+@command("diff", "2つのマスター（年度）の違いを一覧する", _diff_args,
+         "2つのマスターを比べ、KPI ごとの値・達成率・評価の変化、追加・削除された KPI、目標値の変更、文章の変更を一覧します。")
 def cmd_diff(args: argparse.Namespace) -> int:
     from .core.diff import KINDS, diff_records
     from .files.master import master_records
+    fmt = args.format or {".xlsx": "xlsx", ".json": "json"}.get((args.output or Path()).suffix.lower(), "text")
+    if fmt == "xlsx" and args.output is None:
+        raise UsageError("--format xlsx には -o で出力先を指定してください（例: -o 差分.xlsx）", "xl-kpi diff")
+    if args.output is not None:
+        wanted = DIFF_SUFFIXES.get(fmt)
+        if (wanted and args.output.suffix.lower() not in wanted) or (fmt == "text" and args.output.suffix.lower() == ".xlsx"):
+            raise UsageError(f"-o「{args.output}」は形式 {fmt} と合いません。{fmt} なら "
+                             f"{(wanted or ('.txt',))[0]} で終わる名前にしてください", "xl-kpi diff")
     old, _ = master_records(args.old)
     new, _ = master_records(args.new)
     changes = diff_records(old, new)
-    if args.format == "json":
+    if fmt == "json":
         text = json.dumps({"old": str(args.old), "new": str(args.new), "changes": [c.to_dict() for c in changes]},
                           ensure_ascii=False, indent=2)
-        _emit(text, args.output)
-    elif args.format == "xlsx":
+        _emit(text, args.output, data=True)
+    elif fmt == "xlsx":
         from .files.writer import build_diff
-        if args.output is None:
-            raise InputError("--format xlsx には -o で出力先を指定してください。")
-        args.output.write_bytes(build_diff(changes, str(args.old.name), str(args.new.name)))
+        _ready(args.output).write_bytes(build_diff(changes, str(args.old.name), str(args.new.name)))
         print(f"差分を書き出しました: {args.output}", file=sys.stderr)
     else:
         lines = [c.describe() for c in changes]
-        counts = {}
+        counts: dict[str, int] = {}
         for c in changes:
             counts[KINDS[c.kind]] = counts.get(KINDS[c.kind], 0) + 1
         lines.append(f"変更 {len(changes)} 件" + ("（" + "、".join(f"{k} {v}" for k, v in counts.items()) + "）" if counts else ""))
@@ -307,72 +580,153 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _emit(text: str, out: Path | None) -> None:
-    if out is None:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+def _emit(text: str, out: Path | None, data: bool = False) -> None:
+    if out is not None:
+        _write_text(out, text)
+    elif data:
+        _emit_data(text)
     else:
-        out.write_text(text, encoding="utf-8")
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
-def _report_parsers(sub: argparse._SubParsersAction) -> None:
-    r = sub.add_parser("report", help="マスターから公開用の HTML レポート（と PDF）を作成する")
-    r.add_argument("master", type=Path)
-    r.add_argument("-o", "--output", type=Path, default=Path("report.html"))
-    r.add_argument("--pdf", type=Path, default=None, help="マスターを印刷レイアウトで PDF にする（LibreOffice）")
-    d = sub.add_parser("diff", help="2つのマスター（年度）の違いを一覧する")
-    d.add_argument("old", type=Path)
-    d.add_argument("new", type=Path)
-    d.add_argument("--format", choices=("text", "json", "xlsx"), default="text")
-    d.add_argument("-o", "--output", type=Path, default=None)
+# --- calculation and checks ---------------------------------------------------------------------
+
+def _rate_args(p: argparse.ArgumentParser) -> None:
+    from .core.rate import METHODS
+    p.add_argument("--current", required=True, help="現在値（例: 45件(累計)）")
+    p.add_argument("--target", required=True, help="目標値（例: 40件(累計)）")
+    p.add_argument("--baseline", default=None, help="基準値（progress 方式で使用）")
+    p.add_argument("--method", default="auto", choices=METHODS, help="計算方式（既定: auto = 目標値の書き方で選ぶ）")
+    p.add_argument("--lower-is-better", action="store_true", help="低いほど良い指標（目標値 ÷ 現在値）")
+    _format(p)
 
 
-PARSER_EXTENSIONS.append(_report_parsers)
+@command("rate", "達成率を計算して表示する（例: 113%）", _rate_args,
+         "現在値・目標値（と基準値）のセルの文字から達成率を計算し、公表資料と同じ表示（整数の%、四捨五入）で表示します。\n"
+         "計算できないときは「-」と理由を表示します。例: xl-kpi rate --current 45件 --target 40件")
+def cmd_rate(args: argparse.Namespace) -> int:
+    from .core.rate import grade, kpi_rate
+    rate = kpi_rate(args.current, args.target, args.baseline, args.method,
+                    lower_is_better=args.lower_is_better)
+    if args.format == "json":
+        _emit_data(json.dumps({"display": rate.display, "value": None if rate.value is None else str(rate.value),
+                          "method": rate.method, "grade": grade(rate), "reason_code": rate.reason_code,
+                          "reason": rate.reason}, ensure_ascii=False))
+    else:
+        print(rate.display)
+    if not rate.computable and args.format != "json":
+        _err(rate.reason or "")
+    return EXIT_OK
 
 
-@command("serve")
-def cmd_serve(args: argparse.Namespace) -> int:  # pragma: no cover - exercised through uvicorn in tests
-    import os
+def _check_csv_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", type=Path, help="CSV ファイル（sample_kpis.csv と同じ列、UTF-8 か Shift_JIS）")
+    _format(p)
+
+
+@command("check-csv", "取組状況の CSV をチェックする", _check_csv_args,
+         "取組状況の CSV（xl-kpi export で書き出したものや sample_kpis.csv と同じ列）をチェックし、\n"
+         "指摘を行・列の位置つきで表示します。終了コード: 0 エラーなし、1 エラーあり、2 読み込めない。")
+def cmd_check_csv(args: argparse.Namespace) -> int:
+    from .core.rules import validate_records
+    from .files.csvio import read_csv_records
+    if args.file.is_file() and args.file.open("rb").read(2) == b"PK":
+        raise UsageError(f"{args.file.name} は CSV ではなく Excel ブックです。ブックのチェックは "
+                         f"xl-kpi validate {args.file} で行います", "xl-kpi check-csv")
+    report = validate_records(read_csv_records(args.file))
+    _print_report(report, args.format)
+    return EXIT_OK if report.valid else EXIT_FINDINGS
+
+
+# --- Excel and the server -------------------------------------------------------------------------
+
+def _addin_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", choices=("build",), help="build: アドインを作成する")
+    p.add_argument("-o", "--output", type=output_path(".xlam", kind="Excel アドイン"),
+                   default=Path("xl-kpi.xlam"), help="作成するアドイン（既定: xl-kpi.xlam）")
+    p.add_argument("--source", type=Path, default=None, help="customUI.xml などのフォルダー（既定: workbook/desktop）")
+
+
+@command("addin", "デスクトップ版 Excel アドイン（.xlam）を作成する", _addin_args,
+         "Windows の Excel に「KPI」タブ（達成率の計算・入力チェック・シートの統合・新しい提出シート）を加える\n"
+         "xlwings アドインを作成します。VBA モジュールの取り込みは Windows の Excel で一度だけ行います\n"
+         "（workbook/desktop/README.md）。")
+def cmd_addin(args: argparse.Namespace) -> int:
+    from .excel.addin import build_addin, default_source
+    out = build_addin(args.output, args.source or default_source())
+    print(f"アドインを作成しました: {out}（VBA モジュール XlKpiRibbon.bas の取り込みは Windows の Excel で一度だけ行います）")
+    return EXIT_OK
+
+
+def _serve_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", default="127.0.0.1", metavar="アドレス", help="待ち受けるアドレス（既定: 127.0.0.1 = この PC のみ）")
+    p.add_argument("--port", type=count(1, 65535, "ポート番号"), default=8000, metavar="番号", help="待ち受けるポート（既定: 8000）")
+    p.add_argument("--forwarded-allow-ips", default="127.0.0.1", metavar="IP", help="TLS を終端するリバースプロキシの IP")
+    p.add_argument("--workers", type=count(1, 64, "ワーカー数"), default=1, metavar="数", help="ワーカープロセス数（CPU コア数まで）")
+
+
+LICENCE_HELP = ("XLWINGS_LICENSE_KEY を設定してください。市役所など非商用の利用は "
+                "XLWINGS_LICENSE_KEY=noncommercial（PolyForm Noncommercial ライセンス）、"
+                "商用の利用は購入したライセンスキーを設定します。")
+
+
+@command("serve", "Office.js アドインのサーバーを起動する", _serve_args,
+         "Excel（Windows・Mac・Web）の Office.js アドインのサーバーを起動します。環境変数:\n"
+         "  XL_KPI_TOKENS_FILE   アクセストークンの JSON ファイル（必須）\n"
+         "  XLWINGS_LICENSE_KEY  noncommercial（非商用）または購入したキー（必須）\n"
+         "  XL_KPI_BASE_URL      利用者が開く HTTPS のアドレス（例: https://kpi.city.example.jp）\n"
+         "利用者ガイドは /guide、マニフェストは /manifest.xml で配信します。")
+def cmd_serve(args: argparse.Namespace) -> int:  # uvicorn itself is exercised in tests/server
+    tokens = os.environ.get("XL_KPI_TOKENS_FILE")
+    if not tokens or not Path(tokens).is_file():
+        where = f"の {tokens} がありません" if tokens else "が設定されていません"
+        raise InputError(f"XL_KPI_TOKENS_FILE（アクセストークンの JSON ファイル）{where}。ファイルを作って設定してください。"
+                         "書き方は利用者ガイド（xl-kpi guide）の「サーバーの設定」にあります。")
+    if not os.environ.get("XLWINGS_LICENSE_KEY"):
+        raise InputError(LICENCE_HELP)
+    if not os.environ.get("XL_KPI_BASE_URL"):
+        os.environ["XL_KPI_BASE_URL"] = f"https://localhost:{args.port}"
+        _err(f"注意: XL_KPI_BASE_URL が未設定のため、マニフェストは https://localhost:{args.port} を指します"
+             "（この PC での試用のみ）。職員に配るときは XL_KPI_BASE_URL=https://（サーバーのアドレス）を設定してください。")
     os.environ.setdefault("XLWINGS_ON_SERVER", "true")
-    import uvicorn
+    try:
+        import uvicorn
 
-    from .server.app import ServerConfig
+        from .server.app import LOG_CONFIG, ServerConfig
+    except Exception as err:
+        if type(err).__name__ == "LicenseError":
+            raise InputError(f"xlwings のライセンスキーが使えません（{err}）。" + LICENCE_HELP)
+        raise
     ServerConfig.from_env()  # fail fast, with the Japanese message, before any worker starts
     uvicorn.run("xl_kpi.server.app:app_from_env", factory=True, host=args.host, port=args.port,
-                workers=args.workers, log_level="info", proxy_headers=True,
-                forwarded_allow_ips=args.forwarded_allow_ips)
+                workers=args.workers, log_level="info", proxy_headers=True, log_config=LOG_CONFIG,
+                access_log=False, forwarded_allow_ips=args.forwarded_allow_ips)
     return EXIT_OK
 
 
-def _serve_parser(sub: argparse._SubParsersAction) -> None:
-    s = sub.add_parser("serve", help="Office.js アドインのサーバーを起動する（XL_KPI_TOKENS_FILE が必要）")
-    s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=int, default=8000)
-    s.add_argument("--forwarded-allow-ips", default="127.0.0.1", help="TLS を終端するリバースプロキシの IP")
-    s.add_argument("--workers", type=int, default=1, help="ワーカープロセス数（CPU コア数まで）")
+def _manifest_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--base-url", type=https_url, default=None,
+                   help="サーバーの HTTPS アドレス（例: https://kpi.city.example.jp。既定: 環境変数 XL_KPI_BASE_URL）")
+    p.add_argument("-o", "--output", type=output_path(".xml", kind="マニフェスト"), metavar="出力先", default=None,
+                   help="書き出すファイル（例: manifest.xml。省略時は標準出力）")
 
 
-PARSER_EXTENSIONS.append(_serve_parser)
-
-
-@command("manifest")
+@command("manifest", "Office アドインのマニフェストを書き出す", _manifest_args,
+         "Office.js アドインのマニフェスト（集中展開・サイドロード用）を書き出します。"
+         "すべての読み込み先は --base-url の下の HTTPS です。")
 def cmd_manifest(args: argparse.Namespace) -> int:
     from .server.manifest import manifest_xml
-    text = manifest_xml(args.base_url)
+    base = args.base_url or os.environ.get("XL_KPI_BASE_URL")
+    if not base:
+        raise UsageError("サーバーのアドレスを --base-url で指定してください（例: --base-url https://kpi.city.example.jp）",
+                         "xl-kpi manifest")
+    text = manifest_xml(base)
     if args.output is None:
-        sys.stdout.write(text)
+        _emit_data(text)
     else:
-        args.output.write_text(text, encoding="utf-8")
+        _write_text(args.output, text)
         print(f"マニフェストを書き出しました: {args.output}", file=sys.stderr)
     return EXIT_OK
-
-
-def _manifest_parser(sub: argparse._SubParsersAction) -> None:
-    m = sub.add_parser("manifest", help="Office アドインのマニフェスト（集中展開・サイドロード用）を書き出す")
-    m.add_argument("--base-url", required=True, help="サーバーの HTTPS アドレス（例: https://kpi.city.example.jp）")
-    m.add_argument("-o", "--output", type=Path, default=None)
-
-
-PARSER_EXTENSIONS.append(_manifest_parser)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,4 +1,6 @@
-"""The main job on the embedded sample: template, submissions, validate, merge, export, summary."""
+"""The main job on the embedded sample: template, submissions, validate, merge, export, and a
+summary a newcomer can read: grades with their legend, findings actionable first with their
+Japanese names, where to read what each code means, and which file to open next."""
 
 from __future__ import annotations
 
@@ -6,6 +8,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from .core.findings import SEVERITY_LABELS, actionable_first, entry
+from .core.rate import DEFAULT_BANDS
 from .core.summary import evaluated
 from .files.csvio import sample_csv_path
 from .files.master import export_csv, import_csv, merge_files, validate_files
@@ -34,10 +38,22 @@ def run_demo(out: Path, progress=None) -> int:
     same = csv_out.read_bytes() == sample_csv_path().read_bytes()
     say(f"5. CSV 書き出し: {csv_out}（元の CSV と{'一致' if same else '不一致'}）")
     grades = Counter(it.grade for it in evaluated(m.records))
-    say("達成状況: " + "、".join(f"{g} {grades.get(g, 0)} 件" for g in ("A", "B", "C", "D", "-")))
-    codes = Counter(f.code for f in m.report.findings)
-    say("主な指摘: " + "、".join(f"{k} {n} 件" for k, n in codes.most_common(6)))
+    letters = (*DEFAULT_BANDS.letters, "-")
+    say("達成状況: " + "、".join(f"{g} {grades.get(g, 0)} 件" for g in letters))
+    say("  評価の凡例: " + "、".join(DEFAULT_BANDS.describe()) + "、-: 計算できない")
+    say("主な指摘（対応が必要なものから）:")
+    for line in finding_lines(m.report.findings):
+        say("  " + line)
+    say("  各コードの意味と直し方: xl-kpi guide -o 利用者ガイド.html（付録「指摘コードの一覧」）")
+    say(f"次に開くファイル: {master}（「集計」シートに達成状況、「チェック結果」シートに指摘の一覧）")
     return 0 if same else 1
+
+
+def finding_lines(findings, limit: int = 8) -> list[str]:
+    """``警告 garbled-value（ラベルの位置）: 3 件`` per code, errors first, then warnings, then information."""
+    counts = Counter((f.severity, f.code) for f in actionable_first(findings))
+    return [f"{SEVERITY_LABELS[sev]} {code}（{entry(code).title}）: {n} 件"
+            for (sev, code), n in list(counts.items())[:limit]]
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from xl_kpi import QuantityError, XlKpiError, format_quantity, parse_quantity
 from xl_kpi.core.fiscal import FiscalSpan, format_fiscal_year, parse_fiscal_year, parse_reporting_year
-from xl_kpi.core.quantity import BASES, QUALIFIERS
+from xl_kpi.core.quantity import BASES, QUALIFIERS, with_exact_value
 
 
 @pytest.mark.parametrize("text, value, unit, basis, fy, quals, label", [
@@ -151,3 +151,20 @@ def test_parsing_kpi_like_noise_raises_only_the_projects_error(text):
         parse_quantity(text)
     except QuantityError:
         pass
+
+
+@pytest.mark.parametrize("text, exact, value", [
+    ("1,485人(累計)", Decimal("1484.6"), Decimal("1484.6")),   # the typed number the text rounds
+    ("37.5%", Decimal("37.46"), Decimal("37.46")),
+    ("▲5.3", Decimal("-5.25"), Decimal("-5.25")),
+    ("1,485人(累計)", Decimal("1200"), Decimal("1485")),       # a number the text does not show: the text
+    ("5", Decimal("-5"), Decimal("5")),                          # a format that hides the sign: the text
+    ("1,485人(累計)", None, Decimal("1485")),
+])
+def test_a_shown_text_takes_the_unrounded_number_it_shows(text, exact, value):
+    q = with_exact_value(parse_quantity(text), exact)
+    assert q.value == value and q.raw == text and q.unit == parse_quantity(text).unit
+
+
+def test_a_qualifier_without_a_number_takes_no_number():
+    assert with_exact_value(parse_quantity("継続実施"), Decimal(1)).value is None

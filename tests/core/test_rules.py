@@ -1,12 +1,16 @@
+from dataclasses import replace
+from decimal import Decimal
+
 import pytest
 
 from xl_kpi import KpiRecord, Source, validate_records
 from xl_kpi.core.findings import CATALOGUE, Report, make_finding
+from xl_kpi.core.record import CellNumber
 from xl_kpi.core.rules import evaluate
 
 
 def rec(**kw):
-    base = dict(goal_no="1", measure_id="1-01", measure_name="施策", department="商工労働部",
+    base = dict(goal_no="1", direction_letter="ア", measure_id="1-01", measure_name="施策", department="商工労働部",
                 kpi_no="1", kpi_item="件数", baseline="5件(平成30年度)", target="30件",
                 current="10件", rate="33%", sdgs="8・9")
     base.update(kw)
@@ -122,7 +126,8 @@ def test_rate_mismatch_against_the_sample_is_caught(sample_records):
 
 
 def test_every_catalogue_entry_renders():
-    for code, (severity, title, _) in CATALOGUE.items():
+    for code, item in CATALOGUE.items():
+        severity, title = item[0], item[1]
         f = make_finding(code, field="target", value="x", detail="d", file="f.xlsx")
         assert f.severity == severity and f.message and title
         assert f.location == "f.xlsx"
@@ -148,3 +153,24 @@ def test_records_as_a_pandas_table(sample_records):
     df = records_to_frame(sample_records)
     assert len(df) == 38 and df.loc[0, "measure_id"] == "1-01" and df.loc[0, "source_row"] == 2
     assert df.groupby("goal_no").size().to_dict() == {"1": 22, "2": 16}
+
+
+COUNT = '#,##0"人(累計)"'
+
+
+def test_the_rate_comes_from_the_typed_number_the_text_rounds():
+    """1484.6 typed in a #,##0"人(累計)" cell shows 1,485人(累計): 1484.6 ÷ 3000 → 49 %, not 50 %."""
+    typed = {"current": CellNumber(1484.6, COUNT, Decimal("1484.6"))}
+    r = replace(rec(baseline="1,000人(累計)", target="3,000人(累計)", current="1,485人(累計)", rate="49%"),
+                numbers=typed)
+    assert evaluate(r).rate.display == "49%"
+    assert evaluate(replace(r, numbers={})).rate.display == "50%"
+    assert codes(r) == []  # the entered 49 % agrees with the number
+    assert r.to_dict()["current"] == "1,485人(累計)" and "numbers" not in r.to_dict()
+
+
+def test_a_number_the_text_does_not_show_is_not_used():
+    stale = {"current": CellNumber(1200, COUNT, Decimal(1200))}
+    r = replace(rec(baseline="1,000人(累計)", target="3,000人(累計)", current="1,485人(累計)", rate="50%"),
+                numbers=stale)
+    assert evaluate(r).rate.display == "50%" and codes(r) == []

@@ -150,3 +150,41 @@ def test_desktop_dispatch_reaches_every_action(submissions):
     from xl_kpi.core.errors import XlKpiError
     with pytest.raises(XlKpiError, match="btnNope"):
         desktop.run("btnNope", book)
+
+
+def test_validate_sheet_lists_actionable_findings_first_and_basis_mismatch_as_information(submissions):
+    """商工労働部's 13 findings were all basis-mismatch warnings; now they are information, after
+    what a clerk must act on, and the 設定 sheet's 指摘の重要度 can make them warnings again."""
+    path = submissions / "商工労働部.xlsx"
+    result, _ = run_and_apply(path, actions.validate_sheet)
+    severities = [f.severity for f in result.findings]
+    basis = [f for f in result.findings if f.code == "basis-mismatch"]
+    assert basis and {f.severity for f in basis} == {"info"}
+    assert severities == sorted(severities, key=["error", "warning", "info"].index)
+    assert result.counts["warning"] < len(basis)
+    wb = openpyxl.load_workbook(path)
+    row = next(r for r in wb["設定"].iter_rows() if r[1].value == "basis-mismatch")
+    row[2].value = "警告"
+    wb.save(path)
+    result, _ = run_and_apply(path, actions.validate_sheet)
+    assert {f.severity for f in result.findings if f.code == "basis-mismatch"} == {"warning"}
+
+
+def test_a_number_typed_with_its_unit_in_the_format_is_reported_through_the_add_in(submissions, tmp_path):
+    """The Office.js payload carries values only (xlwings-server static/js/custom-scripts: the book
+    payload has ``values`` per sheet, no number formats), so a clerk's 1399 formatted
+    ``#,##0"人(累計)"`` arrives as 1399: the unit would be lost without a word. The add-in says so."""
+    path = submissions / "商工労働部.xlsx"
+    wb = openpyxl.load_workbook(path)
+    ws = wb["商工労働部"]
+    cell = next(c for (c,) in ws.iter_rows(min_row=5, min_col=9, max_col=9)  # I: 令和2年度末時点
+                if isinstance(c.value, str) and "人" in c.value)
+    cell.value, cell.number_format = 1399, '#,##0"人(累計)"'
+    wb.save(path)
+    result, _ = run_and_apply(path, actions.validate_sheet)
+    unseen = [f for f in result.findings if f.code == "number-format-unseen"]
+    assert [(f.cell, f.severity, f.value) for f in unseen] == [(cell.coordinate, "warning", "1399")]
+    assert "単位" in unseen[0].message
+    # the file path sees the format and keeps the unit: no such finding there
+    from xl_kpi.files.master import validate_files
+    assert "number-format-unseen" not in [f.code for f in validate_files([path]).report.findings]

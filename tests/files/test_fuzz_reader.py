@@ -78,3 +78,19 @@ def test_a_missing_or_empty_part_is_a_file_error(tmp_path, part):
     p.write_bytes(out.getvalue())
     with pytest.raises(XlKpiError):
         read_workbook(p)
+
+
+def test_an_unknown_encoding_declared_in_a_part_is_a_file_error(tmp_path):
+    """Found by the XML fuzzer: ``<?xml … encoding="U0TF-8"?>`` made ElementTree raise LookupError."""
+    with zipfile.ZipFile(TEMPLATE) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(b'encoding="UTF-8"', b'encoding="U0TF-8"', 1)
+    assert b"U0TF-8" in parts["[Content_Types].xml"]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for n, b in parts.items():
+            z.writestr(n, b)
+    p = tmp_path / "x.xlsx"
+    p.write_bytes(out.getvalue())
+    with pytest.raises(XlKpiError):
+        read_workbook(p)

@@ -35,9 +35,9 @@ def test_committed_template_is_not_stale(tmp_path):
 def test_template_look(tmp_path):
     wb = openpyxl.load_workbook(COMMITTED)
     ws = wb["入力"]
-    assert ws["A1"].value == "総合戦略に記載されている各種施策の取組状況（令和7年度）"
+    assert ws["A1"].value == "総合戦略に記載されている各種施策の取組状況（令和6年度）"
     assert ws["A3"].value == "施策番号" and ws["E3"].value == "KPI(重要業績評価指標)"
-    assert ws["I4"].value == "令和7年度末時点" and ws["H4"].value == "目標値\n(令和6年度末時点)"
+    assert ws["I4"].value == "令和6年度末時点" and ws["H4"].value == "目標値\n(令和6年度末時点)"
     assert ws["R3"].value == "新型コロナウイルス感染に関して"
     assert "A3:A4" in {str(r) for r in ws.merged_cells.ranges}
     assert ws.freeze_panes == "E5"
@@ -55,8 +55,9 @@ def test_template_look(tmp_path):
 
 def test_template_reads_back_with_its_settings():
     wb = read_workbook(COMMITTED)
-    assert wb.settings.year == 2025 and wb.settings.plan_end == 2024
+    assert wb.settings.year == 2024 and wb.settings.plan_end == 2024  # the year is never after the plan end
     assert "商工労働部" in wb.settings.departments
+    assert wb.settings.severities["basis-mismatch"] == "info"  # 指摘の重要度, read back
     assert [s.records for s in wb.sheets] == [[]]
     assert wb.findings == []
 

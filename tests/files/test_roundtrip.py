@@ -86,7 +86,7 @@ def test_provenance_and_status(submissions, tmp_path):
     dept, file, sheet, sha, modified, count, *_ = rows["商工労働部"]
     import hashlib
     assert sha == hashlib.sha256((submissions / "商工労働部.xlsx").read_bytes()).hexdigest()
-    assert count == 11 and modified.endswith("+00:00")
+    assert count == 11 and modified.endswith("+09:00")  # Japan time
     checks = openpyxl.load_workbook(master)["チェック結果"]
     assert checks["A1"].value == "コード" and checks.max_row > 30
 

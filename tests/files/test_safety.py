@@ -77,9 +77,9 @@ def test_restore_command(submissions, tmp_path, capsys):
     merge_files([submissions], master, year=2021)
     assert master.read_bytes() != first
     assert main(["restore", str(master), "--list"]) == 0 and "0\t" in capsys.readouterr().out
-    assert main(["restore", str(master)]) == 0
+    assert main(["restore", str(master), "--latest"]) == 0
     assert master.read_bytes() == first
-    assert main(["restore", str(tmp_path / "none.xlsx")]) == 2
+    assert main(["restore", str(tmp_path / "none.xlsx"), "--latest"]) == 2
 
 
 def test_stale_temporary_of_a_killed_writer_is_removed(tmp_path):

@@ -1,4 +1,11 @@
 import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -35,3 +42,48 @@ def client(config):
 
 def auth(token):
     return {"Authorization": f"Bearer {token}"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer(str):
+    """The base URL of a real ``xl-kpi serve`` process; ``.log`` is the path of its stderr."""
+    log: Path
+
+
+def start_server(tokens_file, tmp_path, extra_env: dict | None = None):
+    port = free_port()
+    env = {**os.environ, "XL_KPI_TOKENS_FILE": str(tokens_file), "XLWINGS_LICENSE_KEY": "noncommercial",
+           "XL_KPI_BASE_URL": "https://kpi.city.example.jp", **(extra_env or {})}
+    log_path = tmp_path / f"server-{port}.log"
+    log = open(log_path, "w")
+    proc = subprocess.Popen([sys.executable, "-m", "xl_kpi.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                            env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = LiveServer(f"http://127.0.0.1:{port}")
+    base.log = log_path
+    for _ in range(300):
+        try:
+            with urllib.request.urlopen(base + "/health", timeout=1) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        proc.terminate()
+        raise AssertionError(log_path.read_text())
+    return proc, log, base
+
+
+@pytest.fixture
+def live_server(tokens_file, tmp_path):
+    proc, log, base = start_server(tokens_file, tmp_path)
+    try:
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()

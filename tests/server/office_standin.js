@@ -1,5 +1,7 @@
 // A stand-in for the Office JavaScript API, enough for the task pane: an in-memory workbook
-// whose sheets are grids of values, plus the range operations xl-kpi's actions use.
+// whose sheets are grids of values, plus the range operations xl-kpi's actions use. Member
+// names and shapes follow @types/office-js (Excel.Workbook.name, Worksheet.position,
+// Range.values/numberFormat, Workbook.getSelectedRange, NamedItemCollection.items).
 (function () {
   var book = window.__XLKPI_BOOK__ || { sheets: [{ name: "Sheet1", values: [[null]] }], active: 0 };
   window.__applied__ = [];
@@ -33,13 +35,17 @@
   function worksheet(sheet) {
     return {
       get name() { return sheet.name; },
+      get position() { return book.sheets.indexOf(sheet); },
       set position(p) {},
       load: function () {},
       activate: function () { book.active = book.sheets.indexOf(sheet); },
       getUsedRangeOrNullObject: function () {
         var rows = sheet.values.length, cols = Math.max.apply(null, sheet.values.map(function (r) { return r.length; }));
         var values = sheet.values.map(function (r) { var o = r.slice(); while (o.length < cols) { o.push(""); } return o.map(function (v) { return v === null ? "" : v; }); });
-        return { isNullObject: false, rowIndex: 0, columnIndex: 0, values: values, load: function () {} };
+        var formats = values.map(function (r, i) {
+          return r.map(function (v, j) { return (sheet.formats && sheet.formats[i] && sheet.formats[i][j]) || "General"; });
+        });
+        return { isNullObject: false, rowIndex: 0, columnIndex: 0, values: values, numberFormat: formats, load: function () {} };
       },
       getRangeByIndexes: function (r, c, rows, cols) { return makeRange(sheet, r, c, rows, cols); },
       getRange: function (addr) { return makeRange(sheet, 0, 0, 1, 1); }
@@ -52,8 +58,20 @@
     getItem: function (name) { return worksheet(book.sheets.filter(function (s) { return s.name === name; })[0]); },
     add: function (name) { var s = { name: name, values: [[null]] }; book.sheets.push(s); return worksheet(s); }
   };
-  var context = { workbook: { worksheets: worksheets }, sync: function () { return Promise.resolve(); } };
+  var workbook = {
+    name: book.name || "Book1.xlsx", load: function () { return workbook; }, worksheets: worksheets,
+    getSelectedRange: function () { return { address: book.sheets[book.active].name + "!B5", load: function () { return this; } }; },
+    names: { items: (book.names || []).map(function (n) {
+      return { name: n.name, type: "Range", formula: n.formula,
+               getRangeOrNullObject: function () {
+                 var ws = worksheet(book.sheets[n.sheet]);
+                 return { isNullObject: false, address: n.formula.slice(1), worksheet: ws, load: function () { return this; } };
+               } };
+    }), load: function () { return this; } }
+  };
+  var context = { workbook: workbook, sync: function () { return Promise.resolve(); } };
   window.Office = { onReady: function (cb) { setTimeout(function () { cb({ host: "Excel" }); }, 0); },
+                    context: { requirements: { isSetSupported: function () { return true; } } },
                     actions: { associate: function () {} } };
   window.Excel = { run: function (fn) { return fn(context); } };
   window.__XLKPI_BOOK_REF__ = book;

@@ -104,7 +104,7 @@ def test_department_may_not_act_on_another_departments_rows(client, submissions)
     assert r.status_code == 403
     r = client.post("/xlwings/custom-scripts-call/compute_rates", json=payload, headers=auth(PLANNING))
     assert r.status_code == 200
-    r = client.post("/xlwings/custom-scripts-call/new_submission", json={**payload, "script_args": ["商工労働部"]},
+    r = client.post("/xlwings/custom-scripts-call/new_submission", json={**payload, "args": ["商工労働部"]},
                     headers=auth(KANKYO))
     assert r.status_code == 403
 
@@ -123,19 +123,27 @@ def test_user_error_is_400_with_japanese_message_and_unknown_script_404(client, 
     assert r.status_code == 400
 
 
-def test_anything_else_is_a_generic_500(client, monkeypatch, submissions, caplog):
-    from xl_kpi.excel import actions
-
-    def boom(book):
+def test_anything_else_is_a_generic_500_with_the_security_headers(client, monkeypatch, caplog):
+    """Fails before: the 500 came from Starlette's outermost error middleware, without the headers."""
+    def boom(_base_url):
         raise RuntimeError("secret internal detail\r\nforged log line")
-    monkeypatch.setitem(actions.ACTIONS, "compute_rates", boom)
-    monkeypatch.setattr("xl_kpi.excel.scripts.actions.compute_rates", boom)
-    _, payload = book_payload(submissions / "商工労働部.xlsx")
+    monkeypatch.setattr("xl_kpi.server.app.manifest_xml", boom)
     with caplog.at_level(logging.ERROR, logger="xl_kpi.server"):
-        r = client.post("/xlwings/custom-scripts-call/compute_rates", json=payload, headers=auth(PLANNING))
+        r = client.get("/manifest.xml", headers=auth(PLANNING))
     assert r.status_code == 500 and "secret" not in r.text and "エラー" in r.json()["detail"]
+    for k in ("X-Content-Type-Options", "Content-Security-Policy", "Strict-Transport-Security"):
+        assert k in r.headers
     logged = "\n".join(rec.getMessage() for rec in caplog.records)
     assert "secret internal detail\\r\\nforged log line" in logged and PLANNING not in logged
+
+
+def test_an_unexpected_error_in_a_worker_is_logged_and_answered_generically(caplog):
+    from xl_kpi.server import work
+
+    def boom():
+        raise RuntimeError("secret internal detail")
+    status, body, problem = work.answer(boom)
+    assert status == 500 and b"secret" not in body and "RuntimeError: secret internal detail" == problem
 
 
 def test_size_limits_are_413(client, submissions):

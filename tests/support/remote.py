@@ -41,6 +41,25 @@ def remote_book(path: Path, active: str | None = None):
     return wb, xw.Book(json=payload_from_wb(wb, Path(path).name, active))
 
 
+def excel_entry(cell, v) -> None:
+    """Store ``v`` as Excel stores a value written through ``Range.values``: text starting with
+    ``=``, ``+`` or ``-`` becomes a formula (@types/office-js, ``Excel.Range.values``), a leading
+    apostrophe makes the rest text (``Range.PrefixCharacter``, learn.microsoft.com)."""
+    if isinstance(v, str) and v.startswith("'"):
+        cell.value = v[1:]
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    elif isinstance(v, str) and v[:1] in ("=", "+", "-"):
+        cell.value = "=" + v.lstrip("=")
+    else:
+        cell.value = v
+
+
+def points_to_characters(points: float) -> float:
+    """Office.js column widths are points (xlwings 0.37 passes them through); openpyxl stores characters."""
+    return (points / 0.75 - 5) / 7
+
+
 def _cells(ws, a):
     r0, c0 = a["start_row"] + 1, a["start_column"] + 1
     return r0, c0, r0 + a["row_count"] - 1, c0 + a["column_count"] - 1
@@ -62,7 +81,7 @@ def apply_actions(wb, actions: list[dict]) -> list[str]:
                     cell = ws.cell(r0 + i, c0 + j)
                     if type(cell).__name__ == "MergedCell":
                         continue
-                    cell.value = v
+                    excel_entry(cell, v)
         elif func == "setNumberFormat":
             r0, c0, r1, c1 = _cells(ws, a)
             for row in ws.iter_rows(min_row=r0, max_row=r1, min_col=c0, max_col=c1):
@@ -86,7 +105,7 @@ def apply_actions(wb, actions: list[dict]) -> list[str]:
             _, c0, _, c1 = _cells(ws, a)
             width = a["args"][0] if isinstance(a["args"], list) else a["args"]
             for c in range(c0, c1 + 1):
-                ws.column_dimensions[get_column_letter(c)].width = width
+                ws.column_dimensions[get_column_letter(c)].width = points_to_characters(width)
         elif func == "setWrapText":
             r0, c0, r1, c1 = _cells(ws, a)
             for row in ws.iter_rows(min_row=r0, max_row=r1, min_col=c0, max_col=c1):

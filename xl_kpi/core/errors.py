@@ -6,6 +6,8 @@ and, where known, the place it points at.
 
 from __future__ import annotations
 
+import errno
+
 
 class XlKpiError(Exception):
     """Base of every error xl-kpi raises on purpose."""
@@ -43,3 +45,18 @@ class FileError(XlKpiError):
         self.sheet = sheet
         self.cell = cell
         self.finding = None  # the preflight's finding, when the refusal came from one
+
+
+_OS_ERRORS = {
+    errno.ENOENT: "ファイルがありません。名前と場所を確かめてください",
+    errno.EACCES: "読み書きする権限がありません。ファイルの権限か、他のアプリで開いていないかを確かめてください",
+    errno.EPERM: "読み書きする権限がありません。ファイルの権限か、他のアプリで開いていないかを確かめてください",
+    errno.EISDIR: "フォルダーです。ファイルを指定してください",
+    errno.ENOTDIR: "途中のフォルダーがありません。場所を確かめてください",
+    errno.ENOSPC: "ディスクの空きがありません",
+}
+
+
+def describe_os_error(err: OSError) -> str:
+    """What an operating-system error means for the user, in Japanese (no English strerror)."""
+    return _OS_ERRORS.get(err.errno or 0, f"ファイルを読み書きできません（{type(err).__name__}）")

@@ -8,7 +8,7 @@ the offending value and a Japanese message rendered from :data:`CATALOGUE`.
 from __future__ import annotations
 
 import json
-from typing import Iterable, NamedTuple, Sequence
+from typing import Iterable, Mapping, NamedTuple, Sequence
 
 from .record import FIELD_LABELS, KpiRecord
 
@@ -17,62 +17,219 @@ WARNING = "warning"
 INFO = "info"
 SEVERITIES = (ERROR, WARNING, INFO)
 SEVERITY_LABELS = {ERROR: "エラー", WARNING: "警告", INFO: "情報"}
+SEVERITY_RANK = {ERROR: 0, WARNING: 1, INFO: 2}  # actionable first
 
-# code → (default severity, Japanese title, message template). Templates may use {label} (the
-# field's Japanese name), {value} and {detail}.
-CATALOGUE: dict[str, tuple[str, str, str]] = {
+class Entry(NamedTuple):
+    """One code of the catalogue. ``template`` may use {label} (the field's Japanese name),
+    {value} and {detail}. ``meaning`` and ``fix`` (an example of what to type instead) are what
+    the user guide shows for the code; the guide's table of codes is generated from them."""
+
+    severity: str
+    title: str
+    template: str
+    meaning: str = ""
+    fix: str = ""
+
+
+def entry(code: str) -> Entry:
+    """The catalogue entry of a code (a plain 3-tuple is accepted as an entry without guidance)."""
+    return Entry(*CATALOGUE[code])
+
+
+CATALOGUE: dict[str, Entry] = {
     # content (core)
-    "missing-value": (ERROR, "未入力", "{label}が入力されていません。{detail}"),
-    "invalid-measure-id": (ERROR, "施策番号の形式", "施策番号「{value}」は「基本目標-2桁の番号」（例: 1-01）の形式ではありません。{detail}"),
-    "unparseable-value": (ERROR, "数値として読めない", "{label}「{value}」を数量として読み取れません。{detail}"),
-    "multiple-values": (ERROR, "複数の値", "{label}「{value}」に複数の数値があります。KPIごとに行を分け、①②で番号を付けてください。"),
-    "garbled-value": (WARNING, "ラベルの位置", "{label}「{value}」は数値と単位の間にラベルが入っています。「{detail}」のように入力してください。"),
-    "unit-mismatch": (WARNING, "単位の不一致", "{label}「{value}」の単位が{detail}"),
-    "basis-mismatch": (WARNING, "集計方法の不一致", "{label}「{value}」の集計方法（単年度・累計・平均など）が{detail}"),
-    "percent-scale": (WARNING, "割合の表記", "{label}「{value}」は割合の表記が他の値と異なります（85% と 0.85 など）。{detail}"),
-    "rate-mismatch": (ERROR, "達成率の不一致", "入力された{label}「{value}」は計算値「{detail}」と異なります。計算値を使用します。"),
-    "rate-not-computable": (WARNING, "達成率を計算できない", "{label}を計算できません: {detail}"),
-    "below-baseline": (WARNING, "基準値を下回る", "{label}「{value}」は基準値「{detail}」を下回っています（目標に対して後退しています）。"),
-    "baseline-equals-target": (WARNING, "基準値と目標値が同じ", "基準値「{value}」が目標値と同じです。基準値には計画策定時点の値を入力してください。"),
-    "unnumbered-kpis": (WARNING, "KPIの番号なし", "1つのセルに複数のKPIが番号（①②）なしで記載されていました。KPIごとに行を分け、番号を付けてください。{detail}"),
-    "revision-incomplete": (WARNING, "目標値変更の記入漏れ", "{label}が未入力です。{detail}"),
-    "invalid-sdgs": (ERROR, "SDGs目標の形式", "SDGs「{value}」は1～17の目標番号を「・」で区切って入力してください。{detail}"),
-    "relisted-differs": (WARNING, "再掲の内容が異なる", "再掲の{label}「{value}」が元の施策の値「{detail}」と異なります。"),
-    "duplicate-kpi": (ERROR, "KPIの重複", "同じKPI（{detail}）が複数行にあります。"),
-    "formula-text": (WARNING, "数式と解釈される文字列", "{label}「{value}」は先頭の文字のためExcelで数式と解釈される恐れがあります。文字列として保存します。"),
-    "text-too-long": (ERROR, "文字数超過", "{label}の文字数（{detail}）がExcelの上限（32,767文字）を超えています。"),
-    "control-characters": (WARNING, "制御文字", "{label}に表示できない制御文字が含まれています。"),
-    "invalid-direction": (ERROR, "指標の方向", "指標の方向「{value}」は「高いほど良い」か「低いほど良い」を選んでください。"),
+    "missing-value": Entry(ERROR, "未入力", "{label}が入力されていません。{detail}",
+        "施策名・部署・KPIの項目・目標値・現在値など、必ず入れる欄が空です（基準値の空欄は警告）。",
+        "現在値が空 → 「45件」のように値を入力します。まだ集計中なら「集計中（令和3年6月確定）」と書き、備考に理由を書きます。"),
+    "invalid-measure-id": Entry(ERROR, "施策番号の形式", "施策番号「{value}」は「基本目標-2桁の番号」（例: 1-01）の形式ではありません。{detail}",
+        "施策番号は「基本目標の番号-2桁の番号」で、基本目標の番号と合っている必要があります。全角は警告です。",
+        "「1-1」→「1-01」、「１－０３」→「1-03」、基本目標2の行の「1-05」→「2-05」。"),
+    "unparseable-value": Entry(ERROR, "数値として読めない", "{label}「{value}」を数量として読み取れません。{detail}",
+        "値を数量（数と単位）として読み取れないため、達成率を計算できません。",
+        "「約40件くらい」→「40件」、「増加」→「45件」。数値のない目標は「継続」「現状維持」と書きます。"),
+    "multiple-values": Entry(ERROR, "複数の値", "{label}「{value}」に複数の数値があります。KPIごとに行を分け、①②で番号を付けてください。",
+        "1つのセルに2つ以上の数値があり、どれを使うか決められません。",
+        "「12件、300人」→ 2行に分け、KPIの番号を①②とし、それぞれ「12件」「300人」と入力します。"),
+    "garbled-value": Entry(WARNING, "ラベルの位置", "{label}「{value}」は数値と単位の間にラベルが入っています。「{detail}」のように入力してください。",
+        "数値と単位の間に説明の文字が入っています。読み取りはできますが、公表資料では崩れて見えます。",
+        "「39.9栽培面積: ha」→「39.9ha」（説明は「項目」の欄へ）。"),
+    "unit-mismatch": Entry(WARNING, "単位の不一致", "{label}「{value}」の単位が{detail}",
+        "目標値と単位が違います。現在値の単位が目標値と換算できないときはエラーです。",
+        "目標値「40件」に対して現在値「40回」→「40件」。目標値が「件/年」なら現在値も「件/年」で書きます。"),
+    "basis-mismatch": Entry(INFO, "集計方法の不一致", "{label}「{value}」の集計方法（単年度・累計・平均など）が{detail}",
+        "単年度・累計・平均など、目標値と集計方法の書き方が違います。単年度の基準値と累計の目標値はよくある書き方なので、"
+        "既定では「情報」です（設定シートの「指摘の重要度」で変えられます）。",
+        "目標値が「120件(累計)」で現在値が「30件」なら、累計の値を「85件(累計)」と書きます。基準値はそのままで構いません。"),
+    "percent-scale": Entry(WARNING, "割合の表記", "{label}「{value}」は割合の表記が他の値と異なります（85% と 0.85 など）。{detail}",
+        "目標値が「%」なのに現在値が小数（0.85）など、割合の書き方がそろっていません。",
+        "目標値「90%」、現在値「0.85」→「85%」。"),
+    "rate-mismatch": Entry(ERROR, "達成率の不一致", "入力された{label}「{value}」は計算値「{detail}」と異なります。計算値を使用します。",
+        "入力された達成率が、現在値と目標値から計算した値と違います。マスターには計算値が入ります。",
+        "現在値「45件」、目標値「40件」で達成率「110%」→「113%」（リボンの「達成率の計算」で自動入力できます）。"),
+    "rate-not-computable": Entry(WARNING, "達成率を計算できない", "{label}を計算できません: {detail}",
+        "目標値が0、単位が換算できない、数値のない目標など、達成率を計算できない理由があります。達成率は「-」になります。",
+        "目標値「0件」→ 目標の考え方を見直すか、「低いほど良い」指標なら指標の方向を「低いほど良い」にします。"),
+    "below-baseline": Entry(WARNING, "基準値を下回る", "{label}「{value}」は基準値「{detail}」を下回っています（目標に対して後退しています）。",
+        "現在値が基準値より悪い（目標から遠ざかっている）値です。入力の誤りでなければ、取組状況に理由を書きます。",
+        "基準値「1,943人」、現在値「1,800人」→ 誤りなら正しい値に、正しければ「これまでの取組状況」に減った理由を書きます。"),
+    "baseline-equals-target": Entry(WARNING, "基準値と目標値が同じ", "基準値「{value}」が目標値と同じです。基準値には計画策定時点の値を入力してください。",
+        "基準値と目標値が同じ数値です。多くは基準値の欄に目標値を写した誤りです。",
+        "基準値「12件」、目標値「12件」→ 基準値を計画策定時点の「5件(平成30年度)」に。維持が目標なら目標値を「現状維持」と書きます。"),
+    "unnumbered-kpis": Entry(WARNING, "KPIの番号なし", "1つのセルに複数のKPIが番号（①②）なしで記載されていました。KPIごとに行を分け、番号を付けてください。{detail}",
+        "1つのセルに2つのKPIが番号なしで書かれていたため、行を分けて読み取りました。",
+        "「観光客数 入込数」を1つのセルに書く → 2行に分け、KPIの番号を①②とします。"),
+    "revision-incomplete": Entry(WARNING, "目標値変更の記入漏れ", "{label}が未入力です。{detail}",
+        "目標値を変更したときに必要な欄（変更後の目標値、変更の理由）が空です。",
+        "変更後の達成率だけある → 「変更後の目標値」に「50件」、備考に「令和2年度に上方修正（実績が目標を超えたため）」。"),
+    "invalid-sdgs": Entry(ERROR, "SDGs目標の形式", "SDGs「{value}」は1～17の目標番号を「・」で区切って入力してください。{detail}",
+        "SDGsの欄は1～17の目標番号を「・」で区切って書きます。",
+        "「8,9」→「8・9」、「目標8」→「8」、「18」→ 1～17の番号に。"),
+    "relisted-differs": Entry(WARNING, "再掲の内容が異なる", "再掲の{label}「{value}」が元の施策の値「{detail}」と異なります。",
+        "再掲（他の基本目標にも載せる施策）の値が、元の施策の値と違います。",
+        "元の施策で現在値を「45件」に直したら、再掲の行も「45件」に直します。"),
+    "duplicate-kpi": Entry(ERROR, "KPIの重複", "同じKPI（{detail}）が複数行にあります。",
+        "同じ施策番号・KPI番号の行が2つ以上あります。統合するとどちらの値を使うか決められません。",
+        "施策1-03のKPI①が2行 → 2行目のKPI番号を②にするか、重複した行を削除します。"),
+    "formula-text": Entry(WARNING, "数式と解釈される文字列", "{label}「{value}」は先頭の文字のためExcelで数式と解釈される恐れがあります。文字列として保存します。",
+        "「=」「+」「-」「@」で始まる文字は、Excelで数式として扱われることがあります。xl-kpi は文字列として保存します。",
+        "「-」で始まる箇条書き「-研修を実施」→「・研修を実施」。"),
+    "text-too-long": Entry(ERROR, "文字数超過", "{label}の文字数（{detail}）がExcelの上限（32,767文字）を超えています。",
+        "1つのセルの文字数がExcelの上限を超えています。超えた分はExcelで失われます。",
+        "長い説明は要点に絞り、詳しい資料は別ファイルにして「詳細は別紙」と書きます。"),
+    "control-characters": Entry(WARNING, "制御文字", "{label}に表示できない制御文字が含まれています。",
+        "他のシステムから貼り付けたときなどに入る、目に見えない制御文字があります。",
+        "セルの文字を入力し直すか、Excelの CLEAN 関数で取り除いた値を「値として貼り付け」します。"),
+    "invalid-direction": Entry(ERROR, "指標の方向", "指標の方向「{value}」は「高いほど良い」か「低いほど良い」を選んでください。",
+        "指標の方向の欄は、ドロップダウンの「高いほど良い」か「低いほど良い」のどちらかです（空欄は高いほど良い）。",
+        "「減らす」→「低いほど良い」。"),
     # workbook (files)
-    "template-mismatch": (ERROR, "テンプレート不一致", "{detail}"),
-    "missing-header": (ERROR, "見出しがない", "見出し「{value}」が見つかりません。{detail}"),
-    "missing-sheet": (ERROR, "シートがない", "{detail}"),
-    "unknown-department": (WARNING, "未登録の部署", "部署「{value}」は設定シートの部署一覧にありません。{detail}"),
-    "formula-in-input": (ERROR, "入力欄の数式", "{label}に数式「{value}」があります。値を入力してください。"),
-    "merged-input": (WARNING, "結合されたセル", "入力欄に結合セル（{value}）があります。結合された範囲の値は先頭のセルのみ読み取ります。"),
-    "hidden-row": (WARNING, "非表示の行", "非表示の行（{value}行目）があります。内容を確認してください。"),
-    "number-as-text": (INFO, "文字列の数値", "{label}「{value}」は数値ではなく文字列として入力されています。"),
+    "template-mismatch": Entry(ERROR, "テンプレート不一致", "{detail}",
+        "ブックが公式様式と違います（見出しの行、設定シートの報告年度や評価区分など）。",
+        "配布された様式（xl-kpi template）に内容を貼り付け直します。設定シートの報告年度は「令和2」のように書きます。"),
+    "missing-header": Entry(ERROR, "見出しがない", "見出し「{value}」が見つかりません。{detail}",
+        "様式の見出しの列が削除されたか、名前が変わっています。",
+        "削除した「達成率」の列を元に戻します（列を非表示にするのは構いません）。"),
+    "missing-sheet": Entry(ERROR, "シートがない", "{detail}",
+        "必要なシート（マスターの「取組状況」など）がありません。",
+        "マスターを指定するところで部署の提出ブックを指定していないか確かめます。"),
+    "unknown-department": Entry(WARNING, "未登録の部署", "部署「{value}」は設定シートの部署一覧にありません。{detail}",
+        "部署の名前が設定シートの部署一覧にありません。集計で別の部署として数えられます。",
+        "「商工労働部 」（空白つき）や「商工部」→ 一覧にある「商工労働部」を選びます。新しい部署は設定シートの一覧に追加します。"),
+    "formula-in-input": Entry(ERROR, "入力欄の数式", "{label}に数式「{value}」があります。値を入力してください。",
+        "入力欄に数式があります。他のブックやシートを参照する数式は、統合したときに値が変わるおそれがあります。",
+        "「=C5*1.1」→ 計算した値「44件」を入力します（コピーして「値として貼り付け」）。"),
+    "merged-input": Entry(WARNING, "結合されたセル", "入力欄に結合セル（{value}）があります。結合された範囲の値は先頭のセルのみ読み取ります。",
+        "KPIの入力欄が結合されています。結合範囲の2つ目以降の行の値は読み取られません。",
+        "結合を解除し、KPIごとの行にそれぞれ値を入力します（施策番号〜施策の内容の結合はそのままで構いません）。"),
+    "hidden-row": Entry(WARNING, "非表示の行", "非表示の行（{value}行目）があります。内容を確認してください。",
+        "非表示の行があります。非表示の行も統合されるため、不要な行なら削除します。",
+        "行を再表示して内容を確かめ、不要なら行を削除します。"),
+    "date-in-value": Entry(ERROR, "日付になった値", "{label}「{value}」はExcelが日付として保存した値です。{detail}（先頭に ' を付けると日付になりません）。",
+        "「2018/3/31」「1/2」「1-15」などをExcelが日付に変えて保存しています。表示は同じでも、値は日付です（基準値では警告）。",
+        "時点なら「1,943人(平成30年3月31日時点)」のように数値と単位を書きます。日付のような文字をそのまま残すには先頭に ' を付けます（「'1-15」）。"),
+    "rounded-display": Entry(INFO, "表示形式で丸めた値", "{label}のセルは表示形式により「{value}」と表示されています。{detail}",
+        "セルの数値（1484.6）が表示形式で丸められて（1,485人）表示されています。マスターにはその数値を同じ表示形式で保存し"
+        "（表示は提出のまま）、達成率はその数値から計算します（Excelの =現在値/目標値 と同じ）。表示の値とは達成率が1%違うことがあります。",
+        "対応は不要です。表示の値（1,485）で計算したいときは、セルに表示どおりの数値を入力し直します。元の桁で公表したいときは、表示形式の小数点以下の桁数を増やします。"),
+    "number-format-unseen": Entry(WARNING, "表示形式の見えない数値", "{label}のセルは数値「{value}」です。{detail}",
+        "アドイン（作業ウィンドウ・リボン）はセルの値だけを受け取り、表示形式（#,##0\"人(累計)\" などに含まれる単位・累計）は見えません。"
+        "そのため数値だけを読み取りました。",
+        "単位を含めて文字で入力します（例: 1,399人(累計)）。または、ファイルのまま統合します（xl-kpi merge、作業ウィンドウのアップロード）。"),
+    "measure-carried-down": Entry(INFO, "上の施策の行", "施策番号・施策などが空欄のため、上の施策「{value}」の行として読み取りました。",
+        "セルの結合を解除して施策番号・施策の欄が空いた行を、上の施策のKPIとして読み取りました（公表資料と同じ扱い）。",
+        "対応は不要です。別の施策の行なら、その行に施策番号と施策を入力します。"),
+    "invalid-section": Entry(ERROR, "見出し行の番号", "見出し行「{value}」に番号がありません。{detail}",
+        "【基本目標】【基本的方向】の見出し行に番号や記号がありません。",
+        "「【基本目標】まちの魅力」→「【基本目標1】まちの魅力」、「【基本的方向】…」→「【基本的方向：ア】…」。"),
+    "missing-section": Entry(ERROR, "見出し行がない", "この行の上に【基本目標N】と【基本的方向：X】の見出し行がありません。{detail}様式の見出し行（例: 「【基本目標1】…」「【基本的方向：ア】…」）の下に入力してください。",
+        "KPIの行の上に、どの基本目標・基本的方向の施策かを示す見出し行がありません。",
+        "最初のKPIの行の上に「【基本目標1】…」と「【基本的方向：ア】…」の行を入れます（配布された記入済みの様式を使うと確実です）。"),
+    "duplicate-department-sheet": Entry(ERROR, "同じ部署のシートが複数", "{detail}",
+        "1つのブックに同じ部署のシートが2つ以上あります（「商工労働部 (2)」などのコピー）。どちらも統合しません。",
+        "使わないほうのシート（古いコピー）を削除して保存し、もう一度提出します。"),
+    "department-mismatch": Entry(ERROR, "部署の不一致", "{detail}",
+        "シート2行目の「部署: …」と、行の「部署」の欄が違います。",
+        "2行目が「部署: 商工労働部」なら、行の部署も「商工労働部」を選びます（他の部署の行はその部署が提出します）。"),
+    "missing-department-label": Entry(WARNING, "部署名がない", "シート2行目に部署名がありません。「部署: {value}」と入力してください。{detail}",
+        "シート2行目の部署名が空です。どの部署の提出か分かりにくくなります。",
+        "2行目に「部署: 商工労働部」のように入力します。"),
+    "cell-comment": Entry(INFO, "セルのコメント", "{label}のセルにコメントがあります（{detail}）:「{value}」",
+        "セルにコメント（メモ）があります。コメントはマスターや公表資料には入りません。",
+        "公表してよい説明なら「備考」や「これまでの取組状況」の欄に書き、コメントは削除します。"),
+    "number-as-text": Entry(INFO, "文字列の数値", "{label}「{value}」は数値ではなく文字列として入力されています。",
+        "数値が文字列として入力されています。読み取りはできます。",
+        "そのままで構いません。単位をつけて「45件」と書くのが公表資料の書き方です。"),
     # merge
-    "conflicting-submission": (ERROR, "提出の競合", "同じKPIが複数の部署から提出されています（{detail}）。両方を残しました。"),
-    "superseded-submission": (INFO, "提出の置き換え", "{detail}"),
-    "empty-submission": (WARNING, "空の提出", "{detail}"),
+    "conflicting-submission": Entry(ERROR, "提出の競合", "同じKPIが複数の部署から提出されています（{detail}）。両方を残しました。",
+        "同じ施策番号・KPIの行が2つの部署から提出されました。マスターには両方の行が残ります。",
+        "担当の部署を決め、もう一方の部署の提出からその行を削除して、もう一度統合します。"),
+    "superseded-submission": Entry(WARNING, "提出の置き換え", "{detail}",
+        "同じ部署から2つ以上の提出があり、新しいほう（設定シートの提出日時、なければ最後に保存した日時）を使いました。",
+        "使うべき提出が選ばれているか確かめます。古いファイルはフォルダーから外します。"),
+    "submission-order": Entry(ERROR, "提出の順序が不明", "{detail}",
+        "同じ部署の内容の違う2つの提出が同じ日時で、どちらが新しいか分かりません。どちらも統合しません。",
+        "正しいほうだけをフォルダーに残すか、正しいほうの設定シートの「提出日時」を新しくして保存し直します。"),
+    "empty-submission": Entry(WARNING, "空の提出", "{detail}",
+        "提出ブックにKPIの行がありません。",
+        "記入したシートで保存したか、入力シートの5行目以降に記入したかを確かめます。"),
     # preflight (files) — a file that cannot be read safely
-    "empty-file": (ERROR, "空のファイル", "ファイルが空です。{detail}"),
-    "not-xlsx": (ERROR, "Excelファイルではない", "Excelブック（.xlsx）ではありません。{detail}"),
-    "legacy-xls": (ERROR, "古い形式", "古い形式（.xls）のブックです。Excelで「.xlsx」形式で保存し直してください。{detail}"),
-    "encrypted-file": (ERROR, "パスワード付き", "パスワードで保護（暗号化）されたブックは読み込めません。保護を解除して保存し直してください。{detail}"),
-    "corrupt-file": (ERROR, "壊れたファイル", "ファイルが壊れているか、途中で切れています。{detail}"),
-    "file-too-large": (ERROR, "サイズ超過", "ファイルサイズ（{value}）が上限（{detail}）を超えています。"),
-    "zip-bomb": (ERROR, "展開サイズ超過", "展開後のサイズまたは圧縮率が上限を超えています（{detail}）。"),
-    "too-many-entries": (ERROR, "構成要素が多すぎる", "ブック内の要素数（{value}）が上限（{detail}）を超えています。"),
-    "xml-entities": (ERROR, "不正なXML", "ブックにXMLエンティティ宣言が含まれています（{detail}）。安全のため読み込みません。"),
-    "too-many-cells": (ERROR, "セル数超過", "セル数（{value}）が上限（{detail}）を超えています。"),
-    "macros-present": (WARNING, "マクロ", "ブックにマクロが含まれています。値のみを読み込み、マクロは取り込みません。{detail}"),
-    "external-links": (WARNING, "外部リンク", "外部ブックへのリンクがあります。{detail}"),
-    "data-connections": (WARNING, "データ接続", "外部データ接続があります。取り込みません。{detail}"),
-    "dropped-content": (WARNING, "失われる内容", "{detail}"),
-    "file-locked": (ERROR, "使用中", "{detail}"),
-    "unreadable-file": (ERROR, "読み込めない", "{detail}"),
+    "empty-file": Entry(ERROR, "空のファイル", "ファイルが空です。{detail}",
+        "ファイルの大きさが0です。保存やコピーの途中で失敗したおそれがあります。",
+        "元のブックをExcelで開いて保存し直し、もう一度提出します。"),
+    "not-xlsx": Entry(ERROR, "Excelファイルではない", "Excelブック（.xlsx）ではありません。{detail}",
+        "拡張子は .xlsx ですが、中身がExcelブックではありません（HTMLやCSVの名前を変えたものなど）。",
+        "Excelで開き、「名前を付けて保存」で「Excel ブック (*.xlsx)」を選んで保存します。"),
+    "legacy-xls": Entry(ERROR, "古い形式", "古い形式（.xls）のブックです。Excelで「.xlsx」形式で保存し直してください。{detail}",
+        "Excel 97-2003 形式（.xls）のブックは読み込みません。",
+        "Excelで開き、「名前を付けて保存」で「Excel ブック (*.xlsx)」を選んで保存します。"),
+    "encrypted-file": Entry(ERROR, "パスワード付き", "パスワードで保護（暗号化）されたブックは読み込めません。保護を解除して保存し直してください。{detail}",
+        "読み取りパスワードのついたブックは読み込めません。",
+        "Excelで「ファイル > 情報 > ブックの保護 > パスワードを使用して暗号化」のパスワードを消して保存します。"),
+    "corrupt-file": Entry(ERROR, "壊れたファイル", "ファイルが壊れているか、途中で切れています。{detail}",
+        "ファイルが壊れているか、コピーやメールの途中で切れています。",
+        "元のブックをExcelで開いて保存し直し、もう一度提出します。"),
+    "file-too-large": Entry(ERROR, "サイズ超過", "ファイルサイズ（{value}）が上限（{detail}）を超えています。",
+        "ファイルが大きすぎます（既定の上限 20 MB）。画像や不要なシートが入っていることが多いです。",
+        "画像や作業用のシートを削除して保存します。必要なら企画担当が上限（XL_KPI_MAX_BYTES）を変えます。"),
+    "zip-bomb": Entry(ERROR, "展開サイズ超過", "展開後のサイズまたは圧縮率が上限を超えています（{detail}）。",
+        "展開すると非常に大きくなるファイルです。安全のため読み込みません。",
+        "様式に記入し直したブックを提出します。心当たりがなければ情報システム担当に相談します。"),
+    "too-many-entries": Entry(ERROR, "構成要素が多すぎる", "ブック内の要素数（{value}）が上限（{detail}）を超えています。",
+        "ブックの中の部品（シート・画像など）が多すぎます。",
+        "不要なシートや画像を削除して保存します。"),
+    "xml-entities": Entry(ERROR, "不正なXML", "ブックにXMLエンティティ宣言が含まれています（{detail}）。安全のため読み込みません。",
+        "Excelが作らない種類のデータ（XMLのエンティティ宣言）が入っています。安全のため読み込みません。",
+        "Excelで開いて新しいブックに値を貼り付けて保存し直します。心当たりがなければ情報システム担当に相談します。"),
+    "too-many-cells": Entry(ERROR, "セル数超過", "セル数（{value}）が上限（{detail}）を超えています。",
+        "使われているセルが多すぎます（既定の上限 50万セル）。シートの下の方に不要な値や書式が残っていることが多いです。",
+        "不要な行・列を削除して保存します。"),
+    "macros-present": Entry(WARNING, "マクロ", "ブックにマクロが含まれています。値のみを読み込み、マクロは取り込みません。{detail}",
+        "ブックにマクロがあります。値だけを読み込み、マクロは実行も取り込みもしません。",
+        "対応は不要です。提出には .xlsx 形式（マクロなし）が使えます。"),
+    "external-links": Entry(WARNING, "外部リンク", "外部ブックへのリンクがあります。{detail}",
+        "他のブックを参照する数式やリンクがあります。統合するときには参照先の値が最新とは限りません。",
+        "リンクしているセルをコピーして「値として貼り付け」し、「データ > リンクの編集 > リンクの解除」をします。"),
+    "data-connections": Entry(WARNING, "データ接続", "外部データ接続があります。取り込みません。{detail}",
+        "外部のデータベースなどへの接続があります。接続は取り込みません。",
+        "必要な値をシートに入力し、「データ > クエリと接続」から接続を削除します。"),
+    "dropped-content": Entry(WARNING, "失われる内容", "{detail}",
+        "読み込み・統合で引き継がれない内容（図形、他シートを参照する入力規則など）があります。",
+        "大事な情報は図形ではなくセルに書きます。"),
+    "file-locked": Entry(ERROR, "使用中", "{detail}",
+        "マスターがExcelやLibreOfficeで開かれているか、他の統合処理が使っています。",
+        "マスターを開いているExcelを閉じてから、もう一度実行します。"),
+    "no-workbooks": Entry(ERROR, "提出ブックがない", "{detail}",
+        "指定したフォルダーに読み込める提出ブック（.xlsx）がありません。",
+        "提出ブックを入れたフォルダーを指定します（例: xl-kpi merge 提出/ -o 取組状況.xlsx）。"),
+    "ignored-file": Entry(INFO, "読み込まないファイル", "{detail}",
+        "Excel が開いている間に作る一時ファイル（~$…）などは読み込みません。",
+        "対応は不要です。"),
+    "subfolder-not-read": Entry(WARNING, "サブフォルダー", "{detail}",
+        "フォルダーの中のフォルダー（サブフォルダー）の中身は読み込みません。",
+        "統合するブックをフォルダーの直下に移すか、サブフォルダーも名前で指定します（例: xl-kpi merge 提出/ 提出/追加分/ -o …）。"),
+    "unreadable-file": Entry(ERROR, "読み込めない", "{detail}",
+        "ファイルを開けません（ない、権限がない、壊れているなど）。",
+        "ファイルの名前と場所を確かめ、Excelで開けるかを確かめます。"),
 }
 
 
@@ -131,6 +288,24 @@ def make_finding(code: str, *, record: KpiRecord | None = None, field: str = "",
     return Finding(code, sev, file, sheet, cell, field, "", "", text, detail)
 
 
+def parse_severity(text: object) -> str | None:
+    """'警告' / 'warning' → 'warning'; None for anything else."""
+    t = str(text or "").strip().lower()
+    return next((s for s, label in SEVERITY_LABELS.items() if t in (s, label)), None)
+
+
+def with_severities(findings: Iterable[Finding], overrides: Mapping[str, str]) -> list[Finding]:
+    """Findings with the severity the 「設定」 sheet's 「指摘の重要度」 sets for their code."""
+    if not overrides:
+        return list(findings)
+    return [f._replace(severity=overrides[f.code]) if f.code in overrides else f for f in findings]
+
+
+def actionable_first(findings: Iterable[Finding]) -> list[Finding]:
+    """Errors, then warnings, then information; in the order found within each."""
+    return sorted(findings, key=lambda f: SEVERITY_RANK[f.severity])
+
+
 def _clip(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
@@ -170,9 +345,10 @@ class Report:
                           ensure_ascii=False, indent=2)
 
     def to_text(self) -> str:
+        """One line a finding, errors first, then warnings, then information; then the counts."""
         lines = [f"{SEVERITY_LABELS[f.severity]} [{f.code}] "
                  f"{f.file + ' ' if f.file and f.sheet else ''}{f.location}: {f.message}"
-                 for f in self.findings]
+                 for f in actionable_first(self.findings)]
         c = self.counts()
         lines.append(f"エラー {c[ERROR]} 件、警告 {c[WARNING]} 件、情報 {c[INFO]} 件")
         return "\n".join(lines)

@@ -7,9 +7,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 from .errors import InputError
 from .text import to_halfwidth
+
+JAPAN_TIME = timezone(timedelta(hours=9), "JST")  # no daylight saving in Japan
+
+
+def japan_time(when: datetime) -> datetime:
+    """An aware time shown in Japan time (``…+09:00``), whole seconds."""
+    return when.astimezone(JAPAN_TIME).replace(microsecond=0)
+
 
 ERAS = {"昭和": 1925, "S": 1925, "平成": 1988, "H": 1988, "令和": 2018, "R": 2018}
 _ERA_NAMES = {1925: "昭和", 1988: "平成", 2018: "令和"}

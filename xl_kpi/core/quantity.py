@@ -11,7 +11,7 @@ number and unit (``39.9栽培面積: ha``) is recovered but marked ``garbled`` s
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -279,6 +279,19 @@ def _parse_text(raw: str) -> Quantity:
         basis = PER[per]
     return Quantity(value, unit=unit, per=per, basis=basis, fiscal=fiscal,
                     qualifiers=frozenset(qualifiers), label=label, garbled=garbled, raw=raw)
+
+
+def with_exact_value(q: Quantity, exact: Decimal | None) -> Quantity:
+    """``q`` (a cell's shown text, read) with the unrounded number the cell holds, when the text
+    shows that number rounded (「1,485人」 for 1484.6: value 1484.6, unit and basis from the text).
+    A number the text does not show (another figure, a hidden sign) is not used: the text wins."""
+    if exact is None or q.value is None:
+        return q
+    try:
+        shown = exact.quantize(Decimal(1).scaleb(q.value.as_tuple().exponent), rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        return q
+    return q._replace(value=exact) if shown == q.value else q
 
 
 def format_number(value: Decimal) -> str:

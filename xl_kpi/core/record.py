@@ -3,12 +3,15 @@
 Records, not cells, cross the layers. Every field is the cell's text as the user would read it
 (readers turn numbers into text the way the cell displays them), and ``source`` says which
 file, sheet, row and cell each field was read from, so a finding can point at ``'商工労働部'!H12``.
+A value field the user typed as a number keeps that number beside its text (``numbers``): the
+rate is computed from it, and the master writes it back as a number in the same format.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, fields
+from decimal import Decimal
 from typing import Iterable, Mapping
 
 # Field names are the interchange CSV's columns, in its order.
@@ -60,6 +63,17 @@ class Source:
         return {name: f"{letter}{self.row}" for name, letter in self.columns.items()} if self.row else {}
 
 
+@dataclass(frozen=True, slots=True)
+class CellNumber:
+    """A value cell typed as a number: the number as stored, the number format that shows it as
+    the field's text (the format code, as in ``xl/styles.xml``), and ``exact``: the number on the
+    scale of that text, not rounded (1484.6 shown 「1,485人」; 0.3746 in ``0.0%`` is 37.46)."""
+
+    value: float | int
+    number_format: str
+    exact: Decimal
+
+
 @dataclass(slots=True)
 class KpiRecord:
     goal_no: str = ""
@@ -94,6 +108,8 @@ class KpiRecord:
     origin_sheet: str = ""
     origin_row: str = ""
     source: Source = field(default_factory=Source)
+    # Value fields typed as numbers (field → its number); the texts above stay what the cells show.
+    numbers: Mapping[str, CellNumber] = field(default_factory=dict)
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, object], source: Source | None = None) -> "KpiRecord":
@@ -103,9 +119,10 @@ class KpiRecord:
         return rec
 
     @classmethod
-    def from_texts(cls, values: dict[str, str], source: Source) -> "KpiRecord":
+    def from_texts(cls, values: dict[str, str], source: Source,
+                   numbers: Mapping[str, CellNumber] | None = None) -> "KpiRecord":
         """Like :meth:`from_mapping` for values that are already texts (the readers' output)."""
-        rec = cls(**{k: v for k, v in values.items() if k in _FIELD_SET}, source=source)
+        rec = cls(**{k: v for k, v in values.items() if k in _FIELD_SET}, source=source, numbers=numbers or {})
         rec._settle_relisted("relisted" in values)
         return rec
 
@@ -142,7 +159,7 @@ class KpiRecord:
         return (self.goal_no, measure, self.kpi_no, "1" if self.is_relisted else "0")
 
 
-_FIELD_NAMES = tuple(f.name for f in fields(KpiRecord) if f.name != "source")
+_FIELD_NAMES = tuple(f.name for f in fields(KpiRecord) if f.name not in ("source", "numbers"))
 _FIELD_SET = frozenset(_FIELD_NAMES)
 RECORD_FIELDS = _FIELD_NAMES
 

@@ -16,7 +16,7 @@ from typing import Callable, Iterable, Iterator
 
 from .errors import QuantityError
 from .findings import ERROR, WARNING, Finding, Report, make_finding
-from .quantity import CONTINUE, MAINTAIN, Quantity, format_quantity, parse_quantity
+from .quantity import CONTINUE, MAINTAIN, Quantity, format_quantity, parse_quantity, with_exact_value
 from .rate import Rate, format_rate, kpi_rate, parse_rate, units_compatible
 from .record import HIGHER_IS_BETTER, LOWER_IS_BETTER, RECORD_FIELDS, KpiRecord
 from .text import CIRCLED, has_control_characters, looks_like_formula, to_halfwidth
@@ -38,20 +38,42 @@ class Evaluation:
 
 
 def evaluate(record: KpiRecord) -> Evaluation:
-    """Compute 達成率 and 変更後の達成率 of one record; unreadable texts give a not-computable Rate."""
+    """Compute 達成率 and 変更後の達成率 of one record; unreadable texts give a not-computable Rate.
+
+    A value typed as a number counts with its unrounded number (see :func:`figure`)."""
     if not record.has_kpi:
         return Evaluation(None, None)
     lower = record.lower_is_better
-    rate = _safe_rate(record.current, record.target, record.baseline, lower)
-    revised = (_safe_rate(record.current, record.revised_target, record.baseline, lower)
+    current, baseline = figure(record, "current"), figure(record, "baseline")
+    rate = _safe_rate(current, figure(record, "target"), baseline, lower)
+    revised = (_safe_rate(current, figure(record, "revised_target"), baseline, lower)
                if record.revised_target.strip() else None)
     return Evaluation(rate, revised)
 
 
-def _safe_rate(current: str, target: str, baseline: str, lower: bool) -> Rate:
+def figure(record: KpiRecord, name: str) -> str | Quantity:
+    """A value field as the rate takes it: its text, or — when the cell was typed as a number —
+    the text read with the unrounded number it shows (「1,485人」 typed as 1484.6 counts 1484.6)."""
+    text = getattr(record, name)
+    if not record.numbers or name not in record.numbers or not text.strip():
+        return text
+    try:
+        return _with_number(record, name, parse_quantity(text))
+    except QuantityError:
+        return text
+
+
+def _with_number(record: KpiRecord, name: str, q: Quantity) -> Quantity:
+    number = record.numbers.get(name) if record.numbers else None
+    return q if number is None else with_exact_value(q, number.exact)
+
+
+def _safe_rate(current: str | Quantity, target: str | Quantity, baseline: str | Quantity, lower: bool) -> Rate:
     try:
         return kpi_rate(current, target, baseline or None, lower_is_better=lower)
     except QuantityError as err:
+        if baseline:  # an unreadable 基準値 (reported on its own) costs no rate that does not need it
+            return _safe_rate(current, target, "", lower)
         return Rate(None, "auto", "unparseable", str(err))
 
 
@@ -66,9 +88,9 @@ class _Checker:
         self.q: dict[str, Quantity | None] = {}
 
     def add(self, code: str, field: str = "", value: object = "", detail: str = "",
-            severity: str | None = None) -> None:
+            severity: str | None = None, cell: str = "") -> None:
         self.out.append(make_finding(code, record=self.rec, field=field, value=value, detail=detail,
-                                     severity=severity))
+                                     severity=severity, cell=cell))
 
 
 # One pass over all texts of a record finds whether any needs a closer look: a control
@@ -109,6 +131,7 @@ def _check_structure(c: _Checker) -> None:
     if not rec.department.strip():
         c.add("missing-value", "department")
     mid = rec.measure_id.strip()
+    _check_place(c, mid)
     if mid:
         problem = _measure_id_problem(mid, rec.goal_no, rec.goal_no and rec.is_relisted)
         if problem is not None:
@@ -130,6 +153,18 @@ def _measure_id_problem(mid: str, goal_no: str, relisted: bool) -> tuple[str, st
     if mid != half:
         return "半角で入力してください。", WARNING
     return None
+
+
+def _check_place(c: _Checker, mid: str) -> None:
+    """A row the master can place: under a goal and a direction, and a KPI under a numbered measure."""
+    rec = c.rec
+    if not rec.goal_no or not rec.direction_letter:
+        missing = "基本目標" if not rec.goal_no else "基本的方向"
+        c.add("missing-section", "goal_no" if not rec.goal_no else "direction_letter", rec.measure_id,
+              f"（{missing}が不明です）", cell=rec.source.cell("measure_id"))
+    if not mid and rec.has_kpi:
+        c.add("missing-value", "measure_id", detail="施策番号（例: 1-01）を入力してください。上の施策の続きの行なら、"
+              "施策番号・施策・部署・施策の内容をすべて空欄にしてください。")
 
 
 def _check_sdgs(c: _Checker) -> None:
@@ -169,7 +204,7 @@ def _quantity(c: _Checker, name: str, required: bool) -> Quantity | None:
         c.q[name] = None
         return None
     try:
-        q = parse_quantity(text)
+        q = _with_number(c.rec, name, parse_quantity(text))
     except QuantityError as err:
         code = "multiple-values" if err.code == "multiple-values" else "unparseable-value"
         c.add(code, name, text, severity=WARNING if name == "baseline" else ERROR)

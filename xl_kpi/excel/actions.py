@@ -12,7 +12,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from ..core.errors import InputError
-from ..core.findings import SEVERITY_LABELS, Finding, Report
+from ..core.findings import SEVERITY_LABELS, Finding, Report, actionable_first, with_severities
 from ..core.merge import Submission, merge_submissions
 from ..core.record import FIELD_LABELS
 from ..core.rules import evaluate, validate_records
@@ -31,6 +31,7 @@ from .adapter import (
     unique_sheet_name,
     write_column_blocks,
 )
+from .cells import set_column_width, write_values
 
 FINDING_HEADERS = ("コード", "重要度", "場所", "施策番号", "KPI", "項目", "値", "内容")
 
@@ -82,10 +83,11 @@ def compute_rates(book) -> ActionResult:
 
 
 def sheet_findings(book, kpi) -> list[Finding]:
-    findings = missing_header_findings(kpi.header, book.name, kpi.name)
-    findings += unknown_departments(kpi.records, book_settings(book))
+    settings = book_settings(book)
+    findings = missing_header_findings(kpi.header, book.name, kpi.name) + kpi.findings
+    findings += unknown_departments(kpi.records, settings)
     findings += validate_records(kpi.records).findings
-    return findings
+    return with_severities(findings, settings.severities if settings else {})
 
 
 def validate_sheet(book) -> ActionResult:
@@ -104,19 +106,20 @@ def validate_sheet(book) -> ActionResult:
     write_findings_sheet(book, findings, after=kpi.sheet)
     report = Report(findings)
     c = report.counts()
-    return _done(ActionResult(f"エラー {c['error']} 件、警告 {c['warning']} 件、情報 {c['info']} 件", findings, c))
+    return _done(ActionResult(f"エラー {c['error']} 件、警告 {c['warning']} 件、情報 {c['info']} 件",
+                              actionable_first(findings), c))  # the task pane lists them in this order
 
 
 def write_findings_sheet(book, findings: list[Finding], after=None) -> None:
     sheet = ensure_sheet(book, FINDINGS_SHEET, after=after)
     rows = [list(FINDING_HEADERS)]
-    for f in findings:
+    for f in actionable_first(findings):
         rows.append([f.code, SEVERITY_LABELS[f.severity], f.location, f.measure_id, f.kpi_no,
                      FIELD_LABELS.get(f.field, f.field), f.value, f.message])
-    sheet.range((1, 1), (len(rows), len(FINDING_HEADERS))).value = rows
+    write_values(sheet.range((1, 1), (len(rows), len(FINDING_HEADERS))), rows)
     sheet.range((1, 1), (1, len(FINDING_HEADERS))).color = "#DDEBF7"
     for i, width in enumerate((22, 8, 24, 8, 5, 12, 24, 70), start=1):
-        sheet.range((1, i)).column_width = width
+        set_column_width(sheet, i, width)
 
 
 def merge_sheets(book) -> ActionResult:
@@ -128,7 +131,8 @@ def merge_sheets(book) -> ActionResult:
         raise InputError("部署のシートがありません。「新しい提出シート」で追加してください。")
     subs = [Submission(s.department, book.name, s.name, records=s.records) for s in departments]
     result = merge_submissions(master.records if master else [], subs)
-    findings = [f for s in departments for f in missing_header_findings(s.header, book.name, s.name)]
+    findings = [f for s in departments for f in missing_header_findings(s.header, book.name, s.name) + s.findings]
+    findings += master.findings if master else []
     findings += validate_records(result.records).findings + result.findings
     settings = book_settings(book) or Settings(year=default_year())
     sheet = master.sheet if master else book.sheets.add(MASTER_SHEET, before=book.sheets[0])

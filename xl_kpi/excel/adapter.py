@@ -10,10 +10,11 @@ filled from the measure's first row (see ``parse_rows(fill_measure_down=True)``)
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Sequence
 
 from ..core.errors import InputError
+from ..core.findings import Finding
 from ..core.record import KpiRecord
 from ..files.grid import (
     Header,
@@ -34,6 +35,7 @@ from ..files.layout import (
     default_year,
     report_title,
 )
+from .cells import set_column_width, write_values
 
 COLORS = {"error": "#F8CBAD", "warning": "#FFE699", "info": "#DDEBF7"}
 HEADER_COLOR, META_COLOR = "#DDEBF7", "#EDEDED"
@@ -47,6 +49,7 @@ class KpiSheet:
     header: Header
     records: list[KpiRecord]
     department: str
+    findings: list[Finding] = field(default_factory=list)  # what reading the cells found
 
     @property
     def name(self) -> str:
@@ -63,7 +66,9 @@ def sheet_values(sheet) -> list[list[Any]]:
     last = sheet.used_range.last_cell
     if last.row == 1 and last.column == 1 and sheet["A1"].value is None:
         return []
-    return sheet.range((1, 1), (last.row, last.column)).options(ndim=2).value
+    # err_to_str: an error cell arrives as its text ("#N/A"), as Office.js sends it, so it becomes
+    # a finding like any unreadable value instead of a silently empty cell (xlwings' default).
+    return sheet.range((1, 1), (last.row, last.column)).options(ndim=2, err_to_str=True).value
 
 
 def book_name(book) -> str:
@@ -78,14 +83,20 @@ def read_kpi_sheet(sheet, file: str) -> KpiSheet | None:
     is_master = sheet.name == MASTER_SHEET
     info = values[LAYOUT.info_row - 1][0] if len(values) >= LAYOUT.info_row and values[LAYOUT.info_row - 1] else None
     department = sheet_department(info) or sheet.name
+    findings: list[Finding] = []
     records = parse_rows(values, header, file=file, sheet=sheet.name, department=department,
-                         is_master=is_master, fill_measure_down=True)
-    return KpiSheet(sheet, values, header, records, "" if is_master else department)
+                         is_master=is_master, fill_measure_down=True, findings=findings)
+    return KpiSheet(sheet, values, header, records, "" if is_master else department, findings)
 
 
 def active_kpi_sheet(book) -> KpiSheet:
+    """The active sheet read as a KPI sheet — read once per book object (the server checks a
+    department's rights and then runs the action on the same, unchanged, values)."""
     sheet = book.sheets.active
-    kpi = read_kpi_sheet(sheet, book_name(book))
+    cache = book.__dict__.setdefault("_xl_kpi_read", {})
+    if sheet.name not in cache:
+        cache[sheet.name] = read_kpi_sheet(sheet, book_name(book))
+    kpi = cache[sheet.name]
     if kpi is None:
         raise InputError(f"シート「{sheet.name}」は取組状況の様式ではありません（見出し「施策番号」が見つかりません）。")
     return kpi
@@ -125,7 +136,7 @@ def write_column_blocks(sheet, col: int, values_by_row: dict[int, Any], number_f
     """Write values into one column, one action per block of consecutive rows."""
     for first, last in data_row_blocks(values_by_row):
         rng = sheet.range((first, col), (last, col))
-        rng.value = [[values_by_row[r]] for r in range(first, last + 1)]
+        write_values(rng, [[values_by_row[r]] for r in range(first, last + 1)])
         if number_format:
             rng.number_format = number_format
 
@@ -193,7 +204,7 @@ def render_kpi_sheet(sheet, settings: Settings, info: str, plan: Sequence[Planne
     top[lay.info_row - 1][last_printed - 1] = f"{VERSION_LABEL} {settings.version}"
     top[lay.group_row - 1] = [v or None for v in hp.group]
     top[lay.header_row - 1] = [v or None for v in hp.lower]
-    sheet.range((1, 1), (lay.header_row, ncols)).value = top
+    write_values(sheet.range((1, 1), (lay.header_row, ncols)), top)
     for r0, c0, r1, c1 in hp.merges:
         sheet.range((lay.group_row + r0, c0 + 1), (lay.group_row + r1, c1 + 1)).merge(False)
     header = sheet.range((lay.group_row, 1), (lay.header_row, last_printed))
@@ -201,7 +212,7 @@ def render_kpi_sheet(sheet, settings: Settings, info: str, plan: Sequence[Planne
     header.wrap_text = True
     sheet.range((lay.group_row, last_printed + 1), (lay.header_row, ncols)).color = META_COLOR
     for i, c in enumerate(lay.columns, start=1):
-        sheet.range((1, i)).column_width = c.width
+        set_column_width(sheet, i, c.width)
     if not plan:
         return
     first = lay.first_data_row
@@ -211,7 +222,7 @@ def render_kpi_sheet(sheet, settings: Settings, info: str, plan: Sequence[Planne
             body[k] = [None if v == "" else v for v in prow.values]
         else:
             body[k][0] = prow.values[0]
-    sheet.range((first, 1), (first + len(plan) - 1, ncols)).value = body
+    write_values(sheet.range((first, 1), (first + len(plan) - 1, ncols)), body)
     for k, prow in enumerate(plan):
         if prow.kind != "data":
             rng = sheet.range((first + k, 1), (first + k, last_printed))

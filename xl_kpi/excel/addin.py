@@ -21,6 +21,15 @@ CUSTOM_UI_NS = "http://schemas.microsoft.com/office/2006/01/customui"
 UDF_MODULES = "xl_kpi.excel.udfs"
 
 
+def default_source() -> Path:
+    """``workbook/desktop`` of the source tree: beside the package (a checkout or an editable
+    install) or, after ``pip install .``, in the current folder (the repository root)."""
+    for p in (DEFAULT_SOURCE, Path.cwd() / "workbook" / "desktop"):
+        if (p / "customUI.xml").is_file():
+            return p
+    return DEFAULT_SOURCE
+
+
 def xlwings_ribbon_addin() -> Path:
     import xlwings
     p = Path(xlwings.__file__).parent / "quickstart_addin_ribbon.xlam"

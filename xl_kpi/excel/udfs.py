@@ -22,17 +22,56 @@ from ..core.rate import kpi_rate as core_kpi_rate
 
 NA = "#N/A"
 
+# Excel's error values. On the desktop, xlwings hands ``raw`` arguments over as COM gives them: an
+# error cell is a VT_ERROR whose value is 0x800A0000 + the cell error number of
+# learn.microsoft.com/office/vba/excel/concepts/cells-and-ranges/cell-error-values (xlErrNA =
+# 2042 → -2146826246; the same table as xlwings' own ``_xlwindows.py``). Office.js hands an error
+# cell over as its error string ("Cells that contain an error will return the error string",
+# Excel.Range.values) or, to a custom function whose metadata sets ``allowErrorForDataTypeAny``
+# (xlwings does), as an error; the glue sends its code string.
+CELL_ERRORS = {2007: "#DIV/0!", 2042: "#N/A", 2029: "#NAME?", 2000: "#NULL!", 2036: "#NUM!",
+               2023: "#REF!", 2015: "#VALUE!", 2045: "#SPILL!", 2047: "#BLOCKED!", 2050: "#CALC!"}
+COM_ERRORS = {code - 0x100000000 + 0x800A0000: text for code, text in CELL_ERRORS.items()}
+ERROR_STRINGS = frozenset(CELL_ERRORS.values()) | {"#GETTING_DATA", "#FIELD!", "#CONNECT!", "#BUSY!",
+                                                   "#UNKNOWN!", "#PYTHON!", "#DIV/0"}
+
 
 def not_available(reason: str) -> str:
     return f"{NA} {reason}"
+
+
+def cell_error(v: Any) -> str | None:
+    """The error text (``#N/A``…) when ``v`` is an Excel error cell in either client's shape."""
+    if type(v) is int and v in COM_ERRORS:
+        return COM_ERRORS[v]
+    if isinstance(v, str) and v.strip() in ERROR_STRINGS:
+        return v.strip()
+    return None
+
+
+def error_reason(code: str) -> str:
+    return f"参照しているセルがエラー（{code}）です。元のセルのエラーを直してください。"
 
 
 def _is_grid(v: Any) -> bool:
     return isinstance(v, (list, tuple)) and (not v or isinstance(v[0], (list, tuple)))
 
 
-def broadcast(fn: Callable[..., Any], *args: Any) -> Any:
-    """Apply ``fn`` cell by cell; 2-D arguments broadcast like Excel arrays (1×1 spreads)."""
+def guard_errors(fn: Callable[..., Any], on_error: Callable[[str], Any]) -> Callable[..., Any]:
+    """``fn``, except that a cell holding an Excel error gives ``on_error(code)`` instead."""
+    def guarded(*cells: Any) -> Any:
+        for c in cells:
+            code = cell_error(c)
+            if code is not None:
+                return on_error(code)
+        return fn(*cells)
+    return guarded
+
+
+def broadcast(fn: Callable[..., Any], *args: Any, on_error: Callable[[str], Any] | None = None) -> Any:
+    """Apply ``fn`` cell by cell; 2-D arguments broadcast like Excel arrays (1×1 spreads).
+    A cell holding an Excel error is not computable, with the reason (or ``on_error(code)``)."""
+    fn = guard_errors(fn, on_error or (lambda code: not_available(error_reason(code))))
     grids = [a for a in args if _is_grid(a)]
     if not grids:
         return fn(*args)
@@ -137,7 +176,7 @@ def kpi_unit(text):
 @xw.arg("symbols", doc="TRUE で ◎○△× を返す（既定: A/B/C/D）")
 def kpi_grade(rate, symbols=False):
     """達成率の評価（A/B/C/D、または ◎○△×）を返します。計算できない場合は「-」。"""
-    return broadcast(lambda r: _grade_one(r, symbols), rate)
+    return broadcast(lambda r: _grade_one(r, symbols), rate, on_error=lambda _code: "-")
 
 
 UDFS = (kpi_rate, kpi_value, kpi_unit, kpi_grade)

@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Iterable
 
-from ..core.errors import FileError
+from ..core.errors import FileError, describe_os_error
 from ..core.record import CSV_FIELDS, KpiRecord, Source
 from .addressing import column_letter
 
@@ -30,7 +30,7 @@ def read_csv_records(path: str | Path) -> list[KpiRecord]:
     try:
         raw = p.read_bytes()
     except OSError as err:
-        raise FileError(f"{p.name}: ファイルを読み込めません（{err.strerror}）。", code="unreadable-file",
+        raise FileError(f"{p.name}: {describe_os_error(err)}。", code="unreadable-file",
                         path=str(p)) from None
     try:
         text = raw.decode("utf-8-sig")

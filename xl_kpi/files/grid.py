@@ -8,19 +8,20 @@ open workbook. No workbook library is imported here.
 
 from __future__ import annotations
 
+import difflib
+import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Mapping, Sequence
 
 from ..core.errors import InputError, QuantityError
-from ..core.findings import Finding, make_finding
+from ..core.findings import CATALOGUE, WARNING, Finding, make_finding, parse_severity
 from ..core.fiscal import parse_reporting_year
 from ..core.rate import GradeBands, parse_rate
 from ..core.record import (
     DIRECTION_LABELS,
     HIGHER_IS_BETTER,
     LOWER_IS_BETTER,
+    CellNumber,
     KpiRecord,
     Source,
     first_department,
@@ -28,6 +29,7 @@ from ..core.record import (
 from ..core.rules import Evaluation, evaluate
 from .addressing import column_letter
 from .layout import (
+    CODE,
     DEFAULT_PLAN_END,
     DIRECTION_CHOICES,
     DIRECTION_RE,
@@ -37,12 +39,15 @@ from .layout import (
     QUANTITY,
     RATE,
     SETTINGS_SHEET,
+    SEVERITY_TABLE,
+    UNNUMBERED,
     Settings,
     SheetLayout,
     direction_heading,
     goal_heading,
     squash,
 )
+from .numfmt import display
 
 DIRECTIONS = {DIRECTION_CHOICES[0]: HIGHER_IS_BETTER, DIRECTION_CHOICES[1]: LOWER_IS_BETTER,
               HIGHER_IS_BETTER: HIGHER_IS_BETTER, LOWER_IS_BETTER: LOWER_IS_BETTER}
@@ -94,8 +99,15 @@ def missing_header_findings(header: Header, file: str, sheet: str,
     return out
 
 
+_LOOSE_SECTION_RE = re.compile(r"^【(基本目標|基本的方向)[：:]?\s*([^】]*?)\s*】\s*(.*)$", re.S)
+
+
 def section_of(value: Any) -> tuple[str, str, str] | None:
-    """('goal'|'direction', number or letter, title) for a section row's first cell."""
+    """('goal'|'direction', number or letter, title) for a section row's first cell.
+
+    A heading the reader cannot number (「【基本目標】」, as older versions wrote for rows without
+    a section, or the 「（未記入）」 marker the writer uses now) is still a section row, with an
+    empty number: never a data row."""
     if not isinstance(value, str):
         return None
     text = value.strip()
@@ -105,7 +117,16 @@ def section_of(value: Any) -> tuple[str, str, str] | None:
     m = DIRECTION_RE.match(text)
     if m:
         return "direction", m.group(1), m.group(2).strip()
+    m = _LOOSE_SECTION_RE.match(text)
+    if m:
+        return ("goal" if m.group(1) == "基本目標" else "direction"), "", m.group(3).strip()
     return None
+
+
+def section_is_numbered(value: Any) -> bool:
+    """Is a section heading complete (numbered, or the writer's 「（未記入）」 marker)?"""
+    text = str(value).strip()
+    return bool(GOAL_RE.match(text) or DIRECTION_RE.match(text)) or UNNUMBERED in text
 
 
 def sheet_department(info_cell: Any) -> str:
@@ -117,99 +138,185 @@ def sheet_department(info_cell: Any) -> str:
     return ""
 
 
-def _percent_decimals(number_format: str) -> int:
-    fmt = number_format.split(";")[0]
-    if "." not in fmt:
-        return 0
-    return len(fmt.split(".", 1)[1].split("%")[0].strip('"'))
+_COPY_SUFFIX_RE = re.compile(r"(\s*[(（]\s*(\d+|旧|古|old|copy|コピー)\s*[)）]|\s*の?コピー(\s*\d+)?|[_\s-]*(old|旧))$", re.I)
+
+
+def sheet_base_name(name: str) -> str:
+    """A sheet's name without the suffix of a copy (「商工労働部 (2)」, 「…(旧)」, 「…のコピー」)."""
+    base = name
+    while True:
+        stripped = _COPY_SUFFIX_RE.sub("", base).strip()
+        if stripped == base or not stripped:
+            return base
+        base = stripped
 
 
 def cell_text(value: Any, number_format: str = "General", kind: str = "") -> str:
-    """The text a cell shows, as a record field holds it."""
+    """The text a cell shows, as a record field holds it (see :mod:`.numfmt`)."""
     if value is None:
         return ""
     if isinstance(value, str):
         return value.strip(" \u3000")
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
-    if isinstance(value, (int, float)):
-        fmt = number_format or "General"
-        if "%" in fmt or (kind == RATE and isinstance(value, float) and abs(value) < 20):
-            pct = (Decimal(repr(value)) if isinstance(value, float) else Decimal(value)) * 100
-            places = _percent_decimals(fmt if "%" in fmt else "0%")
-            return f"{pct.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)}%"
-        d = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-        text = format(d.normalize(), "f") if d == d.to_integral_value() else format(d, "f")
-        if "," in fmt and "." not in text and abs(int(d)) >= 1000:
-            return f"{int(d):,}"
-        return text
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
-    if isinstance(value, (date, time)):
-        return value.isoformat()
-    return str(value)
+    fmt = number_format or "General"
+    if isinstance(value, (int, float)) and kind == RATE and "%" not in fmt and fmt.lower() == "general" \
+            and isinstance(value, float) and abs(value) < 20:
+        fmt = "0%"  # a 達成率 typed as a fraction in a General cell
+    return display(value, fmt).text
 
 
 def parse_rows(rows: Sequence[Sequence[Any]], header: Header, *, file: str, sheet: str,
                department: str, is_master: bool, formats: Sequence[Sequence[str]] | None = None,
-               fill_measure_down: bool = False, layout: SheetLayout = LAYOUT) -> list[KpiRecord]:
+               fill_measure_down: bool = False, layout: SheetLayout = LAYOUT,
+               findings: list[Finding] | None = None) -> list[KpiRecord]:
     """Records of the data rows below the header. ``rows[0]`` is row 1 of the sheet.
 
-    ``fill_measure_down``: for engines that cannot report merged cells (the Office.js payload),
-    a row whose 施策番号 and 施策 are blank continues the measure above and takes its
-    measure-level cells (施策番号, 施策, 部署, 施策の内容) — those are one value per measure.
+    Section rows give the goal and direction. A row whose 施策番号, 施策, 部署 and 施策の内容 are
+    all blank (Excel's 「セル結合の解除」 leaves the lower rows of a merged measure blank), or whose
+    施策 repeats the measure above with a blank 施策番号, continues the measure above and takes its
+    measure-level cells, as the published layout shows it. ``findings`` (when given) receives what
+    the reading found: measures carried down, dates and rounded numbers in value cells, headings
+    without a number. ``fill_measure_down``: the engine cannot see merged cells (the Office.js
+    payload), so carrying a measure down is expected and not reported.
     """
-    cols = header.columns
-    kinds = {f: layout.columns[layout.col(f) - 1].kind for f in cols}
-    printed = [f for f in cols if kinds[f] != META]
-    a = cols.get("measure_id", 1) - 1
-    letters = {name: column_letter(c) for name, c in cols.items()}
-    col_items = list(cols.items())
-    goal = direction = ("", "")
-    previous: dict[str, str] | None = None
-    records: list[KpiRecord] = []
+    reader = _RowReader(header, file, sheet, department, is_master, formats, layout, findings,
+                        report_carried=not fill_measure_down)
     for r in range(header.row, len(rows)):
-        row = rows[r]
+        reader.row(r, rows[r])
+    return reader.records
+
+
+def _rounded_detail(number: str, text: str, kept: bool) -> str:
+    """What became of a number its format shows rounded: kept beside its text, or read as shown."""
+    if not kept:
+        return f"セルの数値は {number} です。表示どおり「{text}」として読み取りました。"
+    return (f"セルの数値は {number} です。マスターにはこの数値を同じ表示形式で保存し（表示は「{text}」のまま）、"
+            f"達成率は数値 {number} から計算します。表示の値で計算するなら、表示どおりの数値を入力し直してください。")
+
+
+class _RowReader:
+    """State of one pass over a sheet's rows: the current section and measure, and the output."""
+
+    def __init__(self, header: Header, file: str, sheet: str, department: str, is_master: bool,
+                 formats: Sequence[Sequence[str]] | None, layout: SheetLayout,
+                 findings: list[Finding] | None, report_carried: bool = True):
+        self.cols = header.columns
+        self.report_carried = report_carried
+        self.kinds = {f: layout.columns[layout.col(f) - 1].kind for f in self.cols}
+        self.printed = [f for f in self.cols if self.kinds[f] != META]
+        self.a = self.cols.get("measure_id", 1) - 1
+        self.letters = {name: column_letter(c) for name, c in self.cols.items()}
+        self.file, self.sheet, self.department, self.is_master = file, sheet, department, is_master
+        self.formats = formats
+        self.findings = findings
+        self.goal = self.direction = ("", "")
+        self.previous: dict[str, str] | None = None
+        self.records: list[KpiRecord] = []
+
+    def note(self, code: str, r1: int, name: str, value: str = "", detail: str = "",
+             severity: str | None = None) -> None:
+        if self.findings is not None:
+            cell = f"{self.letters.get(name, 'A')}{r1}"
+            self.findings.append(make_finding(code, file=self.file, sheet=self.sheet, cell=cell, field=name,
+                                              value=value, detail=detail, severity=severity))
+
+    def row(self, r: int, row: Sequence[Any]) -> None:
         if row.count(None) == len(row):  # a blank row (all engines give None for empty cells)
-            continue
-        sec = section_of(row[a] if a < len(row) else None)
+            return
+        first = row[self.a] if self.a < len(row) else None
+        sec = section_of(first)
         if sec is not None:
-            if sec[0] == "goal":
-                goal, direction = sec[1:], ("", "")
-            else:
-                direction = sec[1:]
-            previous = None
-            continue
-        fmt_row = formats[r] if formats is not None and r < len(formats) else None
+            self.section(sec, first, r + 1)
+            return
+        values, numbers = self.values(r, row)
+        if not any(values[f] for f in self.printed):
+            return
+        self.carry_measure(values, r + 1)
+        self.previous = values
+        self.records.append(self.record(values, numbers, r + 1))
+
+    def section(self, sec: tuple[str, str, str], text: Any, r1: int) -> None:
+        if sec[0] == "goal":
+            self.goal, self.direction = sec[1:], ("", "")
+        else:
+            self.direction = sec[1:]
+        self.previous = None
+        if not section_is_numbered(text):
+            example = "【基本目標1】…" if sec[0] == "goal" else "【基本的方向：ア】…"
+            detail = ("マスターの見出し行です。この統合で作り直します。" if self.is_master
+                      else f"「{example}」のように番号を付けてください。")
+            self.note("invalid-section", r1, "measure_id", str(text), detail,
+                      severity=WARNING if self.is_master else None)
+
+    def values(self, r: int, row: Sequence[Any]) -> tuple[dict[str, str], dict[str, CellNumber]]:
+        """The row's cells as texts, and the value cells typed as numbers (when formats are known)."""
+        fmt_row = self.formats[r] if self.formats is not None and r < len(self.formats) else None
         values: dict[str, str] = {}
+        numbers: dict[str, CellNumber] = {}
         width = len(row)
-        for name, c in col_items:
+        for name, c in self.cols.items():
             v = row[c - 1] if c <= width else None
             if v is None:
                 values[name] = ""
             elif type(v) is str:  # a text displays as itself whatever its number format
                 values[name] = v.strip(" \u3000")
             else:
-                values[name] = cell_text(v, fmt_row[c - 1] if fmt_row and c - 1 < len(fmt_row) else "General",
-                                         kinds[name])
-        if not any(values[f] for f in printed):
-            continue
-        if fill_measure_down and previous is not None and not values.get("measure_id") \
-                and not values.get("measure_name"):
-            for f in MEASURE_FIELDS:
-                if f in values and not values[f]:
-                    values[f] = previous.get(f, "")
-        previous = values
-        r1 = r + 1
+                fmt = fmt_row[c - 1] if fmt_row and c - 1 < len(fmt_row) else "General"
+                values[name] = self.shown(v, fmt, name, r + 1, numbers if fmt_row is not None else None)
+        return values, numbers
+
+    def shown(self, v: Any, fmt: str, name: str, r1: int, numbers: dict[str, CellNumber] | None) -> str:
+        """A non-text cell as displayed; dates and hidden digits in value cells are reported, and a
+        number in a value cell is kept (in ``numbers``) with its format."""
+        kind = self.kinds[name]
+        text = cell_text(v, fmt, kind)
+        if kind not in (QUANTITY, CODE) or isinstance(v, bool):
+            return text
+        if self.formats is None and kind == QUANTITY and isinstance(v, (int, float)):
+            # an engine that sees values only (the add-in's book): a unit kept in the number
+            # format would be lost without a word
+            self.note("number-format-unseen", r1, name, text,
+                      "単位や累計が表示形式に入っていても、アドインからは見えません。")
+            return text
+        shown = display(v, fmt or "General")
+        if shown.is_date:
+            example = "「'1-01」" if name == "measure_id" else "「6件(平成30年度)」や「'1/2」"
+            self.note("date-in-value", r1, name, text, f"{example}のように入力してください",
+                      severity=WARNING if name == "baseline" else None)
+            return text
+        if kind == QUANTITY and numbers is not None and shown.exact is not None and isinstance(v, (int, float)):
+            numbers[name] = CellNumber(v, fmt or "General", shown.exact)
+        if shown.rounded:
+            self.note("rounded-display", r1, name, text, _rounded_detail(cell_text(v, "General"), text,
+                                                                        numbers is not None and name in numbers))
+        return text
+
+    def carry_measure(self, values: dict[str, str], r1: int) -> None:
+        """A row continuing the measure above takes its measure-level cells."""
+        prev = self.previous
+        if prev is None or values.get("measure_id"):
+            return
+        blank = all(not values.get(f) for f in MEASURE_FIELDS if f in values)
+        same = values.get("measure_name") and values.get("measure_name") == prev.get("measure_name")
+        if not (blank or same):
+            return
+        for f in MEASURE_FIELDS:
+            if f in values and not values[f]:
+                values[f] = prev.get(f, "")
+        if self.report_carried:
+            label = values.get("measure_id") or values.get("measure_name", "")
+            self.note("measure-carried-down", r1, "measure_id", label, label)
+
+    def record(self, values: dict[str, str], numbers: dict[str, CellNumber], r1: int) -> KpiRecord:
         out = dict(values)
-        out["goal_no"], out["goal_title"] = goal
-        out["direction_letter"], out["direction_title"] = direction
+        out["goal_no"], out["goal_title"] = self.goal
+        out["direction_letter"], out["direction_title"] = self.direction
         out["direction"] = DIRECTIONS.get(values.get("direction", ""), values.get("direction", ""))
-        if not is_master:
-            out["submitted_by"] = department
-            out["origin_file"], out["origin_sheet"], out["origin_row"] = file, sheet, str(r1)
-        records.append(KpiRecord.from_texts(out, Source(file, sheet, r1, letters)))
-    return records
+        if not self.is_master:
+            out["submitted_by"] = self.department
+            out["origin_file"], out["origin_sheet"], out["origin_row"] = self.file, self.sheet, str(r1)
+        return KpiRecord.from_texts(out, Source(self.file, self.sheet, r1, self.letters), numbers)
 
 
 # --- writing: the plan of a KPI sheet -----------------------------------------------------------
@@ -239,10 +346,32 @@ def _rate_cell(text: str) -> Any:
     return text if v is None else float(v)
 
 
+@dataclass(frozen=True)
+class NumberCell:
+    """A value cell to write as the number the user typed, in its number format (it shows ``text``)."""
+
+    value: float | int
+    number_format: str
+    text: str
+
+
+def typed_numbers(r: KpiRecord) -> dict[str, NumberCell]:
+    """The record's value fields typed as numbers whose format still shows the field's text."""
+    out = {}
+    for name, n in r.numbers.items():
+        text = getattr(r, name, None)
+        if text and display(n.value, n.number_format).text == text:
+            out[name] = NumberCell(n.value, n.number_format, text)
+    return out
+
+
 def cell_values(r: KpiRecord, computed: bool, layout: SheetLayout = LAYOUT,
                 evaluation: Evaluation | None = None) -> list[Any]:
-    """The values a record's row shows: texts, and 達成率 as fractions (computed or as submitted)."""
+    """The values a record's row shows: texts, 達成率 as fractions (computed or as submitted), and
+    value cells typed as numbers as :class:`NumberCell` (the number in the user's format)."""
     d: dict[str, Any] = r.to_dict()
+    if r.numbers:
+        d.update(typed_numbers(r))
     if computed:
         ev = evaluation or evaluate(r)
         d["rate"] = "" if ev.rate is None else (float(ev.rate.value) if ev.rate.value is not None else "-")
@@ -336,30 +465,37 @@ def header_plan(year: int, plan_end: int, layout: SheetLayout = LAYOUT) -> Heade
     return HeaderPlan(group, lower, merges, [i for i, c in enumerate(cols) if c.kind == META])
 
 
-def parse_settings_rows(rows: Sequence[Sequence[Any]]) -> tuple[dict[str, Any], list[str], list[tuple[Any, Any, Any]]]:
-    """(labelled values, department list, grade-band rows) of a 「設定」 sheet's cells."""
+SettingsRows = tuple[dict[str, Any], list[str], list[tuple[Any, Any, Any]], list[tuple[Any, Any]]]
+TABLES = ("評価区分", "部署一覧", SEVERITY_TABLE)
+
+
+def parse_settings_rows(rows: Sequence[Sequence[Any]]) -> SettingsRows:
+    """(labelled values, department list, grade-band rows, (code, severity) rows) of a 「設定」 sheet."""
     values: dict[str, Any] = {}
     departments: list[str] = []
     bands: list[tuple[Any, Any, Any]] = []
+    severities: list[tuple[Any, Any]] = []
     mode = ""
     for row in rows:
         row = list(row) + [None] * (4 - len(row))
         label = str(row[0] or "").strip()
         if label:
             mode = label
-            if row[1] is not None and label not in ("評価区分", "部署一覧"):
+            if row[1] is not None and label not in TABLES:
                 values[label] = row[1]
             continue
         if mode == "部署一覧" and row[1]:
             departments.append(str(row[1]).strip())
         elif mode == "評価区分" and row[2]:
             bands.append((row[1], row[2], row[3]))
-    return values, departments, bands
+        elif mode == SEVERITY_TABLE and row[1]:
+            severities.append((row[1], row[2]))
+    return values, departments, bands, severities
 
 
 def settings_from_rows(rows: list[list[Any]], file: str, findings: list[Finding]) -> Settings:
     """The 「設定」 sheet's cells as Settings; unreadable entries become findings and defaults."""
-    values, departments, band_rows = parse_settings_rows(rows[:500])
+    values, departments, band_rows, severity_rows = parse_settings_rows(rows[:500])
     bands = [(int(low) if isinstance(low, (int, float)) else -10**9, str(letter), str(symbol or ""))
              for low, letter, symbol in band_rows]
     try:
@@ -380,7 +516,23 @@ def settings_from_rows(rows: list[list[Any]], file: str, findings: list[Finding]
                                      detail="設定シートの評価区分を読み取れません。既定の区分を使います。", severity="warning"))
         grade_bands = GradeBands()
     return Settings(year=year, plan_end=plan_end, departments=tuple(departments), bands=grade_bands,
-                    version=str(values.get("様式", "")).strip())
+                    version=str(values.get("様式", "")).strip(),
+                    severities=_severities(severity_rows, file, findings))
+
+
+def _severities(rows: list[tuple[Any, Any]], file: str, findings: list[Finding]) -> dict[str, str]:
+    """The 指摘の重要度 rows as code → severity; an unknown code or severity becomes a finding."""
+    out: dict[str, str] = {}
+    for code, label in rows:
+        code, severity = str(code).strip(), parse_severity(label)
+        if code in CATALOGUE and severity:
+            out[code] = severity
+        else:
+            findings.append(make_finding("template-mismatch", file=file, sheet=SETTINGS_SHEET, value=f"{code} {label or ''}",
+                                         detail=f"設定シートの{SEVERITY_TABLE}「{code}」「{label or ''}」を読み取れません"
+                                         "（コードは利用者ガイドの一覧から、重要度はエラー・警告・情報から）。",
+                                         severity="warning"))
+    return out
 
 
 def unknown_departments(records: list[KpiRecord], settings: Settings | None) -> list[Finding]:
@@ -388,5 +540,43 @@ def unknown_departments(records: list[KpiRecord], settings: Settings | None) -> 
     if settings is None or not settings.departments:
         return []
     known = set(settings.departments)
-    return [make_finding("unknown-department", record=rec, field="department", value=d)
+    return [make_finding("unknown-department", record=rec, field="department", value=d,
+                         detail=department_hint(d, settings.departments))
             for rec in records for d in rec.department.split() if d and d not in known]
+
+
+def department_hint(name: str, departments: Sequence[str]) -> str:
+    """What to type instead of an unknown department: a near miss, and the list."""
+    close = difflib.get_close_matches(name, list(departments), n=1, cutoff=0.6)
+    near = f"「{close[0]}」の誤りではありませんか。" if close else ""
+    return f"{near}設定シートの部署一覧: {'、'.join(departments)}"
+
+
+def sheet_department_findings(label: str, records: Sequence[KpiRecord], sheet: str,
+                              settings: Settings | None, file: str,
+                              layout: SheetLayout = LAYOUT) -> tuple[str, list[Finding]]:
+    """The department a sheet is filed under, and what is wrong with it.
+
+    The 「部署: …」 label above the table names it; every row must name it among its 部署 (else
+    ``department-mismatch``). Without a label, the one department the rows name (or the sheet's
+    name without a copy suffix) is used, with a ``missing-department-label`` warning."""
+    out: list[Finding] = []
+    label_cell = f"A{layout.info_row}"
+    department = label
+    if not label:
+        owners = sorted({r.owner for r in records if r.owner})
+        department = owners[0] if len(owners) == 1 else sheet_base_name(sheet)
+        out.append(make_finding("missing-department-label", file=file, sheet=sheet, cell=label_cell,
+                                value=department, detail=f"「{department}」の提出として扱いました。"))
+    elif settings is not None and settings.departments and label not in settings.departments:
+        out.append(make_finding("unknown-department", file=file, sheet=sheet, cell=label_cell, value=label,
+                                detail=department_hint(label, settings.departments)))
+    for rec in records:
+        named = rec.department.split()
+        if named and department not in named:
+            out.append(make_finding(
+                "department-mismatch", record=rec, field="department", value=rec.department,
+                detail=f"シートの「部署: {department}」（{label_cell}）と、この行の部署「{rec.department}」が"
+                       f"異なります。この行が{department}の施策なら部署を「{department}」に、"
+                       f"別の部署の施策ならその部署のシートで提出してください。"))
+    return department, out

@@ -23,8 +23,9 @@ STATUS_SHEET = "提出状況"
 SETTINGS_SHEET = "設定"
 SUMMARY_SHEET = "集計"
 RESERVED_SHEETS = (MASTER_SHEET, FINDINGS_SHEET, STATUS_SHEET, SETTINGS_SHEET, SUMMARY_SHEET)
+PUBLISHED_SHEETS = (MASTER_SHEET, SUMMARY_SHEET)  # what the printed report shows
 
-OFFICIAL_TEMPLATE_YEAR = 2025  # templates/取組状況_様式.xlsx is generated for 令和7年度
+OFFICIAL_TEMPLATE_YEAR = 2024  # templates/取組状況_様式.xlsx is generated for 令和6年度 (the plan end)
 DEFAULT_PLAN_END = 2024  # 令和6年度: the final year of the 第2期 総合戦略 targets
 DEFAULT_DEPARTMENTS = (
     "企画管理部", "財務部", "市民生活部", "福祉保健部", "子ども家庭部", "環境部", "商工労働部",
@@ -149,30 +150,38 @@ class Settings:
     departments: tuple[str, ...] = DEFAULT_DEPARTMENTS
     bands: GradeBands = DEFAULT_BANDS
     version: str = TEMPLATE_VERSION
+    severities: dict[str, str] = field(default_factory=dict)  # finding code → severity (指摘の重要度)
+
+
+SEVERITY_TABLE = "指摘の重要度"
+# The codes listed in the 設定 sheet's 指摘の重要度 table (more may be added there by hand).
+TUNABLE_CODES = ("basis-mismatch", "unit-mismatch", "below-baseline", "rate-not-computable", "percent-scale")
 
 
 GOAL_RE = re.compile(r"^【基本目標\s*(\d+)】\s*(.*)$", re.S)
 DIRECTION_RE = re.compile(r"^【基本的方向[：:]\s*(\S)】\s*(.*)$", re.S)
 VERSION_LABEL = "様式"
+UNNUMBERED = "（未記入）"  # the heading of rows that had no 【基本目標N】/【基本的方向：X】 above them
 
 
 def goal_heading(goal_no: str, title: str) -> str:
-    return f"【基本目標{goal_no}】{title}"
+    return f"【基本目標{goal_no or UNNUMBERED}】{title}"
 
 
 def direction_heading(letter: str, title: str) -> str:
-    return f"【基本的方向：{letter}】{title}"
+    return f"【基本的方向：{letter or UNNUMBERED}】{title}"
 
 
 def report_title(year: int) -> str:
     return f"総合戦略に記載されている各種施策の取組状況（{format_fiscal_year(year)}）"
 
 
-def default_year(today: date | None = None) -> int:
-    """The last completed fiscal year (a report on FY N is written in FY N+1)."""
+def default_year(today: date | None = None, plan_end: int = DEFAULT_PLAN_END) -> int:
+    """The last completed fiscal year (a report on FY N is written in FY N+1), but not after the
+    plan end: a report's targets are the plan end's, so a later year would not match its header."""
     today = today or date.today()
     fy = today.year if today.month >= 4 else today.year - 1
-    return fy - 1
+    return min(fy - 1, plan_end)
 
 
 def safe_sheet_name(name: str) -> str:

@@ -14,8 +14,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from ..core.errors import FileError
-from ..core.findings import CATALOGUE, ERROR, Finding, Report, make_finding
+from ..core.errors import FileError, InputError
+from ..core.findings import CATALOGUE, ERROR, WARNING, Finding, Report, make_finding, with_severities
+from ..core.fiscal import format_fiscal_year
 from ..core.merge import MergeResult, Submission, merge_submissions, order_records
 from ..core.record import KpiRecord, Source
 from ..core.rules import validate_records
@@ -24,7 +25,8 @@ from .layout import DEFAULT_DEPARTMENTS, LAYOUT, MASTER_SHEET, Settings, default
 from .pool import read_many
 from .preflight import Budgets
 from .reader import WorkbookRead, read_workbook
-from .safesave import atomic_write, master_lock, refuse_if_open
+from .safesave import atomic_write, backup_dir, master_lock, refuse_if_open
+from .submitted import shown_time
 
 Progress = Callable[[str, int, int], None]
 
@@ -33,24 +35,80 @@ def _quiet(_step: str, _done: int, _total: int) -> None:
     return None
 
 
-def collect_inputs(inputs: Iterable[str | Path], exclude: Path | None = None) -> list[Path]:
-    """Files named, and the .xlsx/.xlsm files of folders named (sorted), without owner files."""
-    out: list[Path] = []
+OWNER_PREFIXES = ("~$", ".~lock.")
+SYSTEM_FILES = frozenset(("thumbs.db", "desktop.ini", ".ds_store"))
+
+
+@dataclass
+class Inputs:
+    """What a list of files and folders holds: the files to read, and notes on what is not read."""
+
+    files: list[Path]
+    notes: list[Finding] = field(default_factory=list)
+
+
+def gather_inputs(inputs: Iterable[str | Path], exclude: Path | None = None) -> Inputs:
+    """Every file named, and every file in a folder named (sorted), each accounted for.
+
+    Files of any extension are read (the preflight tells a workbook from a ``.xls``, ``.ods`` or
+    ``.csv``, each refused with its code); Excel's and LibreOffice's owner files (``~$…``,
+    ``.~lock.…#``) and system files are ignored with an info; subfolders are not searched and
+    each is reported (a warning) — name them to merge their files. The master and its backups
+    folder are left out."""
+    out = Inputs([])
+    skip = {exclude.resolve(), backup_dir(exclude).resolve()} if exclude is not None else set()
     for item in inputs:
         p = Path(item)
         if p.is_dir():
-            found = sorted(x for x in p.iterdir() if x.is_file() and x.suffix.lower() in (".xlsx", ".xlsm"))
+            found = sorted(p.iterdir())
         elif p.exists():
             found = [p]
         else:
             raise FileError(f"{p}: ファイルまたはフォルダーがありません。", code="unreadable-file", path=str(p))
         for x in found:
-            if x.name.startswith(("~$", ".~lock.")) or x.name.startswith("."):
+            if x.resolve() in skip:
                 continue
-            if exclude is not None and x.resolve() == exclude.resolve():
-                continue
-            out.append(x)
+            note = _not_read(x)
+            if note is not None:
+                out.notes.append(note)
+            else:
+                out.files.append(x)
     return out
+
+
+def _not_read(x: Path) -> Finding | None:
+    if x.is_dir():
+        count = sum(1 for _ in x.rglob("*") if _.is_file())
+        return make_finding("subfolder-not-read", file=x.name, value=x.name,
+                            detail=f"フォルダー「{x}」の中（{count} ファイル）は読み込んでいません。"
+                                   f"統合するならフォルダー名も指定してください（例: xl-kpi merge 提出 \"{x}\" …）。")
+    if x.name.startswith(OWNER_PREFIXES):
+        return make_finding("ignored-file", file=x.name,
+                            detail=f"{x.name} はExcelまたはLibreOfficeがブックを開いている間の一時ファイルです。読み込みません。")
+    if x.name.lower() in SYSTEM_FILES or x.name.startswith("."):
+        return make_finding("ignored-file", file=x.name, detail=f"{x.name} はシステムのファイルです。読み込みません。")
+    return None
+
+
+def collect_inputs(inputs: Iterable[str | Path], exclude: Path | None = None) -> list[Path]:
+    """The files :func:`gather_inputs` would read."""
+    return gather_inputs(inputs, exclude).files
+
+
+def no_workbooks(inputs: Iterable[str | Path]) -> FileError:
+    names = "、".join(str(i) for i in inputs)
+    return FileError(f"読み込む提出ブックがありません（{names}）。提出ブック（.xlsx）を置いたフォルダーかファイルを"
+                     "指定してください。マスターは作成・変更していません。", code="no-workbooks")
+
+
+class InputsRefused(FileError):
+    """Files that cannot be read safely: the whole run stops, and every one of them is listed."""
+
+    def __init__(self, findings: list[Finding]):
+        lines = "\n".join(f"  [{f.code}] {f.file}: {f.message}" for f in findings)
+        super().__init__(f"安全に読み込めないファイルがあります。マスターは変更していません。\n{lines}\n"
+                         "これらを除いて統合するには --skip-invalid を付けてください。", code=findings[0].code)
+        self.findings = findings
 
 
 # --- import-csv ----------------------------------------------------------------------------------
@@ -63,6 +121,15 @@ def split_by_department(records: Sequence[KpiRecord]) -> dict[str, list[KpiRecor
     return out
 
 
+def submission_path(out_dir: Path, department: str) -> Path:
+    return out_dir / f"{safe_sheet_name(department)}.xlsx"
+
+
+def submission_paths(csv_path: Path, out_dir: Path) -> list[Path]:
+    """The workbooks :func:`import_csv` would write for a CSV."""
+    return [submission_path(out_dir, d) for d in split_by_department(read_csv_records(csv_path))]
+
+
 def import_csv(csv_path: Path, out_dir: Path, year: int, plan_end: int | None = None) -> list[Path]:
     """One pre-filled submission workbook per department; returns the files written."""
     from .writer import build_template  # XlsxWriter only for the commands that write
@@ -73,7 +140,7 @@ def import_csv(csv_path: Path, out_dir: Path, year: int, plan_end: int | None = 
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for dept, recs in groups.items():
-        path = out_dir / f"{safe_sheet_name(dept)}.xlsx"
+        path = submission_path(out_dir, dept)
         atomic_write(path, build_template(settings, dept, order_records(recs)), keep=0)
         written.append(path)
     return written
@@ -88,6 +155,17 @@ class Validation:
     unreadable: list[Finding] = field(default_factory=list)
 
 
+def validate_inputs(inputs: Sequence[str | Path], budgets: Budgets | None = None) -> Validation:
+    """:func:`validate_files` over files and folders, with what was not read; raises when there
+    is no file to read at all."""
+    gathered = gather_inputs(inputs)
+    if not gathered.files:
+        raise no_workbooks(inputs)
+    result = validate_files(gathered.files, budgets)
+    result.report.findings[:0] = gathered.notes
+    return result
+
+
 def validate_files(paths: Sequence[Path], budgets: Budgets | None = None) -> Validation:
     """Every finding of every readable file; unreadable files become findings too."""
     findings: list[Finding] = []
@@ -100,11 +178,25 @@ def validate_files(paths: Sequence[Path], budgets: Budgets | None = None) -> Val
             findings.append(f)
             continue
         reads.append(wb)
-        findings.extend(wb.findings)
+        found = list(wb.findings)
         for s, checked in zip(wb.sheets, checks):
-            findings.extend(s.findings)
-            findings.extend(checked)
+            found.extend(s.findings)
+            found.extend(checked)
+        findings.extend(with_severities(without_explained(found), wb.settings.severities if wb.settings else {}))
     return Validation(Report(findings), reads, unreadable)
+
+
+EXPLAINED_CODES = frozenset(("multiple-values", "unparseable-value", "invalid-measure-id", "rate-not-computable"))
+
+
+def without_explained(findings: Iterable[Finding]) -> list[Finding]:
+    """Findings less the parse errors of cells a ``date-in-value`` finding already explains
+    (a date shown as 「2019/3/31」 is not 「several numbers in one cell」)."""
+    found = list(findings)
+    dates = {(f.file, f.sheet, f.cell) for f in found if f.code == "date-in-value"}
+    if not dates:
+        return found
+    return [f for f in found if f.code not in EXPLAINED_CODES or (f.file, f.sheet, f.cell) not in dates]
 
 
 def refusal(p: Path, err: FileError) -> Finding:
@@ -112,8 +204,16 @@ def refusal(p: Path, err: FileError) -> Finding:
     f = getattr(err, "finding", None)
     if f is None:
         code = err.code if err.code in CATALOGUE and CATALOGUE[err.code][2] == "{detail}" else "unreadable-file"
-        f = make_finding(code, file=p.name, detail=str(err))
+        detail = str(err).removeprefix(f"{p.name}: ")  # the finding names the file once, as its place
+        f = make_finding(code, file=p.name, detail=detail)
+    if f.code == "not-xlsx" and p.suffix.lower() in FOREIGN_FORMATS:
+        f = f._replace(detail=f"これは{FOREIGN_FORMATS[p.suffix.lower()]}です。Excelで開き、"
+                              "「名前を付けて保存」で「Excel ブック (*.xlsx)」を選んで保存してください。")
     return f._replace(severity=ERROR)
+
+
+FOREIGN_FORMATS = {".ods": "LibreOffice Calc の形式（.ods）", ".csv": "CSVファイル", ".txt": "テキストファイル",
+                   ".pdf": "PDFファイル", ".docx": "Wordの文書", ".doc": "Wordの文書", ".xlsb": "Excelバイナリ形式（.xlsb）"}
 
 
 # --- merge ---------------------------------------------------------------------------------------
@@ -135,6 +235,8 @@ def merge_files(inputs: Sequence[str | Path], master: Path, *, skip_invalid: boo
                 progress: Progress = _quiet, before_save: Callable[[], None] | None = None) -> MergeOutcome:
     master = Path(master)
     refuse_if_open(master)
+    if not collect_inputs(inputs, exclude=master):  # before the lock, which would leave a backups folder
+        raise no_workbooks(inputs)
     with master_lock(master):
         refuse_if_open(master)
         return _merge_locked(inputs, master, skip_invalid, budgets, year, progress, before_save)
@@ -142,44 +244,20 @@ def merge_files(inputs: Sequence[str | Path], master: Path, *, skip_invalid: boo
 
 def _merge_locked(inputs, master: Path, skip_invalid: bool, budgets, year, progress: Progress,
                   before_save) -> MergeOutcome:
-    paths = collect_inputs(inputs, exclude=master)
-    existing: list[KpiRecord] = []
-    existing_status: dict[str, Submission] = {}
-    settings: Settings | None = None
+    gathered = gather_inputs(inputs, exclude=master)
+    if not gathered.files:
+        raise no_workbooks(inputs)
     old_bytes = master.read_bytes() if master.exists() else None
-    if old_bytes is not None:
-        current = read_workbook(master, budgets)
-        settings = current.settings
-        for s in current.sheets:
-            if s.is_master:
-                existing = [_at_origin(r) for r in s.records]
-        existing_status = _status_by_department(current.status_rows)
-
-    submissions: list[Submission] = []
-    skipped: list[Finding] = []
-    for i, (p, (wb, _)) in enumerate(zip(paths, read_many(paths, budgets)), start=1):
-        progress("読み込み", i, len(paths))
-        if isinstance(wb, FileError):
-            if not skip_invalid:
-                raise wb
-            skipped.append(refusal(p, wb))
-            continue
-        if settings is None and wb.settings is not None and wb.settings.year:
-            settings = wb.settings
-        submissions.extend(wb.submissions())
-    if settings is None:
-        settings = Settings(year=year or default_year())
-    elif year:
-        settings = replace(settings, year=year)
+    current = read_workbook(master, budgets) if old_bytes is not None else None
+    reads, skipped = _read_submissions(gathered.files, budgets, skip_invalid, progress)
+    if not reads:
+        raise InputsRefused(skipped) if skipped else no_workbooks(inputs)
+    settings = _settings_for(current, reads, year)
 
     progress("統合", 0, 1)
-    result = merge_submissions(existing, submissions)
-    findings: list[Finding] = list(skipped)
-    for sub in result.used:
-        findings.extend(sub.findings)
-    findings.extend(validate_records(result.records))
-    findings.extend(result.findings)
-
+    existing, existing_status, repaired = _master_rows(current)
+    result = merge_submissions(existing, [s for wb in reads for s in wb.submissions()], shown_time)
+    findings = with_severities(_merge_findings(gathered.notes + skipped + repaired, reads, result), settings.severities)
     status = _status_rows(result, existing_status)
     created = max((datetime.fromisoformat(s.modified) for s in status if s.modified), default=None)
     from .writer import build_master
@@ -192,6 +270,60 @@ def _merge_locked(inputs, master: Path, skip_invalid: bool, budgets, year, progr
             before_save()
         backup = atomic_write(master, data)
     return MergeOutcome(master, changed, result.records, Report(findings), status, skipped, backup, result)
+
+
+def _read_submissions(paths: list[Path], budgets, skip_invalid: bool,
+                      progress: Progress) -> tuple[list[WorkbookRead], list[Finding]]:
+    """Every input read; the unreadable ones stop the merge (all listed), or are skipped with a
+    warning when ``skip_invalid``."""
+    reads: list[WorkbookRead] = []
+    refused: list[Finding] = []
+    for i, (p, (wb, _)) in enumerate(zip(paths, read_many(paths, budgets)), start=1):
+        progress("読み込み", i, len(paths))
+        if isinstance(wb, FileError):
+            refused.append(refusal(p, wb))
+        else:
+            reads.append(wb)
+    if refused and not skip_invalid:
+        raise InputsRefused(refused)
+    return reads, [f._replace(severity=WARNING) for f in refused]
+
+
+def _settings_for(current: WorkbookRead | None, reads: list[WorkbookRead], year: int | None) -> Settings:
+    settings = current.settings if current is not None else None
+    if settings is None:
+        settings = next((wb.settings for wb in reads if wb.settings is not None and wb.settings.year), None)
+    if settings is None:
+        return Settings(year=year or default_year())
+    settings = replace(settings, year=year) if year else settings
+    if settings.year > settings.plan_end:
+        raise InputError(f"報告年度 {format_fiscal_year(settings.year)} が設定シートの計画最終年度 "
+                         f"{format_fiscal_year(settings.plan_end)} より後です。報告年度か、設定シートの計画最終年度を直してください。")
+    return settings
+
+
+def _master_rows(current: WorkbookRead | None) -> tuple[list[KpiRecord], dict[str, Submission], list[Finding]]:
+    """The existing master's rows, its 提出状況, and what reading it repaired (headings)."""
+    if current is None:
+        return [], {}, []
+    existing: list[KpiRecord] = []
+    repaired: list[Finding] = []
+    for s in current.sheets:
+        if s.is_master:
+            existing = [_at_origin(r) for r in s.records]
+            repaired = [f for f in s.findings if f.code == "invalid-section"]
+    return existing, _status_by_department(current.status_rows), repaired
+
+
+def _merge_findings(first: list[Finding], reads: list[WorkbookRead], result: MergeResult) -> list[Finding]:
+    findings: list[Finding] = list(first)
+    for wb in reads:
+        findings.extend(wb.withheld_findings())
+    for sub in result.used:
+        findings.extend(sub.findings)
+    findings.extend(validate_records(result.records))
+    findings.extend(result.findings)
+    return without_explained(findings)
 
 
 LAYOUT_LETTERS = {f: LAYOUT.letter(f) for f in LAYOUT.fields}
@@ -234,7 +366,8 @@ def master_records(master: Path, budgets: Budgets | None = None) -> tuple[list[K
     for s in wb.sheets:
         if s.is_master:
             return s.records, wb.settings
-    raise FileError(f"{master.name}: 「{MASTER_SHEET}」シートがありません。", code="missing-sheet", path=str(master))
+    raise FileError(f"{master.name}: 「{MASTER_SHEET}」シートがありません。部署の提出ブックではなく、統合したマスター"
+                    "（xl-kpi merge で作ったブック）を指定してください。", code="missing-sheet", path=str(master))
 
 
 def export_csv(master: Path, out: Path | None) -> str:

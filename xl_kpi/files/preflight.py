@@ -17,6 +17,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..core.errors import describe_os_error
 from ..core.findings import ERROR, Finding, make_finding
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -84,13 +85,13 @@ def preflight(path: str | Path, budgets: Budgets | None = None) -> Preflight:
     if stop is None:
         try:
             with zipfile.ZipFile(p) as zf:
-                stop = _package_refusal(zf, p.name, b)
+                stop = _package_refusal(zf, b)
                 if stop is None:
                     _features(zf, {i.filename for i in zf.infolist()}, result, p.name, b)
         except zipfile.BadZipFile:
-            stop = ("corrupt-file", "", f"（{p.name}）")
+            stop = ("corrupt-file", "", "")
         except (zipfile.LargeZipFile, NotImplementedError, EOFError, OSError, ValueError, zlib.error) as err:
-            stop = ("corrupt-file", "", f"（{p.name}: {type(err).__name__}）")
+            stop = ("corrupt-file", "", f"（{type(err).__name__}）")
     if stop is not None:
         code, value, detail = stop
         result.findings.append(make_finding(code, file=p.name, value=value, detail=detail))
@@ -102,13 +103,12 @@ Stop = tuple[str, object, str]  # (finding code, value, detail) of a refusal
 
 def _file_refusal(p: Path, b: Budgets) -> Stop | None:
     """Refusals decided from the file itself: missing, empty, too large, OLE (.xls or encrypted), not a zip."""
-    name = p.name
     try:
         size = p.stat().st_size
     except OSError as err:
-        return "unreadable-file", "", f"{name}: ファイルを開けません（{err.strerror}）。"
+        return "unreadable-file", "", describe_os_error(err) + "。"
     if size == 0:
-        return "empty-file", "", f"（{name}）"
+        return "empty-file", "", ""
     if size > b.max_bytes:
         return "file-too-large", _mib(size), _mib(b.max_bytes)
     try:
@@ -116,16 +116,16 @@ def _file_refusal(p: Path, b: Budgets) -> Stop | None:
             head = fh.read(8)
             if head.startswith(OLE_MAGIC):
                 data = head + fh.read()
-                return ("encrypted-file" if _ENCRYPTED_MARK in data else "legacy-xls"), "", f"（{name}）"
+                return ("encrypted-file" if _ENCRYPTED_MARK in data else "legacy-xls"), "", ""
     except OSError as err:
-        return "unreadable-file", "", f"{name}: ファイルを読み込めません（{err.strerror}）。"
+        return "unreadable-file", "", describe_os_error(err) + "。"
     if not head.startswith(ZIP_MAGIC):
         kind = _guess_text_kind(p)
-        return "not-xlsx", "", f"{name} は{kind}のようです。Excelで「.xlsx」形式で保存してください。"
+        return "not-xlsx", "", f"中身は{kind}のようです。Excelで「.xlsx」形式で保存してください。"
     return None
 
 
-def _package_refusal(zf: zipfile.ZipFile, name: str, b: Budgets) -> Stop | None:
+def _package_refusal(zf: zipfile.ZipFile, b: Budgets) -> Stop | None:
     """Refusals decided from the zip directory and the XML prologs: too many entries, a bomb,
     not a workbook package, DTDs or entities, broken core parts."""
     infos = zf.infolist()
@@ -133,19 +133,19 @@ def _package_refusal(zf: zipfile.ZipFile, name: str, b: Budgets) -> Stop | None:
         return "too-many-entries", f"{len(infos):,}", f"{b.max_entries:,}"
     total = sum(i.file_size for i in infos)
     if total > b.max_uncompressed:
-        return "zip-bomb", "", f"{name}: 展開後 {_mib(total)}、上限 {_mib(b.max_uncompressed)}"
+        return "zip-bomb", "", f"展開後 {_mib(total)}、上限 {_mib(b.max_uncompressed)}"
     for i in infos:
         if i.file_size > 1024 * 1024 and i.file_size > b.max_ratio * max(i.compress_size, 1):
-            return "zip-bomb", "", (f"{name}: {i.filename} の圧縮率 "
+            return "zip-bomb", "", (f"{i.filename} の圧縮率 "
                                     f"{i.file_size / max(i.compress_size, 1):,.0f}倍、上限 {b.max_ratio}倍")
     names = {i.filename for i in infos}
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-        return "not-xlsx", "", f"{name} はExcelブックの構成ではありません。"
+        return "not-xlsx", "", "Excelブックの構成ではありません。"
     for i in infos:
         if i.filename.endswith((".xml", ".rels", ".vml")) and _has_dtd(zf, i, b.prolog_bytes):
-            return "xml-entities", "", f"{name}: {i.filename}"
+            return "xml-entities", "", i.filename
     if not _parts_parse(zf, ("[Content_Types].xml", "xl/workbook.xml")):
-        return "corrupt-file", "", f"（{name}: ブックの構成情報が壊れています）"
+        return "corrupt-file", "", "（ブックの構成情報が壊れています）"
     return None
 
 
@@ -182,9 +182,9 @@ def _features(zf: zipfile.ZipFile, names: set[str], result: Preflight, name: str
     add = result.findings.append
     if any(n.lower().endswith("vbaproject.bin") for n in names):
         result.has_macros = True
-        add(make_finding("macros-present", file=name, detail=f"（{name}）"))
+        add(make_finding("macros-present", file=name, detail=""))
     if "xl/connections.xml" in names:
-        add(make_finding("data-connections", file=name, detail=f"（{name}）"))
+        add(make_finding("data-connections", file=name, detail=""))
     link_targets = [t for n in sorted(names) if n.startswith("xl/externalLinks/_rels/") and n.endswith(".rels")
                     for t in re.findall(rb'Target="([^"]+)"', zf.read(n))]
     scan = _Scan(bool(link_targets))
@@ -250,7 +250,7 @@ def _report_links_and_drops(link_targets: list[bytes], scan: _Scan, add, name: s
                          detail=f"リンク先: {targets}。" + (f"使用している数式: {uses}" if uses else "")))
     if scan.dropped:
         add(make_finding("dropped-content", file=name,
-                         detail=f"{name} の次の内容は読み込み・統合で失われます: {'、'.join(sorted(scan.dropped))}"))
+                         detail=f"次の内容は読み込み・統合で失われます: {'、'.join(sorted(scan.dropped))}"))
 
 
 def _parts_parse(zf: zipfile.ZipFile, parts: tuple[str, ...]) -> bool:
@@ -259,7 +259,7 @@ def _parts_parse(zf: zipfile.ZipFile, parts: tuple[str, ...]) -> bool:
     for part in parts:
         try:
             ET.fromstring(zf.read(part))
-        except ET.ParseError:
+        except (ET.ParseError, LookupError, ValueError):  # LookupError: an unknown encoding declared
             return False
     return True
 
@@ -272,7 +272,7 @@ def _sheet_names(zf: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
     try:
         wb = ET.fromstring(zf.read("xl/workbook.xml"))
         rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels")) if "xl/_rels/workbook.xml.rels" in names else None
-    except ET.ParseError:
+    except (ET.ParseError, LookupError, ValueError):
         return {}
     targets = {}
     if rels is not None:

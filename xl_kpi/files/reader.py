@@ -13,16 +13,18 @@ from __future__ import annotations
 
 import hashlib
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from ..core.errors import FileError
 from ..core.findings import ERROR, Finding, make_finding
+from ..core.fiscal import japan_time
 from ..core.merge import Submission
 from ..core.record import KpiRecord
 from .addressing import column_letter
+from .comments import read_comments
 from .grid import (
     HEADER_SCAN_ROWS,
     PER_ROW_FIELDS,
@@ -31,9 +33,11 @@ from .grid import (
     find_header,
     missing_header_findings,
     parse_rows,
+    parse_settings_rows,
     section_of,
     settings_from_rows,
     sheet_department,
+    sheet_department_findings,
     unknown_departments,
 )
 from .layout import (
@@ -48,6 +52,8 @@ from .layout import (
     SheetLayout,
 )
 from .preflight import Budgets, preflight
+from .submitted import SETTINGS_LABEL as SUBMITTED_LABEL
+from .submitted import submission_time
 
 __all__ = ["read_workbook", "WorkbookRead", "SheetRead", "cell_text", "file_identity"]
 
@@ -59,6 +65,7 @@ class SheetRead:
     records: list[KpiRecord]
     findings: list[Finding]
     is_master: bool = False
+    withheld: bool = False  # not a submission: another sheet of the book has the same department
 
 
 @dataclass
@@ -70,25 +77,34 @@ class WorkbookRead:
     sheets: list[SheetRead] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)  # file-level
     status_rows: list[list[Any]] = field(default_factory=list)  # a master's 提出状況, below its header
+    time_source: str = ""  # which rule gave ``modified`` (see :mod:`.submitted`)
 
     def submissions(self) -> list[Submission]:
-        """One submission per department sheet (the master's 取組状況 is not a submission)."""
+        """One submission per department sheet (not the master's 取組状況, not a withheld sheet)."""
         subs = []
-        for i, s in enumerate(self.sheets):
-            if s.is_master:
+        for s in self.sheets:
+            if s.is_master or s.withheld:
                 continue
             subs.append(Submission(s.department, self.path.name, s.name, self.sha256, self.modified,
-                                   s.records, (self.findings if i == 0 else []) + s.findings))
+                                   s.records, ([] if subs else self.findings) + s.findings, self.time_source))
         return subs
+
+    def withheld_findings(self) -> list[Finding]:
+        """Findings no submission carries: of withheld sheets (and the file's, if none is used)."""
+        out = [] if self.submissions() else list(self.findings)
+        for s in self.sheets:
+            if s.withheld:
+                out.extend(s.findings)
+        return out
 
 
 def file_identity(path: Path) -> tuple[str, str]:
-    """(SHA-256, modification time as ISO 8601 UTC) of a file."""
+    """(SHA-256, modification time as ISO 8601 in Japan time, ``…+09:00``) of a file."""
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
-    mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc).replace(microsecond=0)
+    mtime = japan_time(datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc))
     return h.hexdigest(), mtime.isoformat()
 
 
@@ -120,16 +136,18 @@ def read_workbook(path: str | Path, budgets: Budgets | None = None, engine: str 
         err = FileError(f"{p.name}: {f.message}", code=f.code, path=str(p))
         err.finding = f
         raise err
-    sha, modified = file_identity(p)
+    sha, mtime = file_identity(p)
     findings = list(pre.findings)
     raw = _openpyxl_sheets(p, findings) if engine == "openpyxl" else _calamine_sheets(p, pre)
-    return _assemble(p, sha, modified, raw, findings)
+    wb = _assemble(p, sha, mtime, raw, findings)
+    _add_comments(p, wb)
+    return wb
 
 
-def _assemble(p: Path, sha: str, modified: str, raw: list[RawSheet], findings: list[Finding]) -> WorkbookRead:
+def _assemble(p: Path, sha: str, mtime: str, raw: list[RawSheet], findings: list[Finding]) -> WorkbookRead:
     by_name = {r.name: r for r in raw}
-    settings = (settings_from_rows(by_name[SETTINGS_SHEET].values, p.name, findings)
-                if SETTINGS_SHEET in by_name else None)
+    settings_rows = by_name[SETTINGS_SHEET].values if SETTINGS_SHEET in by_name else None
+    settings = settings_from_rows(settings_rows, p.name, findings) if settings_rows is not None else None
     sheets: list[SheetRead] = []
     for r in raw:
         if r.name in RESERVED_SHEETS and r.name != MASTER_SHEET:
@@ -138,6 +156,7 @@ def _assemble(p: Path, sha: str, modified: str, raw: list[RawSheet], findings: l
         if header is None:
             continue
         sheets.append(read_sheet(r, p.name, header, settings))
+    _withhold_duplicates(sheets, p.name)
     if not sheets:
         raise FileError(f"{p.name}: 取組状況の様式のシートがありません（見出し「施策番号」「施策」… の行が見つかりません）。",
                         code="template-mismatch", path=str(p))
@@ -151,7 +170,39 @@ def _assemble(p: Path, sha: str, modified: str, raw: list[RawSheet], findings: l
         findings.append(make_finding("template-mismatch", file=p.name, sheet=SETTINGS_SHEET, cell="B3",
                                      value=settings.version, detail=_version_detail(settings.version)))
     status = by_name[STATUS_SHEET].values[1:] if STATUS_SHEET in by_name else []
-    return WorkbookRead(p, sha, modified, settings, sheets, findings, status)
+    stamp = parse_settings_rows(settings_rows[:500])[0].get(SUBMITTED_LABEL) if settings_rows else None
+    modified, source = submission_time(p, mtime, stamp)
+    return WorkbookRead(p, sha, modified, settings, sheets, findings, status, source)
+
+
+def _withhold_duplicates(sheets: list[SheetRead], file: str) -> None:
+    """Two sheets of one department (a kept copy 「商工労働部 (2)」…) are an error, and neither is
+    merged: which one holds the values meant is not for xl-kpi to guess."""
+    by_department: dict[str, list[SheetRead]] = {}
+    for s in sheets:
+        if not s.is_master:
+            by_department.setdefault(s.department, []).append(s)
+    for department, group in by_department.items():
+        if len(group) < 2:
+            continue
+        names = "、".join(f"「{s.name}」" for s in group)
+        for s in group:
+            s.withheld = True
+            s.findings.append(make_finding(
+                "duplicate-department-sheet", file=file, sheet=s.name, value=department,
+                detail=f"{file} に{department}のシートが複数あります（{names}）。どちらも統合していません"
+                       f"（{department}の行は前回のままです）。古いシートを削除して提出し直してください。"))
+
+
+def _add_comments(p: Path, wb: WorkbookRead) -> None:
+    """Each cell comment of a submission sheet becomes an info finding (its text and author)."""
+    comments = read_comments(p)
+    for s in wb.sheets:
+        for c in comments.get(s.name, []) if not s.is_master else []:
+            col = "".join(ch for ch in c.cell if ch.isalpha())
+            field_name = next((f for f, letter in _LETTERS.items() if letter == col), "")
+            s.findings.append(make_finding("cell-comment", file=p.name, sheet=s.name, cell=c.cell,
+                                           field=field_name, value=c.text, detail=c.author or "作成者不明"))
 
 
 def _calamine_sheets(p: Path, pre) -> list[RawSheet]:
@@ -325,8 +376,17 @@ def read_sheet(raw: RawSheet, file: str, header: Header, settings: Settings | No
     is_master = sheet == MASTER_SHEET
     values, formats = _grid(raw, header.row, file, findings, layout)
     info = values[layout.info_row - 1][0] if len(values) >= layout.info_row else None
-    department = sheet_department(info) or sheet
-    records = parse_rows(values, header, file=file, sheet=sheet, department=department,
-                         is_master=is_master, formats=formats, layout=layout)
+    label = sheet_department(info)
+    records = parse_rows(values, header, file=file, sheet=sheet, department=label or sheet,
+                         is_master=is_master, formats=formats, layout=layout, findings=findings)
+    if is_master:
+        return SheetRead(sheet, "", records, findings, True)
+    department, checks = sheet_department_findings(label, records, sheet, settings, file, layout)
+    if department != label:
+        records = [replace(r, submitted_by=department) for r in records]
+    findings.extend(checks)
     findings.extend(unknown_departments(records, settings))
-    return SheetRead(sheet, department if not is_master else "", records, findings, is_master)
+    return SheetRead(sheet, department, records, findings)
+
+
+_LETTERS = {f: LAYOUT.letter(f) for f in LAYOUT.fields}

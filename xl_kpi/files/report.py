@@ -3,15 +3,19 @@
 Japanese throughout: the summary per 基本目標 and 部署, a stacked bar chart per goal (inline SVG),
 every KPI with a progress bar, filters by department and grade (a few lines of inline script),
 and the findings of the master's 「チェック結果」 sheet. ``--pdf`` prints the master itself in the
-published layout through LibreOffice.
+published layout through LibreOffice: its 取組状況 and 集計 sheets (the others are hidden in a
+copy, and LibreOffice prints no hidden sheet), or every sheet with ``all_sheets``.
 """
 
 from __future__ import annotations
 
 import html
+import io
+import re
 import shutil
 import subprocess
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -19,7 +23,7 @@ from ..core.errors import FileError
 from ..core.fiscal import format_fiscal_year
 from ..core.rate import DEFAULT_BANDS, GradeBands, format_rate
 from ..core.summary import Evaluated, SummaryRow, below, by_department, by_goal, evaluated, summarize, total
-from .layout import FINDINGS_SHEET
+from .layout import FINDINGS_SHEET, PUBLISHED_SHEETS
 from .master import master_records
 
 BAND_COLORS = ["#2E75B6", "#70AD47", "#FFC000", "#C00000", "#7F7F7F"]
@@ -148,19 +152,48 @@ def build_report(master: Path) -> str:
 
 
 def write_report(master: Path, out: Path) -> Path:
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(build_report(master), encoding="utf-8")
     return out
 
 
-def print_pdf(master: Path, out: Path, timeout: float = 300) -> Path:
-    """The master as PDF in its print layout, through LibreOffice (``soffice``)."""
+def only_sheets(xlsx: bytes, keep: Sequence[str]) -> bytes:
+    """A copy of a workbook with every sheet but `keep` hidden (``state="hidden"`` in
+    xl/workbook.xml, ECMA-376 Part 1 §18.2.19); nothing else in the file changes."""
+    wanted = {html.escape(name, quote=True) for name in keep}
+
+    def hide(m: re.Match) -> str:
+        tag = m.group(0)
+        if m.group(1) in wanted or " state=" in tag:
+            return tag
+        return tag.replace("<sheet ", '<sheet state="hidden" ', 1)
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/workbook.xml":
+                data = re.sub(r'<sheet [^>]*?name="([^"]*)"[^>]*/>', hide, data.decode("utf-8")).encode("utf-8")
+            zout.writestr(item, data)
+    return out.getvalue()
+
+
+def print_pdf(master: Path, out: Path, timeout: float = 300, all_sheets: bool = False) -> Path:
+    """The master as PDF in its print layout, through LibreOffice (``soffice``): the published
+    sheets (取組状況 and 集計), or every sheet with `all_sheets`."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
-        raise FileError("PDF の作成には LibreOffice（soffice）が必要です。", code="unreadable-file")
+        raise FileError("PDF の作成には LibreOffice（soffice）が必要です。LibreOffice をインストールして"
+                        "（Windows: libreoffice.org、Debian/Ubuntu: apt-get install libreoffice-calc-nogui）"
+                        "もう一度実行してください。HTML レポートは作成済みです。", code="unreadable-file")
+    master_records(master)  # a master that cannot be read safely stops here, before LibreOffice
     with tempfile.TemporaryDirectory() as tmp:
         profile = Path(tmp) / "profile"
+        printed = Path(tmp) / "print" / master.name
+        printed.parent.mkdir()
+        printed.write_bytes(master.read_bytes() if all_sheets else only_sheets(master.read_bytes(), PUBLISHED_SHEETS))
         proc = subprocess.run([soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless",
-                               "--convert-to", "pdf", "--outdir", tmp, str(master)],
+                               "--convert-to", "pdf", "--outdir", tmp, str(printed)],
                               capture_output=True, text=True, timeout=timeout)
         produced = Path(tmp) / (master.stem + ".pdf")
         if proc.returncode != 0 or not produced.exists():

@@ -4,7 +4,7 @@ The master is never patched in place. New bytes go to a temporary file beside th
 flushed to disk, and replace the target in one ``os.replace``; a failure at any point leaves the
 previous master byte-identical and no temporary file behind. The previous master is kept in
 ``<stem>.backups/`` (the newest :data:`KEEP_BACKUPS`), and :func:`restore_backup` brings one back.
-A lock file serialises concurrent merges; a master open in Excel (``~$name``) or LibreOffice
+A lock file inside that folder serialises concurrent merges (nothing extra beside the master); a master open in Excel (``~$name``) or LibreOffice
 (``.~lock.name#``) is refused.
 """
 
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..core.errors import FileError
+from ..core.fiscal import japan_time
 
 KEEP_BACKUPS = 10
 LOCK_TIMEOUT_S = 600.0
@@ -38,8 +39,9 @@ def refuse_if_open(path: Path) -> None:
 
 @contextlib.contextmanager
 def master_lock(path: Path, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
-    """Exclusive lock for merges into one master (a lock file beside it); waits up to `timeout`."""
-    lock_path = path.with_name(f".{path.name}.xl-kpi.lock")
+    """Exclusive lock for merges into one master (a lock file in its backups folder, so nothing
+    appears beside the master on a shared drive); waits up to `timeout`."""
+    lock_path = backup_dir(path) / f".{path.name}.lock"
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     fh = open(lock_path, "a+b")
     try:
@@ -92,6 +94,16 @@ def list_backups(path: Path) -> list[Path]:
     return sorted(d.glob(f"{path.stem}.*{path.suffix}"), reverse=True)
 
 
+def backup_time(backup: Path) -> str:
+    """When a backup was taken, in Japan time (``2026-11-28 16:00:05+09:00``), from its name."""
+    stamp = backup.stem.rsplit(".", 1)[-1]
+    try:
+        taken = datetime.strptime(stamp, "%Y%m%dT%H%M%S%fZ").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return "-"
+    return japan_time(taken).isoformat(sep=" ")
+
+
 def _fsync_dir(d: Path) -> None:
     if os.name == "nt":  # pragma: no cover
         return
@@ -103,7 +115,8 @@ def _fsync_dir(d: Path) -> None:
 
 
 def atomic_write(path: Path, data: bytes, *, keep: int = KEEP_BACKUPS) -> Path | None:
-    """Replace `path` with `data` atomically; back up the previous version. Returns the backup."""
+    """Replace `path` with `data` atomically; back up the previous version (none when ``keep`` is
+    0, as for a template). Returns the backup."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(path)
@@ -114,7 +127,7 @@ def atomic_write(path: Path, data: bytes, *, keep: int = KEEP_BACKUPS) -> Path |
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        if path.exists():
+        if path.exists() and keep > 0:
             backup = _backup(path, keep)
         os.replace(tmp, path)
         _fsync_dir(path.parent)

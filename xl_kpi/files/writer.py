@@ -1,7 +1,8 @@
 """Writing workbooks in the official layout: the template, department submissions and the master.
 
 Written with XlsxWriter: text always as text (a cell starting with ``=`` never becomes a
-formula), rates as numbers formatted ``0%`` (no formula, so every reader sees the values),
+formula), a value a department typed as a number as that number in its number format (so it
+shows the text read from it), rates as numbers formatted ``0%`` (no formula, so every reader sees the values),
 deterministic bytes for the same content (fixed zip timestamps and document dates), and every
 look of the template — grouped headers, section rows, merged measure cells, drop-downs, widths,
 frozen header, A3 landscape print set-up with repeated header rows — from :mod:`.layout`.
@@ -19,14 +20,14 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from ..core.diff import Change
-from ..core.findings import SEVERITY_LABELS, Finding
+from ..core.findings import SEVERITY_LABELS, Finding, actionable_first, entry
 from ..core.fiscal import format_fiscal_year
 from ..core.merge import Submission
 from ..core.rate import GradeBands
 from ..core.record import KpiRecord
 from ..core.rules import Evaluation, evaluate
 from ..core.summary import SummaryRow, below, by_department, by_goal, evaluated, summarize, total
-from .grid import PlannedGroup, header_plan, plan_sheet
+from .grid import NumberCell, PlannedGroup, header_plan, plan_sheet
 from .layout import (
     CHOICE,
     CODE,
@@ -38,15 +39,18 @@ from .layout import (
     QUANTITY,
     RATE,
     SETTINGS_SHEET,
+    SEVERITY_TABLE,
     STATUS_SHEET,
     SUMMARY_SHEET,
     TEMPLATE_VERSION,
+    TUNABLE_CODES,
     VERSION_LABEL,
     Settings,  # noqa: F401  (re-exported: writers take Settings)
     SheetLayout,
     report_title,
     safe_sheet_name,
 )
+from .submitted import SETTINGS_LABEL as SUBMITTED_LABEL
 
 FONT = "MS PGothic"
 FIXED_DATE = datetime(2020, 4, 1, tzinfo=timezone.utc)
@@ -84,6 +88,7 @@ class _Formats:
         "label": {"bold": True, "font_size": 10, "border": 1, "bg_color": "#EDEDED"},
         "pct": {"num_format": "0%", "border": 1, "font_size": 10},
         "plain": {"border": 1, "font_size": 10},
+        "hash": {"border": 1, "font_size": 7, "font_name": "Courier New"},
         "overflow": {"font_size": 10},
         "link": {"font_color": "#0563C1", "underline": 1, "border": 1, "font_size": 10},
     }
@@ -93,6 +98,13 @@ class _Formats:
             spec = {"font_name": FONT, **self.SPECS[name]}
             self.cache[name] = self.wb.add_format(spec)
         return self.cache[name]
+
+    def numbered(self, name: str, num_format: str):
+        """Style ``name`` showing numbers in ``num_format`` (a format code as the user set it)."""
+        key = f"{name}\x00{num_format}"
+        if key not in self.cache:
+            self.cache[key] = self.wb.add_format({"font_name": FONT, **self.SPECS[name], "num_format": num_format})
+        return self.cache[key]
 
 
 def _new_workbook(target: io.BytesIO, created: datetime | None) -> xlsxwriter.Workbook:
@@ -193,7 +205,8 @@ class KpiSheetWriter:
             if prow.kind != "data":
                 ws.merge_range(top + k, 0, top + k, last_col, prow.values[0], f[prow.kind])
                 ws.set_row(top + k, 20 if prow.kind == "goal" else 16)
-        styles = [f[_style(c.kind)] for c in lay.columns]
+        names = [_style(c.kind) for c in lay.columns]
+        styles = [f[name] for name in names]
         for g in groups:
             block = [plan[g.first_row + k].values for k in range(g.size)]
             row0 = top + g.first_row
@@ -203,7 +216,11 @@ class KpiSheetWriter:
             skip_blank = self.column_formats
             for k, values in enumerate(block):
                 for ci, v in enumerate(values):
-                    if ci not in merged and not (skip_blank and (v is None or v == "")):
+                    if ci in merged or (skip_blank and (v is None or v == "")):
+                        continue
+                    if isinstance(v, NumberCell):  # typed as a number: the number, in the user's format
+                        ws.write_number(row0 + k, ci, v.value, f.numbered(names[ci], v.number_format))
+                    else:
                         _write(ws, row0 + k, ci, v, styles[ci])
             for k, height in enumerate(_heights(block, g, lay)):
                 ws.set_row(row0 + k, height)
@@ -259,13 +276,21 @@ def _write(ws: Worksheet, r: int, c: int, v: object, style) -> None:
 def _settings_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, s: Settings) -> None:
     ws = wb.add_worksheet(SETTINGS_SHEET)
     ws.set_column(0, 0, 16)
-    ws.set_column(1, 3, 14)
+    ws.set_column(1, 1, 22)  # codes of 指摘の重要度 and department names
+    ws.set_column(2, 3, 14)
     ws.write_string(0, 0, "設定", fmt["title"])
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
     rows = [("様式", s.version), ("報告年度", format_fiscal_year(s.year, "")),
             ("計画最終年度", format_fiscal_year(s.plan_end, ""))]
     for i, (k, v) in enumerate(rows, start=2):
         ws.write_string(i, 0, k, fmt["label"])
         ws.write_string(i, 1, v, fmt["cell"])
+    # 提出日時: set when the department saves its submission (orders two submissions of a department)
+    ws.write_string(5, 0, SUBMITTED_LABEL, fmt["label"])
+    ws.write_blank(5, 1, None, fmt["cell"])
+    ws.data_validation(5, 1, 5, 1, {"validate": "any", "input_title": SUBMITTED_LABEL,
+                                    "input_message": "保存時に記入されます（例: 2021/5/10 9:30）"})
     ws.write_string(6, 0, "評価区分", fmt["label"])
     for j, h in enumerate(("下限（%以上）", "評価", "記号")):
         ws.write_string(6, j + 1, h, fmt["table_header"])
@@ -277,12 +302,29 @@ def _settings_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, s: Settings) -> None
             ws.write_string(r, 1, "それ以外", fmt["cell"])
         ws.write_string(r, 2, letter, fmt["cell"])
         ws.write_string(r, 3, symbol, fmt["cell"])
-    first = 8 + len(s.bands.bands)
+    first = _severity_table(ws, fmt, 8 + len(s.bands.bands), s.severities)
     ws.write_string(first, 0, "部署一覧", fmt["label"])
     for i, d in enumerate(s.departments):
         ws.write_string(first + 1 + i, 1, d, fmt["cell"])
     last = first + max(len(s.departments), 1) + 30  # room to add departments
     wb.define_name(DEPARTMENT_LIST_NAME, f"='{SETTINGS_SHEET}'!$B${first + 2}:$B${last}")
+
+
+def _severity_table(ws: Worksheet, fmt: _Formats, top: int, overrides: Mapping[str, str]) -> int:
+    """The 指摘の重要度 table at row `top` (0-based): a code per row, its severity (エラー/警告/情報)
+    and its title; returns the first row after it (and a blank row)."""
+    ws.write_string(top, 0, SEVERITY_TABLE, fmt["label"])
+    for j, h in enumerate(("コード", "重要度", "内容")):
+        ws.write_string(top, j + 1, h, fmt["table_header"])
+    codes = list(dict.fromkeys([*TUNABLE_CODES, *overrides]))
+    for i, code in enumerate(codes, start=top + 1):
+        ws.write_string(i, 1, code, fmt["cell"])
+        ws.write_string(i, 2, SEVERITY_LABELS[overrides.get(code, entry(code).severity)], fmt["cell"])
+        ws.write_string(i, 3, entry(code).title, fmt["plain"])
+    ws.data_validation(top + 1, 2, top + len(codes), 2, {
+        "validate": "list", "source": list(SEVERITY_LABELS.values()), "ignore_blank": True,
+        "error_title": SEVERITY_TABLE, "error_message": "エラー・警告・情報から選んでください。"})
+    return top + len(codes) + 2
 
 
 def build_template(settings: Settings, department: str | None = None,
@@ -444,27 +486,40 @@ def _findings_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, findings: Sequence[F
     for j, (_, h, width) in enumerate(FINDING_COLUMNS):
         ws.write_string(0, j, h, fmt["table_header"])
         ws.set_column(j, j, width, fmt["cell"])
-    sev_fmt = {label: fmt[name] for name, label in
-               (("error", SEVERITY_LABELS["error"]), ("warning", SEVERITY_LABELS["warning"]),
-                ("info_sev", SEVERITY_LABELS["info"]))}
-    rows = finding_rows(findings)
+    sev_fmt = {SEVERITY_LABELS[key]: fmt[name] for key, name in
+               (("error", "error"), ("warning", "warning"), ("info", "info_sev"))}
+    rows = finding_rows(actionable_first(findings))
     for i, row in enumerate(rows, start=1):
-        for j, (key, _, _) in enumerate(FINDING_COLUMNS):
+        lines = 1
+        for j, (key, _, width) in enumerate(FINDING_COLUMNS):
             text = str(row.get(key, ""))
             if key == "severity":
                 ws.write_string(i, j, text, sev_fmt[text])
-            elif text:
+            elif text:  # a blank cell shows its column's style
                 ws.write_string(i, j, text, fmt["cell"])
+            lines = max(lines, _lines(text, width))
+        # LibreOffice and Excel do not grow rows for wrapped text written by a program: set them.
+        ws.set_row(i, TABLE_LINE_HEIGHT * lines + 3)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(len(rows), 1), len(FINDING_COLUMNS) - 1)
     ws.print_area(0, 0, max(len(rows), 1), len(FINDING_COLUMNS) - 1)
-    ws.set_landscape()
+    _print_table(ws)
+
+
+STATUS_COLUMNS = (("部署", 14), ("ファイル", 28), ("シート", 14), ("SHA-256", 53), ("更新日時", 27),
+                  ("行数", 6), ("エラー", 7), ("警告", 7), ("情報", 7))
+TABLE_LINE_HEIGHT = 13.0  # points per line of 10-point text
+
+
+def _print_table(ws: Worksheet, landscape: bool = True) -> None:
+    """A table sheet printed on A4, one page wide, its header row on every page."""
+    if landscape:
+        ws.set_landscape()
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
-
-
-STATUS_COLUMNS = (("部署", 14), ("ファイル", 28), ("シート", 14), ("SHA-256", 66), ("更新日時", 20),
-                  ("行数", 6), ("エラー", 7), ("警告", 7), ("情報", 7))
+    ws.repeat_rows(0)
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+    ws.set_footer("&C&A &P / &N")
 
 
 def _status_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, submissions: Sequence[Submission],
@@ -483,10 +538,11 @@ def _status_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, submissions: Sequence[
             for k, v in per_sheet.get((s.file, sheet), {}).items():
                 counts[k] += v
         for j, v in enumerate((s.department, s.file, s.sheet, s.sha256, s.modified)):
-            ws.write_string(i, j, v, fmt["cell"])
+            ws.write_string(i, j, v, fmt["hash" if j == 3 else "plain"])
         for j, v in enumerate((len(s.records), counts["error"], counts["warning"], counts["info"]), start=5):
-            ws.write_number(i, j, v, fmt["cell"])
+            ws.write_number(i, j, v, fmt["plain"])
     ws.freeze_panes(1, 0)
+    _print_table(ws)
 
 
 

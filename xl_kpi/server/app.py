@@ -1,6 +1,6 @@
 """``xl-kpi serve``: a FastAPI app speaking the xlwings Server protocol over ``xl_kpi.excel``.
 
-Routes: ``/health``; ``/manifest.xml``; the task pane and its glue under ``/static``;
+Routes: ``/health``; ``/guide`` (the user guide); ``/manifest.xml``; the task pane and its glue under ``/static``;
 ``/xlwings/custom-functions-meta|code|call`` and ``/xlwings/custom-scripts-call/{script}``; and
 ``/api/merge`` (upload submissions, get the merged master and its findings). Bearer tokens from
 ``XL_KPI_TOKENS_FILE``; a department acts on its own sheets only, merging is for ``planning``.
@@ -10,6 +10,7 @@ A user error is a 400 with its Japanese message; anything else a generic 500, de
 from __future__ import annotations
 
 import base64
+import contextlib
 import logging
 import os
 import tempfile
@@ -18,6 +19,7 @@ from pathlib import Path
 
 os.environ.setdefault("XLWINGS_ON_SERVER", "true")
 
+import anyio  # noqa: E402
 import orjson  # noqa: E402
 import xlwings as xw  # noqa: E402
 from fastapi import FastAPI, Request  # noqa: E402
@@ -29,14 +31,15 @@ from xlwings import server as xws  # noqa: E402
 
 from .. import __version__  # noqa: E402
 from ..core.errors import XlKpiError  # noqa: E402
-from ..excel import actions, scripts, udfs  # noqa: E402
-from ..excel.adapter import active_kpi_sheet  # noqa: E402
-from . import security  # noqa: E402
+from ..excel import scripts, udfs  # noqa: E402
+from ..files.master import InputsRefused  # noqa: E402
+from . import security, work  # noqa: E402
+from .guard import GuardMiddleware  # noqa: E402
 from .manifest import check_base_url, manifest_xml  # noqa: E402
+from .payload import UserError  # noqa: E402
 
 log = logging.getLogger("xl_kpi.server")
 STATIC = Path(__file__).parent / "static"
-DEPARTMENT_SCRIPTS = {"compute_rates", "validate_sheet", "new_submission"}
 MAX_BODY = 20 * 1024 * 1024
 MAX_BOOK = 10 * 1024 * 1024
 
@@ -49,6 +52,7 @@ class ServerConfig:
     max_body: int = MAX_BODY
     max_book: int = MAX_BOOK
     production: bool = True
+    workers: int = 0  # processes for custom functions and scripts; 0: one per core
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "ServerConfig":
@@ -65,6 +69,7 @@ class ServerConfig:
             max_body=int(env.get("XL_KPI_MAX_BODY", MAX_BODY)),
             max_book=int(env.get("XL_KPI_MAX_BOOK_JSON", MAX_BOOK)),
             production=env.get("XL_KPI_ENV", "production") != "development",
+            workers=int(env.get("XL_KPI_WORKERS", 0)),
         )
 
 
@@ -73,65 +78,41 @@ def json_response(data: object, status: int = 200) -> Response:
     return Response(orjson.dumps(data, default=str), status_code=status, media_type="application/json")
 
 
-NO_STORE_PREFIXES = ("/xlwings/custom-functions-call", "/xlwings/custom-scripts-call", "/api/")
-
-
-class GuardMiddleware:
-    """Pure ASGI (no response buffering): refuse bodies over the limit by their declared length,
-    add the security headers, mark API answers no-store, and log one sanitised line a request."""
-
-    def __init__(self, app, max_body: int, headers: dict[str, str]):
-        self.app = app
-        self.max_body = max_body
-        self.headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        path = scope.get("path", "")
-        status = {"code": 0}
-
-        async def send_with_headers(message):
-            if message["type"] == "http.response.start":
-                status["code"] = message["status"]
-                present = {k for k, _ in message.get("headers", [])}
-                extra = [(k, v) for k, v in self.headers if k not in present]
-                if path.startswith(NO_STORE_PREFIXES):
-                    extra.append((b"cache-control", b"no-store"))
-                message["headers"] = list(message.get("headers", [])) + extra
-            await send(message)
-
-        length = dict(scope.get("headers", [])).get(b"content-length", b"")
-        if length.isdigit() and int(length) > self.max_body:
-            response = JSONResponse({"detail": f"リクエストが大きすぎます（上限 {self.max_body // 1024 // 1024} MB）。"},
-                                    status_code=413)
-            await response(scope, receive, send_with_headers)
-        else:
-            await self.app(scope, receive, send_with_headers)
-        who = scope.get("state", {}).get("who", "-")
-        log.info(security.sanitize_log(f"{scope.get('method')} {path} {status['code']} {who}"))
-
-
-class UserError(Exception):
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
 def create_app(config: ServerConfig) -> FastAPI:
     if not hasattr(udfs.kpi_rate, "__xlfunc__") or not xw.__dict__.get("on_server", True):
         raise XlKpiError("xlwings がサーバーモードで読み込まれていません（XLWINGS_ON_SERVER=true を xlwings より先に設定）。")
-    app = FastAPI(title="xl-kpi", version=__version__, docs_url=None, redoc_url=None, openapi_url=None)
-    https = config.base_url.startswith("https://")
-    headers = security.security_headers(https)
+    app = FastAPI(title="xl-kpi", version=__version__, docs_url=None, redoc_url=None, openapi_url=None,
+                  lifespan=start_workers(config))
+    add_middleware(app, config)
+    add_error_handlers(app)
+    add_addin_routes(app, config)
+    add_excel_routes(app, config)
+    add_merge_route(app, config)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app
 
+
+def start_workers(config: ServerConfig):
+    """Lifespan: start the worker processes when the server starts, not on a user's first call."""
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        work.warm_up(config.workers)
+        yield
+    return lifespan
+
+
+def add_middleware(app: FastAPI, config: ServerConfig) -> None:
+    """CORS (closed unless origins are configured) inside the guard (limits, headers, audit)."""
     if config.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=config.cors_origins, allow_methods=["GET", "POST"],
                            allow_headers=["Authorization", "Content-Type"], allow_credentials=False)
+    app.add_middleware(GuardMiddleware, max_body=config.max_body, production=config.production,
+                       headers=security.security_headers(config.base_url.startswith("https://")))
 
-    app.add_middleware(GuardMiddleware, max_body=config.max_body, headers=headers)
 
+def add_error_handlers(app: FastAPI) -> None:
+    """User errors are 400s (or the status they carry) with their Japanese message. Anything else
+    reaches :class:`GuardMiddleware`, which logs it and answers a generic 500 with the headers."""
     @app.exception_handler(UserError)
     async def user_error(_request: Request, err: UserError):
         return JSONResponse({"detail": err.message}, status_code=err.status)
@@ -144,37 +125,40 @@ def create_app(config: ServerConfig) -> FastAPI:
     async def http_error(_request: Request, err: HTTPException):
         return JSONResponse({"detail": err.detail}, status_code=err.status_code)
 
-    @app.exception_handler(Exception)
-    async def server_error(request: Request, err: Exception):
-        log.error(security.sanitize_log(f"{request.method} {request.url.path}: {type(err).__name__}: {err}"),
-                  exc_info=not config.production)
-        detail = "サーバーでエラーが発生しました。管理者に連絡してください。"
-        if not config.production:
-            detail += f"（{type(err).__name__}: {err}）"
-        return JSONResponse({"detail": detail}, status_code=500)
 
-    def principal(request: Request) -> security.Principal:
-        who = security.authenticate(config.tokens, request.headers.get("authorization"))
-        if who is None:
-            raise UserError(401, "認証が必要です（作業ウィンドウでアクセストークンを設定してください）。")
-        request.state.who = who.label
-        return who
+def principal(config: ServerConfig, request: Request) -> security.Principal:
+    """Who sent the request, from the ``Authorization: Bearer`` header only."""
+    who = security.authenticate(config.tokens, request.headers.get("authorization"))
+    if who is None:
+        raise UserError(401, "認証が必要です（作業ウィンドウでアクセストークンを設定してください）。")
+    request.state.principal = who
+    return who
 
-    async def body_json(request: Request, limit: int) -> dict:
-        raw = await request.body()
-        if len(raw) > limit:
-            raise UserError(413, f"ブックのデータが大きすぎます（上限 {limit // 1024 // 1024} MB）。")
-        try:
-            data = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            raise UserError(400, "JSON を読み取れません。") from None
-        if not isinstance(data, dict):
-            raise UserError(400, "JSON の形式が違います。")
-        return data
 
+async def body_bytes(request: Request, limit: int) -> bytes:
+    raw = await request.body()
+    if len(raw) > limit:
+        raise UserError(413, f"ブックのデータが大きすぎます（上限 {limit / 1024 / 1024:g} MB）。")
+    return raw
+
+
+def worker_response(answer: work.Answer, request: Request) -> Response:
+    status, body, problem = answer
+    if problem:
+        log.error(security.sanitize_log(f"{request.method} {request.url.path}: {problem}"))
+    return Response(body, status_code=status, media_type="application/json")
+
+
+def add_addin_routes(app: FastAPI, config: ServerConfig) -> None:
+    """What Excel loads: health, manifest, the custom functions' metadata and code."""
     @app.get("/health")
     async def health():
         return {"status": "ok", "version": __version__}
+
+    @app.get("/guide")
+    async def guide():  # the user guide, without a token: staff read it before they have one
+        from ..guide import cached_guide_html
+        return Response(cached_guide_html(), media_type="text/html; charset=utf-8")
 
     @app.get("/manifest.xml")
     async def manifest():
@@ -188,44 +172,30 @@ def create_app(config: ServerConfig) -> FastAPI:
     async def functions_code():
         return PlainTextResponse(functions_js(), media_type="text/javascript")
 
+
+def add_excel_routes(app: FastAPI, config: ServerConfig) -> None:
+    """Custom-function calls and scripts, run in the worker pool."""
     @app.post("/xlwings/custom-functions-call")
     async def functions_call(request: Request):
-        principal(request)
-        data = await body_json(request, config.max_book)
-        name = data.get("func_name")
-        if name not in {f.__name__ for f in udfs.UDFS}:
-            raise UserError(400, f"関数「{security.sanitize_log(name, 60)}」はありません。")
-        data.setdefault("version", xw.__version__)
-        data.setdefault("client", "Office.js")
-        data.setdefault("runtime", "1.4")
-        result = await xws.custom_functions_call(data, udfs)
-        return json_response({"result": result})
+        principal(config, request)
+        raw = await body_bytes(request, config.max_book)
+        return worker_response(await work.in_pool(config.workers, work.call_function, raw), request)
 
     @app.post("/xlwings/custom-scripts-call/{script}")
     async def scripts_call(script: str, request: Request):
-        who = principal(request)
+        who = principal(config, request)
         if script not in scripts.SCRIPTS:
             raise UserError(404, f"スクリプト「{security.sanitize_log(script, 60)}」はありません。")
-        payload = await body_json(request, config.max_book)
-        args = payload.pop("script_args", []) if isinstance(payload.get("script_args", []), list) else []
-        try:
-            book = xw.Book(json=payload)
-        except Exception:
-            raise UserError(400, "ブックのデータの形式が違います。") from None
-        try:
-            authorize_script(who, script, book, args)
-            actions.LAST_RESULT.set(None)
-            await xws.custom_scripts_call(scripts, script, typehint_to_value={xw.Book: book}, args=args)
-            result = actions.LAST_RESULT.get()
-            out = book.json()
-            out["result"] = result.to_dict() if result is not None else None
-            return json_response(out)
-        finally:
-            book.close()
+        raw = await body_bytes(request, config.max_book)
+        answer = await work.in_pool(config.workers, work.run_script, script, raw, who.role, who.department)
+        return worker_response(answer, request)
 
+
+def add_merge_route(app: FastAPI, config: ServerConfig) -> None:
+    """``/api/merge``: upload submissions, get the merged master (rules of ``xl-kpi merge``)."""
     @app.post("/api/merge")
     async def merge(request: Request):
-        who = principal(request)
+        who = principal(config, request)
         if who.role != security.PLANNING:
             raise UserError(403, "統合は企画担当（planning）のみ実行できます。")
         form = await request.form()
@@ -233,18 +203,22 @@ def create_app(config: ServerConfig) -> FastAPI:
         master_upload = form.get("master")
         if not uploads:
             raise UserError(400, "提出ファイルを選んでください。")
-        from ..files.master import merge_files
+        skip = form.get("skip_invalid") in ("1", "true", "on")
         with tempfile.TemporaryDirectory(prefix="xl-kpi-") as tmp:
-            d = Path(tmp) / "in"
-            d.mkdir()
-            for i, f in enumerate(uploads):
-                name = Path(f.filename or f"file{i}.xlsx").name or f"file{i}.xlsx"
-                (d / f"{i:03d}_{name}").write_bytes(await f.read())
+            paths = []
+            for i, f in enumerate(uploads):  # each in its own folder: the findings name the file as uploaded
+                name = Path(f.filename or "").name or f"file{i}"
+                (Path(tmp) / f"{i:03d}").mkdir()
+                paths.append(Path(tmp) / f"{i:03d}" / name)
+                paths[-1].write_bytes(await f.read())
             master = Path(tmp) / "取組状況.xlsx"
             if master_upload is not None and hasattr(master_upload, "read"):
                 master.write_bytes(await master_upload.read())
-            skip = form.get("skip_invalid") in ("1", "true", "on")
-            outcome = merge_files([d], master, skip_invalid=skip)
+            try:  # the same rules as `xl-kpi merge`: refused (exit 2) → 400 with every finding
+                outcome = await anyio.to_thread.run_sync(merge_upload, paths, master, skip)
+            except InputsRefused as err:
+                return json_response({"detail": str(err), "code": err.code,
+                                      "findings": [f.to_dict() for f in err.findings]}, 400)
             data = master.read_bytes()
         report = outcome.report
         return json_response({"rows": len(outcome.records), "valid": report.valid, "counts": report.counts(),
@@ -252,40 +226,41 @@ def create_app(config: ServerConfig) -> FastAPI:
                               "skipped": [f.to_dict() for f in outcome.skipped],
                               "filename": "取組状況.xlsx", "master_base64": base64.b64encode(data).decode()})
 
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    return app
 
-
-def authorize_script(who: security.Principal, script: str, book, args: list) -> None:
-    """Planning may run everything; a department only its own sheets, and never the merge."""
-    if who.role == security.PLANNING:
-        return
-    if script not in DEPARTMENT_SCRIPTS:
-        raise UserError(403, "この操作は企画担当（planning）のみ実行できます。")
-    if script == "new_submission":
-        wanted = str(args[0]) if args else ""
-        if wanted and wanted != who.department:
-            raise UserError(403, f"{who.department}の担当者は他の部署（{wanted}）のシートを作成できません。")
-        return
-    kpi = active_kpi_sheet(book)
-    departments = {r.owner for r in kpi.records if r.owner} | ({kpi.department} if kpi.department else set())
-    if departments - {who.department}:
-        others = "、".join(sorted(departments - {who.department}))
-        raise UserError(403, f"{who.department}の担当者は他の部署（{others}）の行を処理できません。")
+def merge_upload(paths: list[Path], master: Path, skip_invalid: bool):
+    """The files layer's merge of the uploaded files into a master file (run in a thread)."""
+    from ..files.master import merge_files
+    return merge_files(paths, master, skip_invalid=skip_invalid)
 
 
 def functions_js() -> str:
-    """The custom functions' JavaScript: each function posts its arguments to the server.
-
-    A result text ``#N/A <reason>`` becomes a real #N/A error whose message is the reason."""
-    names = [f.__name__ for f in udfs.UDFS]
+    """The custom functions' JavaScript: one function per UDF taking its declared parameters and,
+    last, the ``CustomFunctions.Invocation`` Excel adds (learn.microsoft.com, custom-functions-
+    runtime ``CustomFunctions.Invocation``), posting the parameters to the server."""
     lines = [(STATIC / "functions-base.js").read_text(encoding="utf-8"),
              'if (typeof CustomFunctions !== "undefined") {']
-    for n in names:
-        lines.append(f'  CustomFunctions.associate("{n.upper()}", function () {{ '
-                     f'return xlKpiCall("{n}", Array.prototype.slice.call(arguments)); }});')
+    for f in udfs.UDFS:
+        params = [a["name"] for a in f.__xlfunc__["args"]]
+        signature = ", ".join([*params, "invocation"])
+        lines.append(f'  CustomFunctions.associate("{f.__name__.upper()}", function ({signature}) {{ '
+                     f'return xlKpiCall("{f.__name__}", [{", ".join(params)}], invocation); }});')
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+LOG_CONFIG = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}},
+    "loggers": {
+        "xl_kpi": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
+    },
+}
+"""Logging for ``xl-kpi serve``: the audit line of every request (``xl_kpi.audit``) and server
+errors (``xl_kpi.server``) to stderr. Uvicorn's access log is off: it would write query strings."""
 
 
 def app_from_env() -> FastAPI:

@@ -14,6 +14,17 @@ ADDIN_ID = uuid.UUID("6f5bd3c4-0b6a-4d0e-9d8a-6b1f2c3e4a51")  # stable: one add-
 VERSION = "1.0.0.0"
 
 
+# The API sets the add-in uses (learn.microsoft.com/javascript/api/requirement-sets): the shared
+# runtime; ExcelApi 1.7 for Worksheet.getRangeByIndexes and NamedItem.formula; custom functions
+# whose errors carry a message need CustomFunctionsRuntime 1.2 (the glue checks it with
+# isSetSupported and falls back to the message as text).
+REQUIREMENT_SETS = {"SharedRuntime": "1.1", "ExcelApi": "1.7"}
+
+
+def requirement_sets() -> str:
+    return "".join(f'<Set Name="{n}" MinVersion="{v}"/>' for n, v in REQUIREMENT_SETS.items())
+
+
 def check_base_url(base_url: str) -> str:
     u = urlparse(base_url)
     if u.scheme != "https" or not u.netloc:
@@ -52,7 +63,7 @@ def manifest_xml(base_url: str, display_name: str = "xl-kpi 取組状況") -> st
   <SupportUrl DefaultValue="{b}/static/taskpane.html"/>
   <AppDomains><AppDomain>{b}</AppDomain></AppDomains>
   <Hosts><Host Name="Workbook"/></Hosts>
-  <Requirements><Sets DefaultMinVersion="1.1"><Set Name="SharedRuntime" MinVersion="1.1"/></Sets></Requirements>
+  <Requirements><Sets DefaultMinVersion="1.1">{requirement_sets()}</Sets></Requirements>
   <DefaultSettings><SourceLocation DefaultValue="{b}/static/taskpane.html"/></DefaultSettings>
   <Permissions>ReadWriteDocument</Permissions>
   <VersionOverrides xmlns="http://schemas.microsoft.com/office/taskpaneappversionoverrides" xsi:type="VersionOverridesV1_0">

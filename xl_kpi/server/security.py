@@ -72,6 +72,17 @@ def authenticate(entries: list[TokenEntry], authorization: str | None) -> Princi
     return found
 
 
+# Who may frame the task pane: Office's hosts. Microsoft documents the frame-ancestors Microsoft 365
+# hosts need (learn.microsoft.com/microsoftteams/platform/tabs/how-to/tab-requirements: all hosts
+# *.cloud.microsoft; Microsoft 365 app *.microsoft365.com, *.office.com; Outlook
+# outlook.office.com, outlook.office365.com); Excel on the web frames add-ins from
+# *.officeapps.live.com, and workbooks opened from SharePoint/OneDrive for business from
+# *.sharepoint.com. Desktop Excel loads the pane top-level, unframed.
+FRAME_ANCESTORS = ("'self'", "https://*.cloud.microsoft", "https://*.microsoft365.com", "https://*.office.com",
+                   "https://outlook.office.com", "https://outlook.office365.com", "https://*.officeapps.live.com",
+                   "https://*.sharepoint.com")
+
+
 def security_headers(https: bool) -> dict[str, str]:
     """Headers on every response. Office.js is loaded from Microsoft's CDN, nothing else is remote."""
     headers = {
@@ -81,7 +92,7 @@ def security_headers(https: bool) -> dict[str, str]:
         "Content-Security-Policy": (
             "default-src 'self'; script-src 'self' https://appsforoffice.microsoft.com; "
             "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
-            "frame-ancestors 'self' https://*.officeapps.live.com https://*.office.com https://*.microsoft.com; "
+            f"frame-ancestors {' '.join(FRAME_ANCESTORS)}; "
             "object-src 'none'; base-uri 'none'"),
         "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
     }

@@ -1,9 +1,11 @@
+// @ts-check
 // The task pane: run each action on the open workbook, list findings and jump to their cells,
 // upload department submissions to merge into a master.
 (function () {
   "use strict";
   var SEVERITY = { error: "エラー", warning: "警告", info: "情報" };
 
+  /** @param {string} id @returns {any} the element (an input, a link…) */
   function $(id) { return document.getElementById(id); }
   function status(text) { $("status").textContent = text; }
 
@@ -43,11 +45,11 @@
     event.preventDefault();
     status("統合中…");
     try {
-      var response = await fetch("/api/merge", {
+      var response = await fetch("../api/merge", {
         method: "POST", headers: { "Authorization": "Bearer " + XlKpi.token() }, body: new FormData(event.target)
       });
+      if (!response.ok) { throw new Error(await XlKpi.failure(response)); }
       var data = await response.json();
-      if (!response.ok) { throw new Error(data.detail || ("HTTP " + response.status)); }
       showFindings(data.findings);
       var link = $("download");
       link.href = "data:application/vnd.openxmlformats-officedocument.spreadsheetml.sheet;base64," + data.master_base64;
@@ -59,12 +61,14 @@
   }
 
   function init() {
+    var problem = XlKpi.unsupported();
+    if (problem) { status(problem); }
     $("token").value = XlKpi.token();
     $("save-token").addEventListener("click", function () {
       localStorage.setItem("xlKpiToken", $("token").value.trim());
       status("トークンを保存しました。");
     });
-    document.querySelectorAll("button[data-script]").forEach(function (b) {
+    document.querySelectorAll("button[data-script]").forEach(/** @param {HTMLButtonElement} b */ function (b) {
       b.addEventListener("click", function () { run(b.dataset.script); });
     });
     $("merge-form").addEventListener("submit", merge);
