@@ -502,7 +502,6 @@ def _findings_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, findings: Sequence[F
         ws.set_row(i, TABLE_LINE_HEIGHT * lines + 3)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(len(rows), 1), len(FINDING_COLUMNS) - 1)
-    ws.print_area(0, 0, max(len(rows), 1), len(FINDING_COLUMNS) - 1)
     _print_table(ws)
 
 
