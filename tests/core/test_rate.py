@@ -134,3 +134,65 @@ def test_rate_percent_is_the_published_whole_percent():
     assert kpi_rate("45", "40").percent == 113
     assert kpi_rate("-64.5", "100").percent == -65
     assert kpi_rate("", "40").percent is None
+
+
+# --- issue 12: the rate as reports compute it --------------------------------------------------
+
+@pytest.mark.parametrize("current, target, baseline, expected, method", [
+    # A placeholder baseline is no baseline: current ÷ target does not need one (published 9 %).
+    ("0.22 km(整備延長)", "2.5 km(整備延長)", "-", "9%", "ratio"),
+    ("0.22km", "2.5km", "－", "9%", "ratio"),
+    ("0.22km", "2.5km", "なし", "9%", "ratio"),
+    ("86%(令和3年度(暫定))", "100%", None, "86%", "ratio"),
+    ("15か所(公立2か所指定管理2か所私立認定こども園11か所(委託))", "20か所", None, "75%", "ratio"),
+    # Magnitudes are compared in one scale, and units written differently are the same unit.
+    ("1億2,000万円", "2億円", None, "60%", "ratio"),
+    ("18,360千円", "30,000,000円", None, "61%", "ratio"),
+    ("12箇所", "20か所", None, "60%", "ratio"),
+    ("3", "5億円", None, "60%", "ratio"),  # the unit of a bare number is in the column header
+    ("9名", "10人", None, "90%", "ratio"),
+    # Increase achieved against increase targeted: the ratio of the increases (published −65 %).
+    ("-2,265人/日増加(累計)", "3,500人程度の増加(令和2～6年度)", "日曜25,300人/日(平成30年度)", "-65%", "ratio"),
+    ("前年度比3%増", "前年度比5%増", None, "60%", "ratio"),
+    ("8%削減", "10%削減", "100t", "80%", "ratio"),
+    # Increase targeted, current a level: progress from the baseline.
+    ("110人", "20人の増加", "100人", "50%", "progress"),
+    # A rank: the smaller the better.
+    ("第2位", "第1位", None, "50%", "lower-better"),
+    ("県内3位", "県内1位", None, "33%", "lower-better"),
+    # A text target of doing something: done counts as done.
+    ("実施", "実施", None, "100%", "continue"),
+    ("策定済み", "令和4年度策定", None, "100%", "continue"),
+])
+def test_rates_as_reports_publish_them(current, target, baseline, expected, method):
+    rate = kpi_rate(current, target, baseline)
+    assert (rate.display, rate.method) == (expected, method), rate.reason
+
+
+@pytest.mark.parametrize("current, target, baseline, code", [
+    ("―", "2.5km", None, "missing-current"),
+    ("-", "2.5km", "1km", "missing-current"),
+    ("未集計", "100人", "50人", "missing-current"),
+    ("5件", "－", None, "missing-target"),
+    ("110人", "20人の増加", "-", "missing-baseline"),
+    ("令和5年4月", "令和6年3月", None, "non-numeric-current"),
+])
+def test_a_placeholder_is_no_value_with_a_reason_never_an_error(current, target, baseline, code):
+    rate = kpi_rate(current, target, baseline)
+    assert rate.value is None and rate.display == "-" and rate.reason_code == code
+    assert "。" in (rate.reason or "")
+
+
+def test_the_increase_rule_is_the_documented_one():
+    # current itself an increase → ratio of increases; a level → progress from the baseline.
+    assert kpi_rate("700人の増加", "1,000人の増加", "5,000人").display == "70%"
+    assert kpi_rate("5,700人", "1,000人の増加", "5,000人").display == "70%"
+    assert kpi_rate("700人増", "1,000人増", None).display == "70%"
+    assert kpi_rate("5,700人", "1,000人の増加", None).reason_code == "missing-baseline"
+
+
+@given(st.integers(1, 10**6), st.integers(-10**6, 10**6), st.integers(0, 10**6))
+def test_increase_rule_agrees_between_increase_and_level(amount, gain, base):
+    by_increase = kpi_rate(f"{gain}人の増加", f"{amount}人の増加", f"{base}人")
+    by_level = kpi_rate(f"{base + gain}人", f"{amount}人の増加", f"{base}人")
+    assert by_increase.value == by_level.value

@@ -174,3 +174,65 @@ def test_a_number_the_text_does_not_show_is_not_used():
     r = replace(rec(baseline="1,000人(累計)", target="3,000人(累計)", current="1,485人(累計)", rate="50%"),
                 numbers=stale)
     assert evaluate(r).rate.display == "50%" and codes(r) == []
+
+
+# --- placeholders (issue 11 item 1): no value, never a parse error, never a lost rate -----------
+
+PLACEHOLDERS = ["-", "－", "―", "—", "‐", "なし", "未集計", "該当なし", "調査中"]
+
+
+@pytest.mark.parametrize("mark", PLACEHOLDERS)
+def test_a_placeholder_baseline_keeps_the_ratio_and_names_the_cell(mark):
+    r = rec(baseline=mark, target="2.5km", current="0.22km", rate="9%")
+    report = validate_records([r])
+    assert evaluate(r).rate.display == "9%"
+    assert not {"unparseable-value", "rate-not-computable", "rate-mismatch", "missing-value"} & set(report.codes())
+    [f] = [f for f in report if f.field == "baseline"]
+    assert (f.code, f.severity, f.cell, f.value) == ("no-value", "info", r.source.cell("baseline"), mark)
+    assert "入力" in f.message  # says what to type instead
+
+
+@pytest.mark.parametrize("mark", PLACEHOLDERS)
+def test_a_placeholder_baseline_where_the_method_needs_it_is_missing(mark):
+    r = rec(baseline=mark, target="20人の増加", current="110人", rate="")
+    report = validate_records([r])
+    hits = {(f.field, f.code, f.severity) for f in report}
+    assert ("baseline", "missing-value", "warning") in hits
+    assert ("rate", "rate-not-computable", "warning") in hits
+    assert "unparseable-value" not in report.codes()
+    assert evaluate(r).rate.reason_code == "missing-baseline"
+
+
+@pytest.mark.parametrize("field", ["current", "target"])
+@pytest.mark.parametrize("mark", PLACEHOLDERS)
+def test_a_placeholder_current_or_target_is_a_missing_value_error_with_a_dash(field, mark):
+    r = rec(**{field: mark, "rate": "-"})
+    report = validate_records([r])
+    [f] = [f for f in report if f.field == field]
+    assert (f.code, f.severity, f.value) == ("missing-value", "error", mark)
+    assert mark in f.message
+    rate = evaluate(r).rate
+    assert rate.display == "-" and rate.reason_code == f"missing-{field}"
+
+
+def test_a_blank_baseline_that_the_ratio_does_not_need_is_info():
+    report = validate_records([rec(baseline="")])
+    assert report.flatten(["field", "code", "severity"]) == [["baseline", "no-value", "info"]]
+
+
+def test_a_placeholder_revised_target_is_no_revision():
+    r = rec(revised_target="-", revised_rate="-")
+    assert evaluate(r).revised_rate is None
+    assert validate_records([r]).codes() == []
+
+
+def test_values_of_several_years_use_the_latest_with_a_warning():
+    r = rec(current="H22住基台帳 12件\nH17国勢調査 9件", rate="40%")
+    [f] = [f for f in validate_records([r]) if f.code == "values-by-year"]
+    assert (f.field, f.severity, f.cell) == ("current", "warning", r.source.cell("current"))
+    assert "12件" in f.message and evaluate(r).rate.display == "40%"
+
+
+def test_a_dash_typed_twice_is_missing_and_flagged_as_formula_like():
+    report = validate_records([rec(current="--", rate="")])
+    assert {("current", "missing-value"), ("current", "formula-text")} <= set(map(tuple, report.flatten(["field", "code"])))

@@ -1,8 +1,8 @@
 """The user guide over HTTP: served without a token, linked from the task pane."""
 
 import re
-from urllib.parse import urljoin
 from pathlib import Path
+from urllib.parse import urljoin
 
 from xl_kpi.core.findings import CATALOGUE
 

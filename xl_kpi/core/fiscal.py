@@ -1,6 +1,8 @@
-"""Japanese fiscal years: 平成/令和 (and H/R) era years, 元年, ranges, to western fiscal years.
+"""Japanese fiscal years and dates: 平成/令和 (and H/R) era years, 元年, ranges, western years.
 
-A Japanese fiscal year N starts on 1 April of year N (令和2年度 = FY2020 = April 2020–March 2021).
+A Japanese fiscal year N starts on 1 April of year N (令和2年度 = FY2020 = April 2020–March 2021),
+so a date in January–March belongs to the fiscal year before its calendar year
+(令和3年3月31日 → FY2020). ``ERAS`` is the one table of era bases.
 """
 
 from __future__ import annotations
@@ -32,6 +34,17 @@ FY_PATTERN = re.compile(
 )
 
 
+# A date: era or western year with month (and day), as 令和3年3月31日, R3.3.31, 2021/3/31, 2021年4月.
+_ERA_YEAR = r"(?P<era>昭和|平成|令和|(?<![A-Za-z])[SHR])\s*(?P<ey>元|\d{1,2})"
+_WEST_YEAR = r"(?<!\d)(?P<wy>(?:19|20)\d{2})"
+DATE_PATTERN = re.compile(
+    rf"(?:{_ERA_YEAR}|{_WEST_YEAR})\s*(?:"
+    r"年\s*(?P<m>\d{1,2})\s*月(?:\s*(?P<d>\d{1,2})\s*日)?"
+    r"|[./](?P<m2>\d{1,2})(?:[./](?P<d2>\d{1,2}))?(?![\d.]))"
+    r"\s*(?:末|時点|現在|頃|まで(?:に)?)*"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class FiscalSpan:
     """A fiscal year or a range of them (start == end for a single year)."""
@@ -41,14 +54,39 @@ class FiscalSpan:
     fiscal: bool = True  # 年度 (fiscal) rather than 年 (calendar)
 
     def __str__(self) -> str:
-        return format_fiscal_year(self.start) if self.start == self.end else (
-            f"{format_fiscal_year(self.start, suffix='')}～{_era_year(self.end)[1]}年度"
-        )
+        if self.start == self.end:
+            return format_fiscal_year(self.start)
+        end = _era_year(self.end)
+        same_era = _era_year(self.start)[0] == end[0]
+        return f"{format_fiscal_year(self.start, suffix='')}～{end[1] if same_era else ''.join(end)}年度"
 
 
 def _year(era: str, n: str) -> int:
     base = ERAS[era]
     return base + (1 if n == "元" else int(n))
+
+
+def era_year(era: str, n: str) -> int:
+    """The western year of an era year: ('令和', '元') → 2019, ('H', '30') → 2018."""
+    return _year(era, n)
+
+
+def fiscal_year_of(year: int, month: int) -> int:
+    """The fiscal year a month belongs to: January–March belong to the year before."""
+    return year - 1 if month <= 3 else year
+
+
+def date_span(m: re.Match[str]) -> FiscalSpan | None:
+    """The fiscal year of a DATE_PATTERN match, or None when the month is not 1–12."""
+    year = int(m.group("wy")) if m.group("wy") else _year(m.group("era"), m.group("ey"))
+    month = int(m.group("m") or m.group("m2"))
+    day = m.group("d") or m.group("d2")
+    if not 1 <= month <= 12 or (day is not None and not 1 <= int(day) <= 31):
+        return None
+    if m.group("wy") and "." in m.group(0) and day is None:
+        return None  # 2021.5 is a number, not May 2021
+    fy = fiscal_year_of(year, month)
+    return FiscalSpan(fy, fy)
 
 
 def _era_year(year: int) -> tuple[str, str]:

@@ -1,11 +1,17 @@
 """Quantities: the text of a KPI cell (基準値, 目標値, 現在値) read into value, unit, basis and year.
 
 ``parse_quantity("32件/年(平成28～30年の平均)")`` gives value 32, unit 件 per 年, basis average,
-fiscal years 2016–2018. Full-width digits and spaces, thousands separators, negatives (``-``,
-``▲``, ``△``), decimals and ``%`` all parse. Text with no number is a quantity only when it is
-one of the known qualifiers (新規, 継続実施, 現状維持 …). Text that holds two numbers, or none and
-no qualifier, raises :class:`QuantityError` — never a silent guess. A label that slipped between
-number and unit (``39.9栽培面積: ha``) is recovered but marked ``garbled`` so validation reports it.
+fiscal years 2016–2018. The cell is read in named steps (:func:`_read_slow`): normalise the
+text (full-width digits and spaces, line breaks), take out the notes in parentheses (nested
+ones too; a breakdown such as ``15か所(公立2か所…)`` is a note, the leading number the total),
+dates and years (令和/平成/R/H/西暦, ranges, ``令和3年3月31日``, ``R3.3.31``), prefixes before
+the number (約, 年間, 月平均, 累計, 延べ, 平日 …), combined magnitudes (``1億2,000万円``), then
+exactly one number with its unit and the qualifiers after it (程度, 以上, の増加, 増, 削減 …).
+Text with no number is a quantity only when its words say something (継続実施, 増加, a date).
+A placeholder (``-``, ``―``, ``なし``, ``未集計`` …) raises :class:`QuantityError` with code
+``missing-value``, as a blank does; two numbers raise ``multiple-values``; anything else that is
+not a quantity ``unparseable-value`` — never a silent guess. A label that slipped between number
+and unit (``39.9栽培面積: ha``) is recovered but marked ``garbled`` so validation reports it.
 """
 
 from __future__ import annotations
@@ -16,71 +22,76 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from .errors import QuantityError
-from .fiscal import FY_PATTERN, FiscalSpan, format_fiscal_year, span_from_match
-from .text import CIRCLED, to_halfwidth
-
-ERA_BASE = {"平成": 1988, "令和": 2018}
-
-# Basis of a value.
-CUMULATIVE = "cumulative"
-AVERAGE = "average"
-PER = {"年": "per-year", "年度": "per-year", "月": "per-month", "日": "per-day"}
-BASES = (CUMULATIVE, AVERAGE, "per-year", "per-month", "per-day")
-
-# Qualifiers: words that say something the number does not.
-NEW = "new"
-CONTINUE = "continue"
-MAINTAIN = "maintain"
-APPROX = "approx"
-INCREASE = "increase"
-DECREASE = "decrease"
-AT_LEAST = "at-least"
-AT_MOST = "at-most"
-ESTIMATE = "estimate"
-STOPPED = "stopped"
-DONE = "done"
-QUALIFIERS = (NEW, CONTINUE, MAINTAIN, APPROX, INCREASE, DECREASE, AT_LEAST, AT_MOST, ESTIMATE,
-              STOPPED, DONE)
-
-# Phrases, longest first, each with the qualifier it means. Removed from the text once seen.
-_PHRASES: tuple[tuple[str, str], ...] = (
-    ("事業を継続して実施する", CONTINUE),
-    ("継続して実施", CONTINUE),
-    ("継続実施", CONTINUE),
-    ("継続中", CONTINUE),
-    ("継続", CONTINUE),
-    ("現状維持", MAINTAIN),
-    ("を維持", MAINTAIN),
-    ("維持", MAINTAIN),
-    ("見込み", ESTIMATE),
-    ("見込", ESTIMATE),
-    ("程度", APPROX),
-    ("の増加", INCREASE),
-    ("増加", INCREASE),
-    ("の減少", DECREASE),
-    ("減少", DECREASE),
-    ("以上", AT_LEAST),
-    ("以下", AT_MOST),
-    ("未満", AT_MOST),
-    ("未実施", STOPPED),
-    ("中止", STOPPED),
-    ("休止", STOPPED),
-    ("廃止", STOPPED),
-    ("実施済み", DONE),
-    ("実施済", DONE),
-    ("完了", DONE),
+from .fiscal import (
+    DATE_PATTERN,
+    FY_PATTERN,
+    FiscalSpan,
+    date_span,
+    era_year,
+    format_fiscal_year,
+    span_from_match,
 )
-_PHRASE_RE = re.compile("|".join(re.escape(p) for p, _ in _PHRASES))
-_PHRASE_OF = dict(_PHRASES)
+from .text import CIRCLED, to_halfwidth
+from .wording import (
+    AGE_RE,
+    AMOUNT_WORDS,
+    APPROX,
+    APPROX_PREFIX_RE,
+    ARROWS,
+    AT_LEAST,
+    AT_MOST,
+    AVERAGE,
+    BASES,
+    COMBINATION_RE,
+    CONTINUE,
+    CUMULATIVE,
+    DATE,
+    DEADLINE_PREFIX_RE,
+    DECREASE,
+    DONE,
+    ESTIMATE,
+    INCREASE,
+    MAGNITUDE_TYPOS,
+    MAGNITUDES,
+    MAINTAIN,
+    NAKAGURO_DECIMAL_RE,
+    NEGATIVE_WORD_RE,
+    NEW,
+    NEW_WORDS,
+    NO_VALUE_WORDS,
+    ONE_MARK,
+    ONE_PER_RE,
+    PER,
+    PER_PREFIX_RE,
+    PERIOD_PREFIX_RE,
+    PHRASE_RE,
+    PHRASES,
+    QUALIFIERS,
+    SCALED_UNITS,
+    STOPPED,
+    TIME_WORD_RE,
+    UNIT_ALIASES,
+    UNIT_DIGIT_MARKS,
+    UNIT_DIGIT_RE,
+    UNIT_ONLY,
+    ZERO_WORD_RE,
+    is_placeholder,
+)
+
+__all__ = [
+    "Quantity", "parse_quantity", "format_quantity", "format_number", "normalized", "is_placeholder",
+    "CUMULATIVE", "AVERAGE", "PER", "BASES", "NEW", "CONTINUE", "MAINTAIN", "APPROX", "INCREASE",
+    "DECREASE", "AT_LEAST", "AT_MOST", "ESTIMATE", "STOPPED", "DONE", "DATE", "QUALIFIERS",
+]
 
 _NO_QUALIFIERS: frozenset[str] = frozenset()
-_PAREN_RE = re.compile(r"[(\[【]([^()\[\]【】]*)[)\]】]")
+_NOTE_QUALIFIERS = frozenset({ESTIMATE, APPROX})  # what a note in parentheses may add
+_PAREN_RE = re.compile(r"[(\[【〔]([^()\[\]【】〔〕]*)[)\]】〕]")
 _NUMBER_RE = re.compile(r"(?P<sign>[-+▲△])?\s*(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)")
 _PER_RE = re.compile(r"\s*/\s*(年度|年|月|日)")
-_YEAR_TAIL_RE = re.compile(r"\x00\s*(?:末|時点|現在)*")
-_APPROX_PREFIX_RE = re.compile(r"(約|およそ|概ね)\s*$")
-_NEW_WORDS = ("新規", "新規事業", "新設", "新規実施")
-
+_LINE_BREAKS = str.maketrans({"\n": " ", "\r": " ", "\t": " "})
+_TRAILING_PUNCTUATION = "、。.,;"
+_COUNTER_AFTER_ONE = tuple(ONE_MARK + c for c in ("人", "世帯", "件", "校", "社", "戸", "台", "施設"))
 
 class Quantity(NamedTuple):
     """One KPI cell read as a quantity. ``value`` is None for qualifier-only text (継続実施).
@@ -97,6 +108,7 @@ class Quantity(NamedTuple):
     label: str = ""
     garbled: bool = False
     raw: str = ""
+    earlier: tuple[str, ...] = ()  # other values of the cell, each of an earlier year (see _read_by_year)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Quantity):
@@ -145,140 +157,412 @@ def parse_quantity(text: object) -> Quantity:
     return _parse_text(text)
 
 
+def normalized(q: Quantity) -> tuple[Decimal | None, str]:
+    """Value and unit in one scale for comparing: magnitudes applied (3億円 → 300,000,000 円) and
+    units written several ways made one (箇所/ヶ所 → か所, 名 → 人)."""
+    value, unit = q.value, q.unit
+    if unit[:1] in _MAGNITUDE_HEADS:
+        for word, factor in MAGNITUDES.items():
+            if unit.startswith(word):
+                value = None if value is None else value * factor
+                unit = unit[len(word):]
+                break
+    return value, UNIT_ALIASES.get(unit, unit)
+
+
+_MAGNITUDE_HEADS = frozenset(w[0] for w in MAGNITUDES)
+
+
 # The common shape — [①] number unit [(累計) | (平成30年度[末])] — read by one regex; anything
-# else goes through the general parser below. Both give the same Quantity.
+# else goes through the steps below. Both give the same Quantity.
 _FAST_RE = re.compile(
-    r"\s*(?P<label>[①-⑳])?(?P<sign>[-▲△])?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"\s*(?:(?P<label>[①-⑳])|(?P<words>[^\d\s()\[\]【】/:,、。~\-+▲△①-⑳]{1,16}) )?"
+    r"(?P<sign>[-▲△])?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"\s*(?P<unit>[^\d\s()\[\]【】/:,、。~\-+▲△]{0,12}?)\s*"
-    r"(?:\((?:(?P<cum>累計)|(?P<era>平成|令和)(?P<year>元|\d{1,2})年度末?)\))?\s*")
-_FAST_UNIT_BLOCK = re.compile(r"計|平均|程度|以上|以下|未満|増加|減少|維持|継続|見込|実施|完了|中止|休止|廃止|時点|現在|末|約")
+    r"(?:\((?:(?P<cum>累計)|(?P<era>平成|令和)(?P<year>元|\d{1,2})年度末?(?P<est>見込み?)?)\))?\s*")
+_FAST_UNIT_BLOCK = re.compile(
+    r"計|平均|程度|以上|以下|未満|以内|超|増|減|維持|継続|見込|実施|完了|中止|休止|廃止|時点|現在|末|約|"
+    r"向上|上昇|アップ|抑制|策定|完成|開設|設置|供用|達成|暫定|速報|推計|見通|兆|億|万|位|年|月|日|"
+    r"拡大|創出|確保|実現|目指|へ|の|%台|割|憶")
+
+
+# Words before the number that the general steps read (約, 累計, 年間, 第 …) or that hold a year.
+_FAST_LABEL_BLOCK = re.compile(
+    r"約|およそ|概ね|おおむね|累計|平均|延べ|年|月|日|週|第|比|当たり|あたり|計|昭和|平成|令和|西暦|[SHR]$|^[SHR]|"
+    r"マイナス|ゼロ|零|現状|以内|[兆億万千]|%|^[A-Za-z]")
+_ESTIMATE = frozenset({ESTIMATE})
 
 
 @lru_cache(maxsize=256)
 def _fiscal(era: str, year: str) -> FiscalSpan:
-    y = ERA_BASE[era] + (1 if year == "元" else int(year))
+    y = era_year(era, year)
     return FiscalSpan(y, y)
+
+
+# Cells that are one known word (新規, 継続実施 …): the commonest texts without a number.
+_WORD_QUANTITIES = {w: Quantity(None, qualifiers=frozenset({q})) for w, q in PHRASES.items() if q}
+_WORD_QUANTITIES.update({w: Quantity(None, qualifiers=frozenset({NEW})) for w in NEW_WORDS})
 
 
 @lru_cache(maxsize=65536)
 def _parse_text(raw: str) -> Quantity:
     text = to_halfwidth(raw)
+    word = _WORD_QUANTITIES.get(text.strip())
+    if word is not None:
+        return word._replace(raw=raw)
     m = _FAST_RE.fullmatch(text)
     if m is not None:
-        unit = m.group("unit")
-        if not unit or _FAST_UNIT_BLOCK.search(unit) is None:
-            value = Decimal(m.group("num").replace(",", ""))
-            if m.group("sign"):
-                value = -value
-            era = m.group("era")
-            return Quantity(value, unit, None, CUMULATIVE if m.group("cum") else None,
-                            _fiscal(era, m.group("year")) if era else None, _NO_QUALIFIERS,
-                            m.group("label") or "", False, raw)
-    text = text.strip()
-    if not text:
-        raise QuantityError("空欄です。", code="missing-value", value=raw)
-    if len(text) > 200:
-        raise QuantityError(f"「{raw[:40]}…」は長すぎて数量として読み取れません。", value=raw)
+        label, words, sign, num, unit, cum, era, year, est = m.groups()
+        if (not unit or _FAST_UNIT_BLOCK.search(unit) is None) and (
+                not words or _FAST_LABEL_BLOCK.search(words) is None):
+            value = Decimal(num.replace(",", "")) if "," in num else Decimal(num)
+            return Quantity(-value if sign else value, unit, None, CUMULATIVE if cum else None,
+                            _fiscal(era, year) if era else None, _ESTIMATE if est else _NO_QUALIFIERS,
+                            label or words or "", False, raw)
+    return _read_slow(raw, text)
 
-    qualifiers: set[str] = set()
-    basis: str | None = None
-    fiscal: FiscalSpan | None = None
-    average = False
 
-    # 1. Parenthesised notes: (累計), (平成30年度), (平成28～30年の平均), (令和元年度見込み).
-    def note(m: re.Match[str]) -> str:
-        nonlocal fiscal, basis, average
-        inner = m.group(1)
-        fy = FY_PATTERN.search(inner)
-        if fy and fiscal is None:
-            fiscal = span_from_match(fy)
-        if "平均" in inner:
-            average = True
-        if "累計" in inner or inner.strip() == "計":
-            basis = CUMULATIVE
-        for p in _PHRASE_RE.findall(inner):
-            qualifiers.add(_PHRASE_OF[p])
-        return " "
+class _Reading:
+    """What the steps have read so far from one cell; ``text`` shrinks as words are taken out."""
 
-    text = _PAREN_RE.sub(note, text)
+    __slots__ = ("raw", "text", "qualifiers", "basis", "fiscal", "average", "per", "label", "dated",
+                 "note_values", "bare_values", "note_unit")
 
-    # 2. Years written outside parentheses (令和5年度 74%, R2年度末) with their time words.
-    def year(m: re.Match[str]) -> str:
-        nonlocal fiscal
-        if fiscal is None:
-            fiscal = span_from_match(m)
-        return "\x00"
+    def __init__(self, raw: str, text: str):
+        self.raw = raw
+        self.text = text
+        self.qualifiers: set[str] = set()
+        self.basis: str | None = None
+        self.fiscal: FiscalSpan | None = None
+        self.average = False
+        self.per: str | None = None
+        self.label = ""
+        self.dated = False
+        self.note_values: list[Quantity] = []  # notes that are one figure: (約890グラム), (141か所)
+        self.note_unit = ""
+        self.bare_values: list[Decimal] = []  # notes only a number: '3社(7社)', '4(21)'; a second value
 
-    if FY_PATTERN.search(text):
-        text = _YEAR_TAIL_RE.sub(" ", FY_PATTERN.sub(year, text))
+    def take_phrases(self, text: str, allowed: frozenset[str] | None = None) -> str:
+        """Record the qualifier phrases in ``text`` and return it without them."""
+        def phrase(m: re.Match[str]) -> str:
+            q = PHRASES[m.group(0)]
+            if q and (allowed is None or q in allowed):
+                self.qualifiers.add(q)
+            return " "
+        return PHRASE_RE.sub(phrase, text)
 
-    def phrase(m: re.Match[str]) -> str:
-        qualifiers.add(_PHRASE_OF[m.group(0)])
-        return " "
+    def take_words(self, text: str) -> str:
+        """累計 / 平均 anywhere in a label or unit set the basis."""
+        if "累計" in text:
+            self.basis, text = CUMULATIVE, text.replace("累計", "")
+        if "平均" in text:
+            self.average, text = True, text.replace("平均", "")
+        return text
 
-    # 3. Exactly one number; what stands before it is a label, after it the unit and qualifiers.
-    numbers = list(_NUMBER_RE.finditer(text))
-    if len(numbers) > 1:
+    def set_fiscal(self, span: FiscalSpan | None) -> None:
+        if self.fiscal is None and span is not None:
+            self.fiscal = span
+
+
+_REMARK_RE = re.compile(r"※\s*([^\n()]*)")  # '※単年実績' to the end of its line is a note
+
+
+def _read_slow(raw: str, text: str) -> Quantity:
+    r = _Reading(raw, _prepared(raw, text))
+    _read_notes(r)
+    _read_dates(r)
+    _read_years(r)
+    _read_per_prefix(r)
+    _read_combination(r)
+    _read_numbered_label(r)
+    _read_ages(r)
+    numbers = list(_NUMBER_RE.finditer(r.text))
+    if len(numbers) > 1 or (numbers and _second_value(r, numbers[0])):
+        latest = _read_by_year(raw, to_halfwidth(raw))
+        if latest is not None:
+            return latest
         raise QuantityError(f"「{raw}」に複数の数値があります。1つのセルには1つの値を入力してください。",
                             code="multiple-values", value=raw)
     if not numbers:
-        bare = _PHRASE_RE.sub(phrase, text).strip(" :")
-        if "平均" in bare:
-            average, bare = True, bare.replace("平均", "").strip()
-        if bare in _NEW_WORDS:
-            qualifiers.add(NEW)
-            bare = ""
-        if qualifiers and (not bare or bare in CIRCLED):
-            if average:
-                basis = AVERAGE
-            return Quantity(None, basis=basis, fiscal=fiscal, qualifiers=frozenset(qualifiers),
-                            raw=raw)
-        raise QuantityError(f"「{raw}」を数値として読み取れません。", value=raw)
+        return _read_words_only(r)
+    return _read_number(r, numbers[0])
 
-    m = numbers[0]
+
+def _prepared(raw: str, text: str) -> str:
+    """The half-width text on one line, with the spellings that stand for something else made plain
+    (※ remarks as notes, マイナス, 憶 for 億, ゼロ, 2・2%, m3); raises for a cell that holds no value.
+    Each rewrite runs only when its character is present: most cells need none."""
+    if "※" in text:
+        text = _REMARK_RE.sub(lambda m: f"({m.group(1).strip()})" if m.group(1).strip() else "", text)
+    text = text.translate(_LINE_BREAKS).strip()
+    if not text or (not text[0].isdigit() and is_placeholder(text)):
+        what = f"「{raw.strip()}」は値がないことを表します。" if text else "空欄です。"
+        raise QuantityError(what, code="missing-value", value=raw)
+    if len(text) > 200:
+        raise QuantityError(f"「{raw[:40]}…」は長すぎて数量として読み取れません。", value=raw)
+    if "西暦" in text:
+        text = text.replace("西暦", "").strip()
+        if not text:
+            raise QuantityError(f"「{raw}」を数値として読み取れません。", value=raw)
+    if "マイナス" in text:
+        text = NEGATIVE_WORD_RE.sub("-", text)
+    if "憶" in text:
+        text = text.translate(MAGNITUDE_TYPOS)
+    if text.partition("/")[0] in UNIT_ONLY:
+        raise QuantityError(f"「{raw.strip()}」は単位だけで数値がありません（値なし）。", code="missing-value",
+                            value=raw)
+    if "以内に" in text:
+        text = DEADLINE_PREFIX_RE.sub(" ", text)
+    if "m" in text:
+        text = UNIT_DIGIT_RE.sub(lambda m: UNIT_DIGIT_MARKS[m.group(1)], text)
+    if "半減" in text or "倍増" in text:
+        for word, amount in AMOUNT_WORDS.items():
+            text = text.replace(word, amount)
+    if any(a in text for a in ARROWS):
+        text = text.translate({ord(a): " " for a in ARROWS}).strip()
+    if text[:1] in ("ゼ", "零"):
+        text = ZERO_WORD_RE.sub("0", text)
+    return NAKAGURO_DECIMAL_RE.sub(r"\1.\2", text) if "・" in text else text
+
+
+_YEAR_PARTS_RE = re.compile(r"\s*(?:\n|、|;)\s*")
+
+
+def _read_by_year(raw: str, text: str) -> Quantity | None:
+    """'H22住基台帳 33,912人 / H17国勢調査 34,002人', '95%(2023年度)、97%(2025年度)': values of one
+    unit, each with its own year, are a series; the latest year's is the value, the others ``earlier``."""
+    parts = [p for p in _YEAR_PARTS_RE.split(text) if p.strip()]
+    if len(parts) < 2:
+        return None
     try:
-        value = Decimal(m.group("num").replace(",", ""))
-    except InvalidOperation:  # pragma: no cover - the regex admits only valid numbers
-        raise QuantityError(f"「{raw}」を数値として読み取れません。", value=raw) from None
+        read = [_parse_text(p) for p in parts]
+    except QuantityError:
+        return None
+    years = [q.fiscal.end if q.fiscal else None for q in read]
+    if None in years or len(set(years)) != len(years) or len({q.unit_text for q in read}) != 1 \
+            or any(q.value is None for q in read):
+        return None
+    latest = read[years.index(max(years))]
+    return latest._replace(raw=raw, earlier=tuple(q.raw for q in read if q is not latest))
+
+
+def _second_value(r: _Reading, m: re.Match[str]) -> bool:
+    """A note that is only a number ('3社(7社)', '4(21)') is a second value, unless it repeats the first."""
+    value = Decimal(m.group("num").replace(",", ""))
+    return any(v != value for v in r.bare_values)
+
+
+def _read_notes(r: _Reading) -> None:
+    """Notes in parentheses, innermost first: (累計), (平成30年度), (平成28～30年の平均),
+    (令和元年度見込み), (令和3年度(暫定)), and breakdowns (公立2か所…), whose numbers are parts.
+    A note that is one figure is kept (a text target may give its level there: 現状値を維持(141か所));
+    a note that is only a number is a second value."""
+    def note(m: re.Match[str]) -> str:
+        inner = m.group(1)
+        if "比" not in inner:  # (2013年度比): the year compared with, not the value's
+            d = DATE_PATTERN.search(inner)
+            r.set_fiscal(date_span(d) if d else None)
+            fy = FY_PATTERN.search(inner)
+            r.set_fiscal(span_from_match(fy) if fy else None)
+        if inner.strip() in UNIT_ONLY:  # 100(人)
+            r.note_unit = inner.strip()
+        if "平均" in inner:
+            r.average = True
+        if "累計" in inner or inner.strip() == "計":
+            r.basis = CUMULATIVE
+        r.take_phrases(inner, _NOTE_QUALIFIERS)
+        _read_note_figure(r, inner)
+        return " "
+
+    while True:
+        text = _PAREN_RE.sub(note, r.text)
+        if text == r.text:
+            break
+        r.text = text
+
+
+_BARE_NOTE_RE = re.compile(r"\s*[-▲△]?\s*(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?\s*[^\d\s]{0,4}\s*")
+_ERALESS_YEAR_RE = re.compile(r"\s*\d{1,2}\s*年度?\s*(?:末|時点|現在)?\s*")  # (32年度): era left out
+
+
+def _read_note_figure(r: _Reading, inner: str) -> None:
+    if (not any(c.isdigit() for c in inner) or DATE_PATTERN.search(inner) or FY_PATTERN.search(inner)
+            or _ERALESS_YEAR_RE.fullmatch(inner) or PERIOD_PREFIX_RE.search(inner)):
+        return  # (5年間累計) is a period
+    try:
+        q = _parse_text(inner)
+    except QuantityError:
+        return
+    if q.value is not None:
+        r.note_values.append(q)
+        if _BARE_NOTE_RE.fullmatch(inner) is not None:
+            r.bare_values.append(q.value)
+
+
+def _read_dates(r: _Reading) -> None:
+    """Dates outside parentheses (令和4年3月末 120人, 2021/10/1現在 50%) give the fiscal year."""
+    def date(m: re.Match[str]) -> str:
+        span = date_span(m)
+        if span is None:
+            return m.group(0)
+        r.set_fiscal(span)
+        r.dated = True
+        return " "
+
+    if "月" in r.text or "/" in r.text or "." in r.text:
+        r.text = DATE_PATTERN.sub(date, r.text)
+
+
+def _read_years(r: _Reading) -> None:
+    """Years written outside parentheses (令和5年度 74%, R2年度末, 令和2～6年度) with their time words."""
+    def year(m: re.Match[str]) -> str:
+        if not m.string.startswith("比", m.end()):  # H27比10%増: the year compared with, not the value's
+            r.set_fiscal(span_from_match(m))
+        return "\x00"
+
+    if FY_PATTERN.search(r.text):
+        r.text = TIME_WORD_RE.sub(" ", FY_PATTERN.sub(year, r.text))
+
+
+def _read_per_prefix(r: _Reading) -> None:
+    """年間 / 月平均 / 1日当たり before the number say per year, month, day; '1人当たり' is words;
+    a period (5年間で) makes the number a total over it."""
+    if "当たり" in r.text or "あたり" in r.text:
+        r.text = ONE_PER_RE.sub(ONE_MARK, r.text)
+    if not any(c in r.text for c in "年月日週"):
+        return
+    period = PERIOD_PREFIX_RE.search(r.text)
+    if period is not None and _NUMBER_RE.search(r.text, period.end()):
+        r.basis = CUMULATIVE
+        r.text = r.text[: period.start()] + " " + r.text[period.end():]
+    def per(m: re.Match[str]) -> str:
+        unit, how = m.group(1) or m.group(3) or m.group(4), m.group(2) or ""
+        if unit != "週" and r.per is None:
+            r.per = unit
+        if how == "平均":
+            r.average = True
+        # '市民1人1日当たり': the 当たり belongs to the words before it as well.
+        return how if m.string[: m.start()].rstrip().endswith(_COUNTER_AFTER_ONE) else " "
+
+    r.text = PER_PREFIX_RE.sub(per, r.text)
+
+
+def _read_numbered_label(r: _Reading) -> None:
+    """'15~34 歳の割合:92.2%': the words before a colon may hold numbers; they are the label."""
+    if ":" not in r.text:
+        return
+    head, colon, tail = r.text.rpartition(":")
+    if _NUMBER_RE.search(head) and len(_NUMBER_RE.findall(tail)) == 1:
+        r.label = head.strip()
+        r.text = tail
+
+
+_AGE_DIGITS = str.maketrans({str(d): chr(0xE010 + d) for d in range(10)})
+_AGE_DIGITS_BACK = str.maketrans({chr(0xE010 + d): str(d) for d in range(10)})
+
+
+def _read_ages(r: _Reading) -> None:
+    """'65歳以上 30%', '15~34歳の割合 92%': an age before the value is words of the label."""
+    if "歳" not in r.text:
+        return
+    ages = [m for m in AGE_RE.finditer(r.text) if _NUMBER_RE.search(r.text, m.end())]
+    for m in reversed(ages):
+        r.text = r.text[: m.start()] + m.group(0).translate(_AGE_DIGITS) + r.text[m.end():]
+
+
+def _read_combination(r: _Reading) -> None:
+    """1億2,000万円 → 120000000円: a combination of magnitudes is one number in the base unit."""
+    if "万" not in r.text and "億" not in r.text and "兆" not in r.text:
+        return
+    m = COMBINATION_RE.search(r.text)
+    if m is None:
+        return
+    total = Decimal(0)
+    last = None
+    for num, mag in (("a", "ma"), ("b", "mb"), ("c", "mc")):
+        if m.group(num) is None:
+            continue
+        factor = MAGNITUDES[m.group(mag)] if m.group(mag) else Decimal(1)
+        if last is not None and factor >= last:
+            return  # 1万2万: not a combination; left for the two-numbers check
+        total += Decimal(m.group(num).replace(",", "")) * factor
+        last = factor
+    sign = "-" if m.group("sign") else ""
+    r.text = f"{r.text[:m.start()]}{sign}{total}{r.text[m.end():]}"
+
+
+def _read_words_only(r: _Reading) -> Quantity:
+    """A cell without a number: 継続実施, 新規, 増加, 全国平均以上, 令和7年度完了, a date, or words
+    with their figure in a note (現状値を維持(141か所)). 現状(平成19年度) names no value."""
+    bare = r.take_words(r.take_phrases(r.text)).replace("\x00", " ").strip(" :")
+    if bare in NEW_WORDS:
+        r.qualifiers.add(NEW)
+        bare = ""
+    if bare.replace(" ", "") in NO_VALUE_WORDS and not r.qualifiers and not r.note_values:
+        raise QuantityError(f"「{r.raw}」には数値がありません（値なし）。", code="missing-value", value=r.raw)
+    if r.dated and not r.qualifiers and not bare:
+        r.qualifiers.add(DATE)
+    if (r.qualifiers or len(r.note_values) == 1) and len(bare) <= 12 and not any(c in bare for c in "、。,;"):
+        label = "" if bare in CIRCLED else bare.replace(" ", "")
+        basis = AVERAGE if r.average else r.basis
+        if len(r.note_values) == 1:
+            q = r.note_values[0]
+            return Quantity(q.value, q.unit, q.per, basis or q.basis, r.fiscal or q.fiscal,
+                            frozenset(r.qualifiers | q.qualifiers), label, False, r.raw)
+        return Quantity(None, basis=basis, fiscal=r.fiscal, qualifiers=frozenset(r.qualifiers),
+                        label=label, raw=r.raw)
+    raise QuantityError(f"「{r.raw}」を数値として読み取れません。", value=r.raw)
+
+
+def _read_number(r: _Reading, m: re.Match[str]) -> Quantity:
+    """The one number: what stands before it is a label, after it the unit and qualifiers."""
+    value = Decimal(m.group("num").replace(",", ""))
     if m.group("sign") in ("-", "▲", "△"):
         value = -value
-
-    label = text[: m.start()].strip()
-    if "累計" in label:
-        basis, label = CUMULATIVE, label.replace("累計", "").strip()
-    if "平均" in label:
-        average, label = True, label.replace("平均", "").strip()
-    am = _APPROX_PREFIX_RE.search(label)
-    if am:
-        qualifiers.add(APPROX)
-        label = label[: am.start()].strip()
-    label = label.rstrip(":").strip()
-
-    after = _PHRASE_RE.sub(phrase, text[m.end():])
-    per: str | None = None
+    label = _read_label(r, r.text[: m.start()])
+    after = r.take_phrases(r.text[m.end():])
     pm = _PER_RE.search(after)
     if pm:
-        per = "年" if pm.group(1) == "年度" else pm.group(1)
+        r.per = "年" if pm.group(1) == "年度" else pm.group(1)
         after = after[: pm.start()] + after[pm.end():]
-    if "累計" in after:
-        basis, after = CUMULATIVE, after.replace("累計", "")
-    if "平均" in after:
-        average, after = True, after.replace("平均", "")
+    after = r.take_words(after)
     garbled = False
     if ":" in after:
         # '39.9栽培面積: ha' — a label has slipped between number and unit.
         slipped, _, after = after.partition(":")
         garbled = True
         label = label or slipped.strip()
-    unit = after.replace(" ", "").replace("\x00", "")
+    unit = after.replace(" ", "").replace("\x00", "").rstrip(_TRAILING_PUNCTUATION) or r.note_unit
+    for digit, mark in UNIT_DIGIT_MARKS.items():
+        unit = unit.replace(mark, digit)
+    unit, _, tail = unit.partition("の")  # '1億人程度の人口': words after the unit
+    if tail and not label:
+        label = tail
+    if unit.endswith("%台"):  # 10%台: in the tens
+        unit = "%"
+        r.qualifiers.add(APPROX)
+    if unit in SCALED_UNITS:
+        factor, unit = SCALED_UNITS[unit]
+        value *= factor
+    if label.endswith("第") and unit == "位":
+        label = label[:-1].strip()
     if unit and (len(unit) > 12 or any(c in unit for c in "、。,;")):
-        raise QuantityError(f"「{raw}」の単位「{after.strip()}」を読み取れません。", value=raw)
-    if average:
-        basis = AVERAGE
-    elif per and basis is None:
-        basis = PER[per]
-    return Quantity(value, unit=unit, per=per, basis=basis, fiscal=fiscal,
-                    qualifiers=frozenset(qualifiers), label=label, garbled=garbled, raw=raw)
+        raise QuantityError(f"「{r.raw}」の単位「{after.strip()}」を読み取れません。", value=r.raw)
+    basis = AVERAGE if r.average else r.basis
+    if basis is None and r.per:
+        basis = PER[r.per]
+    return Quantity(value, unit=unit, per=r.per, basis=basis, fiscal=r.fiscal,
+                    qualifiers=frozenset(r.qualifiers), label=label, garbled=garbled, raw=r.raw)
+
+
+def _read_label(r: _Reading, label: str) -> str:
+    """The words before the number: 累計, 平均, 約 become basis and qualifier; the rest is the label."""
+    label = r.take_words((r.label + " " + label).replace("\x00", " ")).strip()
+    am = APPROX_PREFIX_RE.search(label)
+    if am:
+        r.qualifiers.add(APPROX)
+        label = label[: am.start()].strip()
+    return label.rstrip(":").strip().replace(ONE_MARK, "1").replace(" ", "").translate(_AGE_DIGITS_BACK)
 
 
 def with_exact_value(q: Quantity, exact: Decimal | None) -> Quantity:
@@ -309,7 +593,10 @@ _WORD = ((CONTINUE, "継続実施"), (MAINTAIN, "現状維持"), (NEW, "新規")
 
 
 def format_quantity(q: Quantity) -> str:
-    """A canonical text for a quantity; ``parse_quantity(format_quantity(q)) == q``."""
+    """A canonical text for a quantity; ``parse_quantity(format_quantity(q)) == q``. A date keeps
+    its text as written (the fiscal year alone would lose the month)."""
+    if q.has(DATE) and q.raw:
+        return q.raw.strip()
     parts: list[str] = []
     if q.label:
         parts.append(q.label if q.label in CIRCLED else f"{q.label}:")

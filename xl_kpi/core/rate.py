@@ -12,7 +12,19 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal
 
 from .errors import InputError, QuantityError
-from .quantity import AT_MOST, CONTINUE, DECREASE, DONE, INCREASE, MAINTAIN, STOPPED, Quantity, parse_quantity
+from .quantity import (
+    AT_MOST,
+    CONTINUE,
+    DECREASE,
+    DONE,
+    INCREASE,
+    MAINTAIN,
+    STOPPED,
+    Quantity,
+    is_placeholder,
+    normalized,
+    parse_quantity,
+)
 
 METHODS = ("auto", "ratio", "progress", "lower-better", "continue", "maintain")
 HUNDRED = Decimal(100)
@@ -67,7 +79,7 @@ def parse_rate(text: object) -> Decimal | None:
     if isinstance(text, (int, float, Decimal)) and not isinstance(text, bool):
         return Decimal(repr(text)) if isinstance(text, float) else Decimal(text)
     s = str(text).strip()
-    if s in ("", "-", "－", "―", "—"):
+    if is_placeholder(s):
         return None
     q = parse_quantity(s)
     if q.value is None:
@@ -83,7 +95,11 @@ def _nc(method: str, code: str, reason: str) -> Rate:
     return Rate(None, method, code, reason)
 
 
-def _quantity(text: object, what: str) -> Quantity | None:
+_NO_VALUE = object()  # a placeholder cell (-, ―, なし, 未集計 …): present, but says "no value"
+
+
+def _quantity(text: object, what: str) -> Quantity | None | object:
+    """The cell as a Quantity; None when blank, ``_NO_VALUE`` for a placeholder."""
     if isinstance(text, Quantity):
         return text
     if text is None or (isinstance(text, str) and not text.strip()):
@@ -91,12 +107,22 @@ def _quantity(text: object, what: str) -> Quantity | None:
     try:
         return parse_quantity(text)
     except QuantityError as err:
+        if err.code == "missing-value":  # a placeholder (-, ―, なし …) or words that name no value
+            return _NO_VALUE
         raise QuantityError(f"{what}: {err}", code=err.code, value=err.value) from None
 
 
+def _missing(method: str, code: str, what: str, text: object) -> Rate:
+    shown = "空欄" if text is None or not str(text).strip() else f"「{str(text).strip()}」（値なし）"
+    return _nc(method, code, f"{what}が{shown}のため計算できません。")
+
+
 def _scaled(a: Quantity, b: Quantity) -> tuple[Decimal, Decimal]:
-    """Values of two quantities in one scale: a bare number beside a % is taken as a fraction."""
+    """Values of two quantities in one scale: magnitudes applied (3億円, 18,360千円), and a bare
+    number beside a % taken as a fraction."""
     av, bv = a.value, b.value
+    if a.unit != b.unit and a.unit and b.unit:  # 億円 beside 円: one scale; a bare number stays as typed
+        av, bv = normalized(a)[0], normalized(b)[0]
     assert av is not None and bv is not None
     if a.is_percent and not b.unit and abs(bv) <= Decimal("1.5") < abs(av):
         bv = bv * HUNDRED
@@ -106,8 +132,13 @@ def _scaled(a: Quantity, b: Quantity) -> tuple[Decimal, Decimal]:
 
 
 def units_compatible(a: Quantity, b: Quantity) -> bool:
-    """Same unit, or one side has none (a bare number)."""
-    return not a.unit or not b.unit or a.unit == b.unit
+    """Same unit once magnitudes and spellings are made one (千円/円, 箇所/か所), or one side has none."""
+    return not a.unit or not b.unit or a.unit == b.unit or normalized(a)[1] == normalized(b)[1]
+
+
+def is_rank(q: Quantity) -> bool:
+    """A rank (第1位, 県内3位): the smaller the better."""
+    return q.unit == "位"
 
 
 def kpi_rate(current: object, target: object, baseline: object = None, method: str = "auto", *,
@@ -115,10 +146,13 @@ def kpi_rate(current: object, target: object, baseline: object = None, method: s
     """The 達成率 of one KPI.
 
     ``current``, ``target`` and ``baseline`` are cell texts, numbers or :class:`Quantity`.
-    ``method``: ``auto`` (what the texts say; ``ratio`` for plain numbers), ``ratio``
+    ``method``: ``auto`` (what the texts say, :func:`choose_method`), ``ratio``
     (current ÷ target), ``progress`` ((current − baseline) ÷ (target − baseline)),
     ``lower-better`` (target ÷ current), ``continue`` (継続: 100 % when the programme continued),
     ``maintain`` (現状維持: 100 % when held at or beyond the target on the good side).
+    A blank or placeholder cell (``-``, ``―``, ``なし``, ``未集計`` …) is no value: a rate that
+    needs it is not computable (``missing-current``, ``missing-target``, ``missing-baseline``);
+    one that does not (ratio ignores the baseline) is computed.
     Raises QuantityError for text that is not a quantity at all; anything else that prevents a
     rate is a not-computable :class:`Rate` with the reason.
     """
@@ -127,91 +161,126 @@ def kpi_rate(current: object, target: object, baseline: object = None, method: s
     t = _quantity(target, "目標値")
     c = _quantity(current, "現在値")
     b = _quantity(baseline, "基準値")
-    if t is None:
-        return _nc(method, "missing-target", "目標値が空欄のため計算できません。")
-
-    if method == "auto":
-        if t.value is None and t.has(CONTINUE):
-            method = "continue"
-        elif t.has(MAINTAIN):
-            method = "maintain"
-        elif t.has(INCREASE) or t.has(DECREASE):
-            method = "progress"
-        elif lower_is_better or t.has(AT_MOST):
-            method = "lower-better"
-        else:
-            method = "ratio"
-    lower = lower_is_better or t.has(AT_MOST) or t.has(DECREASE) or method == "lower-better"
-
-    if c is None:
-        return _nc(method, "missing-current", "現在値が空欄のため計算できません。")
-
+    if not isinstance(t, Quantity):
+        return _missing(method, "missing-target", "目標値", target)
+    cur = c if isinstance(c, Quantity) else None
+    base = b if isinstance(b, Quantity) else None
+    method = choose_method(method, cur, t, lower_is_better)
+    if cur is None:
+        return _missing(method, "missing-current", "現在値", current)
     if method == "continue":
-        if c.has(CONTINUE) or c.has(DONE):
-            return Rate(ONE, method)
-        if c.has(STOPPED):
-            return Rate(ZERO, method)
-        return _nc(method, "not-comparable",
-                   f"目標値「{t.raw}」に対して現在値「{c.raw}」では達成状況を判断できません。")
+        return _continue(cur, t)
+    problem = _not_numeric(method, cur, t, base) or _unit_problem(method, cur, t, base)
+    if problem is not None:
+        return problem
+    lower = lower_is_better or method == "lower-better" or (bool(t.qualifiers) and (t.has(AT_MOST) or t.has(DECREASE)))
+    return _compute(method, cur, t, base, lower)
 
+
+def is_change_like(current: Quantity, target: Quantity) -> bool:
+    """Target and current value are both changes the same way (…の増加 / …増, 削減 …) with numbers."""
+    return current.value is not None and target.value is not None and any(
+        target.has(q) and current.has(q) for q in (INCREASE, DECREASE))
+
+
+def choose_method(method: str, current: Quantity | None, target: Quantity, lower_is_better: bool) -> str:
+    """What ``auto`` means for these texts (the README's methods table)."""
+    if method != "auto":
+        return method
+    if not target.qualifiers:  # the common case: a plain number
+        return "lower-better" if lower_is_better or is_rank(target) else "ratio"
+    if target.value is None and (target.has(CONTINUE) or target.has(DONE)):
+        return "continue"
+    if target.has(MAINTAIN):
+        return "maintain"
+    if target.has(INCREASE) or target.has(DECREASE):
+        # An increase achieved against an increase targeted is their ratio; a level, progress.
+        return "ratio" if current is not None and is_change_like(current, target) else "progress"
+    if lower_is_better or target.has(AT_MOST) or is_rank(target):
+        return "lower-better"
+    return "ratio"
+
+
+def _continue(c: Quantity, t: Quantity) -> Rate:
+    if c.has(CONTINUE) or c.has(DONE):
+        return Rate(ONE, "continue")
+    if c.has(STOPPED):
+        return Rate(ZERO, "continue")
+    return _nc("continue", "not-comparable",
+               f"目標値「{t.raw}」に対して現在値「{c.raw}」では達成状況を判断できません。")
+
+
+def _not_numeric(method: str, c: Quantity, t: Quantity, b: Quantity | None) -> Rate | None:
     if c.value is None:
         return _nc(method, "non-numeric-current", f"現在値「{c.raw}」が数値ではないため計算できません。")
     if t.value is None and method != "maintain" and not (method == "progress" and b is not None):
         return _nc(method, "non-numeric-target", f"目標値「{t.raw}」が数値ではないため計算できません。")
-    for other, name in ((t, "目標値"), (b, "基準値")):
-        if other is not None and other.value is not None and not units_compatible(c, other):
-            if other is b and method not in ("progress", "maintain"):
-                continue
-            if other is t and t.is_percent and (t.has(INCREASE) or t.has(DECREASE)):
-                continue  # '10%の増加' is relative to the baseline, whatever its unit
-            return _nc(method, "unit-mismatch",
-                       f"単位が異なるため計算できません（現在値: {c.unit}、{name}: {other.unit}）。")
+    return None
 
-    return _compute(method, c, t, b, lower)
+
+def _unit_problem(method: str, c: Quantity, t: Quantity, b: Quantity | None) -> Rate | None:
+    for other, name in ((t, "目標値"), (b, "基準値")):
+        if other is None or other.value is None or units_compatible(c, other):
+            continue
+        if other is b and method not in ("progress", "maintain"):
+            continue
+        if other is t and t.is_percent and (t.has(INCREASE) or t.has(DECREASE)):
+            continue  # '10%の増加' is relative to the baseline, whatever its unit
+        return _nc(method, "unit-mismatch",
+                   f"単位が異なるため計算できません（現在値: {c.unit}、{name}: {other.unit}）。")
+    return None
 
 
 def _compute(method: str, c: Quantity, t: Quantity, b: Quantity | None, lower: bool) -> Rate:
     """The arithmetic of each method, in the module's own Decimal context (28 digits)."""
-    div = _CTX.divide
     if method == "maintain":
-        ref = t if t.value is not None else b
-        if ref is None or ref.value is None:
-            return _nc(method, "missing-baseline", "現状維持の目標には数値の基準値が必要です。")
-        cv, rv = _scaled(c, ref)
-        held = cv <= rv if lower else cv >= rv
-        if held:
-            return Rate(ONE, method)
-        if lower:
-            return _nc(method, "zero-current", "現在値が0のため計算できません。") if cv == 0 else Rate(div(rv, cv), method)
-        return _nc(method, "zero-target", "目標値が0のため計算できません。") if rv == 0 else Rate(div(cv, rv), method)
-
+        return _maintain(c, t, b, lower)
     if method == "progress":
-        if b is None or b.value is None:
-            return _nc(method, "missing-baseline", "進捗率の計算には数値の基準値が必要です。")
-        cv, bv = _scaled(c, b)
-        if t.has(INCREASE) or t.has(DECREASE):
-            if t.value is None:  # bare 増加 / 減少: achieved or not
-                better = cv < bv if t.has(DECREASE) else cv > bv
-                return Rate(ONE if better else ZERO, method)
-            amount = t.value if (t.unit == b.unit or not t.is_percent) else div(abs(bv) * t.value, HUNDRED)
-            if amount == 0:
-                return _nc(method, "zero-target", "目標の増減幅が0のため計算できません。")
-            gain = bv - cv if t.has(DECREASE) else cv - bv
-            return Rate(div(gain, amount), method)
-        tv = t.value
-        assert tv is not None
-        if tv == bv:
-            return _nc(method, "target-equals-baseline", "目標値と基準値が同じため進捗率を計算できません。")
-        return Rate(div(cv - bv, tv - bv), method)
-
+        return _progress(c, t, b)
     cv, tv = _scaled(c, t)
     if method == "lower-better":
         if cv == 0:
             return _nc(method, "zero-current", "現在値が0のため計算できません（低いほど良い指標）。")
-        return Rate(div(tv, cv), method)
+        return Rate(_CTX.divide(tv, cv), method)
     if tv == 0:
         return _nc(method, "zero-target", "目標値が0のため計算できません。")
-    return Rate(div(cv, tv), method)
+    return Rate(_CTX.divide(cv, tv), method)
+
+
+def _maintain(c: Quantity, t: Quantity, b: Quantity | None, lower: bool) -> Rate:
+    """現状維持 / …を維持: 100 % when held at or beyond the reference on the good side, else the ratio."""
+    method = "maintain"
+    ref = t if t.value is not None else b
+    if ref is None or ref.value is None:
+        return _nc(method, "missing-baseline", "現状維持の目標には数値の基準値が必要です。")
+    cv, rv = _scaled(c, ref)
+    if (cv <= rv) if lower else (cv >= rv):
+        return Rate(ONE, method)
+    if lower:
+        return _nc(method, "zero-current", "現在値が0のため計算できません。") if cv == 0 else Rate(_CTX.divide(rv, cv), method)
+    return _nc(method, "zero-target", "目標値が0のため計算できません。") if rv == 0 else Rate(_CTX.divide(cv, rv), method)
+
+
+def _progress(c: Quantity, t: Quantity, b: Quantity | None) -> Rate:
+    """(current − baseline) ÷ (target − baseline); for an increase target, the gain ÷ the increase."""
+    method = "progress"
+    if b is None or b.value is None:
+        return _nc(method, "missing-baseline", "進捗率の計算には数値の基準値が必要です。")
+    cv, bv = _scaled(c, b)
+    if t.has(INCREASE) or t.has(DECREASE):
+        if t.value is None:  # bare 増加 / 減少: achieved or not
+            better = cv < bv if t.has(DECREASE) else cv > bv
+            return Rate(ONE if better else ZERO, method)
+        relative = t.is_percent and not b.is_percent  # '10%の増加' of a count
+        amount = _CTX.divide(abs(bv) * t.value, HUNDRED) if relative else _scaled(t, b)[0]
+        if amount == 0:
+            return _nc(method, "zero-target", "目標の増減幅が0のため計算できません。")
+        gain = bv - cv if t.has(DECREASE) else cv - bv
+        return Rate(_CTX.divide(gain, amount), method)
+    tv = _scaled(t, b)[0]
+    if tv == bv:
+        return _nc(method, "target-equals-baseline", "目標値と基準値が同じため進捗率を計算できません。")
+    return Rate(_CTX.divide(cv - bv, tv - bv), method)
 
 
 # --- grades -----------------------------------------------------------------------------------

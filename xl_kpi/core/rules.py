@@ -16,8 +16,16 @@ from typing import Callable, Iterable, Iterator
 
 from .errors import QuantityError
 from .findings import ERROR, WARNING, Finding, Report, make_finding
-from .quantity import CONTINUE, MAINTAIN, Quantity, format_quantity, parse_quantity, with_exact_value
-from .rate import Rate, format_rate, kpi_rate, parse_rate, units_compatible
+from .quantity import (
+    CONTINUE,
+    MAINTAIN,
+    Quantity,
+    format_quantity,
+    is_placeholder,
+    parse_quantity,
+    with_exact_value,
+)
+from .rate import Rate, choose_method, format_rate, kpi_rate, parse_rate, units_compatible
 from .record import HIGHER_IS_BETTER, LOWER_IS_BETTER, RECORD_FIELDS, KpiRecord
 from .text import CIRCLED, has_control_characters, looks_like_formula, to_halfwidth
 
@@ -47,8 +55,13 @@ def evaluate(record: KpiRecord) -> Evaluation:
     current, baseline = figure(record, "current"), figure(record, "baseline")
     rate = _safe_rate(current, figure(record, "target"), baseline, lower)
     revised = (_safe_rate(current, figure(record, "revised_target"), baseline, lower)
-               if record.revised_target.strip() else None)
+               if given(record.revised_target) else None)
     return Evaluation(rate, revised)
+
+
+def given(text: str) -> bool:
+    """A cell with a value: neither blank nor a placeholder (-, ―, なし, 未集計 …)."""
+    return bool(text) and bool(text.strip()) and not is_placeholder(text)
 
 
 def figure(record: KpiRecord, name: str) -> str | Quantity:
@@ -80,12 +93,13 @@ def _safe_rate(current: str | Quantity, target: str | Quantity, baseline: str | 
 class _Checker:
     """Runs the per-record rules for one record, collecting findings."""
 
-    __slots__ = ("rec", "out", "q")
+    __slots__ = ("rec", "out", "q", "refused")
 
     def __init__(self, rec: KpiRecord):
         self.rec = rec
         self.out: list[Finding] = []
         self.q: dict[str, Quantity | None] = {}
+        self.refused: set[str] = set()  # fields whose text was reported as unreadable
 
     def add(self, code: str, field: str = "", value: object = "", detail: str = "",
             severity: str | None = None, cell: str = "") -> None:
@@ -196,24 +210,61 @@ def sdgs_problems(raw: str) -> str:
     return " ".join(problems)
 
 
+# What to type instead of a missing value, by field.
+_EXAMPLES = {"baseline": "6件(平成30年度)", "target": "30件(累計)", "current": "15件(累計)",
+             "revised_target": "12件(累計)"}
+
+
+def _no_value_words(text: str) -> str:
+    return f"「{text}」は値なしとして扱います。" if text else ""
+
+
 def _quantity(c: _Checker, name: str, required: bool) -> Quantity | None:
     text = getattr(c.rec, name).strip()
-    if not text:
-        if required:
-            c.add("missing-value", name, severity=ERROR if name != "baseline" else WARNING)
-        c.q[name] = None
-        return None
+    q, refused = _read(c, name, text) if text else (None, False)
+    if q is None and required and name != "baseline" and not refused:
+        # the baseline: see _check_baseline_given
+        c.add("missing-value", name, text,
+              f"{_no_value_words(text)}「{_EXAMPLES[name]}」のように数値と単位を入力してください。")
+    c.q[name] = q
+    if refused:
+        c.refused.add(name)
+    return q
+
+
+def _read(c: _Checker, name: str, text: str) -> tuple[Quantity | None, bool]:
+    """The cell as a Quantity, or (None, refused?): refused after a finding when it cannot be read,
+    not refused when it names no value (a placeholder)."""
     try:
         q = _with_number(c.rec, name, parse_quantity(text))
     except QuantityError as err:
+        if err.code == "missing-value":
+            return None, False
         code = "multiple-values" if err.code == "multiple-values" else "unparseable-value"
         c.add(code, name, text, severity=WARNING if name == "baseline" else ERROR)
-        c.q[name] = None
-        return None
+        return None, True
     if q.garbled:
         c.add("garbled-value", name, text, format_quantity(q))
-    c.q[name] = q
-    return q
+    if q.earlier:
+        c.add("values-by-year", name, text, f"「{format_quantity(q._replace(earlier=()))}」")
+    return q, False
+
+
+def _check_baseline_given(c: _Checker, t: Quantity | None, cur: Quantity | None) -> None:
+    """A blank or placeholder 基準値 is missing where the method needs it (progress, 現状維持 of a
+    text target), and otherwise only noted: current ÷ target is computed without it."""
+    text = c.rec.baseline.strip()
+    if c.q.get("baseline") is not None or "baseline" in c.refused:
+        return
+    method = choose_method("auto", cur, t, c.rec.lower_is_better) if t is not None else "ratio"
+    example = f"「{_EXAMPLES['baseline']}」のように計画策定時点の値を入力してください。"
+    if method == "progress" or (method == "maintain" and t is not None and t.value is None):
+        c.add("missing-value", "baseline", text, f"{_no_value_words(text)}達成率の計算に必要です。{example}",
+              severity=WARNING)
+    else:
+        c.add("no-value", "baseline", text,
+              f"{_no_value_words(text)}達成率（現在値÷目標値）の計算には使わないため、そのまま計算しました。"
+              f"値が分かれば{example}")
 
 
 def _describe_basis(q: Quantity) -> str:
@@ -230,6 +281,7 @@ def _check_kpi(c: _Checker) -> None:
     t = _quantity(c, "target", True)
     cur = _quantity(c, "current", True)
     rt = _quantity(c, "revised_target", False)
+    _check_baseline_given(c, t, cur)
 
     if t is not None and t.value is not None:
         _compare_with_target(c, t, ((b, "baseline"), (cur, "current"), (rt, "revised_target")))
@@ -245,9 +297,9 @@ def _check_kpi(c: _Checker) -> None:
             c.add("below-baseline", "current", cur.raw, b.raw)
 
     _check_rate(c, "rate", t)
-    if rec.revised_target.strip() or rec.revised_rate.strip():
+    if (rec.revised_target or rec.revised_rate) and (given(rec.revised_target) or given(rec.revised_rate)):
         _check_rate(c, "revised_rate", rt)
-        if not rec.revised_target.strip():
+        if not given(rec.revised_target):
             c.add("revision-incomplete", "revised_target",
                   detail="変更後の達成率がありますが、変更後の目標値がありません。")
         elif not rec.revision_note.strip():
