@@ -313,11 +313,14 @@ def _read_range(r: _Reading) -> Decimal | None:
     return high
 
 
+_PACE_PARTS_RE = re.compile(r"\s*(?:\n|、|;|,(?!\d{3}))\s*")  # a comma not of thousands separates too
+
+
 def _read_pace_and_total(raw: str, text: str) -> Quantity | None:
     """'毎年度30都市程度、累計210都市', '年間10件、累計50件': a per-year pace and a total marked 累計 or
     合計, in one unit, are one target — the total, with the pace kept in ``pace``. Only when the
     words mark which is which; otherwise None (two values)."""
-    parts = [p.strip() for p in _YEAR_PARTS_RE.split(text) if p.strip()]
+    parts = [p.strip() for p in _PACE_PARTS_RE.split(text) if p.strip()]
     if len(parts) != 2:
         return None
     totals = [any(w in p for w in TOTAL_WORDS) for p in parts]
