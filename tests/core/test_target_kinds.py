@@ -42,7 +42,7 @@ def test_words_of_aim_whose_only_figure_is_a_year_are_a_qualitative_target(text,
     assert parse_quantity(format_quantity(q)) == q
 
 
-@pytest.mark.parametrize("current", ["93.4%", "順調に推移", "-"])
+@pytest.mark.parametrize("current", ["93.4%", "全ての世代と同水準を達成", "-"])
 def test_a_qualitative_target_has_no_rate_and_says_why_in_japanese(current):
     rate = kpi_rate(current, "2020 年までに全ての世代と同水準", "92.2%")
     assert (rate.value, rate.reason_code) == (None, "qualitative-target")
@@ -130,3 +130,10 @@ def test_without_the_words_that_mark_which_is_the_total_two_values_are_refused(t
     with pytest.raises(QuantityError) as info:
         parse_quantity(text)
     assert info.value.code == "multiple-values"
+
+
+@pytest.mark.parametrize("text", ["たくさん", "多数", "***"])
+def test_a_vague_amount_is_not_a_qualitative_target(text):
+    with pytest.raises(QuantityError) as info:
+        parse_quantity(text)
+    assert info.value.code in ("unparseable-value", "missing-value")

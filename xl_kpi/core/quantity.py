@@ -34,6 +34,7 @@ from .fiscal import (
 from .text import CIRCLED, to_halfwidth
 from .wording import (
     AGE_RE,
+    AIM_RE,
     AMOUNT_WORDS,
     APPROX,
     APPROX_PREFIX_RE,
@@ -563,14 +564,22 @@ def _read_words_only(r: _Reading) -> Quantity:
                             frozenset(r.qualifiers | q.qualifiers), label, False, r.raw)
         return Quantity(None, basis=basis, fiscal=r.fiscal, qualifiers=frozenset(r.qualifiers),
                         label=label, raw=r.raw)
-    if _QUALITATIVE_WORDS_RE.search(bare) and not r.note_values:
+    if not r.note_values and _is_qualitative(bare, r.fiscal is not None):
         # Words of aim whose only figures are years or dates: a qualitative target, read, no rate.
         return Quantity(None, fiscal=r.fiscal, qualifiers=frozenset({QUALITATIVE}),
                         label=_qualitative_label(r.raw), raw=r.raw)
     raise QuantityError(f"「{r.raw}」を数値として読み取れません。", value=r.raw)
 
 
-_QUALITATIVE_WORDS_RE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]{2}")  # two kana/kanji: words, not marks
+_KANJI_RE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _is_qualitative(words: str, dated: bool) -> bool:
+    """Words of a target, not a vague amount (たくさん) or marks: with kanji, and words of aim
+    (同水準, 目指す, 実現 …), a deadline year (2020年までに…) or a phrase of six characters or more."""
+    words = words.replace(" ", "").replace("\x00", "")
+    return _KANJI_RE.search(words) is not None and (
+        dated or AIM_RE.search(words) is not None or len(words) >= 6)
 _NOTE_OR_YEAR_RE = re.compile(r"\([^()]*\)|\s+")
 
 

@@ -74,6 +74,9 @@ AMOUNT_WORDS = {"半減": "50%減", "倍増": "100%増"}
 # A range of values (1.5~2%, 80%~90%, 3~5件), after to_halfwidth made 〜/～ a '~'.
 RANGE_RE = re.compile(r"(?<![\d.,])(?P<low>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?P<lunit>[^\d\s~()]{0,6}?)\s*~\s*"
                       r"(?P<high>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?![\d.,])")
+# Words of aim that make a text without a figure a qualitative target (…と同水準, …を目指す, …を実現).
+AIM_RE = re.compile(r"同水準|同程度|並み|目指|めざ|実現|向上|図る|上回|下回|改善|推進|充実|強化|促進|構築|整備|"
+                    r"定着|確立|解消|達成|水準|努め|取り?組|拡充|普及|活性化|増やす|減らす")
 # The words that mark a cumulative figure beside a per-year pace (毎年度30都市、累計210都市).
 TOTAL_WORDS = ("累計", "合計")
 # Words that mark a per-year pace in such a cell (年間10件, 毎年度30都市, 10件/年).
