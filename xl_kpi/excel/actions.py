@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from ..core.errors import InputError
+from ..core.fiscal import japan_time
 from ..core.findings import SEVERITY_LABELS, Finding, Report, actionable_first, with_severities
 from ..core.merge import Submission, merge_submissions
 from ..core.record import FIELD_LABELS
 from ..core.rules import evaluate, validate_records
 from ..files.grid import missing_header_findings, plan_sheet, unknown_departments
-from ..files.layout import FINDINGS_SHEET, LAYOUT, MASTER_SHEET, default_year, safe_sheet_name
+from ..files.layout import FINDINGS_SHEET, LAYOUT, MASTER_SHEET, SETTINGS_SHEET, default_year, safe_sheet_name
+from ..files.submitted import SETTINGS_LABEL as SUBMITTED_LABEL
 from ..files.writer import Settings
 from .adapter import (
     COLORS,
@@ -28,6 +31,7 @@ from .adapter import (
     ensure_sheet,
     kpi_sheets,
     render_kpi_sheet,
+    sheet_values,
     unique_sheet_name,
     write_column_blocks,
 )
@@ -156,5 +160,24 @@ def new_submission(book, department: str = "") -> ActionResult:
     return _done(ActionResult(f"提出シート「{name}」を追加しました。"))
 
 
+def stamp_submission(book, now: datetime | None = None) -> ActionResult:
+    """Write the 提出日時 (now, in Japan time) into 「設定」: of two submissions of a department,
+    the planning division's merge takes the later 提出日時 (see :mod:`xl_kpi.files.submitted`)."""
+    if SETTINGS_SHEET not in [s.name for s in book.sheets]:
+        raise InputError(f"「{SETTINGS_SHEET}」シートがありません。公式様式（xl-kpi template）のブックで実行してください。")
+    sheet = book.sheets[SETTINGS_SHEET]
+    labels = [str(row[0]).strip() if row and row[0] is not None else "" for row in sheet_values(sheet)]
+    if SUBMITTED_LABEL not in labels:
+        raise InputError(f"「{SETTINGS_SHEET}」シートに「{SUBMITTED_LABEL}」の行がありません。"
+                         "最新の様式（xl-kpi template）に転記してください。")
+    row = labels.index(SUBMITTED_LABEL) + 1
+    stamp = japan_time(now or datetime.now(timezone.utc)).isoformat()
+    write_values(sheet.range((row, 2)), [[stamp]])
+    shown = stamp[:16].replace("T", " ")
+    return _done(ActionResult(f"提出日時（{shown}）を「{SETTINGS_SHEET}」シートに記入しました。"
+                              "ブックを保存して提出してください。"))
+
+
 ACTIONS = {"compute_rates": compute_rates, "validate_sheet": validate_sheet,
-           "merge_sheets": merge_sheets, "new_submission": new_submission}
+           "merge_sheets": merge_sheets, "new_submission": new_submission,
+           "stamp_submission": stamp_submission}

@@ -19,6 +19,8 @@ RIBBON: dict[str, tuple[str, str, str]] = {
     "btnValidate": ("入力チェック", "このシートの入力をチェックし、問題のあるセルに色を付けます", "validate_sheet"),
     "btnMerge": ("シートの統合", "部署のシートを「取組状況」シートに統合します", "merge_sheets"),
     "btnNewSubmission": ("新しい提出シート", "公式様式の提出シートを追加します", "new_submission"),
+    "btnStampSubmission": ("提出日時の記入", "提出する直前に、今の日時を「設定」シートの提出日時に記入します"
+                           "（同じ部署の提出が2つあるとき、新しい方を使うため）", "stamp_submission"),
 }
 
 
@@ -46,4 +48,10 @@ def new_submission(book: xw.Book, department: str = ""):
     actions.new_submission(book, department)
 
 
-SCRIPTS = ("compute_rates", "validate_sheet", "merge_sheets", "new_submission")
+@xw.script
+def stamp_submission(book: xw.Book):
+    """提出日時の記入"""
+    actions.stamp_submission(book)
+
+
+SCRIPTS = ("compute_rates", "validate_sheet", "merge_sheets", "new_submission", "stamp_submission")

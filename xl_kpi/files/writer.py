@@ -276,11 +276,11 @@ def _settings_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, s: Settings) -> None
     for i, (k, v) in enumerate(rows, start=2):
         ws.write_string(i, 0, k, fmt["label"])
         ws.write_string(i, 1, v, fmt["cell"])
-    # 提出日時: set when the department saves its submission (orders two submissions of a department)
+    # 提出日時: the 提出日時の記入 button (or the clerk) fills it just before submitting (orders two submissions of a department)
     ws.write_string(5, 0, SUBMITTED_LABEL, fmt["label"])
     ws.write_blank(5, 1, None, fmt["cell"])
     ws.data_validation(5, 1, 5, 1, {"validate": "any", "input_title": SUBMITTED_LABEL,
-                                    "input_message": "保存時に記入されます（例: 2021/5/10 9:30）"})
+                                    "input_message": "提出の直前に「提出日時の記入」ボタンで記入します（手入力の例: 2021/5/10 9:30）"})
     ws.write_string(6, 0, "評価区分", fmt["label"])
     for j, h in enumerate(("下限（%以上）", "評価", "記号")):
         ws.write_string(6, j + 1, h, fmt["table_header"])
