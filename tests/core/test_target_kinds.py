@@ -124,6 +124,11 @@ def test_the_total_marked_cumulative_is_the_target_and_the_pace_is_kept(pace, ye
     assert kpi_rate(f"{pace}{unit}(累計)", q).value == Decimal(pace) / total
 
 
+def test_a_period_before_the_total_is_not_a_pace():
+    q = parse_quantity("毎年1社、5年間で累計5社")
+    assert (q.value, q.unit, q.basis, q.pace) == (Decimal(5), "社", CUMULATIVE, "毎年1社")
+
+
 def test_the_pace_is_named_in_an_info_finding():
     found = findings_of("毎年度30都市程度、累計210都市", "60都市(累計)")
     assert "毎年度30都市程度" in found["per-year-and-cumulative"] and "210都市" in found["per-year-and-cumulative"]

@@ -325,7 +325,7 @@ def _read_pace_and_total(raw: str, text: str) -> Quantity | None:
     if len(parts) != 2:
         return None
     totals = [any(w in p for w in TOTAL_WORDS) for p in parts]
-    paces = [PACE_RE.search(p) is not None for p in parts]
+    paces = [PACE_RE.search(PERIOD_PREFIX_RE.sub(" ", p)) is not None for p in parts]  # 5年間で: a period
     if totals.count(True) != 1 or paces[totals.index(True)] or not paces[totals.index(False)]:
         return None
     total_text = parts[totals.index(True)]
