@@ -147,17 +147,26 @@ def _check_structure(c: _Checker) -> None:
     mid = rec.measure_id.strip()
     _check_place(c, mid)
     if mid:
-        m = MEASURE_ID_RE.match(to_halfwidth(mid))
-        if not m:
-            c.add("invalid-measure-id", "measure_id", mid)
-        elif rec.goal_no and m.group(1) != to_halfwidth(rec.goal_no).strip() and not rec.is_relisted:
-            c.add("invalid-measure-id", "measure_id", mid,
-                  f"基本目標{rec.goal_no}の施策は「{rec.goal_no}-」で始まります。")
-        elif mid != to_halfwidth(mid):
-            c.add("invalid-measure-id", "measure_id", mid, "半角で入力してください。", severity=WARNING)
+        problem = _measure_id_problem(mid, rec.goal_no, rec.goal_no and rec.is_relisted)
+        if problem is not None:
+            c.add("invalid-measure-id", "measure_id", mid, *problem)
     if rec.direction not in ("", HIGHER_IS_BETTER, LOWER_IS_BETTER):
         c.add("invalid-direction", "direction", rec.direction)
     _check_sdgs(c)
+
+
+@lru_cache(maxsize=4096)
+def _measure_id_problem(mid: str, goal_no: str, relisted: bool) -> tuple[str, str | None] | None:
+    """(detail, severity) of what is wrong with a 施策番号, or None (the same few ids repeat)."""
+    half = to_halfwidth(mid)
+    m = MEASURE_ID_RE.match(half)
+    if not m:
+        return "", None
+    if goal_no and m.group(1) != to_halfwidth(goal_no).strip() and not relisted:
+        return f"基本目標{goal_no}の施策は「{goal_no}-」で始まります。", None
+    if mid != half:
+        return "半角で入力してください。", WARNING
+    return None
 
 
 def _check_place(c: _Checker, mid: str) -> None:
@@ -285,21 +294,8 @@ def _check_kpi(c: _Checker) -> None:
     rt = _quantity(c, "revised_target", False)
     _check_baseline_given(c, t, cur)
 
-    numeric_t = t is not None and t.value is not None
-    for q, name in ((b, "baseline"), (cur, "current"), (rt, "revised_target")):
-        if q is None or q.value is None or not numeric_t:
-            continue
-        assert t is not None
-        sev = ERROR if name == "current" and not units_compatible(q, t) else WARNING
-        if q.unit and t.unit and q.unit_text != t.unit_text:
-            c.add("unit-mismatch", name, q.raw, f"目標値「{t.raw}」と異なります（{q.unit_text} と {t.unit_text}）。",
-                  severity=sev)
-        if name != "revised_target" and q.basis != t.basis:
-            c.add("basis-mismatch", name, q.raw,
-                  f"目標値「{t.raw}」と異なります（{_describe_basis(q)} と {_describe_basis(t)}）。")
-        if (q.is_percent != t.is_percent and (not q.unit or not t.unit)
-                and min(abs(q.value), abs(t.value or 0)) <= 1.5 < max(abs(q.value), abs(t.value or 0))):
-            c.add("percent-scale", name, q.raw, f"目標値は「{t.raw}」です。")
+    if t is not None and t.value is not None:
+        _compare_with_target(c, t, ((b, "baseline"), (cur, "current"), (rt, "revised_target")))
 
     if b is not None and t is not None and b.value is not None and b.value == t.value \
             and b.unit_text == t.unit_text and not t.has(MAINTAIN):
@@ -319,6 +315,25 @@ def _check_kpi(c: _Checker) -> None:
                   detail="変更後の達成率がありますが、変更後の目標値がありません。")
         elif not rec.revision_note.strip():
             c.add("revision-incomplete", "revision_note", detail="目標値を変更した理由を備考に記入してください。")
+
+
+def _compare_with_target(c: _Checker, t: Quantity, others) -> None:
+    """Unit, basis and percent-scale differences of the other figures from a numeric target
+    (the target's attributes read once: this runs for every KPI row)."""
+    t_unit, t_unit_text, t_basis, t_percent = t.unit, t.unit_text, t.basis, t.unit == "%"
+    for q, name in others:
+        if q is None or q.value is None:
+            continue
+        if q.unit and t_unit and q.unit_text != t_unit_text:
+            sev = ERROR if name == "current" and not units_compatible(q, t) else WARNING
+            c.add("unit-mismatch", name, q.raw, f"目標値「{t.raw}」と異なります（{q.unit_text} と {t_unit_text}）。",
+                  severity=sev)
+        if name != "revised_target" and q.basis != t_basis:
+            c.add("basis-mismatch", name, q.raw,
+                  f"目標値「{t.raw}」と異なります（{_describe_basis(q)} と {_describe_basis(t)}）。")
+        if ((q.unit == "%") != t_percent and (not q.unit or not t_unit)
+                and min(abs(q.value), abs(t.value or 0)) <= 1.5 < max(abs(q.value), abs(t.value or 0))):
+            c.add("percent-scale", name, q.raw, f"目標値は「{t.raw}」です。")
 
 
 def _check_rate(c: _Checker, field: str, target: Quantity | None) -> None:

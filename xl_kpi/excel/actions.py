@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from ..core.errors import InputError
-from ..core.fiscal import japan_time
 from ..core.findings import SEVERITY_LABELS, Finding, Report, actionable_first, with_severities
+from ..core.fiscal import japan_time
 from ..core.merge import Submission, merge_submissions
 from ..core.record import FIELD_LABELS
 from ..core.rules import evaluate, validate_records

@@ -259,7 +259,7 @@ class _RowReader:
             v = row[c - 1] if c <= width else None
             if v is None:
                 values[name] = ""
-            elif type(v) is str:
+            elif type(v) is str:  # a text displays as itself whatever its number format
                 values[name] = v.strip(" \u3000")
             else:
                 fmt = fmt_row[c - 1] if fmt_row and c - 1 < len(fmt_row) else "General"

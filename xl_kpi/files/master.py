@@ -21,12 +21,12 @@ from ..core.merge import MergeResult, Submission, merge_submissions, order_recor
 from ..core.record import KpiRecord, Source
 from ..core.rules import validate_records
 from .csvio import read_csv_records, write_csv_records
-from .layout import DEFAULT_DEPARTMENTS, LAYOUT, MASTER_SHEET, default_year, safe_sheet_name
+from .layout import DEFAULT_DEPARTMENTS, LAYOUT, MASTER_SHEET, Settings, default_year, safe_sheet_name
+from .pool import read_many
 from .preflight import Budgets
 from .reader import WorkbookRead, read_workbook
 from .safesave import atomic_write, backup_dir, master_lock, refuse_if_open
 from .submitted import shown_time
-from .writer import Settings, build_master, build_template
 
 Progress = Callable[[str, int, int], None]
 
@@ -132,6 +132,7 @@ def submission_paths(csv_path: Path, out_dir: Path) -> list[Path]:
 
 def import_csv(csv_path: Path, out_dir: Path, year: int, plan_end: int | None = None) -> list[Path]:
     """One pre-filled submission workbook per department; returns the files written."""
+    from .writer import build_template  # XlsxWriter only for the commands that write
     records = read_csv_records(csv_path)
     groups = split_by_department(records)
     departments = tuple(dict.fromkeys([*groups, *DEFAULT_DEPARTMENTS]))
@@ -170,19 +171,17 @@ def validate_files(paths: Sequence[Path], budgets: Budgets | None = None) -> Val
     findings: list[Finding] = []
     reads: list[WorkbookRead] = []
     unreadable: list[Finding] = []
-    for p in paths:
-        try:
-            wb = read_workbook(p, budgets)
-        except FileError as err:
-            f = refusal(p, err)
+    for p, (wb, checks) in zip(paths, read_many(paths, budgets, validate=True)):
+        if isinstance(wb, FileError):
+            f = refusal(p, wb)
             unreadable.append(f)
             findings.append(f)
             continue
         reads.append(wb)
         found = list(wb.findings)
-        for s in wb.sheets:
+        for s, checked in zip(wb.sheets, checks):
             found.extend(s.findings)
-            found.extend(validate_records(s.records))
+            found.extend(checked)
         findings.extend(with_severities(without_explained(found), wb.settings.severities if wb.settings else {}))
     return Validation(Report(findings), reads, unreadable)
 
@@ -261,6 +260,7 @@ def _merge_locked(inputs, master: Path, skip_invalid: bool, budgets, year, progr
     findings = with_severities(_merge_findings(gathered.notes + skipped + repaired, reads, result), settings.severities)
     status = _status_rows(result, existing_status)
     created = max((datetime.fromisoformat(s.modified) for s in status if s.modified), default=None)
+    from .writer import build_master
     data = build_master(settings, result.records, findings, status, created=created)
     progress("統合", 1, 1)
     changed = data != old_bytes
@@ -278,12 +278,12 @@ def _read_submissions(paths: list[Path], budgets, skip_invalid: bool,
     warning when ``skip_invalid``."""
     reads: list[WorkbookRead] = []
     refused: list[Finding] = []
-    for i, p in enumerate(paths, start=1):
+    for i, (p, (wb, _)) in enumerate(zip(paths, read_many(paths, budgets)), start=1):
         progress("読み込み", i, len(paths))
-        try:
-            reads.append(read_workbook(p, budgets))
-        except FileError as err:
-            refused.append(refusal(p, err))
+        if isinstance(wb, FileError):
+            refused.append(refusal(p, wb))
+        else:
+            reads.append(wb)
     if refused and not skip_invalid:
         raise InputsRefused(refused)
     return reads, [f._replace(severity=WARNING) for f in refused]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Mapping, Sequence
 
 import xlsxwriter
@@ -124,8 +125,11 @@ class KpiSheetWriter:
     """Writes one KPI sheet (department submission or the master's 取組状況) in the layout."""
 
     def __init__(self, wb: xlsxwriter.Workbook, fmt: _Formats, name: str, settings: Settings,
-                 layout: SheetLayout = LAYOUT):
+                 layout: SheetLayout = LAYOUT, column_formats: bool = False):
         self.wb, self.fmt, self.settings, self.layout = wb, fmt, settings, layout
+        # column_formats: a blank cell takes its column's style instead of being written (the
+        # master's thousands of rows); rows above the header keep their own look.
+        self.column_formats = column_formats
         self.ws: Worksheet = wb.add_worksheet(name)
         self.name = name
         self.row_of: dict[int, int] = {}  # id(record) → its 1-based row
@@ -137,7 +141,10 @@ class KpiSheetWriter:
         ws.write_string(lay.title_row - 1, 0, report_title(s.year), f["title"])
         ws.write_string(lay.info_row - 1, 0, info, f["info"])
         ws.write_string(lay.info_row - 1, last, f"{VERSION_LABEL} {s.version}", f["version"])
-        ws.set_row(lay.title_row - 1, 22)
+        plain = f["info"] if self.column_formats else None
+        ws.set_row(lay.title_row - 1, 22, plain)
+        if plain is not None:
+            ws.set_row(lay.info_row - 1, None, plain)
         g, h = lay.group_row - 1, lay.header_row - 1
         hp = header_plan(s.year, s.plan_end, lay)
         styles = [f["meta_header"] if i in hp.meta_cols else f["header"] for i in range(len(lay.columns))]
@@ -152,7 +159,8 @@ class KpiSheetWriter:
         ws.set_row(g, 18)
         ws.set_row(h, 50)
         for idx, c in enumerate(lay.columns):
-            ws.set_column(idx, idx, c.width, None, {"hidden": False, "level": 1 if c.kind == META else 0})
+            style = f[_style(c.kind)] if self.column_formats else None
+            ws.set_column(idx, idx, c.width, style, {"hidden": False, "level": 1 if c.kind == META else 0})
         ws.freeze_panes(lay.first_data_row - 1, lay.col("kpi_no") - 1)
         # Print: A3 landscape, one page wide, header rows repeated, page numbers.
         ws.set_landscape()
@@ -205,9 +213,10 @@ class KpiSheetWriter:
             for ci in g.merged:
                 ws.merge_range(row0, ci, row0 + g.size - 1, ci, block[0][ci], styles[ci])
             merged = set(g.merged)
+            skip_blank = self.column_formats
             for k, values in enumerate(block):
                 for ci, v in enumerate(values):
-                    if ci in merged:
+                    if ci in merged or (skip_blank and (v is None or v == "")):
                         continue
                     if isinstance(v, NumberCell):  # typed as a number: the number, in the user's format
                         ws.write_number(row0 + k, ci, v.value, f.numbered(names[ci], v.number_format))
@@ -236,6 +245,7 @@ def _heights(block: list[list[object]], g: PlannedGroup, lay: SheetLayout) -> li
 LINE_HEIGHT = 11.5  # points per line of 9-point text
 
 
+@lru_cache(maxsize=65_536)
 def _lines(text: str, width: float) -> int:
     """Lines a wrapped text takes in a column of `width` character units (CJK counts ~double)."""
     if not text:
@@ -340,7 +350,7 @@ def build_master(settings: Settings, records: Sequence[KpiRecord], findings: Seq
     buf = io.BytesIO()
     wb = _new_workbook(buf, created)
     fmt = _Formats(wb)
-    w = KpiSheetWriter(wb, fmt, MASTER_SHEET, settings)
+    w = KpiSheetWriter(wb, fmt, MASTER_SHEET, settings, column_formats=True)
     w.frame("全庁（各部署の提出を統合）")
     evaluations = {id(r): evaluate(r) for r in records}  # the rows and 集計 share one computation
     last = w.rows(records, computed=True, evaluations=evaluations)
@@ -356,6 +366,7 @@ def build_master(settings: Settings, records: Sequence[KpiRecord], findings: Seq
 
 
 SUMMARY_HEADERS = ("KPI数", "計算不可", "達成率の中央値")
+LINKS_MAX = 1_000  # links to 取組状況 rows in 集計's list (Excel keeps at most 65,530 a sheet); the rest name the row
 
 
 def _summary_table(ws: Worksheet, fmt: _Formats, top: int, title: str, rows: list[SummaryRow],
@@ -419,8 +430,10 @@ def _summary_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, records: Sequence[Kpi
         ws.write_string(i, 1, r.kpi_no, fmt["cell"])
         ws.write_number(i, 2, float(it.rate.value), fmt["pct"])
         row = row_of.get(id(r))
-        if row:
+        if row and i - top - 2 < LINKS_MAX:
             ws.write_url(i, 3, f"internal:'{MASTER_SHEET}'!A{row}", fmt["link"], string=f"{row}行目へ")
+        elif row:
+            ws.write_string(i, 3, f"{row}行目", fmt["cell"])
         else:
             ws.write_blank(i, 3, None, fmt["cell"])
         ws.write_string(i, 4, r.submitted_by or r.owner, fmt["plain"])
@@ -436,26 +449,59 @@ FINDING_COLUMNS = (("code", "コード", 22), ("severity", "重要度", 8), ("lo
                    ("field", "項目", 12), ("value", "値", 24), ("message", "内容", 70))
 
 
+FINDINGS_PER_GROUP = 20     # rows per code, severity and sheet before the rest share one row
+CELLS_LISTED = 60           # cells named in that row
+
+
+def finding_rows(findings: Sequence[Finding]) -> list[dict[str, str]]:
+    """The rows of 「チェック結果」: every finding, except that a code repeated on one sheet (the
+    same mistake down a column) shows its first FINDINGS_PER_GROUP findings and then one row
+    with the count and the cells of the rest."""
+    from ..core.record import FIELD_LABELS
+    rows: list[dict[str, str]] = []
+    rest: dict[tuple[str, str, str, str], list[Finding]] = {}
+    seen: dict[tuple[str, str, str, str], int] = {}
+    for f in findings:
+        key = (f.code, f.severity, f.file, f.sheet)
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] > FINDINGS_PER_GROUP:
+            rest.setdefault(key, []).append(f)
+            continue
+        row = f.to_dict()
+        row["severity"] = SEVERITY_LABELS[f.severity]
+        row["field"] = FIELD_LABELS.get(f.field, f.field)
+        rows.append(row)
+    for (code, severity, file, sheet), more in rest.items():
+        cells = [x.cell for x in more if x.cell]
+        listed = "、".join(cells[:CELLS_LISTED]) + ("…" if len(cells) > CELLS_LISTED else "")
+        rows.append({"code": code, "severity": SEVERITY_LABELS[severity], "file": file,
+                     "location": f"{file}［{sheet}］ {listed}".strip(),
+                     "message": f"上と同じ指摘がほかに{len(more)}件あります（{listed or file}）。"
+                                f"最初の{FINDINGS_PER_GROUP}件と同じように直してください。"})
+    return rows
+
+
 def _findings_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, findings: Sequence[Finding]) -> None:
     ws = wb.add_worksheet(FINDINGS_SHEET)
     for j, (_, h, width) in enumerate(FINDING_COLUMNS):
         ws.write_string(0, j, h, fmt["table_header"])
-        ws.set_column(j, j, width)
-    sev_fmt = {"error": fmt["error"], "warning": fmt["warning"], "info": fmt["info_sev"]}
-    from ..core.record import FIELD_LABELS
-    for i, f in enumerate(actionable_first(findings), start=1):
-        row = f.to_dict()
-        row["severity"] = SEVERITY_LABELS[f.severity]
-        row["field"] = FIELD_LABELS.get(f.field, f.field)
+        ws.set_column(j, j, width, fmt["cell"])
+    sev_fmt = {SEVERITY_LABELS[key]: fmt[name] for key, name in
+               (("error", "error"), ("warning", "warning"), ("info", "info_sev"))}
+    rows = finding_rows(actionable_first(findings))
+    for i, row in enumerate(rows, start=1):
         lines = 1
         for j, (key, _, width) in enumerate(FINDING_COLUMNS):
             text = str(row.get(key, ""))
-            ws.write_string(i, j, text, sev_fmt[f.severity] if key == "severity" else fmt["cell"])
+            if key == "severity":
+                ws.write_string(i, j, text, sev_fmt[text])
+            elif text:  # a blank cell shows its column's style
+                ws.write_string(i, j, text, fmt["cell"])
             lines = max(lines, _lines(text, width))
         # LibreOffice and Excel do not grow rows for wrapped text written by a program: set them.
         ws.set_row(i, TABLE_LINE_HEIGHT * lines + 3)
     ws.freeze_panes(1, 0)
-    ws.autofilter(0, 0, max(len(findings), 1), len(FINDING_COLUMNS) - 1)
+    ws.autofilter(0, 0, max(len(rows), 1), len(FINDING_COLUMNS) - 1)
     _print_table(ws)
 
 
