@@ -248,7 +248,18 @@ def _read(c: _Checker, name: str, text: str) -> tuple[Quantity | None, bool]:
         c.add("garbled-value", name, text, format_quantity(q))
     if q.earlier:
         c.add("values-by-year", name, text, f"「{format_quantity(q._replace(earlier=()))}」")
+    if q.upper is not None:
+        c.add("range-target", name, text, _RANGE_RULE["target" if name in ("target", "revised_target") else "other"])
+    if q.pace:
+        c.add("per-year-and-cumulative", name, text,
+              f"累計「{format_quantity(q._replace(pace=''))}」を目標とし、毎年の値「{q.pace}」は達成率に使いません。")
     return q, False
+
+
+_RANGE_RULE = {
+    "target": "範囲に届けば達成として、下限（低いほど良い指標は上限）に対する達成率を計算しました。",
+    "other": "下限の値を使いました。",
+}
 
 
 def _check_baseline_given(c: _Checker, t: Quantity | None, cur: Quantity | None) -> None:
