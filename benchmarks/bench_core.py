@@ -83,6 +83,9 @@ def main() -> None:
     print(f"parse speed / naive:       {(len(texts) / parse_s) / (n / naive_s):.3f} quantities per naive row")
     print(f"ratio validate/naive time: {val_s / naive_s:.1f}x   goal: validate >= 100,000 rows/s -> "
           f"{'met' if n / val_s >= 100_000 else 'NOT met'}")
+    share = floor_s / val_s  # validate_records' speed as a share of the parse-and-rate floor's
+    print(f"validate_records / parse-and-rate floor: {share:.2f}x the floor's rows/s   goal: >= 0.5x -> "
+          f"{'met' if share >= 0.5 else 'NOT met'}")
 
 
 if __name__ == "__main__":

@@ -432,6 +432,8 @@ def _merge_args(p: argparse.ArgumentParser) -> None:
     _format(p)
     p.add_argument("--skip-invalid", action="store_true", help="安全に読めないファイルを飛ばして続ける")
     _years(p, plan_end=False)
+    p.add_argument("--previous", type=Path, default=None, metavar="前年度のマスター",
+                   help="前年度のマスター（「推移」シートを引き継ぎ、前年度の値・目標値と比べてチェックする）")
 
 
 @command("merge", "部署の提出を統合してマスターを作成・更新する", _merge_args,
@@ -441,7 +443,7 @@ def _merge_args(p: argparse.ArgumentParser) -> None:
 def cmd_merge(args: argparse.Namespace) -> int:
     from .files.master import merge_files
     out = merge_files(args.inputs, args.output, skip_invalid=args.skip_invalid, year=args.year,
-                      progress=_progress(args.format != "json"))
+                      progress=_progress(args.format != "json"), previous=args.previous)
     report = out.report
     if args.format == "json":
         _emit_data(json.dumps({
@@ -461,6 +463,54 @@ def cmd_merge(args: argparse.Namespace) -> int:
         for f in out.skipped:
             print(f"スキップ: {f.file}: {f.message}", file=sys.stderr)
     return EXIT_OK if report.valid else EXIT_FINDINGS
+
+
+# --- the yearly cycle ------------------------------------------------------------------------------
+
+def _feedback_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("inputs", nargs="+", metavar="提出", help="提出ブックまたはフォルダー")
+    p.add_argument("--out-dir", type=Path, required=True, metavar="フォルダー",
+                   help="コピーの出力先（部署のファイルは書き換えません）")
+    _format(p)
+
+
+@command("feedback", "指摘をコメントにした提出ブックのコピーを作る（部署へ返す用）", _feedback_args,
+         "提出ブックをチェックし、同じ名前のコピーを出力先に作ります。各指摘は該当セルのコメント（メモ）になり\n"
+         "（日本語の説明とコード）、セルは重要度の色になり、「チェック結果」シートから各セルへ移動できます。\n"
+         "値・数式・結合セル・書式はそのままです。読み込めないファイルがあると終了コード 2。")
+def cmd_feedback(args: argparse.Namespace) -> int:
+    from .files.feedback import feedback_files
+    from .files.master import collect_inputs
+    results = feedback_files(collect_inputs(args.inputs), args.out_dir)
+    if args.format == "json":
+        _emit_data(json.dumps([{"file": str(r.source), "output": str(r.output) if r.output else None,
+                                "counts": r.counts, "annotated": r.annotated,
+                                "findings": [f.to_dict() for f in r.findings]} for r in results],
+                              ensure_ascii=False, indent=2))
+    for r in results:
+        c = r.counts
+        state = f"→ {r.output}" if r.output else "読み込めないため作成しませんでした"
+        _err(f"{r.source.name}: エラー {c['error']} 件、警告 {c['warning']} 件、情報 {c['info']} 件 {state}")
+    return EXIT_UNUSABLE if any(r.output is None for r in results) else EXIT_OK
+
+
+def _rollover_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("master", type=Path, metavar="マスター", help="今年度のマスターのブック")
+    p.add_argument("--year", type=fiscal_year, required=True, metavar="年度", help="翌年度（例: 令和3）")
+    p.add_argument("--out-dir", type=Path, required=True, metavar="フォルダー", help="提出用ブックの出力先")
+
+
+@command("rollover", "マスターから翌年度の提出用ブック（前年度実績つき）を作る", _rollover_args,
+         "マスターの行を部署ごとの翌年度の提出用ブックにします。施策・KPI・基準値・目標値・変更後の目標値・\n"
+         "SDGs・取組状況などを引き継ぎ、今年度の値は「前年度実績」列に移して、今年度末時点の列を空にします。")
+def cmd_rollover(args: argparse.Namespace) -> int:
+    from .core.fiscal import format_fiscal_year
+    from .files.rollover import rollover
+    files = rollover(args.master, args.year, args.out_dir)
+    for f in files:
+        print(f)
+    _err(f"{len(files)} 部署の{format_fiscal_year(args.year)}の提出用ブックを作成しました: {args.out_dir}")
+    return EXIT_OK
 
 
 def _export_args(p: argparse.ArgumentParser) -> None:
@@ -599,6 +649,12 @@ def _rate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--baseline", default=None, help="基準値（progress 方式で使用）")
     p.add_argument("--method", default="auto", choices=METHODS, help="計算方式（既定: auto = 目標値の書き方で選ぶ）")
     p.add_argument("--lower-is-better", action="store_true", help="低いほど良い指標（目標値 ÷ 現在値）")
+    p.add_argument("--revised-target", default=None, help="変更後の目標値（評価方式 symbols・baseline-relative・pace で使用）")
+    p.add_argument("--scheme", default=None, metavar="評価方式",
+                   help="評価方式: bands（既定）/ symbols / baseline-relative / pace（「評価」を出力に加える）")
+    p.add_argument("--plan-start", type=fiscal_year, default=None, metavar="年度", help="計画開始年度（pace。既定: 令和2）")
+    p.add_argument("--plan-end", type=fiscal_year, default=None, metavar="年度", help="計画最終年度（pace。既定: 令和6）")
+    p.add_argument("--year", type=fiscal_year, default=None, metavar="年度", help="報告年度（pace で必要）")
     _format(p)
 
 
@@ -606,15 +662,20 @@ def _rate_args(p: argparse.ArgumentParser) -> None:
          "現在値・目標値（と基準値）のセルの文字から達成率を計算し、公表資料と同じ表示（整数の%、四捨五入）で表示します。\n"
          "計算できないときは「-」と理由を表示します。例: xl-kpi rate --current 45件 --target 40件")
 def cmd_rate(args: argparse.Namespace) -> int:
+    from .core.grading import grade_kpi, scheme_from_args
     from .core.rate import grade, kpi_rate
     rate = kpi_rate(args.current, args.target, args.baseline, args.method,
                     lower_is_better=args.lower_is_better)
+    scheme = scheme_from_args(args.scheme, args.plan_start, args.plan_end, args.year)
+    graded = (grade(rate) if scheme.name == "bands" else
+              grade_kpi(args.current, args.target, args.baseline, scheme=scheme,
+                        lower_is_better=args.lower_is_better, revised_target=args.revised_target))
     if args.format == "json":
         _emit_data(json.dumps({"display": rate.display, "value": None if rate.value is None else str(rate.value),
-                          "method": rate.method, "grade": grade(rate), "reason_code": rate.reason_code,
-                          "reason": rate.reason}, ensure_ascii=False))
+                               "method": rate.method, "grade": graded, "scheme": scheme.name,
+                               "reason_code": rate.reason_code, "reason": rate.reason}, ensure_ascii=False))
     else:
-        print(rate.display)
+        print(rate.display if args.scheme is None else f"{rate.display}\t{graded}")
     if not rate.computable and args.format != "json":
         _err(rate.reason or "")
     return EXIT_OK

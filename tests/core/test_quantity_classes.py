@@ -204,7 +204,9 @@ def test_values_each_with_its_year_are_a_series_and_the_latest_is_the_value(text
     assert (q.value, q.fiscal.end, q.earlier) == (Decimal(value), fy, earlier)
 
 
-@pytest.mark.parametrize("text", ["3社\n(7社)", "4\n(21)", "60(57)", "1.5〜2%程度", "5件(R2)、10人(R3)"])
+@pytest.mark.parametrize("text", ["3社\n(7社)", "4\n(21)", "60(57)", "5件(R2)、10人(R3)", "3件～5人",
+                                  "5～3件", "1〜2年目90%\n3〜5年目80%", "年間10件、30件", "累計10件、累計30件",
+                                  "年間10件、累計50人", "10件、20件"])
 def test_a_second_value_whose_meaning_varies_is_refused(text):
     # '3社(7社)' is the cumulative in one report and an earlier target in another: never guessed.
     with pytest.raises(QuantityError) as info:

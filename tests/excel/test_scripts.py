@@ -188,3 +188,46 @@ def test_a_number_typed_with_its_unit_in_the_format_is_reported_through_the_add_
     # the file path sees the format and keeps the unit: no such finding there
     from xl_kpi.files.master import validate_files
     assert "number-format-unseen" not in [f.code for f in validate_files([path]).report.findings]
+
+
+def test_stamp_submission_writes_japan_time_that_decides_which_submission_is_newer(submissions, tmp_path):
+    """提出日時の記入: the 設定 sheet's 提出日時 is what the merge reads first
+    (xl_kpi/files/submitted.py); an older file stamped later wins over a newer-looking one."""
+    from datetime import datetime, timezone
+
+    from xl_kpi.files.master import merge_files
+
+    old, new = tmp_path / "a" / "環境部.xlsx", tmp_path / "b" / "環境部.xlsx"
+    for p in (old, new):
+        p.parent.mkdir()
+        p.write_bytes((submissions / "環境部.xlsx").read_bytes())
+    wb = openpyxl.load_workbook(new)
+    ws = wb["環境部"]
+    target = next(c for (c,) in ws.iter_rows(min_row=5, min_col=9, max_col=9) if isinstance(c.value, str) and c.value)
+    target.value = "999件"
+    wb.save(new)
+    for path, when in ((old, datetime(2021, 5, 10, 0, 30, tzinfo=timezone.utc)),
+                       (new, datetime(2021, 5, 11, 0, 30, tzinfo=timezone.utc))):
+        result, _ = run_and_apply(path, lambda book, when=when: actions.stamp_submission(book, when), active="設定")
+        assert "提出日時" in result.message and "保存" in result.message
+    assert openpyxl.load_workbook(new)["設定"]["B6"].value == "2021-05-11T09:30:00+09:00"  # Japan time
+    master = tmp_path / "取組状況.xlsx"
+    merge_files([old, new], master)
+    from xl_kpi.files.reader import read_workbook
+    rows = next(s for s in read_workbook(master).sheets if s.is_master).records
+    assert "999件" in [r.current for r in rows]
+    # stamped the other way round, the other file wins
+    run_and_apply(old, lambda book: actions.stamp_submission(book, datetime(2021, 5, 12, tzinfo=timezone.utc)),
+                  active="設定")
+    merge_files([old, new], master)
+    rows = next(s for s in read_workbook(master).sheets if s.is_master).records
+    assert "999件" not in [r.current for r in rows]
+
+
+def test_stamp_submission_without_the_settings_row_says_what_to_do(submissions):
+    path = submissions / "環境部.xlsx"
+    wb = openpyxl.load_workbook(path)
+    wb["設定"]["A6"].value = None
+    wb.save(path)
+    with pytest.raises(InputError, match="提出日時"):
+        run_and_apply(path, actions.stamp_submission)

@@ -35,6 +35,9 @@ needs_npm_packages = pytest.mark.skipif(not (JS / "node_modules" / ".bin" / "tsc
                                         reason="run `npm ci` in tests/js (scripts/test.sh does)")
 
 
+GRADE_OMITTED = [None] * 8  # =KPI_GRADE(rate, symbols) leaves scheme, current … direction out
+
+
 def excel_calls(page: str, calls: list[dict], tmp_path: Path, token: str = SHOKO) -> dict:
     spec = tmp_path / "calls.json"
     spec.write_text(json.dumps({"token": token, "code_url": "../xlwings/custom-functions-code", "calls": calls},
@@ -55,12 +58,13 @@ def test_each_custom_function_called_as_excel_calls_it(live_server, tmp_path):
         {"id": "KPI_RATE", "args": [[["5件"]], [["0件"]], None, None]},
         {"id": "KPI_VALUE", "args": [[["1,943人(平成30年度)"]]]},
         {"id": "KPI_UNIT", "args": [[["32件/年(平成28～30年の平均)"]]]},
-        {"id": "KPI_GRADE", "args": [[[0.5]], None]},
-        {"id": "KPI_GRADE", "args": [[[0.85]], [[True]]]},
+        {"id": "KPI_GRADE", "args": [[[0.5]], None, *GRADE_OMITTED]},  # Excel: null for each omitted one
+        {"id": "KPI_GRADE", "args": [[[0.85]], [[True]], *GRADE_OMITTED]},
+        {"id": "KPI_GRADE", "args": [None, None, "pace", [["28件"]], [["40件"]], [["20件"]], "令和3", None, None, None]},
     ], tmp_path)
     assert out["registered"] == ["KPI_GRADE", "KPI_RATE", "KPI_UNIT", "KPI_VALUE"]
     # Each function takes its declared parameters and then the Invocation.
-    assert out["arity"] == {"KPI_RATE": 5, "KPI_VALUE": 2, "KPI_UNIT": 2, "KPI_GRADE": 3}
+    assert out["arity"] == {"KPI_RATE": 5, "KPI_VALUE": 2, "KPI_UNIT": 2, "KPI_GRADE": 11}  # rate, symbols, scheme … direction
     results = [r.get("result") for r in out["results"]]
     assert results[0] == [[1.125]]
     assert results[1] == [[pytest.approx(0.5)]]
@@ -68,6 +72,7 @@ def test_each_custom_function_called_as_excel_calls_it(live_server, tmp_path):
     assert results[3][0][0]["error"] == "#N/A" and "目標値が0" in results[3][0][0]["message"]
     assert results[4] == [[1943.0]] and results[5] == [["件/年"]]
     assert results[6] == [["C"]] and results[7] == [["○"]]
+    assert results[8] == [["A"]]  # pace: (28 − 20)/(40 − 20) = 0.4 ≥ 2 of 5 years
     sent = out["requests"][0]["body"]
     assert sent["args"] == [[["45件"]], [["40件"]], None, None]  # the Invocation is not sent
     assert sent["caller_address"] == "Sheet1!C2"
@@ -81,7 +86,7 @@ def test_error_cells_as_arguments_are_not_computable_with_a_reason(live_server, 
     out = excel_calls(live_server + "/static/taskpane.html", [
         {"id": "KPI_RATE", "args": [[[{"__error__": "#N/A"}]], [["40件"]], None, None]},
         {"id": "KPI_VALUE", "args": [[["#DIV/0!"]]]},
-        {"id": "KPI_GRADE", "args": [[[{"__error__": "#VALUE!"}]], None]},
+        {"id": "KPI_GRADE", "args": [[[{"__error__": "#VALUE!"}]], None, *GRADE_OMITTED]},
     ], tmp_path)
     rate, value, grade = (r["result"][0][0] for r in out["results"])
     assert rate["error"] == "#N/A" and "エラー（#N/A）" in rate["message"]

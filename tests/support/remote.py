@@ -13,8 +13,10 @@ from pathlib import Path
 
 import openpyxl
 import xlwings as xw
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.hyperlink import Hyperlink
 
 
 def _value(v):
@@ -23,22 +25,29 @@ def _value(v):
     return v
 
 
-def payload_from_wb(wb, name: str, active: str | None = None) -> dict:
+def payload_from_wb(wb, name: str, active: str | None = None, notes: bool = False) -> dict:
+    """``notes``: include each sheet's note addresses and ``notes_supported`` as a client on
+    ExcelApi 1.18 does (xlwings' remote Sheet.notes/Range.note read them; notes.add needs 1.18:
+    https://learn.microsoft.com/javascript/api/excel/excel.notecollection#excel-excel-notecollection-add-member(1))."""
     sheets = []
     for ws in wb.worksheets:
         rows = [[_value(c) for c in row] for row in ws.iter_rows(values_only=True)] or [[None]]
         width = max(len(r) for r in rows)
         rows = [r + [None] * (width - len(r)) for r in rows]
-        sheets.append({"name": ws.title, "values": rows, "pictures": [], "tables": []})
+        sheet = {"name": ws.title, "values": rows, "pictures": [], "tables": []}
+        if notes:
+            sheet["notes"] = [{"address": c.coordinate} for row in ws.iter_rows() for c in row if c.comment]
+            sheet["notes_supported"] = True
+        sheets.append(sheet)
     index = wb.sheetnames.index(active) if active else wb.sheetnames.index(wb.active.title)
     return {"client": "Office.js", "version": xw.__version__,
             "book": {"name": name, "active_sheet_index": index, "selection": "A1"},
             "names": [], "sheets": sheets}
 
 
-def remote_book(path: Path, active: str | None = None):
+def remote_book(path: Path, active: str | None = None, notes: bool = False):
     wb = openpyxl.load_workbook(path)
-    return wb, xw.Book(json=payload_from_wb(wb, Path(path).name, active))
+    return wb, xw.Book(json=payload_from_wb(wb, Path(path).name, active, notes))
 
 
 def excel_entry(cell, v) -> None:
@@ -113,6 +122,24 @@ def apply_actions(wb, actions: list[dict]) -> list[str]:
                     c.alignment = Alignment(wrap_text=bool(a["args"]), vertical="top")
         elif func == "activateSheet":
             wb.active = a["args"] if isinstance(a["args"], int) else a["args"][0]
+        elif func == "addHyperlink":  # args: address, text to display, screen tip
+            r0, c0, _, _ = _cells(ws, a)
+            address, text, tip = a["args"]
+            cell = ws.cell(r0, c0)
+            if address.startswith("#"):
+                cell.hyperlink = Hyperlink(ref=cell.coordinate, location=address[1:], display=text, tooltip=tip)
+            else:
+                cell.hyperlink = Hyperlink(ref=cell.coordinate, target=address, display=text, tooltip=tip)
+        elif func == "addNote":  # args: address, text (Excel refuses a second note on a cell)
+            cell = ws[a["args"][0].replace("$", "")]
+            assert cell.comment is None, f"Excel refuses a second note on {cell.coordinate}"
+            cell.comment = Comment(a["args"][1], "xl-kpi")
+        elif func == "setNoteText":
+            cell = ws[a["args"][0].replace("$", "")]
+            assert cell.comment is not None, f"no note to change on {cell.coordinate}"
+            cell.comment = Comment(a["args"][1], cell.comment.author)
+        elif func == "deleteNote":
+            ws[a["args"][0].replace("$", "")].comment = None
         else:
             raise AssertionError(f"the test helper does not know the action {func!r}: {a}")
         done.append(func)

@@ -34,6 +34,7 @@ from .fiscal import (
 from .text import CIRCLED, to_halfwidth
 from .wording import (
     AGE_RE,
+    AIM_RE,
     AMOUNT_WORDS,
     APPROX,
     APPROX_PREFIX_RE,
@@ -61,15 +62,19 @@ from .wording import (
     NO_VALUE_WORDS,
     ONE_MARK,
     ONE_PER_RE,
+    PACE_RE,
     PER,
     PER_PREFIX_RE,
     PERIOD_PREFIX_RE,
     PHRASE_RE,
     PHRASES,
     QUALIFIERS,
+    QUALITATIVE,
+    RANGE_RE,
     SCALED_UNITS,
     STOPPED,
     TIME_WORD_RE,
+    TOTAL_WORDS,
     UNIT_ALIASES,
     UNIT_DIGIT_MARKS,
     UNIT_DIGIT_RE,
@@ -81,7 +86,7 @@ from .wording import (
 __all__ = [
     "Quantity", "parse_quantity", "format_quantity", "format_number", "normalized", "is_placeholder",
     "CUMULATIVE", "AVERAGE", "PER", "BASES", "NEW", "CONTINUE", "MAINTAIN", "APPROX", "INCREASE",
-    "DECREASE", "AT_LEAST", "AT_MOST", "ESTIMATE", "STOPPED", "DONE", "DATE", "QUALIFIERS",
+    "DECREASE", "AT_LEAST", "AT_MOST", "ESTIMATE", "STOPPED", "DONE", "DATE", "QUALITATIVE", "QUALIFIERS",
 ]
 
 _NO_QUALIFIERS: frozenset[str] = frozenset()
@@ -109,18 +114,23 @@ class Quantity(NamedTuple):
     garbled: bool = False
     raw: str = ""
     earlier: tuple[str, ...] = ()  # other values of the cell, each of an earlier year (see _read_by_year)
+    upper: Decimal | None = None  # a range (1.5~2%): ``value`` is the lower bound, this the upper
+    pace: str = ""  # a per-year figure stated beside a cumulative one (毎年度30都市、累計210都市)
+
+    def _key(self) -> tuple:
+        return (*self[:8], self.upper, self.pace)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Quantity):
             return NotImplemented
-        return self[:8] == other[:8]
+        return self._key() == other._key()
 
     def __ne__(self, other: object) -> bool:
         eq = self.__eq__(other)
         return eq if eq is NotImplemented else not eq
 
     def __hash__(self) -> int:
-        return hash(self[:8])
+        return hash(self._key())
 
     @property
     def unit_text(self) -> str:
@@ -276,16 +286,59 @@ def _read_slow(raw: str, text: str) -> Quantity:
     _read_combination(r)
     _read_numbered_label(r)
     _read_ages(r)
+    upper = _read_range(r) if "~" in r.text else None
     numbers = list(_NUMBER_RE.finditer(r.text))
     if len(numbers) > 1 or (numbers and _second_value(r, numbers[0])):
-        latest = _read_by_year(raw, to_halfwidth(raw))
+        latest = _read_by_year(raw, to_halfwidth(raw)) or _read_pace_and_total(raw, to_halfwidth(raw))
         if latest is not None:
             return latest
         raise QuantityError(f"「{raw}」に複数の数値があります。1つのセルには1つの値を入力してください。",
                             code="multiple-values", value=raw)
     if not numbers:
         return _read_words_only(r)
-    return _read_number(r, numbers[0])
+    q = _read_number(r, numbers[0])
+    return q if upper is None else q._replace(upper=upper)
+
+
+def _read_range(r: _Reading) -> Decimal | None:
+    """'1.5~2%程度', '80%~90%', '3~5件': a range of one unit is one number, the lower bound, with
+    the upper bound returned; the unit may be written on both bounds. Anything else is left as is."""
+    m = RANGE_RE.search(r.text)
+    if m is None:
+        return None
+    low, high = (Decimal(m.group(g).replace(",", "")) for g in ("low", "high"))
+    lunit = m.group("lunit")
+    if low >= high or (lunit and not r.text[m.end():].lstrip().startswith(lunit)):
+        return None
+    r.text = f"{r.text[:m.start()]}{m.group('low')}{r.text[m.end():]}"
+    return high
+
+
+_PACE_PARTS_RE = re.compile(r"\s*(?:\n|、|;|,(?!\d{3}))\s*")  # a comma not of thousands separates too
+
+
+def _read_pace_and_total(raw: str, text: str) -> Quantity | None:
+    """'毎年度30都市程度、累計210都市', '年間10件、累計50件': a per-year pace and a total marked 累計 or
+    合計, in one unit, are one target — the total, with the pace kept in ``pace``. Only when the
+    words mark which is which; otherwise None (two values)."""
+    parts = [p.strip() for p in _PACE_PARTS_RE.split(text) if p.strip()]
+    if len(parts) != 2:
+        return None
+    totals = [any(w in p for w in TOTAL_WORDS) for p in parts]
+    paces = [PACE_RE.search(PERIOD_PREFIX_RE.sub(" ", p)) is not None for p in parts]  # 5年間で: a period
+    if totals.count(True) != 1 or paces[totals.index(True)] or not paces[totals.index(False)]:
+        return None
+    total_text = parts[totals.index(True)]
+    for word in TOTAL_WORDS:
+        total_text = total_text.replace(word, "累計")
+    try:
+        total, pace = _parse_text(total_text), _parse_text(parts[totals.index(False)])
+    except QuantityError:
+        return None
+    if total.value is None or pace.value is None or normalized(total)[1] != normalized(pace)[1] \
+            or total.upper is not None or pace.upper is not None:
+        return None
+    return total._replace(raw=raw, pace=pace.raw)
 
 
 def _prepared(raw: str, text: str) -> str:
@@ -511,7 +564,28 @@ def _read_words_only(r: _Reading) -> Quantity:
                             frozenset(r.qualifiers | q.qualifiers), label, False, r.raw)
         return Quantity(None, basis=basis, fiscal=r.fiscal, qualifiers=frozenset(r.qualifiers),
                         label=label, raw=r.raw)
+    if not r.note_values and _is_qualitative(bare, r.fiscal is not None):
+        # Words of aim whose only figures are years or dates: a qualitative target, read, no rate.
+        return Quantity(None, fiscal=r.fiscal, qualifiers=frozenset({QUALITATIVE}),
+                        label=_qualitative_label(r.raw), raw=r.raw)
     raise QuantityError(f"「{r.raw}」を数値として読み取れません。", value=r.raw)
+
+
+_KANJI_RE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _is_qualitative(words: str, dated: bool) -> bool:
+    """Words of a target, not a vague amount (たくさん) or marks: with kanji, and words of aim
+    (同水準, 目指す, 実現 …), a deadline year (2020年までに…) or a phrase of six characters or more."""
+    words = words.replace(" ", "").replace("\x00", "")
+    return _KANJI_RE.search(words) is not None and (
+        dated or AIM_RE.search(words) is not None or len(words) >= 6)
+_NOTE_OR_YEAR_RE = re.compile(r"\([^()]*\)|\s+")
+
+
+def _qualitative_label(raw: str) -> str:
+    """The words of a qualitative target as one line (its year stays in ``fiscal``, its text in raw)."""
+    return _NOTE_OR_YEAR_RE.sub("", to_halfwidth(raw).translate(_LINE_BREAKS)).strip(_TRAILING_PUNCTUATION)
 
 
 def _read_number(r: _Reading, m: re.Match[str]) -> Quantity:
@@ -603,8 +677,13 @@ def format_quantity(q: Quantity) -> str:
     parts: list[str] = []
     if q.label:
         parts.append(q.label if q.label in CIRCLED else f"{q.label}:")
+    if q.has(QUALITATIVE) and q.raw:
+        return q.raw.strip()
+    if q.pace:
+        parts.append(q.pace + "、")
     if q.value is not None:
-        parts.append(format_number(q.value) + q.unit + (f"/{q.per}" if q.per else ""))
+        upper = f"～{format_number(q.upper)}" if q.upper is not None else ""
+        parts.append(format_number(q.value) + upper + q.unit + (f"/{q.per}" if q.per else ""))
     for qual, word in _SUFFIX:
         if qual in q.qualifiers:
             parts.append(word)

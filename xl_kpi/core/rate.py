@@ -19,6 +19,7 @@ from .quantity import (
     DONE,
     INCREASE,
     MAINTAIN,
+    QUALITATIVE,
     STOPPED,
     Quantity,
     is_placeholder,
@@ -165,6 +166,9 @@ def kpi_rate(current: object, target: object, baseline: object = None, method: s
         return _missing(method, "missing-target", "目標値", target)
     cur = c if isinstance(c, Quantity) else None
     base = b if isinstance(b, Quantity) else None
+    if t.has(QUALITATIVE) and method not in ("continue", "maintain"):
+        return _nc(method, "qualitative-target",
+                   f"目標値「{t.raw.strip()}」は数値のない定性的な目標のため、達成率を計算できません（達成状況は文章で評価します）。")
     method = choose_method(method, cur, t, lower_is_better)
     if cur is None:
         return _missing(method, "missing-current", "現在値", current)
@@ -174,7 +178,15 @@ def kpi_rate(current: object, target: object, baseline: object = None, method: s
     if problem is not None:
         return problem
     lower = lower_is_better or method == "lower-better" or (bool(t.qualifiers) and (t.has(AT_MOST) or t.has(DECREASE)))
-    return _compute(method, cur, t, base, lower)
+    return _compute(method, cur, range_bound(t, lower), base, lower)
+
+
+def range_bound(target: Quantity, lower_is_better: bool) -> Quantity:
+    """A range target (1.5～2%, 3～5件) is reached on reaching the range: the rate is against its
+    lower bound, or its upper bound when lower is better. Any other target is itself."""
+    if target.upper is None or not lower_is_better:
+        return target
+    return target._replace(value=target.upper, upper=None)
 
 
 def is_change_like(current: Quantity, target: Quantity) -> bool:

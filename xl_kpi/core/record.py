@@ -33,7 +33,7 @@ FIELD_LABELS: dict[str, str] = {
     "plan": "今後の取組予定", "covid_impact": "事業への影響", "covid_response": "現状の対応・今後の対応策",
     "sdgs": "SDGs", "relisted": "再掲", "source_line": "参照行", "direction": "指標の方向",
     "submitted_by": "提出部署", "origin_file": "提出ファイル", "origin_sheet": "提出シート",
-    "origin_row": "提出行",
+    "origin_row": "提出行", "previous_value": "前年度実績",
 }
 
 _RELISTED_RE = re.compile(r"[(（]再掲[)）]\s*$")
@@ -102,6 +102,7 @@ class KpiRecord:
     relisted: str = "0"
     source_line: str = ""
     direction: str = ""  # 'lower' when less is better; '' or 'higher' otherwise
+    previous_value: str = ""  # 前年度実績: last year's value, in next year's pre-filled submissions
     # Provenance kept in the master: who submitted the row, from which file, sheet and row.
     submitted_by: str = ""
     origin_file: str = ""

@@ -29,6 +29,7 @@ from .quantity import (
 from .rate import Rate, choose_method, format_rate, kpi_rate, parse_rate, units_compatible
 from .record import HIGHER_IS_BETTER, LOWER_IS_BETTER, RECORD_FIELDS, KpiRecord
 from .text import CIRCLED, has_control_characters, looks_like_formula, to_halfwidth
+from .yearly import stale_values
 
 EXCEL_CELL_LIMIT = 32767
 MEASURE_ID_RE = re.compile(r"^(\d{1,2})-(\d{2,3})$")
@@ -147,17 +148,26 @@ def _check_structure(c: _Checker) -> None:
     mid = rec.measure_id.strip()
     _check_place(c, mid)
     if mid:
-        m = MEASURE_ID_RE.match(to_halfwidth(mid))
-        if not m:
-            c.add("invalid-measure-id", "measure_id", mid)
-        elif rec.goal_no and m.group(1) != to_halfwidth(rec.goal_no).strip() and not rec.is_relisted:
-            c.add("invalid-measure-id", "measure_id", mid,
-                  f"基本目標{rec.goal_no}の施策は「{rec.goal_no}-」で始まります。")
-        elif mid != to_halfwidth(mid):
-            c.add("invalid-measure-id", "measure_id", mid, "半角で入力してください。", severity=WARNING)
+        problem = _measure_id_problem(mid, rec.goal_no, rec.goal_no and rec.is_relisted)
+        if problem is not None:
+            c.add("invalid-measure-id", "measure_id", mid, *problem)
     if rec.direction not in ("", HIGHER_IS_BETTER, LOWER_IS_BETTER):
         c.add("invalid-direction", "direction", rec.direction)
     _check_sdgs(c)
+
+
+@lru_cache(maxsize=4096)
+def _measure_id_problem(mid: str, goal_no: str, relisted: bool) -> tuple[str, str | None] | None:
+    """(detail, severity) of what is wrong with a 施策番号, or None (the same few ids repeat)."""
+    half = to_halfwidth(mid)
+    m = MEASURE_ID_RE.match(half)
+    if not m:
+        return "", None
+    if goal_no and m.group(1) != to_halfwidth(goal_no).strip() and not relisted:
+        return f"基本目標{goal_no}の施策は「{goal_no}-」で始まります。", None
+    if mid != half:
+        return "半角で入力してください。", WARNING
+    return None
 
 
 def _check_place(c: _Checker, mid: str) -> None:
@@ -238,7 +248,18 @@ def _read(c: _Checker, name: str, text: str) -> tuple[Quantity | None, bool]:
         c.add("garbled-value", name, text, format_quantity(q))
     if q.earlier:
         c.add("values-by-year", name, text, f"「{format_quantity(q._replace(earlier=()))}」")
+    if q.upper is not None:
+        c.add("range-target", name, text, _RANGE_RULE["target" if name in ("target", "revised_target") else "other"])
+    if q.pace:
+        c.add("per-year-and-cumulative", name, text,
+              f"累計「{format_quantity(q._replace(pace=''))}」を目標とし、毎年の値「{q.pace}」は達成率に使いません。")
     return q, False
+
+
+_RANGE_RULE = {
+    "target": "範囲に届けば達成として、下限（低いほど良い指標は上限）に対する達成率を計算しました。",
+    "other": "下限の値を使いました。",
+}
 
 
 def _check_baseline_given(c: _Checker, t: Quantity | None, cur: Quantity | None) -> None:
@@ -274,33 +295,15 @@ def _check_kpi(c: _Checker) -> None:
     rt = _quantity(c, "revised_target", False)
     _check_baseline_given(c, t, cur)
     if t is not None and t.value is not None:
-        for q, name in ((b, "baseline"), (cur, "current"), (rt, "revised_target")):
-            if q is not None and q.value is not None:
-                _check_against_target(c, name, q, t)
+        _compare_with_target(c, t, ((b, "baseline"), (cur, "current"), (rt, "revised_target")))
     _check_progress(c, b, t, cur)
     _check_rate(c, "rate", t)
     if (rec.revised_target or rec.revised_rate) and (given(rec.revised_target) or given(rec.revised_rate)):
         _check_revision(c, rt)
 
-
 # A fraction (0.85) and a percent figure (85) of the same thing differ in scale: one at or below
 # 1.5 (150 % as a fraction), the other above it.
 FRACTION_LIMIT = Decimal("1.5")
-
-
-def _check_against_target(c: _Checker, name: str, q: Quantity, t: Quantity) -> None:
-    """A value compared with the (numeric) target: unit, basis and percent scale."""
-    sev = ERROR if name == "current" and not units_compatible(q, t) else WARNING
-    if q.unit and t.unit and q.unit_text != t.unit_text:
-        c.add("unit-mismatch", name, q.raw, f"目標値「{t.raw}」と異なります（{q.unit_text} と {t.unit_text}）。",
-              severity=sev)
-    if name != "revised_target" and q.basis != t.basis:
-        c.add("basis-mismatch", name, q.raw,
-              f"目標値「{t.raw}」と異なります（{_describe_basis(q)} と {_describe_basis(t)}）。")
-    assert q.value is not None and t.value is not None
-    sizes = sorted((abs(q.value), abs(t.value)))
-    if q.is_percent != t.is_percent and (not q.unit or not t.unit) and sizes[0] <= FRACTION_LIMIT < sizes[1]:
-        c.add("percent-scale", name, q.raw, f"目標値は「{t.raw}」です。")
 
 
 def _check_progress(c: _Checker, b: Quantity | None, t: Quantity | None, cur: Quantity | None) -> None:
@@ -325,6 +328,25 @@ def _check_revision(c: _Checker, rt: Quantity | None) -> None:
         c.add("revision-incomplete", "revised_target", detail="変更後の達成率がありますが、変更後の目標値がありません。")
     elif not rec.revision_note.strip():
         c.add("revision-incomplete", "revision_note", detail="目標値を変更した理由を備考に記入してください。")
+
+
+def _compare_with_target(c: _Checker, t: Quantity, others) -> None:
+    """Unit, basis and percent-scale differences of the other figures from a numeric target
+    (the target's attributes read once: this runs for every KPI row)."""
+    t_unit, t_unit_text, t_basis, t_percent = t.unit, t.unit_text, t.basis, t.unit == "%"
+    for q, name in others:
+        if q is None or q.value is None:
+            continue
+        if q.unit and t_unit and q.unit_text != t_unit_text:
+            sev = ERROR if name == "current" and not units_compatible(q, t) else WARNING
+            c.add("unit-mismatch", name, q.raw, f"目標値「{t.raw}」と異なります（{q.unit_text} と {t_unit_text}）。",
+                  severity=sev)
+        if name != "revised_target" and q.basis != t_basis:
+            c.add("basis-mismatch", name, q.raw,
+                  f"目標値「{t.raw}」と異なります（{_describe_basis(q)} と {_describe_basis(t)}）。")
+        if ((q.unit == "%") != t_percent and (not q.unit or not t_unit)
+                and min(abs(q.value), abs(t.value or 0)) <= FRACTION_LIMIT < max(abs(q.value), abs(t.value or 0))):
+            c.add("percent-scale", name, q.raw, f"目標値は「{t.raw}」です。")
 
 
 def _check_rate(c: _Checker, field: str, target: Quantity | None) -> None:
@@ -409,7 +431,7 @@ def _unnumbered(records: list[KpiRecord]) -> Iterator[Finding]:
 
 
 CROSS_RULES: tuple[Callable[[list[KpiRecord]], Iterable[Finding]], ...] = (
-    _duplicates, _relisted, _unnumbered)
+    _duplicates, _relisted, _unnumbered, stale_values)
 
 
 def validate_records(records: Iterable[KpiRecord]) -> Report:

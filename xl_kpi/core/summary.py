@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from statistics import median
 
+from .grading import Scheme, grade_record
 from .rate import DEFAULT_BANDS, GradeBands, Rate, grade
 from .record import KpiRecord
 from .rules import Evaluation, evaluate
@@ -37,16 +38,19 @@ class Evaluated:
 
 
 def evaluated(records: Iterable[KpiRecord], bands: GradeBands = DEFAULT_BANDS,
-              evaluations: Mapping[int, Evaluation] | None = None) -> list[Evaluated]:
+              evaluations: Mapping[int, Evaluation] | None = None,
+              scheme: Scheme | None = None) -> list[Evaluated]:
     """Each KPI record with its computed rate and grade (records without a KPI are left out).
 
-    ``evaluations`` (``id(record)`` → its rates) reuses rates a caller already computed."""
+    ``evaluations`` (``id(record)`` → its rates) reuses rates a caller already computed;
+    ``scheme`` grades by a grading scheme instead of the bands (:mod:`.grading`)."""
     out = []
     for r in records:
         ev = evaluations[id(r)] if evaluations is not None else evaluate(r)
         if ev.rate is None:
             continue
-        out.append(Evaluated(r, ev.rate, grade(ev.rate, bands)))
+        g = grade_record(r, scheme, ev.rate) if scheme is not None else grade(ev.rate, bands)
+        out.append(Evaluated(r, ev.rate, g))
     return out
 
 
@@ -57,10 +61,11 @@ def summarize(items: Sequence[Evaluated], key: Callable[[KpiRecord], tuple[str, 
         k, label = key(it.record)
         row = rows.setdefault(k, SummaryRow(k, label, bands={b: 0 for b in bands.letters}))
         row.kpis += 1
-        if it.rate.value is None:
-            row.not_computable += 1
-        else:
+        if it.grade in row.bands:
             row.bands[it.grade] += 1
+        else:  # '-': neither computable nor gradable
+            row.not_computable += 1
+        if it.rate.value is not None:
             row.rates.append(it.rate.value)
     return list(rows.values())
 

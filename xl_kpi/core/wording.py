@@ -31,8 +31,9 @@ ESTIMATE = "estimate"
 STOPPED = "stopped"
 DONE = "done"
 DATE = "date"  # the cell is a date (a completion or opening date), no number
+QUALITATIVE = "qualitative"  # words of aim with no figure but years (…と同水準, …を実現): no rate
 QUALIFIERS = (NEW, CONTINUE, MAINTAIN, APPROX, INCREASE, DECREASE, AT_LEAST, AT_MOST, ESTIMATE,
-              STOPPED, DONE, DATE)
+              STOPPED, DONE, DATE, QUALITATIVE)
 
 # Phrases, each with the qualifier it means; matched longest first and removed once seen.
 PHRASES: dict[str, str] = {
@@ -70,6 +71,16 @@ NEGATIVE_WORD_RE = re.compile(r"マイナス\s*(?=\d)")
 # Words that are an amount: 半減 is a 50 % decrease, 倍増 a 100 % increase.
 AMOUNT_WORDS = {"半減": "50%減", "倍増": "100%増"}
 # Arrows of a table (30%→, ↑) say a direction, not a unit.
+# A range of values (1.5~2%, 80%~90%, 3~5件), after to_halfwidth made 〜/～ a '~'.
+RANGE_RE = re.compile(r"(?<![\d.,])(?P<low>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?P<lunit>[^\d\s~()]{0,6}?)\s*~\s*"
+                      r"(?P<high>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?![\d.,])")
+# Words of aim that make a text without a figure a qualitative target (…と同水準, …を目指す, …を実現).
+AIM_RE = re.compile(r"同水準|同程度|並み|目指|めざ|実現|向上|図る|上回|下回|改善|推進|充実|強化|促進|構築|整備|"
+                    r"定着|確立|解消|達成|水準|努め|取り?組|拡充|普及|活性化|増やす|減らす")
+# The words that mark a cumulative figure beside a per-year pace (毎年度30都市、累計210都市).
+TOTAL_WORDS = ("累計", "合計")
+# Words that mark a per-year pace in such a cell (年間10件, 毎年度30都市, 10件/年).
+PACE_RE = re.compile(r"毎年度?|年間|単年度?|各年度?|/年")
 ARROWS = "→⇒↑↓↗↘➡⇗⇘"
 # An age in the words before the value (65歳以上 30%): part of the label, not a second value.
 AGE_RE = re.compile(r"\d+\s*(?:~\s*\d+\s*)?歳(?:以上|以下|未満|代)?")

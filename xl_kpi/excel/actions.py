@@ -10,15 +10,20 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from ..core.errors import InputError
 from ..core.findings import SEVERITY_LABELS, Finding, Report, actionable_first, with_severities
+from ..core.fiscal import japan_time
+from ..core.grading import count_grades, grade_record
 from ..core.merge import Submission, merge_submissions
 from ..core.presentation import HEADER_COLOR, rate_cell, worst_by_cell
 from ..core.record import FIELD_LABELS
 from ..core.rules import evaluate, validate_records
+from ..files.feedback import anchor, by_cell, comment_text
 from ..files.grid import missing_header_findings, plan_sheet, unknown_departments
-from ..files.layout import FINDINGS_SHEET, LAYOUT, MASTER_SHEET, default_year, safe_sheet_name
+from ..files.layout import FINDINGS_SHEET, LAYOUT, MASTER_SHEET, SETTINGS_SHEET, default_year, safe_sheet_name
+from ..files.submitted import SETTINGS_LABEL as SUBMITTED_LABEL
 from ..files.writer import Settings
 from .adapter import (
     COLORS,
@@ -29,6 +34,7 @@ from .adapter import (
     ensure_sheet,
     kpi_sheets,
     render_kpi_sheet,
+    sheet_values,
     unique_sheet_name,
     write_column_blocks,
 )
@@ -66,10 +72,14 @@ def compute_rates(book) -> ActionResult:
     rates: dict[int, object] = {}
     revised: dict[int, object] = {}
     not_computable = 0
+    settings = book_settings(book) or Settings(year=default_year())
+    scheme = settings.grading()
+    grades: list[str] = []
     for rec in kpi.records:
         ev = evaluate(rec)
         if ev.rate is None:
             continue
+        grades.append(grade_record(rec, scheme, ev.rate))
         rates[rec.source.row] = rate_cell(ev.rate)
         not_computable += ev.rate.value is None
         if ev.revised_rate is not None:
@@ -79,8 +89,10 @@ def compute_rates(book) -> ActionResult:
     if revised and "revised_rate" in cols:
         write_column_blocks(kpi.sheet, cols["revised_rate"], revised, "0%")
     msg = f"{len(rates)} 件の達成率を計算しました。" + (f"（計算できないもの {not_computable} 件）" if not_computable else "")
+    graded = count_grades(grades, scheme)
+    msg += f"評価（{scheme.label}）: " + "、".join(f"{g} {n}件" for g, n in graded.items() if n)
     return _done(ActionResult(msg, counts={"rates": len(rates), "revised": len(revised),
-                                           "not_computable": not_computable}))
+                                           "not_computable": not_computable, "grades": graded}))
 
 
 def sheet_findings(book, kpi) -> list[Finding]:
@@ -91,32 +103,117 @@ def sheet_findings(book, kpi) -> list[Finding]:
     return with_severities(findings, settings.severities if settings else {})
 
 
-def validate_sheet(book) -> ActionResult:
-    """Colour each cell with a finding by severity (clearing old marks) and rewrite 「チェック結果」."""
-    kpi = active_kpi_sheet(book)
-    findings = sheet_findings(book, kpi)
+def _mark_cells(kpi, findings: list[Finding]) -> None:
+    """Colour each cell with a finding by its worst severity, clearing earlier marks first."""
     last_col = LAYOUT.last_printed_col
     for first, last in data_row_blocks(r.source.row for r in kpi.records):
         kpi.sheet.range((first, 1), (last, last_col)).color = None
     worst = worst_by_cell(f for f in findings if f.sheet == kpi.name)
     color_cells(kpi.sheet, {cell: COLORS[severity] for cell, severity in worst.items()})
+
+
+def _counts_message(findings: list[Finding]) -> tuple[str, dict[str, int]]:
+    c = Report(findings).counts()
+    return f"エラー {c['error']} 件、警告 {c['warning']} 件、情報 {c['info']} 件", c
+
+
+def validate_sheet(book) -> ActionResult:
+    """Colour each cell with a finding by severity (clearing old marks) and rewrite 「チェック結果」."""
+    kpi = active_kpi_sheet(book)
+    findings = sheet_findings(book, kpi)
+    _mark_cells(kpi, findings)
     write_findings_sheet(book, findings, after=kpi.sheet)
-    report = Report(findings)
-    c = report.counts()
-    return _done(ActionResult(f"エラー {c['error']} 件、警告 {c['warning']} 件、情報 {c['info']} 件",
-                              actionable_first(findings), c))  # the task pane lists them in this order
+    msg, c = _counts_message(findings)
+    return _done(ActionResult(msg, actionable_first(findings), c))  # the task pane lists them in this order
 
 
-def write_findings_sheet(book, findings: list[Finding], after=None) -> None:
+NOTED = "書き込み済み"
+
+
+def write_findings_sheet(book, findings: list[Finding], after=None, links: bool = False,
+                         noted: set[str] | None = None) -> None:
+    """Rewrite 「チェック結果」; ``links``: each 場所 links to its cell; ``noted``: cells whose note
+    xl-kpi wrote, marked in a メモ column (the next run replaces those notes and no others)."""
     sheet = ensure_sheet(book, FINDINGS_SHEET, after=after)
-    rows = [list(FINDING_HEADERS)]
-    for f in actionable_first(findings):
-        rows.append([f.code, SEVERITY_LABELS[f.severity], f.location, f.measure_id, f.kpi_no,
-                     FIELD_LABELS.get(f.field, f.field), f.value, f.message])
-    write_values(sheet.range((1, 1), (len(rows), len(FINDING_HEADERS))), rows)
-    sheet.range((1, 1), (1, len(FINDING_HEADERS))).color = HEADER_COLOR
+    ordered = actionable_first(findings)
+    headers = list(FINDING_HEADERS) + (["メモ"] if noted is not None else [])
+    rows = [headers]
+    for f in ordered:
+        row = [f.code, SEVERITY_LABELS[f.severity], f.location, f.measure_id, f.kpi_no,
+               FIELD_LABELS.get(f.field, f.field), f.value, f.message]
+        if noted is not None:
+            row.append(NOTED if f.sheet and anchor(f.cell) in noted else "")
+        rows.append(row)
+    write_values(sheet.range((1, 1), (len(rows), len(headers))), rows)
+    sheet.range((1, 1), (1, len(headers))).color = HEADER_COLOR
     for i, width in enumerate((22, 8, 24, 8, 5, 12, 24, 70), start=1):
         set_column_width(sheet, i, width)
+    if links:
+        for i, f in enumerate(ordered, start=2):
+            if f.sheet and f.cell:
+                sheet.range((i, 3)).add_hyperlink(f"#{f.location.split(':')[0]}", f.location, "セルへ移動")
+
+
+NOTES_UNSUPPORTED = ("この Excel ではセルにメモを書き込めません（Office アドインでは ExcelApi 1.18 以降が必要）。"
+                     "セルの色と「チェック結果」シートのリンクで示しました。メモ付きのファイルは「xl-kpi feedback」で作れます。")
+
+
+def _earlier_note_cells(book, sheet_name: str) -> set[str]:
+    """Cells of ``sheet_name`` whose note an earlier run wrote (its 「チェック結果」 メモ column)."""
+    if FINDINGS_SHEET not in [s.name for s in book.sheets]:
+        return set()
+    rows = book.sheets[FINDINGS_SHEET].used_range.value or []
+    out = set()
+    for row in rows[1:] if isinstance(rows, list) else []:
+        if not isinstance(row, list) or len(row) <= len(FINDING_HEADERS) or row[len(FINDING_HEADERS)] != NOTED:
+            continue
+        sheet, _, cell = str(row[2] or "").rpartition("!")
+        if sheet.strip("'").replace("''", "'") == sheet_name and cell:
+            out.add(anchor(cell))
+    return out
+
+
+def _write_notes(kpi, findings: list[Finding], earlier: set[str]) -> tuple[set[str], int, bool]:
+    """Notes on the findings' cells: (cells noted, staff notes left alone, notes supported)."""
+    groups = {cell: group for (sheet, cell), group in by_cell(findings).items() if sheet == kpi.name}
+    written: set[str] = set()
+    kept = 0
+    try:
+        for cell in sorted(earlier - set(groups)):  # fixed since the last run: our note goes
+            note = kpi.sheet.range(cell).note
+            if note is not None:
+                note.delete()
+        for cell, group in groups.items():
+            rng = kpi.sheet.range(cell)
+            note = rng.note
+            if note is None:
+                rng.add_note(comment_text(group))
+            elif cell in earlier:
+                note.text = comment_text(group)
+            else:  # a note staff wrote: never overwritten
+                kept += 1
+                continue
+            written.add(cell)
+    except NotImplementedError:
+        return written, kept, False
+    return written, kept, True
+
+
+def annotate_findings(book) -> ActionResult:
+    """「指摘をコメントで書き込む」: each finding of the active sheet as a note (メモ) on its cell
+    (Japanese message and code), the cell coloured by severity, and 「チェック結果」 linking to it."""
+    kpi = active_kpi_sheet(book)
+    findings = sheet_findings(book, kpi)
+    earlier = _earlier_note_cells(book, kpi.name)
+    _mark_cells(kpi, findings)
+    written, kept, supported = _write_notes(kpi, findings, earlier)
+    write_findings_sheet(book, findings, after=kpi.sheet, links=True, noted=written)
+    msg, c = _counts_message(findings)
+    msg = f"{msg}。メモ {len(written)} 件を書き込みました。" if supported else f"{msg}。{NOTES_UNSUPPORTED}"
+    if kept:
+        msg += f"（すでにメモのあるセル {kept} 件はそのままにしました）"
+    return _done(ActionResult(msg, actionable_first(findings), {**c, "notes": len(written), "kept": kept,
+                                              "notes_supported": supported}))
 
 
 def merge_sheets(book) -> ActionResult:
@@ -153,5 +250,24 @@ def new_submission(book, department: str = "") -> ActionResult:
     return _done(ActionResult(f"提出シート「{name}」を追加しました。"))
 
 
+def stamp_submission(book, now: datetime | None = None) -> ActionResult:
+    """Write the 提出日時 (now, in Japan time) into 「設定」: of two submissions of a department,
+    the planning division's merge takes the later 提出日時 (see :mod:`xl_kpi.files.submitted`)."""
+    if SETTINGS_SHEET not in [s.name for s in book.sheets]:
+        raise InputError(f"「{SETTINGS_SHEET}」シートがありません。公式様式（xl-kpi template）のブックで実行してください。")
+    sheet = book.sheets[SETTINGS_SHEET]
+    labels = [str(row[0]).strip() if row and row[0] is not None else "" for row in sheet_values(sheet)]
+    if SUBMITTED_LABEL not in labels:
+        raise InputError(f"「{SETTINGS_SHEET}」シートに「{SUBMITTED_LABEL}」の行がありません。"
+                         "最新の様式（xl-kpi template）に転記してください。")
+    row = labels.index(SUBMITTED_LABEL) + 1
+    stamp = japan_time(now or datetime.now(timezone.utc)).isoformat()
+    write_values(sheet.range((row, 2)), [[stamp]])
+    shown = stamp[:16].replace("T", " ")
+    return _done(ActionResult(f"提出日時（{shown}）を「{SETTINGS_SHEET}」シートに記入しました。"
+                              "ブックを保存して提出してください。"))
+
+
 ACTIONS = {"compute_rates": compute_rates, "validate_sheet": validate_sheet,
-           "merge_sheets": merge_sheets, "new_submission": new_submission}
+           "merge_sheets": merge_sheets, "new_submission": new_submission,
+           "stamp_submission": stamp_submission, "annotate_findings": annotate_findings}

@@ -17,8 +17,12 @@ from . import actions
 RIBBON: dict[str, tuple[str, str, str]] = {
     "btnComputeRates": ("達成率の計算", "このシートのKPIの達成率・変更後の達成率を計算します", "compute_rates"),
     "btnValidate": ("入力チェック", "このシートの入力をチェックし、問題のあるセルに色を付けます", "validate_sheet"),
+    "btnAnnotate": ("指摘をコメントで書き込む", "このシートの指摘を各セルのメモ（コメント）と色で示し、「チェック結果」シートからリンクします",
+                    "annotate_findings"),
     "btnMerge": ("シートの統合", "部署のシートを「取組状況」シートに統合します", "merge_sheets"),
     "btnNewSubmission": ("新しい提出シート", "公式様式の提出シートを追加します", "new_submission"),
+    "btnStampSubmission": ("提出日時の記入", "提出する直前に、今の日時を「設定」シートの提出日時に記入します"
+                           "（同じ部署の提出が2つあるとき、新しい方を使うため）", "stamp_submission"),
 }
 
 
@@ -35,6 +39,12 @@ def validate_sheet(book: xw.Book):
 
 
 @xw.script
+def annotate_findings(book: xw.Book):
+    """指摘をコメントで書き込む"""
+    actions.annotate_findings(book)
+
+
+@xw.script
 def merge_sheets(book: xw.Book):
     """シートの統合"""
     actions.merge_sheets(book)
@@ -46,4 +56,11 @@ def new_submission(book: xw.Book, department: str = ""):
     actions.new_submission(book, department)
 
 
-SCRIPTS = ("compute_rates", "validate_sheet", "merge_sheets", "new_submission")
+@xw.script
+def stamp_submission(book: xw.Book):
+    """提出日時の記入"""
+    actions.stamp_submission(book)
+
+
+SCRIPTS = ("compute_rates", "validate_sheet", "merge_sheets", "new_submission", "stamp_submission",
+           "annotate_findings")

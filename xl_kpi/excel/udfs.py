@@ -18,6 +18,8 @@ from typing import Any
 import xlwings as xw
 
 from ..core.errors import XlKpiError
+from ..core.fiscal import parse_reporting_year
+from ..core.grading import SCHEME_LABELS, grade_kpi, scheme_from_args
 from ..core.quantity import parse_quantity
 from ..core.rate import DEFAULT_BANDS, METHODS, grade
 from ..core.rate import kpi_rate as core_kpi_rate
@@ -175,12 +177,45 @@ def kpi_unit(text):
     return broadcast(_unit_one, text)
 
 
+def _scheme_grade_one(scheme, current: Any, target: Any, baseline: Any, lower: bool) -> Any:
+    if _blank(current) and _blank(target):
+        return ""
+    try:
+        return grade_kpi(None if _blank(current) else current, None if _blank(target) else target,
+                         None if _blank(baseline) else baseline, scheme=scheme, lower_is_better=lower)
+    except XlKpiError as err:
+        return not_available(str(err))
+
+
+def _year_arg(v: Any) -> int | None:
+    if _blank(v):
+        return None
+    return parse_reporting_year(int(v) if isinstance(v, float) and v.is_integer() else str(v))
+
+
 @xw.func
 @xw.arg("rate", "raw", doc="達成率（割合のセル、または 85% のような文字列）")
 @xw.arg("symbols", doc="TRUE で ◎○△× を返す（既定: A/B/C/D）")
-def kpi_grade(rate, symbols=False):
-    """達成率の評価（A/B/C/D、または ◎○△×）を返します。計算できない場合は「-」。"""
-    return broadcast(lambda r: _grade_one(r, symbols), rate, on_error=lambda _code: "-")
+@xw.arg("scheme", doc="評価方式（任意）: bands / symbols / baseline-relative / pace、または「進捗」など設定シートの名前")
+@xw.arg("current", "raw", doc="現在値（bands 以外の方式で使用）")
+@xw.arg("target", "raw", doc="目標値（bands 以外の方式で使用。変更後の目標値があればそちら）")
+@xw.arg("baseline", "raw", doc="基準値（bands 以外の方式で使用）")
+@xw.arg("year", doc="報告年度（pace で使用。例: 令和3）")
+@xw.arg("plan_start", doc="計画開始年度（pace。既定: 令和2）")
+@xw.arg("plan_end", doc="計画最終年度（pace。既定: 令和6）")
+@xw.arg("direction", doc="指標の方向（任意）: 「低いほど良い」")
+def kpi_grade(rate, symbols=False, scheme=None, current=None, target=None, baseline=None, year=None,
+              plan_start=None, plan_end=None, direction=None):
+    """KPIの評価を返します。既定は達成率の区分（A/B/C/D か ◎○△×）、評価方式を指定すると現在値・目標値・基準値から ◎○△×・S/A/B/C/−・A/B/F/N。"""  # noqa: E501
+    if _blank(scheme) or str(scheme).strip() in ("bands", SCHEME_LABELS["bands"]):
+        return broadcast(lambda r: _grade_one(r, symbols), rate, on_error=lambda _code: "-")
+    try:
+        chosen = scheme_from_args(str(scheme), _year_arg(plan_start), _year_arg(plan_end), _year_arg(year))
+    except XlKpiError as err:
+        return not_available(str(err))
+    lower = str(direction or "").strip() in ("低いほど良い", "lower")
+    return broadcast(lambda c, t, b: _scheme_grade_one(chosen, c, t, b, lower), current, target, baseline,
+                     on_error=lambda _code: "-")
 
 
 UDFS = (kpi_rate, kpi_value, kpi_unit, kpi_grade)

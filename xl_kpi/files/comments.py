@@ -23,6 +23,16 @@ PERSONS = "{http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomme
 REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
 
+# xl-kpi's own comments (``xl-kpi feedback``, 「指摘をコメントで書き込む」) start with this mark; a
+# comment staff wrote before them stays above it.
+XLKPI_MARK = "【xl-kpi チェック】"
+
+
+def staff_text(text: str) -> str:
+    """What staff wrote in a comment: the text before xl-kpi's own part, if any."""
+    return text.split(XLKPI_MARK)[0].strip()
+
+
 @dataclass(frozen=True)
 class CellComment:
     cell: str

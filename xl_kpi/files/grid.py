@@ -16,7 +16,8 @@ from typing import Any
 
 from ..core.errors import InputError, QuantityError
 from ..core.findings import CATALOGUE, WARNING, Finding, make_finding, parse_severity
-from ..core.fiscal import parse_reporting_year
+from ..core.fiscal import format_fiscal_year, parse_reporting_year
+from ..core.grading import BANDS, parse_scheme
 from ..core.presentation import rate_cell
 from ..core.rate import NO_LOWER_BOUND, GradeBands, parse_rate
 from ..core.record import (
@@ -33,6 +34,7 @@ from .addressing import column_letter
 from .layout import (
     CODE,
     DEFAULT_PLAN_END,
+    DEFAULT_PLAN_START,
     DIRECTION_CHOICES,
     DIRECTION_RE,
     GOAL_RE,
@@ -54,7 +56,8 @@ from .numfmt import display
 DIRECTIONS = {DIRECTION_CHOICES[0]: HIGHER_IS_BETTER, DIRECTION_CHOICES[1]: LOWER_IS_BETTER,
               HIGHER_IS_BETTER: HIGHER_IS_BETTER, LOWER_IS_BETTER: LOWER_IS_BETTER}
 PER_ROW_FIELDS = frozenset(("kpi_no", "kpi_item", "baseline", "target", "current", "rate",
-                            "revised_target", "revised_rate", "revision_note", "direction"))
+                            "revised_target", "revised_rate", "revision_note", "direction",
+                            "previous_value"))
 MEASURE_FIELDS = tuple(c.field for c in LAYOUT.columns if c.measure_level)
 HEADER_SCAN_ROWS = 12
 
@@ -78,7 +81,7 @@ def find_header(rows: Sequence[Sequence[Any]], layout: SheetLayout = LAYOUT) -> 
                  for c in range(width)]
         mapping: dict[str, int] = {}
         used: set[int] = set()
-        for col in layout.columns:
+        for col in layout.recognised:
             for c, t in enumerate(texts):
                 if c not in used and t and col.matches(t):
                     mapping[col.field] = c + 1
@@ -205,7 +208,7 @@ class _RowReader:
                  findings: list[Finding] | None, report_carried: bool = True):
         self.cols = header.columns
         self.report_carried = report_carried
-        self.kinds = {f: layout.columns[layout.col(f) - 1].kind for f in self.cols}
+        self.kinds = {f: layout.column(f).kind for f in self.cols}
         self.printed = [f for f in self.cols if self.kinds[f] != META]
         self.a = self.cols.get("measure_id", 1) - 1
         self.letters = {name: column_letter(c) for name, c in self.cols.items()}
@@ -261,7 +264,7 @@ class _RowReader:
             v = row[c - 1] if c <= width else None
             if v is None:
                 values[name] = ""
-            elif type(v) is str:
+            elif type(v) is str:  # a text displays as itself whatever its number format
                 values[name] = v.strip(" \u3000")
             else:
                 fmt = fmt_row[c - 1] if fmt_row and c - 1 < len(fmt_row) else "General"
@@ -507,10 +510,15 @@ def settings_from_rows(rows: list[list[Any]], file: str, findings: list[Finding]
                                      value=str(values.get("報告年度", "")),
                                      detail="設定シートの報告年度を読み取れません（例: 令和2）。", severity="warning"))
         year = 0
+    plan_start = _settings_year(values, "計画開始年度", DEFAULT_PLAN_START, file, findings)
+    plan_end = _settings_year(values, "計画最終年度", DEFAULT_PLAN_END, file, findings)
     try:
-        plan_end = parse_reporting_year(str(values["計画最終年度"])) if values.get("計画最終年度") else DEFAULT_PLAN_END
-    except InputError:
-        plan_end = DEFAULT_PLAN_END
+        scheme = parse_scheme(values.get("評価方式"))
+    except InputError as err:
+        findings.append(make_finding("template-mismatch", file=file, sheet=SETTINGS_SHEET,
+                                     value=str(values.get("評価方式", "")),
+                                     detail=f"{err} 既定の達成率区分で評価します。", severity="warning"))
+        scheme = BANDS
     try:
         grade_bands = GradeBands(tuple(bands)) if bands else GradeBands()
     except InputError:
@@ -519,7 +527,21 @@ def settings_from_rows(rows: list[list[Any]], file: str, findings: list[Finding]
         grade_bands = GradeBands()
     return Settings(year=year, plan_end=plan_end, departments=tuple(departments), bands=grade_bands,
                     version=str(values.get("様式", "")).strip(),
-                    severities=_severities(severity_rows, file, findings))
+                    severities=_severities(severity_rows, file, findings), plan_start=plan_start, scheme=scheme)
+
+
+def _settings_year(values: dict[str, Any], label: str, default: int, file: str, findings: list[Finding]) -> int:
+    """A fiscal year of the 「設定」 sheet (令和2, R2, 2020 or a number Excel made of 2020)."""
+    raw = values.get(label)
+    if raw is None or str(raw).strip() == "":
+        return default
+    try:
+        return parse_reporting_year(int(raw) if isinstance(raw, float) and raw.is_integer() else str(raw))
+    except InputError:
+        findings.append(make_finding("template-mismatch", file=file, sheet=SETTINGS_SHEET, value=str(raw),
+                                     detail=f"設定シートの{label}を読み取れません（例: 令和2）。既定の"
+                                            f"{format_fiscal_year(default)}を使います。", severity="warning"))
+        return default
 
 
 def _severities(rows: list[tuple[Any, Any]], file: str, findings: list[Finding]) -> dict[str, str]:

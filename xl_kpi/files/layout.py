@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ..core.fiscal import format_fiscal_year
+from ..core.grading import BANDS, PLAN_END, PLAN_START, PlanPeriod, Scheme
 from ..core.rate import DEFAULT_BANDS, GradeBands
 from .addressing import column_letter
 
@@ -22,11 +23,13 @@ FINDINGS_SHEET = "チェック結果"
 STATUS_SHEET = "提出状況"
 SETTINGS_SHEET = "設定"
 SUMMARY_SHEET = "集計"
-RESERVED_SHEETS = (MASTER_SHEET, FINDINGS_SHEET, STATUS_SHEET, SETTINGS_SHEET, SUMMARY_SHEET)
+HISTORY_SHEET = "推移"
+RESERVED_SHEETS = (MASTER_SHEET, FINDINGS_SHEET, STATUS_SHEET, SETTINGS_SHEET, SUMMARY_SHEET, HISTORY_SHEET)
 PUBLISHED_SHEETS = (MASTER_SHEET, SUMMARY_SHEET)  # what the printed report shows
 
 OFFICIAL_TEMPLATE_YEAR = 2024  # templates/取組状況_様式.xlsx is generated for 令和6年度 (the plan end)
-DEFAULT_PLAN_END = 2024  # 令和6年度: the final year of the 第2期 総合戦略 targets
+DEFAULT_PLAN_START = PLAN_START  # 令和2年度: the first year of the 第2期 総合戦略
+DEFAULT_PLAN_END = PLAN_END  # 令和6年度: the final year of the 第2期 総合戦略 targets
 DEFAULT_DEPARTMENTS = (
     "企画管理部", "財務部", "市民生活部", "福祉保健部", "子ども家庭部", "環境部", "商工労働部",
     "農林水産部", "活力都市創造部", "建設部", "上下水道局", "消防局", "教育委員会",
@@ -53,7 +56,8 @@ class Column:
 
     def header_for(self, year: int, plan_end: int) -> str:
         return self.header.format(year=format_fiscal_year(year), plan_end=format_fiscal_year(plan_end),
-                                  next_year=format_fiscal_year(year + 1))
+                                  next_year=format_fiscal_year(year + 1),
+                                  previous_year=format_fiscal_year(year - 1))
 
     def matches(self, header_text: str) -> bool:
         """Does a header cell (spaces and line breaks removed) name this column?"""
@@ -102,12 +106,20 @@ COLUMNS: tuple[Column, ...] = (
 
 DIRECTION_CHOICES = ("高いほど良い", "低いほど良い")
 
+# Optional columns: recognised by their header wherever they stand, written only by the writers
+# that need them, so files without them keep every column letter of COLUMNS. 前年度実績 is last
+# year's value, which ``xl-kpi rollover`` writes just before this year's 令和N年度末時点 column.
+PREVIOUS_COLUMN = Column("previous_value", "前年度実績\n({previous_year}末)", 13, QUANTITY, KPI_GROUP,
+                         match=r"^前年度実績")
+OPTIONAL_COLUMNS: tuple[Column, ...] = (PREVIOUS_COLUMN,)
+
 
 @dataclass(frozen=True)
 class SheetLayout:
     """Where things are on a KPI sheet (a department's submission or the master 取組状況)."""
 
     columns: tuple[Column, ...] = COLUMNS
+    optional: tuple[Column, ...] = OPTIONAL_COLUMNS  # recognised when present, not written
     title_row: int = 1
     info_row: int = 2        # 部署 and the template version
     group_row: int = 3       # upper header row
@@ -125,6 +137,26 @@ class SheetLayout:
     def letter(self, name: str) -> str:
         return column_letter(self.index[name])
 
+    def column(self, name: str) -> Column:
+        """The declaration of a field's column, written or optional."""
+        if name in self.index:
+            return self.columns[self.index[name] - 1]
+        return next(c for c in self.optional if c.field == name)
+
+    @property
+    def recognised(self) -> tuple[Column, ...]:
+        """Every column a reader maps by its header: the written ones, then the optional ones."""
+        return self.columns + self.optional
+
+    def including(self, name: str, before: str) -> SheetLayout:
+        """This layout with the optional column ``name`` written just before column ``before``."""
+        extra = self.column(name)
+        at = self.index[before] - 1
+        return SheetLayout(self.columns[:at] + (extra,) + self.columns[at:],
+                           tuple(c for c in self.optional if c.field != name),
+                           self.title_row, self.info_row, self.group_row, self.header_row,
+                           self.first_data_row)
+
     @property
     def printed(self) -> tuple[Column, ...]:
         return tuple(c for c in self.columns if c.kind != META)
@@ -139,6 +171,8 @@ class SheetLayout:
 
 
 LAYOUT = SheetLayout()
+# Next year's pre-filled submissions (``xl-kpi rollover``): 前年度実績 beside 令和N年度末時点.
+ROLLOVER_LAYOUT = LAYOUT.including("previous_value", before="current")
 
 
 @dataclass
@@ -151,6 +185,13 @@ class Settings:
     bands: GradeBands = DEFAULT_BANDS
     version: str = TEMPLATE_VERSION
     severities: dict[str, str] = field(default_factory=dict)  # finding code → severity (指摘の重要度)
+    plan_start: int = DEFAULT_PLAN_START
+    scheme: str = BANDS  # the grading scheme (xl_kpi.core.grading.SCHEMES)
+
+    def grading(self, scheme: str | None = None) -> Scheme:
+        """The grading scheme of these settings (or ``scheme`` instead), with the plan period."""
+        plan = PlanPeriod(min(self.plan_start, self.plan_end), self.plan_end, self.year) if self.year else None
+        return Scheme(scheme or self.scheme, self.bands, plan)
 
 
 SEVERITY_TABLE = "指摘の重要度"

@@ -17,16 +17,27 @@ from pathlib import Path
 from ..core.errors import FileError, InputError
 from ..core.findings import CATALOGUE, ERROR, WARNING, Finding, Report, make_finding, with_severities
 from ..core.fiscal import format_fiscal_year
+from ..core.history import KpiHistory, combine, update_history
 from ..core.merge import MergeResult, Submission, merge_submissions, order_records
 from ..core.record import KpiRecord, Source
 from ..core.rules import validate_records
+from ..core.yearly import year_over_year_findings
 from .csvio import read_csv_records, write_csv_records
-from .layout import DEFAULT_DEPARTMENTS, DEFAULT_PLAN_END, LAYOUT, MASTER_SHEET, default_year, safe_sheet_name
+from .history_sheet import histories_from_rows
+from .layout import (
+    DEFAULT_DEPARTMENTS,
+    DEFAULT_PLAN_END,
+    LAYOUT,
+    MASTER_SHEET,
+    Settings,
+    default_year,
+    safe_sheet_name,
+)
+from .pool import read_many
 from .preflight import Budgets
 from .reader import WorkbookRead, read_workbook
 from .safesave import atomic_write, backup_dir, master_lock, refuse_if_open
 from .submitted import shown_time
-from .writer import Settings, build_master, build_template
 
 Progress = Callable[[str, int, int], None]
 
@@ -132,6 +143,7 @@ def submission_paths(csv_path: Path, out_dir: Path) -> list[Path]:
 
 def import_csv(csv_path: Path, out_dir: Path, year: int, plan_end: int | None = None) -> list[Path]:
     """One pre-filled submission workbook per department; returns the files written."""
+    from .writer import build_template  # XlsxWriter only for the commands that write
     records = read_csv_records(csv_path)
     groups = split_by_department(records)
     departments = tuple(dict.fromkeys([*groups, *DEFAULT_DEPARTMENTS]))
@@ -170,19 +182,17 @@ def validate_files(paths: Sequence[Path], budgets: Budgets | None = None) -> Val
     findings: list[Finding] = []
     reads: list[WorkbookRead] = []
     unreadable: list[Finding] = []
-    for p in paths:
-        try:
-            wb = read_workbook(p, budgets)
-        except FileError as err:
-            f = refusal(p, err)
+    for p, (wb, checks) in zip(paths, read_many(paths, budgets, validate=True)):
+        if isinstance(wb, FileError):
+            f = refusal(p, wb)
             unreadable.append(f)
             findings.append(f)
             continue
         reads.append(wb)
         found = list(wb.findings)
-        for s in wb.sheets:
+        for s, checked in zip(wb.sheets, checks):
             found.extend(s.findings)
-            found.extend(validate_records(s.records))
+            found.extend(checked)
         findings.extend(with_severities(without_explained(found), wb.settings.severities if wb.settings else {}))
     return Validation(Report(findings), reads, unreadable)
 
@@ -233,23 +243,30 @@ class MergeOutcome:
 
 def merge_files(inputs: Sequence[str | Path], master: Path, *, skip_invalid: bool = False,
                 budgets: Budgets | None = None, year: int | None = None,
-                progress: Progress = _quiet) -> MergeOutcome:
+                progress: Progress = _quiet,
+                previous: Path | None = None) -> MergeOutcome:
+    """Merge submissions into ``master``. ``previous``: last year's master, whose 「推移」 and
+    values the new master's 「推移」 carries forward (and whose values and targets this year's
+    are checked against)."""
     master = Path(master)
     refuse_if_open(master)
     if not collect_inputs(inputs, exclude=master):  # before the lock, which would leave a backups folder
         raise no_workbooks(inputs)
     with master_lock(master):
         refuse_if_open(master)
-        return _merge_locked(inputs, master, skip_invalid, budgets, year, progress)
+        return _merge_locked(inputs, master, skip_invalid, budgets, year, progress, previous)
 
 
-def _merge_locked(inputs, master: Path, skip_invalid: bool, budgets, year, progress: Progress) -> MergeOutcome:
+def _merge_locked(inputs, master: Path, skip_invalid: bool, budgets, year, progress: Progress,
+                  previous: Path | None = None) -> MergeOutcome:
     gathered = gather_inputs(inputs, exclude=master)
-    if not gathered.files:
+    files = [p for p in gathered.files if previous is None or p.resolve() != Path(previous).resolve()]
+    if not files:
         raise no_workbooks(inputs)
     old_bytes = master.read_bytes() if master.exists() else None
     current = read_workbook(master, budgets) if old_bytes is not None else None
-    reads, skipped = _read_submissions(gathered.files, budgets, skip_invalid, progress)
+    last_year = read_previous(previous, budgets) if previous is not None else None
+    reads, skipped = _read_submissions(files, budgets, skip_invalid, progress)
     if not reads:
         raise InputsRefused(skipped) if skipped else no_workbooks(inputs)
     settings = _settings_for(current, reads, year)
@@ -257,10 +274,16 @@ def _merge_locked(inputs, master: Path, skip_invalid: bool, budgets, year, progr
     progress("統合", 0, 1)
     existing, existing_status, repaired = _master_rows(current)
     result = merge_submissions(existing, [s for wb in reads for s in wb.submissions()], shown_time)
-    findings = with_severities(_merge_findings(gathered.notes + skipped + repaired, reads, result), settings.severities)
+    findings = _merge_findings(gathered.notes + skipped + repaired, reads, result)
+    history = histories_from_rows(current.history_rows) if current is not None else []
+    if last_year is not None:
+        findings.extend(_against_last_year(last_year, result.records, settings))
+        history = combine(last_year.history, history)
+    findings = with_severities(findings, settings.severities)
     status = _status_rows(result, existing_status)
     created = max((datetime.fromisoformat(s.modified) for s in status if s.modified), default=None)
-    data = build_master(settings, result.records, findings, status, created=created)
+    from .writer import build_master
+    data = build_master(settings, result.records, findings, status, created=created, history=history)
     progress("統合", 1, 1)
     changed = data != old_bytes
     backup = None
@@ -269,18 +292,46 @@ def _merge_locked(inputs, master: Path, skip_invalid: bool, budgets, year, progr
     return MergeOutcome(master, changed, result.records, Report(findings), status, skipped, backup, result)
 
 
+def _against_last_year(last_year: PreviousYear, records: list[KpiRecord], settings: Settings) -> list[Finding]:
+    if last_year.year >= settings.year:
+        raise InputError(f"--previous のマスター（{format_fiscal_year(last_year.year)}）は今年度"
+                         f"（{format_fiscal_year(settings.year)}）より前の年度のものを指定してください。")
+    return year_over_year_findings(records, last_year.records, settings.year)
+
+
+@dataclass
+class PreviousYear:
+    """Last year's master as a merge uses it: its year, rows and KPI histories."""
+
+    year: int
+    records: list[KpiRecord]
+    history: list[KpiHistory]
+
+
+def read_previous(path: Path, budgets: Budgets | None = None) -> PreviousYear:
+    """Last year's master: its 「推移」 with its own year's values added (an older master without
+    「推移」 still gives one year of history)."""
+    wb = read_workbook(path, budgets)
+    records = next((s.records for s in wb.sheets if s.is_master), None)
+    if records is None or wb.settings is None or not wb.settings.year:
+        raise FileError(f"{Path(path).name}: 前年度のマスター（「{MASTER_SHEET}」シートと報告年度のある設定シート）"
+                        "ではありません。", code="template-mismatch", path=str(path))
+    history = update_history(histories_from_rows(wb.history_rows), records, wb.settings.year)
+    return PreviousYear(wb.settings.year, records, history)
+
+
 def _read_submissions(paths: list[Path], budgets, skip_invalid: bool,
                       progress: Progress) -> tuple[list[WorkbookRead], list[Finding]]:
     """Every input read; the unreadable ones stop the merge (all listed), or are skipped with a
     warning when ``skip_invalid``."""
     reads: list[WorkbookRead] = []
     refused: list[Finding] = []
-    for i, p in enumerate(paths, start=1):
+    for i, (p, (wb, _)) in enumerate(zip(paths, read_many(paths, budgets)), start=1):
         progress("読み込み", i, len(paths))
-        try:
-            reads.append(read_workbook(p, budgets))
-        except FileError as err:
-            refused.append(refusal(p, err))
+        if isinstance(wb, FileError):
+            refused.append(refusal(p, wb))
+        else:
+            reads.append(wb)
     if refused and not skip_invalid:
         raise InputsRefused(refused)
     return reads, [f._replace(severity=WARNING) for f in refused]

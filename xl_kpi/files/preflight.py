@@ -67,6 +67,7 @@ class Preflight:
     has_macros: bool = False
     has_formulas: bool = False                                       # any <f> in a worksheet
     hidden_rows: dict[str, list[int]] = field(default_factory=dict)  # sheet name → hidden rows
+    sheet_parts: dict[str, str] = field(default_factory=dict)        # sheet name → worksheet part
 
     @property
     def ok(self) -> bool:
@@ -87,63 +88,72 @@ def preflight(path: str | Path, budgets: Budgets | None = None) -> Preflight:
     b = budgets or Budgets.from_env()
     p = Path(path)
     result = Preflight(p)
-    name = p.name
+    stop = _file_refusal(p, b)
+    if stop is None:
+        try:
+            with zipfile.ZipFile(p) as zf:
+                stop = _package_refusal(zf, b)
+                if stop is None:
+                    _features(zf, {i.filename for i in zf.infolist()}, result, p.name, b)
+        except zipfile.BadZipFile:
+            stop = ("corrupt-file", "", "")
+        except (zipfile.LargeZipFile, NotImplementedError, EOFError, OSError, ValueError, zlib.error) as err:
+            stop = ("corrupt-file", "", f"（{type(err).__name__}）")
+    if stop is not None:
+        code, value, detail = stop
+        result.findings.append(make_finding(code, file=p.name, value=value, detail=detail))
+    return result
 
-    def stop(code: str, value: object = "", detail: str = "") -> Preflight:
-        result.findings.append(make_finding(code, file=name, value=value, detail=detail))
-        return result
 
+Stop = tuple[str, object, str]  # (finding code, value, detail) of a refusal
+
+
+def _file_refusal(p: Path, b: Budgets) -> Stop | None:
+    """Refusals decided from the file itself: missing, empty, too large, OLE (.xls or encrypted), not a zip."""
     try:
         size = p.stat().st_size
     except OSError as err:
-        return stop("unreadable-file", detail=describe_os_error(err) + "。")
+        return "unreadable-file", "", describe_os_error(err) + "。"
     if size == 0:
-        return stop("empty-file", detail="")
+        return "empty-file", "", ""
     if size > b.max_bytes:
-        return stop("file-too-large", _mib(size), _mib(b.max_bytes))
+        return "file-too-large", _mib(size), _mib(b.max_bytes)
     try:
         with open(p, "rb") as fh:
             head = fh.read(8)
             if head.startswith(OLE_MAGIC):
                 data = head + fh.read()
-                if _ENCRYPTED_MARK in data:
-                    return stop("encrypted-file", detail="")
-                return stop("legacy-xls", detail="")
+                return ("encrypted-file" if _ENCRYPTED_MARK in data else "legacy-xls"), "", ""
     except OSError as err:
-        return stop("unreadable-file", detail=describe_os_error(err) + "。")
+        return "unreadable-file", "", describe_os_error(err) + "。"
     if not head.startswith(ZIP_MAGIC):
         kind = _guess_text_kind(p)
-        return stop("not-xlsx", detail=f"中身は{kind}のようです。Excelで「.xlsx」形式で保存してください。")
-    try:
-        with zipfile.ZipFile(p) as zf:
-            infos = zf.infolist()
-            if len(infos) > b.max_entries:
-                return stop("too-many-entries", f"{len(infos):,}", f"{b.max_entries:,}")
-            total = sum(i.file_size for i in infos)
-            if total > b.max_uncompressed:
-                return stop("zip-bomb", detail=f"展開後 {_mib(total)}、上限 {_mib(b.max_uncompressed)}")
-            for i in infos:
-                if i.file_size > 1024 * 1024 and i.file_size > b.max_ratio * max(i.compress_size, 1):
-                    return stop("zip-bomb", detail=f"{i.filename} の圧縮率 "
-                                f"{i.file_size / max(i.compress_size, 1):,.0f}倍、上限 {b.max_ratio}倍")
-            names = {i.filename for i in infos}
-            if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-                return stop("not-xlsx", detail="Excelブックの構成ではありません。")
-            for i in infos:
-                if i.filename.endswith((".xml", ".rels", ".vml")):
-                    bad = _has_dtd(zf, i, b.prolog_bytes)
-                    if bad:
-                        return stop("xml-entities", detail=i.filename)
-            if not _parts_parse(zf, ("[Content_Types].xml", "xl/workbook.xml")):
-                return stop("corrupt-file", detail="（ブックの構成情報が壊れています）")
-            _features(zf, names, result, name, b)
-            if not result.ok:
-                return result
-    except zipfile.BadZipFile:
-        return stop("corrupt-file", detail="")
-    except (zipfile.LargeZipFile, NotImplementedError, EOFError, OSError, ValueError, zlib.error) as err:
-        return stop("corrupt-file", detail=f"（{type(err).__name__}）")
-    return result
+        return "not-xlsx", "", f"中身は{kind}のようです。Excelで「.xlsx」形式で保存してください。"
+    return None
+
+
+def _package_refusal(zf: zipfile.ZipFile, b: Budgets) -> Stop | None:
+    """Refusals decided from the zip directory and the XML prologs: too many entries, a bomb,
+    not a workbook package, DTDs or entities, broken core parts."""
+    infos = zf.infolist()
+    if len(infos) > b.max_entries:
+        return "too-many-entries", f"{len(infos):,}", f"{b.max_entries:,}"
+    total = sum(i.file_size for i in infos)
+    if total > b.max_uncompressed:
+        return "zip-bomb", "", f"展開後 {_mib(total)}、上限 {_mib(b.max_uncompressed)}"
+    for i in infos:
+        if i.file_size > 1024 * 1024 and i.file_size > b.max_ratio * max(i.compress_size, 1):
+            return "zip-bomb", "", (f"{i.filename} の圧縮率 "
+                                    f"{i.file_size / max(i.compress_size, 1):,.0f}倍、上限 {b.max_ratio}倍")
+    names = {i.filename for i in infos}
+    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+        return "not-xlsx", "", "Excelブックの構成ではありません。"
+    for i in infos:
+        if i.filename.endswith((".xml", ".rels", ".vml")) and _has_dtd(zf, i, b.prolog_bytes):
+            return "xml-entities", "", i.filename
+    if not _parts_parse(zf, ("[Content_Types].xml", "xl/workbook.xml")):
+        return "corrupt-file", "", "（ブックの構成情報が壊れています）"
+    return None
 
 
 def _guess_text_kind(p: Path) -> str:
@@ -182,58 +192,80 @@ def _features(zf: zipfile.ZipFile, names: set[str], result: Preflight, name: str
         add(make_finding("macros-present", file=name, detail=""))
     if "xl/connections.xml" in names:
         add(make_finding("data-connections", file=name, detail=""))
-    link_targets = []
-    for n in sorted(names):
-        if n.startswith("xl/externalLinks/_rels/") and n.endswith(".rels"):
-            link_targets += re.findall(rb'Target="([^"]+)"', zf.read(n))
-    external_formulas: list[str] = []
-    dropped: set[str] = set()
-    cells = 0
+    link_targets = [t for n in sorted(names) if n.startswith("xl/externalLinks/_rels/") and n.endswith(".rels")
+                    for t in re.findall(rb'Target="([^"]+)"', zf.read(n))]
+    scan = _Scan(bool(link_targets))
     sheet_names = _sheet_names(zf, names)
+    result.sheet_parts = {v: k for k, v in sheet_names.items()}
     for n in sorted(names):
         if n.startswith("xl/worksheets/") and n.endswith(".xml"):
-            hidden: list[int] = []
-            extent = _Extent()
-            tail = b""
-            with zf.open(n) as fh:
-                while True:
-                    chunk = fh.read(1 << 20)
-                    if not chunk:
-                        break
-                    data = tail + chunk
-                    cells += data.count(_CELL) - tail.count(_CELL)
-                    if not result.has_formulas and (b"<f>" in data or b"<f " in data):
-                        result.has_formulas = True
-                    hidden += [int(r) for r in _HIDDEN_ROW.findall(chunk)]
-                    if cells > b.max_cells:
-                        add(make_finding("too-many-cells", file=name, value=f"{cells:,}+",
-                                         detail=f"{b.max_cells:,}"))
-                        return
-                    if extent.grow(data) > b.max_extent:
-                        add(make_finding("too-many-cells", file=name, value=extent.describe(),
-                                         detail=f"{b.max_extent:,}"))
-                        return
-                    if link_targets and len(external_formulas) < 5:
-                        external_formulas += [m.decode("utf-8", "replace") for m in _EXTERNAL_FORMULA.findall(data)]
-                    for mark, label in ((b"x14:dataValidation", "別シートを参照するドロップダウン"),
-                                        (b"x14:dataBar", "データバー（Excel 2010形式）"),
-                                        (b"x14:sparklineGroup", "スパークライン")):
-                        if mark in data:
-                            dropped.add(label)
-                    tail = chunk[-16:]
+            hidden = _scan_worksheet(zf, n, scan, result, b)
+            if scan.cells > b.max_cells:
+                add(make_finding("too-many-cells", file=name, value=f"{scan.cells:,}+", detail=f"{b.max_cells:,}"))
+                return
+            if scan.over_extent:
+                add(make_finding("too-many-cells", file=name, value=scan.over_extent, detail=f"{b.max_extent:,}"))
+                return
             if hidden and n in sheet_names:
                 result.hidden_rows[sheet_names[n]] = sorted(set(hidden))
         elif n.startswith("xl/drawings/") and n.endswith(".xml") and b"<xdr:sp" in zf.read(n):
-            dropped.add("図形・テキストボックス")
-    result.cells = cells
+            scan.dropped.add("図形・テキストボックス")
+    result.cells = scan.cells
+    _report_links_and_drops(link_targets, scan, add, name)
+
+
+@dataclass
+class _Scan:
+    """What the worksheet scan collects over all sheets."""
+
+    want_external: bool                                 # the package has external links
+    cells: int = 0
+    over_extent: str = ""                               # a sheet's extent over the budget, described
+    external_formulas: list[str] = field(default_factory=list)
+    dropped: set[str] = field(default_factory=set)
+
+
+_DROPPED_MARKS = ((b"x14:dataValidation", "別シートを参照するドロップダウン"),
+                  (b"x14:dataBar", "データバー（Excel 2010形式）"),
+                  (b"x14:sparklineGroup", "スパークライン"))
+
+
+def _scan_worksheet(zf: zipfile.ZipFile, part: str, scan: _Scan, result: Preflight, b: Budgets) -> list[int]:
+    """Stream one worksheet part in 1 MiB chunks: count cells, note formulas, hidden rows
+    (returned), formulas using external links and content openpyxl drops; stops over budget."""
+    hidden: list[int] = []
+    extent = _Extent()
+    tail = b""
+    with zf.open(part) as fh:
+        while True:
+            chunk = fh.read(1 << 20)
+            if not chunk:
+                return hidden
+            data = tail + chunk
+            scan.cells += data.count(_CELL) - tail.count(_CELL)
+            if not result.has_formulas and (b"<f>" in data or b"<f " in data):
+                result.has_formulas = True
+            hidden += [int(r) for r in _HIDDEN_ROW.findall(chunk)]
+            if scan.cells > b.max_cells:
+                return hidden
+            if extent.grow(data) > b.max_extent:
+                scan.over_extent = extent.describe()
+                return hidden
+            if scan.want_external and len(scan.external_formulas) < 5:
+                scan.external_formulas += [m.decode("utf-8", "replace") for m in _EXTERNAL_FORMULA.findall(data)]
+            scan.dropped.update(label for mark, label in _DROPPED_MARKS if mark in data)
+            tail = chunk[-16:]
+
+
+def _report_links_and_drops(link_targets: list[bytes], scan: _Scan, add, name: str) -> None:
     if link_targets:
         targets = "、".join(t.decode("utf-8", "replace") for t in link_targets[:3])
-        uses = "、".join(sorted(set(external_formulas))[:5])
+        uses = "、".join(sorted(set(scan.external_formulas))[:5])
         add(make_finding("external-links", file=name,
                          detail=f"リンク先: {targets}。" + (f"使用している数式: {uses}" if uses else "")))
-    if dropped:
+    if scan.dropped:
         add(make_finding("dropped-content", file=name,
-                         detail=f"次の内容は読み込み・統合で失われます: {'、'.join(sorted(dropped))}"))
+                         detail=f"次の内容は読み込み・統合で失われます: {'、'.join(sorted(scan.dropped))}"))
 
 
 class _Extent:

@@ -14,11 +14,9 @@ from __future__ import annotations
 import hashlib
 import warnings
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-
-import openpyxl
 
 from ..core.errors import FileError
 from ..core.findings import ERROR, Finding, make_finding
@@ -26,7 +24,7 @@ from ..core.fiscal import japan_time
 from ..core.merge import Submission
 from ..core.record import KpiRecord
 from .addressing import column_letter
-from .comments import read_comments
+from .comments import read_comments, staff_text
 from .grid import (
     HEADER_SCAN_ROWS,
     PER_ROW_FIELDS,
@@ -43,10 +41,9 @@ from .grid import (
     unknown_departments,
 )
 from .layout import (
-    CODE,
+    HISTORY_SHEET,
     LAYOUT,
     MASTER_SHEET,
-    QUANTITY,
     RESERVED_SHEETS,
     SETTINGS_SHEET,
     STATUS_SHEET,
@@ -81,6 +78,7 @@ class WorkbookRead:
     sheets: list[SheetRead] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)  # file-level
     status_rows: list[list[Any]] = field(default_factory=list)  # a master's 提出状況, below its header
+    history_rows: list[list[Any]] = field(default_factory=list)  # a master's 「推移」, every row
     time_source: str = ""  # which rule gave ``modified`` (see :mod:`.submitted`)
 
     def submissions(self) -> list[Submission]:
@@ -124,16 +122,13 @@ class RawSheet:
     formulas: list[tuple[int, int, str, Any]] = field(default_factory=list)  # (row, col, formula, cached)
 
 
-class _NeedsFormats(Exception):
-    """The fast engine met a number whose display depends on its number format."""
-
-
 def read_workbook(path: str | Path, budgets: Budgets | None = None, engine: str = "auto") -> WorkbookRead:
     """Read every KPI sheet of a workbook; raise FileError if it cannot be read safely.
 
-    ``engine``: ``calamine`` reads values fast (after the preflight, which also reports hidden
-    rows); ``openpyxl`` reads formulas and number formats too. ``auto`` uses calamine unless the
-    file has formulas or a number in a KPI value column (whose display needs its format).
+    ``engine``: ``auto`` (or ``calamine``) reads values and merged areas with calamine, hidden
+    rows in the preflight, and number formats and formulas from the package XML
+    (:mod:`.sheetxml`) — no workbook library loads the file. ``openpyxl`` loads it with openpyxl
+    (the reference the fast engine is tested against; it also reports what openpyxl drops).
     """
     p = Path(path)
     pre = preflight(p, budgets)
@@ -145,14 +140,7 @@ def read_workbook(path: str | Path, budgets: Budgets | None = None, engine: str 
         raise err
     sha, mtime = file_identity(p)
     findings = list(pre.findings)
-    raw: list[RawSheet] | None = None
-    if engine == "calamine" or (engine == "auto" and not pre.has_formulas):
-        try:
-            raw = _calamine_sheets(p, pre)
-        except _NeedsFormats:
-            raw = None
-    if raw is None:
-        raw = _openpyxl_sheets(p, findings)
+    raw = _openpyxl_sheets(p, findings) if engine == "openpyxl" else _calamine_sheets(p, pre)
     wb = _assemble(p, sha, mtime, raw, findings)
     _add_comments(p, wb)
     return wb
@@ -186,7 +174,8 @@ def _assemble(p: Path, sha: str, mtime: str, raw: list[RawSheet], findings: list
     status = by_name[STATUS_SHEET].values[1:] if STATUS_SHEET in by_name else []
     stamp = parse_settings_rows(settings_rows[:500])[0].get(SUBMITTED_LABEL) if settings_rows else None
     modified, source = submission_time(p, mtime, stamp)
-    return WorkbookRead(p, sha, modified, settings, sheets, findings, status, source)
+    history = by_name[HISTORY_SHEET].values if HISTORY_SHEET in by_name else []
+    return WorkbookRead(p, sha, modified, settings, sheets, findings, status, history, source)
 
 
 def _withhold_duplicates(sheets: list[SheetRead], file: str) -> None:
@@ -213,10 +202,13 @@ def _add_comments(p: Path, wb: WorkbookRead) -> None:
     comments = read_comments(p)
     for s in wb.sheets:
         for c in comments.get(s.name, []) if not s.is_master else []:
+            text = staff_text(c.text)  # xl-kpi's own feedback in a returned copy is not theirs
+            if not text:
+                continue
             col = "".join(ch for ch in c.cell if ch.isalpha())
             field_name = next((f for f, letter in _LETTERS.items() if letter == col), "")
             s.findings.append(make_finding("cell-comment", file=p.name, sheet=s.name, cell=c.cell,
-                                           field=field_name, value=c.text, detail=c.author or "作成者不明"))
+                                           field=field_name, value=text, detail=c.author or "作成者不明"))
 
 
 def _calamine_sheets(p: Path, pre) -> list[RawSheet]:
@@ -230,22 +222,51 @@ def _calamine_sheets(p: Path, pre) -> list[RawSheet]:
             values = [[None if v == "" else v for v in row] for row in rows]
             merges = [(r0 + 1, c0 + 1, r1 + 1, c1 + 1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])]
             out.append(RawSheet(name, values, None, merges, pre.hidden_rows.get(name, [])))
-    except Exception as err:  # calamine raises its own error types for damaged parts
+        _add_formats_and_formulas(p, pre, out)
+    except Exception as err:  # calamine and the XML parser raise their own error types for damaged parts
         raise FileError(f"{p.name}: ブックを読み込めません（{type(err).__name__}）。Excelで開いて保存し直してください。",
                         code="corrupt-file", path=str(p)) from None
-    for r in out:
-        header = find_header(r.values[:HEADER_SCAN_ROWS])
-        if header is None:
-            continue
-        kinds = {c - 1: LAYOUT.columns[LAYOUT.col(f) - 1].kind for f, c in header.columns.items()}
-        quantity_cols = [c for c, k in kinds.items() if k == QUANTITY]
-        code_cols = [c for c, k in kinds.items() if k == CODE]
-        for row in r.values[header.row:]:
-            if any(c < len(row) and isinstance(row[c], (float, int, date, time)) and not isinstance(row[c], bool)
-                   for c in quantity_cols) \
-                    or any(c < len(row) and isinstance(row[c], (date, time)) for c in code_cols):
-                raise _NeedsFormats()
     return out
+
+
+def _add_formats_and_formulas(p: Path, pre, sheets: list[RawSheet]) -> None:
+    """Number formats (when a KPI sheet holds numbers or dates below its header) and formulas,
+    read from the package XML (:mod:`.sheetxml`) instead of loading the workbook."""
+    todo = []
+    for r in sheets:
+        header = find_header(r.values[:HEADER_SCAN_ROWS])
+        part = pre.sheet_parts.get(r.name)
+        if header is None or part is None:
+            continue
+        want_formats = _has_typed_values(r.values, header.row)
+        if want_formats or pre.has_formulas:
+            todo.append((r, part, want_formats))
+    if not todo:
+        return
+    import zipfile
+
+    from .sheetxml import GENERAL, sheet_cells, style_formats
+    with zipfile.ZipFile(p) as zf:
+        styles = style_formats(zf)
+        for r, part, want_formats in todo:
+            cells = sheet_cells(zf, part, styles, want_formats, pre.has_formulas)
+            if want_formats:
+                r.formats = [[cells.formats.get((i, j), GENERAL) for j in range(1, len(row) + 1)]
+                             for i, row in enumerate(r.values, start=1)]
+            r.formulas = [(i, j, text, _value_at(r.values, i, j)) for i, j, text in cells.formulas]
+
+
+def _has_typed_values(values: list[list[Any]], header_row: int) -> bool:
+    """A number or date below the header (its display depends on its number format)."""
+    for row in values[header_row:]:
+        for v in row:
+            if v is not None and type(v) is not str and type(v) is not bool:
+                return True
+    return False
+
+
+def _value_at(values: list[list[Any]], row: int, col: int) -> Any:
+    return values[row - 1][col - 1] if row <= len(values) and col <= len(values[row - 1]) else None
 
 
 def _openpyxl_sheets(p: Path, findings: list[Finding]) -> list[RawSheet]:
@@ -283,6 +304,7 @@ def _openpyxl_sheets(p: Path, findings: list[Finding]) -> list[RawSheet]:
 
 def _load(p: Path, findings: list[Finding], data_only: bool):
     """openpyxl's workbook; every warning it raises about dropping content becomes a finding."""
+    import openpyxl
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:

@@ -24,8 +24,12 @@ from ..core.errors import FileError
 from ..core.fiscal import format_fiscal_year
 from ..core.rate import DEFAULT_BANDS, GradeBands, format_rate
 from ..core.summary import Evaluated, SummaryRow, below, by_department, by_goal, evaluated, summarize, total
-from .layout import FINDINGS_SHEET, PUBLISHED_SHEETS
+from .history_sheet import histories_from_rows
+from .layout import FINDINGS_SHEET, PUBLISHED_SHEETS, Settings
 from .master import master_records
+from .reader import read_workbook
+from .trends import CSS as TREND_CSS
+from .trends import trend_section
 
 BAND_COLORS = ["#2E75B6", "#70AD47", "#FFC000", "#C00000", "#7F7F7F"]
 CSS = """
@@ -84,13 +88,13 @@ def _chart(row: SummaryRow, bands: GradeBands) -> str:
             f'aria-label="{_e(row.label)}の達成状況">{"".join(parts)}{"".join(legend)}</svg></figure>')
 
 
-def _kpi_rows(items: Sequence[Evaluated]) -> str:
+def _kpi_rows(items: Sequence[Evaluated], bands: GradeBands = DEFAULT_BANDS) -> str:
     out = []
     for it in items:
         r = it.record
         v = it.rate.value
         pct = 0 if v is None else max(0.0, min(float(v), 1.0)) * 100
-        color = BAND_COLORS[min(DEFAULT_BANDS.letters.index(it.grade), 3)] if it.grade in DEFAULT_BANDS.letters else "#BFBFBF"
+        color = BAND_COLORS[min(bands.letters.index(it.grade), 3)] if it.grade in bands.letters else "#BFBFBF"
         dept = r.submitted_by or r.owner
         reason = "" if v is not None else f'<br><small>{_e(it.rate.reason)}</small>'
         out.append(
@@ -114,10 +118,16 @@ def _findings(master: Path) -> list[list[Any]]:
 
 
 def build_report(master: Path) -> str:
-    records, settings = master_records(master)
-    bands = settings.bands if settings else DEFAULT_BANDS
-    year = format_fiscal_year(settings.year) if settings and settings.year else ""
-    items = evaluated(records, bands)
+    wb = read_workbook(master)
+    records = next((s.records for s in wb.sheets if s.is_master), None)
+    if records is None:
+        records, _ = master_records(master)  # raises the missing-sheet error
+    settings = wb.settings or Settings(year=0)
+    scheme = settings.grading() if settings.year else None
+    bands = scheme.table if scheme else settings.bands
+    year = format_fiscal_year(settings.year) if settings.year else ""
+    items = evaluated(records, bands, scheme=scheme if scheme and scheme.name != "bands" else None)
+    trends = trend_section(histories_from_rows(wb.history_rows), settings) if settings.year else ""
     goals = summarize(items, by_goal, bands)
     depts = summarize(items, by_department, bands)
     low = below(items)
@@ -132,7 +142,7 @@ def build_report(master: Path) -> str:
     t = total(items, bands)
     return f"""<!DOCTYPE html>
 <html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>総合戦略 KPI 取組状況 {year}</title><style>{CSS}</style></head>
+<title>総合戦略 KPI 取組状況 {year}</title><style>{CSS}{TREND_CSS}</style></head>
 <body>
 <h1>総合戦略に記載されている各種施策の取組状況（{_e(year)}）</h1>
 <p>KPI {t.kpis} 件のうち、目標を達成（{_e(bands.bands[0][1])}）したものは {t.bands.get(bands.bands[0][1], 0)} 件、
@@ -145,7 +155,8 @@ def build_report(master: Path) -> str:
 評価: <select id="f-grade" onchange="applyFilters()"><option value="">すべて</option>{grade_options}<option value="-">-</option></select>
 <span id="f-count">{len(items)} 件</span></div>
 <table id="kpis"><tr><th>施策番号</th><th>KPI</th><th>部署</th><th>目標値</th><th>現在値</th><th>達成率</th><th>進捗</th><th>評価</th></tr>
-{_kpi_rows(items)}</table>
+{_kpi_rows(items, bands)}</table>
+{trends}
 <h2>チェック結果（{len(findings)} 件）</h2>
 <table><tr><th>重要度</th><th>コード</th><th>場所</th><th>内容</th></tr>{finding_rows}</table>
 <script>{SCRIPT}</script>

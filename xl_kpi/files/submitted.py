@@ -1,7 +1,7 @@
 """When a workbook was submitted — the rule that decides which of two submissions is newer.
 
-In order: the 「提出日時」 of its 設定 sheet (the template has the row; the task pane fills it
-when it saves), else the time it was last saved as the workbook itself records it (the core
+In order: the 「提出日時」 of its 設定 sheet (the template has the row; the ribbon's and task pane's
+「提出日時の記入」 fills it just before submitting), else the time it was last saved as the workbook itself records it (the core
 document property ``dcterms:modified``, which Excel, LibreOffice and openpyxl update on every save,
 ECMA-376 Part 2 §11 — a copy or an e-mail attachment keeps it, unlike the file's time), when it
 is later than the creation time (the template xl-kpi writes has both the same), else the file's

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
+from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import ClassVar
 
 import xlsxwriter
@@ -22,6 +24,8 @@ from xlsxwriter.worksheet import Worksheet
 from ..core.diff import Change
 from ..core.findings import ERROR, INFO, SEVERITY_LABELS, WARNING, Finding, actionable_first, entry
 from ..core.fiscal import format_fiscal_year
+from ..core.grading import BANDS, SCHEME_LABELS
+from ..core.history import KpiHistory, update_history
 from ..core.merge import Submission
 from ..core.presentation import HEADER_COLOR, META_HEADER_COLOR, SEVERITY_COLORS, severity_counts
 from ..core.rate import NO_LOWER_BOUND, GradeBands
@@ -29,6 +33,7 @@ from ..core.record import KpiRecord
 from ..core.rules import Evaluation, evaluate
 from ..core.summary import SummaryRow, below, by_department, by_goal, evaluated, summarize, total
 from .grid import NumberCell, PlannedGroup, header_plan, plan_sheet
+from .history_sheet import track_by_key, track_counts_by, write_history_sheet, write_track_columns
 from .layout import (
     CHOICE,
     CODE,
@@ -92,6 +97,10 @@ class _Formats:
         "hash": {"border": 1, "font_size": 7, "font_name": "Courier New"},
         "overflow": {"font_size": 10},
         "link": {"font_color": "#0563C1", "underline": 1, "border": 1, "font_size": 10},
+        "baseline_value": {"border": 1, "valign": "top", "text_wrap": True, "font_size": 10, "italic": True,
+                           "font_color": "#595959"},
+        "on_track": {"border": 1, "valign": "top", "font_size": 10, "bg_color": "#C6EFCE"},
+        "off_track": {"border": 1, "valign": "top", "font_size": 10, "bg_color": "#FFC7CE"},
     }
 
     def __getitem__(self, name: str):
@@ -126,8 +135,11 @@ class KpiSheetWriter:
     """Writes one KPI sheet (department submission or the master's 取組状況) in the layout."""
 
     def __init__(self, wb: xlsxwriter.Workbook, fmt: _Formats, name: str, settings: Settings,
-                 layout: SheetLayout = LAYOUT):
+                 layout: SheetLayout = LAYOUT, column_formats: bool = False):
         self.wb, self.fmt, self.settings, self.layout = wb, fmt, settings, layout
+        # column_formats: a blank cell takes its column's style instead of being written (the
+        # master's thousands of rows); rows above the header keep their own look.
+        self.column_formats = column_formats
         self.ws: Worksheet = wb.add_worksheet(name)
         self.name = name
         self.row_of: dict[int, int] = {}  # id(record) → its 1-based row
@@ -139,7 +151,10 @@ class KpiSheetWriter:
         ws.write_string(lay.title_row - 1, 0, report_title(s.year), f["title"])
         ws.write_string(lay.info_row - 1, 0, info, f["info"])
         ws.write_string(lay.info_row - 1, last, f"{VERSION_LABEL} {s.version}", f["version"])
-        ws.set_row(lay.title_row - 1, 22)
+        plain = f["info"] if self.column_formats else None
+        ws.set_row(lay.title_row - 1, 22, plain)
+        if plain is not None:
+            ws.set_row(lay.info_row - 1, None, plain)
         g, h = lay.group_row - 1, lay.header_row - 1
         hp = header_plan(s.year, s.plan_end, lay)
         styles = [f["meta_header"] if i in hp.meta_cols else f["header"] for i in range(len(lay.columns))]
@@ -154,7 +169,8 @@ class KpiSheetWriter:
         ws.set_row(g, 18)
         ws.set_row(h, 50)
         for idx, c in enumerate(lay.columns):
-            ws.set_column(idx, idx, c.width, None, {"hidden": False, "level": 1 if c.kind == META else 0})
+            style = f[_style(c.kind)] if self.column_formats else None
+            ws.set_column(idx, idx, c.width, style, {"hidden": False, "level": 1 if c.kind == META else 0})
         ws.freeze_panes(lay.first_data_row - 1, lay.col("kpi_no") - 1)
         # Print: A3 landscape, one page wide, header rows repeated, page numbers.
         ws.set_landscape()
@@ -207,9 +223,10 @@ class KpiSheetWriter:
             for ci in g.merged:
                 ws.merge_range(row0, ci, row0 + g.size - 1, ci, block[0][ci], styles[ci])
             merged = set(g.merged)
+            skip_blank = self.column_formats
             for k, values in enumerate(block):
                 for ci, v in enumerate(values):
-                    if ci in merged:
+                    if ci in merged or (skip_blank and (v is None or v == "")):
                         continue
                     if isinstance(v, NumberCell):  # typed as a number: the number, in the user's format
                         ws.write_number(row0 + k, ci, v.value, f.numbered(names[ci], v.number_format))
@@ -244,6 +261,7 @@ WIDE_EXTRA = 0.85
 FONT_SCALE = 0.95
 
 
+@lru_cache(maxsize=65_536)
 def _lines(text: str, width: float) -> int:
     """Lines a wrapped text takes in a column of `width` character units (CJK counts ~double)."""
     if not text:
@@ -271,6 +289,10 @@ def _write(ws: Worksheet, r: int, c: int, v: object, style) -> None:
         ws.write_number(r, c, v, style)
 
 
+SETTINGS_ROWS = ("様式", "報告年度", "計画最終年度")
+CYCLE_ROWS = ("計画開始年度", "評価方式")
+
+
 def _settings_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, s: Settings) -> None:
     ws = wb.add_worksheet(SETTINGS_SHEET)
     ws.set_column(0, 0, 16)
@@ -279,28 +301,38 @@ def _settings_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, s: Settings) -> None
     ws.write_string(0, 0, "設定", fmt["title"])
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
-    rows = [("様式", s.version), ("報告年度", format_fiscal_year(s.year, "")),
-            ("計画最終年度", format_fiscal_year(s.plan_end, ""))]
-    for i, (k, v) in enumerate(rows, start=2):
+    values = (s.version, format_fiscal_year(s.year, ""), format_fiscal_year(s.plan_end, ""))
+    for i, (k, v) in enumerate(zip(SETTINGS_ROWS, values), start=2):
         ws.write_string(i, 0, k, fmt["label"])
         ws.write_string(i, 1, v, fmt["cell"])
-    # 提出日時: set when the department saves its submission (orders two submissions of a department)
+    # 提出日時: the 提出日時の記入 button (or the clerk) fills it just before submitting (orders two submissions of a department)
     ws.write_string(5, 0, SUBMITTED_LABEL, fmt["label"])
     ws.write_blank(5, 1, None, fmt["cell"])
     ws.data_validation(5, 1, 5, 1, {"validate": "any", "input_title": SUBMITTED_LABEL,
-                                    "input_message": "保存時に記入されます（例: 2021/5/10 9:30）"})
-    ws.write_string(6, 0, "評価区分", fmt["label"])
+                                    "input_message": "提出の直前に「提出日時の記入」ボタンで記入します（手入力の例: 2021/5/10 9:30）"})
+    # the yearly cycle's settings below it, so every cell above keeps its address
+    for i, (k, v) in enumerate(zip(CYCLE_ROWS, (format_fiscal_year(s.plan_start, ""), SCHEME_LABELS[s.scheme])),
+                               start=6):
+        ws.write_string(i, 0, k, fmt["label"])
+        ws.write_string(i, 1, v, fmt["cell"])
+    scheme_row = 6 + CYCLE_ROWS.index("評価方式")
+    ws.data_validation(scheme_row, 1, scheme_row, 1, {
+        "validate": "list", "source": list(SCHEME_LABELS.values()), "error_title": "評価方式",
+        "error_message": "一覧から評価方式を選んでください。",
+        "input_title": "評価方式", "input_message": "集計・レポート・=KPI_GRADE() の評価に使います"})
+    bands_row = scheme_row + 2
+    ws.write_string(bands_row, 0, "評価区分", fmt["label"])
     for j, h in enumerate(("下限（%以上）", "評価", "記号")):
-        ws.write_string(6, j + 1, h, fmt["table_header"])
+        ws.write_string(bands_row, j + 1, h, fmt["table_header"])
     for i, (low, letter, symbol) in enumerate(s.bands.bands):
-        r = 7 + i
+        r = bands_row + 1 + i
         if low > NO_LOWER_BOUND:
             ws.write_number(r, 1, low, fmt["cell"])
         else:
             ws.write_string(r, 1, "それ以外", fmt["cell"])
         ws.write_string(r, 2, letter, fmt["cell"])
         ws.write_string(r, 3, symbol, fmt["cell"])
-    first = _severity_table(ws, fmt, 8 + len(s.bands.bands), s.severities)
+    first = _severity_table(ws, fmt, bands_row + 2 + len(s.bands.bands), s.severities)
     ws.write_string(first, 0, "部署一覧", fmt["label"])
     for i, d in enumerate(s.departments):
         ws.write_string(first + 1 + i, 1, d, fmt["cell"])
@@ -326,16 +358,18 @@ def _severity_table(ws: Worksheet, fmt: _Formats, top: int, overrides: Mapping[s
 
 
 def build_template(settings: Settings, department: str | None = None,
-                   records: Sequence[KpiRecord] = ()) -> bytes:
-    """The official template (one department sheet, empty or pre-filled) and its 設定 sheet."""
+                   records: Sequence[KpiRecord] = (), layout: SheetLayout = LAYOUT) -> bytes:
+    """The official template (one department sheet, empty or pre-filled) and its 設定 sheet.
+
+    ``layout``: :data:`~.layout.ROLLOVER_LAYOUT` for next year's submissions (with 前年度実績)."""
     buf = io.BytesIO()
     wb = _new_workbook(buf, None)
     fmt = _Formats(wb)
     name = safe_sheet_name(department) if department else "入力"
-    w = KpiSheetWriter(wb, fmt, name, settings)
+    w = KpiSheetWriter(wb, fmt, name, settings, layout)
     w.frame(f"部署: {department}" if department else "部署: （部署名を入力）")
-    last = w.rows(records, computed=False) if records else LAYOUT.first_data_row - 1
-    w.validations(LAYOUT.first_data_row, max(last, LAYOUT.first_data_row) + (SPARE_ROWS if records else EMPTY_TEMPLATE_ROWS))
+    last = w.rows(records, computed=False) if records else layout.first_data_row - 1
+    w.validations(layout.first_data_row, max(last, layout.first_data_row) + (SPARE_ROWS if records else EMPTY_TEMPLATE_ROWS))
     w.print_area(last)
     _settings_sheet(wb, fmt, settings)
     wb.close()
@@ -343,19 +377,26 @@ def build_template(settings: Settings, department: str | None = None,
 
 
 def build_master(settings: Settings, records: Sequence[KpiRecord], findings: Sequence[Finding],
-                 submissions: Sequence[Submission], *, created: datetime | None = None) -> bytes:
-    """The master 取組状況 workbook: rows with computed rates, 集計, チェック結果, 提出状況, 設定."""
+                 submissions: Sequence[Submission], *, created: datetime | None = None,
+                 history: Sequence[KpiHistory] = ()) -> bytes:
+    """The master 取組状況 workbook: rows with computed rates, 集計, 推移, チェック結果, 提出状況, 設定.
+
+    ``history``: the KPI histories of earlier years (the previous master's 「推移」), to which this
+    year's values are added."""
     buf = io.BytesIO()
     wb = _new_workbook(buf, created)
     fmt = _Formats(wb)
-    w = KpiSheetWriter(wb, fmt, MASTER_SHEET, settings)
+    w = KpiSheetWriter(wb, fmt, MASTER_SHEET, settings, column_formats=True)
     w.frame("全庁（各部署の提出を統合）")
     evaluations = {id(r): evaluate(r) for r in records}  # the rows and 集計 share one computation
     last = w.rows(records, computed=True, evaluations=evaluations)
     w.validations(LAYOUT.first_data_row, max(last, LAYOUT.first_data_row))
     w.print_area(last)
     w.ws.activate()
-    _summary_sheet(wb, fmt, records, settings, w.row_of, evaluations)
+    histories = update_history([deepcopy(h) for h in history], records, settings.year, evaluations)
+    tracks = track_by_key(histories, settings)
+    _summary_sheet(wb, fmt, records, settings, w.row_of, evaluations, tracks)
+    write_history_sheet(wb, fmt, histories, settings, _lines)
     _findings_sheet(wb, fmt, findings)
     _status_sheet(wb, fmt, submissions, findings)
     _settings_sheet(wb, fmt, settings)
@@ -364,6 +405,7 @@ def build_master(settings: Settings, records: Sequence[KpiRecord], findings: Seq
 
 
 SUMMARY_HEADERS = ("KPI数", "計算不可", "達成率の中央値")
+LINKS_MAX = 1_000  # links to 取組状況 rows in 集計's list (Excel keeps at most 65,530 a sheet); the rest name the row
 
 
 def _summary_table(ws: Worksheet, fmt: _Formats, top: int, title: str, rows: list[SummaryRow],
@@ -389,15 +431,21 @@ def _summary_table(ws: Worksheet, fmt: _Formats, top: int, title: str, rows: lis
 
 def _summary_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, records: Sequence[KpiRecord],
                    settings: Settings, row_of: dict[int, int],
-                   evaluations: Mapping[int, Evaluation] | None = None) -> None:
+                   evaluations: Mapping[int, Evaluation] | None = None,
+                   tracks: Mapping[tuple[str, str], str] | None = None) -> None:
     ws = wb.add_worksheet(SUMMARY_SHEET)
-    bands = settings.bands
-    items = evaluated(records, bands, evaluations)
+    scheme = settings.grading()
+    bands = scheme.table
+    items = evaluated(records, bands, evaluations, scheme=scheme if scheme.name != BANDS else None)
     ws.set_column(0, 0, 22)
     ws.set_column(1, 12, 10)
     ws.write_string(0, 0, f"集計（{format_fiscal_year(settings.year) if settings.year else ''}）", fmt["title"])
     goals = summarize(items, by_goal, bands)
     first, last = _summary_table(ws, fmt, 2, "基本目標別", [*goals, total(items, bands)], bands)
+    track_col = 4 + len(bands.letters)
+    if tracks is not None:
+        write_track_columns(ws, fmt, 3, [*goals, total(items, bands)], track_counts_by(items, tracks, by_goal),
+                            track_col, settings)
     chart = wb.add_chart({"type": "bar", "subtype": "stacked"})
     colors = ["#2E75B6", "#70AD47", "#FFC000", "#C00000", "#7F7F7F"]
     for j in range(len(bands.bands)):
@@ -411,9 +459,13 @@ def _summary_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, records: Sequence[Kpi
     chart.set_x_axis({"name": "KPI数"})
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 560, "height": 300})
-    ws.insert_chart(2, 9, chart, {"x_offset": 8})
+    ws.insert_chart(2, track_col + 4, chart, {"x_offset": 8})
     depts = summarize(items, by_department, bands)
-    _, d_last = _summary_table(ws, fmt, max(last + 3, 18), "部署別", depts, bands)
+    d_top = max(last + 3, 18)
+    _, d_last = _summary_table(ws, fmt, d_top, "部署別", depts, bands)
+    if tracks is not None:
+        write_track_columns(ws, fmt, d_top + 1, depts, track_counts_by(items, tracks, by_department),
+                            track_col, settings)
     low = below(items)
     top = d_last + 3
     ws.write_string(top, 0, f"達成率50%未満のKPI（{len(low)}件）", fmt["label"])
@@ -427,8 +479,10 @@ def _summary_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, records: Sequence[Kpi
         ws.write_string(i, 1, r.kpi_no, fmt["cell"])
         ws.write_number(i, 2, float(it.rate.value or 0), fmt["pct"])  # below() lists computable rates only
         row = row_of.get(id(r))
-        if row:
+        if row and i - top - 2 < LINKS_MAX:
             ws.write_url(i, 3, f"internal:'{MASTER_SHEET}'!A{row}", fmt["link"], string=f"{row}行目へ")
+        elif row:
+            ws.write_string(i, 3, f"{row}行目", fmt["cell"])
         else:
             ws.write_blank(i, 3, None, fmt["cell"])
         ws.write_string(i, 4, r.submitted_by or r.owner, fmt["plain"])
@@ -444,26 +498,59 @@ FINDING_COLUMNS = (("code", "コード", 22), ("severity", "重要度", 8), ("lo
                    ("field", "項目", 12), ("value", "値", 24), ("message", "内容", 70))
 
 
+FINDINGS_PER_GROUP = 20     # rows per code, severity and sheet before the rest share one row
+CELLS_LISTED = 60           # cells named in that row
+
+
+def finding_rows(findings: Sequence[Finding]) -> list[dict[str, str]]:
+    """The rows of 「チェック結果」: every finding, except that a code repeated on one sheet (the
+    same mistake down a column) shows its first FINDINGS_PER_GROUP findings and then one row
+    with the count and the cells of the rest."""
+    from ..core.record import FIELD_LABELS
+    rows: list[dict[str, str]] = []
+    rest: dict[tuple[str, str, str, str], list[Finding]] = {}
+    seen: dict[tuple[str, str, str, str], int] = {}
+    for f in findings:
+        key = (f.code, f.severity, f.file, f.sheet)
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] > FINDINGS_PER_GROUP:
+            rest.setdefault(key, []).append(f)
+            continue
+        row = f.to_dict()
+        row["severity"] = SEVERITY_LABELS[f.severity]
+        row["field"] = FIELD_LABELS.get(f.field, f.field)
+        rows.append(row)
+    for (code, severity, file, sheet), more in rest.items():
+        cells = [x.cell for x in more if x.cell]
+        listed = "、".join(cells[:CELLS_LISTED]) + ("…" if len(cells) > CELLS_LISTED else "")
+        rows.append({"code": code, "severity": SEVERITY_LABELS[severity], "file": file,
+                     "location": f"{file}［{sheet}］ {listed}".strip(),
+                     "message": f"上と同じ指摘がほかに{len(more)}件あります（{listed or file}）。"
+                                f"最初の{FINDINGS_PER_GROUP}件と同じように直してください。"})
+    return rows
+
+
 def _findings_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, findings: Sequence[Finding]) -> None:
     ws = wb.add_worksheet(FINDINGS_SHEET)
     for j, (_, h, width) in enumerate(FINDING_COLUMNS):
         ws.write_string(0, j, h, fmt["table_header"])
-        ws.set_column(j, j, width)
-    sev_fmt = {"error": fmt["error"], "warning": fmt["warning"], "info": fmt["info_sev"]}
-    from ..core.record import FIELD_LABELS
-    for i, f in enumerate(actionable_first(findings), start=1):
-        row = f.to_dict()
-        row["severity"] = SEVERITY_LABELS[f.severity]
-        row["field"] = FIELD_LABELS.get(f.field, f.field)
+        ws.set_column(j, j, width, fmt["cell"])
+    sev_fmt = {SEVERITY_LABELS[key]: fmt[name] for key, name in
+               (("error", "error"), ("warning", "warning"), ("info", "info_sev"))}
+    rows = finding_rows(actionable_first(findings))
+    for i, row in enumerate(rows, start=1):
         lines = 1
         for j, (key, _, width) in enumerate(FINDING_COLUMNS):
             text = str(row.get(key, ""))
-            ws.write_string(i, j, text, sev_fmt[f.severity] if key == "severity" else fmt["cell"])
+            if key == "severity":
+                ws.write_string(i, j, text, sev_fmt[text])
+            elif text:  # a blank cell shows its column's style
+                ws.write_string(i, j, text, fmt["cell"])
             lines = max(lines, _lines(text, width))
         # LibreOffice and Excel do not grow rows for wrapped text written by a program: set them.
         ws.set_row(i, TABLE_LINE_HEIGHT * lines + 3)
     ws.freeze_panes(1, 0)
-    ws.autofilter(0, 0, max(len(findings), 1), len(FINDING_COLUMNS) - 1)
+    ws.autofilter(0, 0, max(len(rows), 1), len(FINDING_COLUMNS) - 1)
     _print_table(ws)
 
 

@@ -215,8 +215,9 @@ def add_merge_route(app: FastAPI, config: ServerConfig) -> None:
             master = Path(tmp) / "取組状況.xlsx"
             if master_upload is not None and hasattr(master_upload, "read"):
                 master.write_bytes(await master_upload.read())
+            previous = await _saved_upload(form.get("previous"), Path(tmp) / "前年度.xlsx")
             try:  # the same rules as `xl-kpi merge`: refused (exit 2) → 400 with every finding
-                outcome = await anyio.to_thread.run_sync(merge_upload, paths, master, skip)
+                outcome = await anyio.to_thread.run_sync(merge_upload, paths, master, skip, previous)
             except InputsRefused as err:
                 return json_response({"detail": str(err), "code": err.code,
                                       "findings": [f.to_dict() for f in err.findings]}, 400)
@@ -228,10 +229,19 @@ def add_merge_route(app: FastAPI, config: ServerConfig) -> None:
                               "filename": "取組状況.xlsx", "master_base64": base64.b64encode(data).decode()})
 
 
-def merge_upload(paths: list[Path], master: Path, skip_invalid: bool):
-    """The files layer's merge of the uploaded files into a master file (run in a thread)."""
+async def _saved_upload(upload, path: Path) -> Path | None:
+    """An optional uploaded file (last year's master) saved to ``path``; None if not sent."""
+    if upload is None or not hasattr(upload, "read") or not getattr(upload, "filename", ""):
+        return None
+    path.write_bytes(await upload.read())
+    return path
+
+
+def merge_upload(paths: list[Path], master: Path, skip_invalid: bool, previous: Path | None = None):
+    """The files layer's merge of the uploaded files into a master file (run in a thread);
+    ``previous``: last year's master, whose 「推移」 the new one carries forward."""
     from ..files.master import merge_files
-    return merge_files(paths, master, skip_invalid=skip_invalid)
+    return merge_files(paths, master, skip_invalid=skip_invalid, previous=previous)
 
 
 def functions_js() -> str:

@@ -25,7 +25,7 @@ from ..excel.adapter import active_kpi_sheet  # noqa: E402
 from . import payload, security  # noqa: E402
 from .payload import UserError  # noqa: E402
 
-DEPARTMENT_SCRIPTS = {"compute_rates", "validate_sheet", "new_submission"}
+DEPARTMENT_SCRIPTS = {"compute_rates", "validate_sheet", "new_submission", "stamp_submission", "annotate_findings"}
 PARAMS = {f.__name__: len(f.__xlfunc__["args"]) for f in udfs.UDFS}  # type: ignore[union-attr]  # @xw.func
 SERVER_ERROR = "サーバーでエラーが発生しました。管理者に連絡してください。"
 
@@ -116,6 +116,8 @@ def authorize_script(who: security.Principal, script: str, book, args: list) -> 
         return
     if script not in DEPARTMENT_SCRIPTS:
         raise UserError(403, "この操作は企画担当（planning）のみ実行できます。")
+    if script == "stamp_submission":  # writes the workbook's own 提出日時 only
+        return
     if script == "new_submission":
         wanted = str(args[0]) if args else ""
         if wanted and wanted != who.department:

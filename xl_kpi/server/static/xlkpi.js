@@ -14,6 +14,8 @@ var XlKpi = (function () {
   var XLWINGS_VERSION = "0.37.8";
   var SETTINGS_SHEET = "設定";
   var ALL_SHEETS = { merge_sheets: true };  // scripts that read every sheet
+  var FINDINGS_SHEET = "チェック結果";
+  var READS_FINDINGS = { annotate_findings: true };  // scripts that also read 「チェック結果」 (its メモ column)
   // The newest Excel API any call below needs (getRangeByIndexes, NamedItem.formula: ExcelApi 1.7).
   var EXCEL_API = "1.7";
 
@@ -95,6 +97,32 @@ var XlKpi = (function () {
     });
   }
 
+  // Notes (メモ) need ExcelApi 1.18 (Excel.NoteCollection). Where it is missing the payload says
+  // notes_supported: false and xlwings' remote Range.add_note refuses, so the action falls back.
+  /** @returns {boolean} */
+  function notesSupported() {
+    return typeof Office !== "undefined" && Boolean(Office.context) && Boolean(Office.context.requirements) &&
+      Office.context.requirements.isSetSupported("ExcelApi", "1.18");
+  }
+
+  /**
+   * The cells with a note on each sheet, as xlwings' payload carries them ({address}), or null.
+   * @param {Excel.RequestContext} context @param {Excel.Worksheet[]} worksheets
+   * @returns {Promise<{address: string}[][] | null>}
+   */
+  async function noteAddresses(context, worksheets) {
+    if (!notesSupported() || worksheets.some(function (ws) { return !ws.notes; })) { return null; }
+    worksheets.forEach(function (ws) { ws.notes.load("items"); });
+    await context.sync();
+    var locations = worksheets.map(function (ws) {
+      return ws.notes.items.map(function (n) { return n.getLocation().load("address"); });
+    });
+    await context.sync();
+    return locations.map(function (list) {
+      return list.map(function (r) { return { address: r.address.split("!").pop() || "" }; });
+    });
+  }
+
   /**
    * @param {Excel.RequestContext} context
    * @param {string} [script] the script the payload is for: decides which sheets' values are sent
@@ -108,7 +136,8 @@ var XlKpi = (function () {
     active.load("name,position");
     await context.sync();
     var wanted = sheets.items.map(function (ws) {
-      return Boolean(script && ALL_SHEETS[script]) || !script || ws.name === active.name || ws.name === SETTINGS_SHEET;
+      return Boolean(script && ALL_SHEETS[script]) || !script || ws.name === active.name || ws.name === SETTINGS_SHEET ||
+        (Boolean(script && READS_FINDINGS[script]) && ws.name === FINDINGS_SHEET);
     });
     var used = sheets.items.map(function (ws, i) {
       if (!wanted[i]) { return null; }
@@ -117,13 +146,17 @@ var XlKpi = (function () {
       return r;
     });
     await context.sync();
+    var notes = await noteAddresses(context, sheets.items);
     return {
       client: "Office.js", version: XLWINGS_VERSION,
       book: { name: workbook.name, active_sheet_index: active.position, selection: await selectionAddress(context) },
       names: await bookNames(context),
       sheets: sheets.items.map(function (ws, i) {
         var r = used[i];
-        return { name: ws.name, values: r ? valuesFromA1(r) : [[]], pictures: [], tables: [] };
+        /** @type {any} */
+        var sheet = { name: ws.name, values: r ? valuesFromA1(r) : [[]], pictures: [], tables: [] };
+        if (notes) { sheet.notes = notes[i]; sheet.notes_supported = true; } else { sheet.notes_supported = false; }
+        return sheet;
       })
     };
   }
@@ -155,6 +188,14 @@ var XlKpi = (function () {
         case "setColumnWidth": range.format.columnWidth = Number(arg); break;
         case "sheetClear": ws.getRange().clear(); break;
         case "activateSheet": sheets.items[Number(arg)].activate(); break;
+        case "addHyperlink":  // "#'sheet'!H12" is a place in this workbook (RangeHyperlink.documentReference)
+          range.hyperlink = String(a.args[0]).charAt(0) === "#"
+            ? { documentReference: String(a.args[0]).slice(1), textToDisplay: a.args[1], screenTip: a.args[2] }
+            : { address: a.args[0], textToDisplay: a.args[1], screenTip: a.args[2] };
+          break;
+        case "addNote": ws.notes.add(ws.getRange(a.args[0]), a.args[1]); break;
+        case "setNoteText": ws.notes.getItem(String(a.args[0]).replace(/\$/g, "")).content = a.args[1]; break;
+        case "deleteNote": ws.notes.getItem(String(a.args[0]).replace(/\$/g, "")).delete(); break;
         case "addSheet":
           var added = sheets.add(a.args[1]);
           added.position = a.args[0];

@@ -1,0 +1,130 @@
+"""Grading schemes: each grade below was worked out by hand from the scheme's definition
+(issue 14: いの町 ◎○△×, 長与町 S/A/B/C/− against the baseline, the national A/B/F/N pace),
+never by calling the code twice. The arithmetic is in the comment of each row."""
+
+from decimal import Decimal
+
+import pytest
+
+from xl_kpi.core.errors import InputError
+from xl_kpi.core.grading import (
+    PlanPeriod,
+    Scheme,
+    count_grades,
+    grade_kpi,
+    parse_scheme,
+    scheme_from_args,
+)
+
+PLAN = PlanPeriod(2020, 2024, 2021)  # 令和2–6年度, reporting 令和3年度: 2 of 5 years → 0.4
+
+# (scheme, current, target, baseline, lower_is_better, revised_target, expected)
+TABLE = [
+    # bands (A ≥ 100 %, B ≥ 80 %, C ≥ 50 %, else D) on the whole percent, half up
+    ("bands", "45件(累計)", "40件(累計)", None, False, None, "A"),    # 112.5 % → 113 %
+    ("bands", "32件", "40件", None, False, None, "B"),                # 80 %
+    ("bands", "19.9件", "40件", None, False, None, "C"),              # 49.75 % → 50 % (half up)
+    ("bands", "19.7件", "40件", None, False, None, "D"),              # 49.25 % → 49 %
+    ("bands", "", "40件", None, False, None, "-"),                    # nothing to rate
+    # symbols (いの町): ◎ ≥ 100 %, ○ ≥ 90 % with a gain, △ below, × no gain or ended
+    ("symbols", "40件", "40件", "20件", False, None, "◎"),            # 100 %
+    ("symbols", "37件", "40件", "20件", False, None, "○"),            # 92.5 % → 93 %, +17 over baseline
+    ("symbols", "36件", "40件", None, False, None, "○"),              # 90 %, no baseline to compare
+    ("symbols", "30件", "40件", "20件", False, None, "△"),            # 75 %
+    ("symbols", "20件", "40件", "20件", False, None, "×"),            # 50 % but no gain over 20件
+    ("symbols", "15件", "40件", "20件", False, None, "×"),            # fell below the baseline
+    ("symbols", "事業終了", "40件", "20件", False, None, "×"),         # the programme ended
+    ("symbols", "廃止", "継続実施", None, False, None, "×"),            # abolished
+    ("symbols", "12件", "40件", None, False, "12件", "◎"),            # the 変更後の目標値 is in force
+    ("symbols", "", "40件", None, False, None, "-"),
+    # baseline-relative (長与町): S reached, A better than baseline, B ≤ 10 % worse, C worse, − n/a
+    ("baseline-relative", "40件", "40件", "20件", False, None, "S"),
+    ("baseline-relative", "25件", "40件", "20件", False, None, "A"),  # +5
+    ("baseline-relative", "20件", "40件", "20件", False, None, "B"),  # equal: 0 % worse
+    ("baseline-relative", "18件", "40件", "20件", False, None, "B"),  # 2 ≤ 10 % of 20
+    ("baseline-relative", "17.9件", "40件", "20件", False, None, "C"),  # 2.1 > 2
+    ("baseline-relative", "90件", "80件", "100件", True, None, "A"),   # lower is better: 100 → 90
+    ("baseline-relative", "108件", "80件", "100件", True, None, "B"),  # 8 worse ≤ 10
+    ("baseline-relative", "111件", "80件", "100件", True, None, "C"),  # 11 worse > 10
+    ("baseline-relative", "30件", "40件", "新規", False, None, "−"),   # no baseline number
+    ("baseline-relative", "", "40件", "20件", False, None, "−"),
+    # pace (国): progress = (c − b)/(t − b) against elapsed share 0.4
+    ("pace", "28件", "40件", "20件", False, None, "A"),               # 8/20 = 0.4 ≥ 0.4
+    ("pace", "27.9件", "40件", "20件", False, None, "B"),             # 7.9/20 = 0.395
+    ("pace", "16件", "40件", "新規", False, None, "A"),                # baseline 0: 16/40 = 0.4
+    ("pace", "92件", "80件", "100件", True, None, "A"),                # (92−100)/(80−100) = 0.4
+    ("pace", "93件", "80件", "100件", True, None, "B"),                # 7/20 = 0.35
+    ("pace", "継続実施", "継続実施", None, False, None, "F"),             # execution-type KPI
+    ("pace", "", "40件", "20件", False, None, "N"),                    # no data yet
+    ("pace", "26件", "40件", "20件", False, "35件", "A"),              # revised: 6/15 = 0.4
+]
+
+
+@pytest.mark.parametrize("name,current,target,baseline,lower,revised,expected", TABLE)
+def test_every_scheme_grades_as_computed_by_hand(name, current, target, baseline, lower, revised, expected):
+    scheme = Scheme(name, plan=PLAN)
+    assert grade_kpi(current, target, baseline, scheme=scheme, lower_is_better=lower,
+                     revised_target=revised) == expected
+
+
+@pytest.mark.parametrize("year,share", [(2020, Decimal("0.2")), (2021, Decimal("0.4")), (2024, Decimal(1)),
+                                        (2026, Decimal(1)), (2019, Decimal(0))])
+def test_elapsed_share_is_years_completed_of_the_plan(year, share):
+    assert PlanPeriod(2020, 2024, year).elapsed_share == share
+
+
+@pytest.mark.parametrize("year,current,expected", [(2020, "24件", "A"),   # 4/20 = 0.2 ≥ 0.2
+                                                   (2020, "23.9件", "B"),  # 0.195
+                                                   (2024, "39件", "B"),    # 0.95 < 1
+                                                   (2024, "40件", "A")])
+def test_pace_moves_with_the_reporting_year(year, current, expected):
+    scheme = Scheme("pace", plan=PlanPeriod(2020, 2024, year))
+    assert grade_kpi(current, "40件", "20件", scheme=scheme) == expected
+
+
+def test_scheme_names_are_read_in_japanese_or_english():
+    assert parse_scheme("進捗（A/B/F/N）") == "pace"
+    assert parse_scheme("記号") == "symbols"
+    assert parse_scheme("baseline-relative") == "baseline-relative"
+    assert parse_scheme("") == "bands"
+    with pytest.raises(InputError, match="評価方式"):
+        parse_scheme("五段階")
+
+
+def test_pace_without_a_reporting_year_is_refused_or_ungraded():
+    with pytest.raises(InputError, match="報告年度"):
+        scheme_from_args("pace", 2020, 2024, None)
+    with pytest.raises(InputError, match="計画最終年度"):
+        PlanPeriod(2024, 2020, 2021)
+    unplanned = Scheme("pace")  # a 設定 sheet without a readable 報告年度
+    assert grade_kpi("28件", "40件", "20件", scheme=unplanned) == "-"
+    assert grade_kpi("", "40件", scheme=unplanned) == "N"
+
+
+def test_counts_cover_every_grade_of_the_scheme():
+    scheme = Scheme("symbols")
+    assert count_grades(["◎", "◎", "×", "-"], scheme) == {"◎": 2, "○": 0, "△": 0, "×": 1, "-": 1}
+
+
+def test_kpi_grade_udf_takes_a_scheme_and_a_column():
+    """=KPI_GRADE(rate, symbols, scheme, current, target, baseline, year …) — the same table rows."""
+    import asyncio
+
+    import xlwings as xw
+    from xlwings import server
+
+    from xl_kpi.excel import udfs
+    current = [["28件"], ["27.9件"], [""], ["継続実施"]]
+    out = udfs.kpi_grade(None, False, "pace", current, [["40件"]], [["20件"]], "令和3")
+    assert out == [["A"], ["B"], ["N"], ["-"]]  # 0.4, 0.395, no data, no number against 40件
+    assert udfs.kpi_grade(None, False, "記号", [["37件"]], [["40件"]], [["20件"]]) == "○"
+    assert udfs.kpi_grade(None, False, "baseline-relative", [["108件"]], [["80件"]], [["100件"]],
+                          direction="低いほど良い") == "B"
+    assert udfs.kpi_grade(None, False, "pace", [["1"]], [["2"]]).startswith("#N/A") and "報告年度" in \
+        udfs.kpi_grade(None, False, "pace", [["1"]], [["2"]])
+    assert udfs.kpi_grade([[1.125]], False, "bands") == "A"
+    data = {"func_name": "kpi_grade", "args": [[[None]], [[False]], [["pace"]], [["28件"]], [["40件"]], [["20件"]],
+                                               [["令和3"]], [[None]], [[None]], [[None]]],
+            "caller_address": "Sheet1!A1", "formula_name": "KPI_GRADE", "version": xw.__version__,
+            "runtime": "1.4", "culture_info_name": "ja-JP", "date_format": "yyyy/mm/dd", "client": "Office.js"}
+    assert asyncio.run(server.custom_functions_call(data, udfs)) == [["A"]]

@@ -1,0 +1,57 @@
+"""Reading many files on every core gives what reading them one by one gives, in order."""
+
+import pytest
+
+from xl_kpi.files import pool
+from xl_kpi.files.master import merge_files, validate_files
+
+
+def test_a_pool_only_above_the_file_count_where_it_pays():
+    assert pool.workers_for(pool.POOL_MIN_FILES - 1, cores=8) == 1
+    assert pool.workers_for(1000, cores=1) == 1
+    assert pool.workers_for(1000, cores=2) == 2
+    assert pool.workers_for(pool.POOL_MIN_FILES, cores=64) <= -(-pool.POOL_MIN_FILES // pool.FILES_PER_TASK)
+
+
+def test_the_environment_caps_the_processes(monkeypatch):
+    monkeypatch.setenv("XL_KPI_WORKERS", "1")
+    assert pool.workers_for(1000) == 1
+    monkeypatch.setenv("XL_KPI_WORKERS", "not a number")
+    assert pool.workers_for(1000) == pool.workers_for(1000, cores=None)
+
+
+@pytest.fixture
+def files(submissions):
+    bad = submissions / "壊れた.xlsx"
+    bad.write_bytes(b"PK\x03\x04 not really a zip")
+    return sorted(submissions.iterdir())
+
+
+def snapshot(reads):
+    out = []
+    for wb, checks in reads:
+        if isinstance(wb, Exception):
+            out.append(("refused", type(wb).__name__, wb.code, str(wb)))
+        else:
+            out.append(([(s.name, [r.to_dict() for r in s.records], s.findings) for s in wb.sheets],
+                        wb.findings, checks))
+    return out
+
+
+def test_pool_reads_equal_sequential_reads_in_order(files, monkeypatch):
+    sequential = snapshot(pool.read_many(files, validate=True))
+    monkeypatch.setattr(pool, "workers_for", lambda n, cores=None: 2)
+    pooled = snapshot(pool.read_many(files, validate=True))
+    assert pooled == sequential
+    assert [x[0] for x in pooled if x[0] == "refused"] == ["refused"]
+    assert any(len(c) for x in pooled if x[0] != "refused" for c in x[2])
+
+
+def test_merge_and_validate_through_the_pool_are_byte_identical(files, tmp_path, monkeypatch):
+    inputs = [f for f in files if f.name != "壊れた.xlsx"]
+    merge_files(inputs, tmp_path / "seq.xlsx")
+    report = validate_files(files).report
+    monkeypatch.setattr(pool, "workers_for", lambda n, cores=None: 2)
+    merge_files(inputs, tmp_path / "pool.xlsx")
+    assert (tmp_path / "pool.xlsx").read_bytes() == (tmp_path / "seq.xlsx").read_bytes()
+    assert list(validate_files(files).report) == list(report)

@@ -1,0 +1,84 @@
+"""Checks of this year's KPI values against last year's: pure, records in, findings out.
+
+``stale_values`` looks at next year's pre-filled submissions, whose 前年度実績 column holds last
+year's value: a current value equal to it was probably not updated (``stale-value``).
+``year_over_year_findings`` compares a merge's records with the previous year's master: the same
+stale check, and a 目標値 that differs from last year's with no 変更後の目標値 entered
+(``target-changed-without-revision``: a target is changed through 変更後の目標値, never in place).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from .errors import QuantityError
+from .findings import Finding, make_finding
+from .fiscal import format_fiscal_year
+from .quantity import Quantity, parse_quantity
+from .record import KpiRecord
+
+
+def history_key(r: KpiRecord) -> tuple[str, str]:
+    """Identity of a KPI from year to year: its 施策番号 (or 施策 name) and KPI number."""
+    return (r.measure_id or f"name:{r.measure_name}", r.kpi_no)
+
+
+def _quantity(text: str) -> Quantity | None:
+    try:
+        return parse_quantity(text) if text.strip() else None
+    except QuantityError:
+        return None
+
+
+def same_value(a: str, b: str) -> bool:
+    """Do two KPI texts say the same value (same number, unit and basis, whatever the spelling)?"""
+    if not a.strip() or not b.strip():
+        return False
+    if a.strip() == b.strip():
+        return True
+    qa, qb = _quantity(a), _quantity(b)
+    return qa is not None and qb is not None and qa.value is not None and qa == qb
+
+
+def same_number(a: str, b: str) -> bool:
+    """Two KPI texts with the same numeric value (継続実施 twice is no stale number)."""
+    qa = _quantity(a)
+    return qa is not None and qa.value is not None and same_value(a, b)
+
+
+def _stale(r: KpiRecord, previous: str, year: int) -> Finding | None:
+    if r.is_relisted or not same_number(r.current, previous):
+        return None
+    when = f"{format_fiscal_year(year)}末時点" if year else "今年度末時点"
+    return make_finding("stale-value", record=r, field="current", value=r.current,
+                        detail=f"{when}の値を入力してください（前年度から変わっていない場合はそのままで構いません）。")
+
+
+def stale_values(records: Sequence[KpiRecord]) -> list[Finding]:
+    """Current values equal to the 前年度実績 beside them (in rolled-over submissions)."""
+    out = []
+    for r in records:
+        f = _stale(r, r.previous_value, 0) if r.previous_value else None
+        if f is not None:
+            out.append(f)
+    return out
+
+
+def year_over_year_findings(records: Iterable[KpiRecord], previous: Iterable[KpiRecord],
+                            year: int = 0) -> list[Finding]:
+    """Stale values and targets changed in place, against last year's master rows."""
+    before = {history_key(p): p for p in previous if p.has_kpi and not p.is_relisted}
+    out: list[Finding] = []
+    for r in records:
+        old = before.get(history_key(r))
+        if old is None or not r.has_kpi or r.is_relisted:
+            continue
+        if not r.previous_value:  # rows with 前年度実績 were checked by stale_values already
+            f = _stale(r, old.current, year)
+            if f is not None:
+                out.append(f)
+        if r.target.strip() and old.target.strip() and not same_value(r.target, old.target) \
+                and not r.revised_target.strip():
+            out.append(make_finding("target-changed-without-revision", record=r, field="target", value=r.target,
+                                    detail=old.target))
+    return out

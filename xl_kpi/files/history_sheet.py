@@ -1,0 +1,188 @@
+"""The master's 「推移」 sheet: one row per KPI, one pair of columns (値, 達成率) per fiscal year,
+then the projection to the plan's final year and on/off track.
+
+Written with XlsxWriter by :func:`write_history_sheet` (called by the master writer); read back by
+:func:`histories_from_rows` from plain cell values, matching headers by their text so a sheet staff
+have sorted, filtered or widened still carries its years forward.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from ..core.errors import InputError
+from ..core.fiscal import format_fiscal_year, parse_reporting_year
+from ..core.history import (
+    OFF_TRACK,
+    ON_TRACK,
+    TRACK_LABELS,
+    UNKNOWN,
+    KpiHistory,
+    Projection,
+    YearPoint,
+    history_years,
+    project,
+)
+from ..core.rate import parse_rate
+from ..core.record import KpiRecord
+from ..core.summary import Evaluated, SummaryRow
+from ..core.yearly import history_key
+from .layout import HISTORY_SHEET, Settings, squash
+
+FIXED = (("measure_id", "施策番号", 8), ("kpi_no", "No.", 4.5), ("kpi_item", "項目", 28), ("department", "部署", 12),
+         ("baseline", "基準値", 14), ("target", "目標値", 14))
+VALUE, RATE = "値", "達成率"
+PROJECTED, TRACK, REASON = "見込み", "判定", "見込みの根拠"
+TITLE_ROW, GROUP_ROW, HEADER_ROW = 0, 2, 3  # 0-based
+TRACK_STYLE = {"on-track": "on_track", "off-track": "off_track", "unknown": "cell"}
+
+
+LINE_HEIGHT = 13.0  # points per line of the 10-point table text
+
+
+def write_history_sheet(wb, fmt, histories: Sequence[KpiHistory], settings: Settings,
+                        lines: Callable[[str, float], int] = lambda text, width: 1) -> list[Projection]:
+    """Add 「推移」 to an XlsxWriter workbook; returns each history's projection (same order).
+
+    ``lines(text, width)``: how many lines a wrapped text takes in a column (the writer's estimate):
+    Excel and LibreOffice do not grow rows for text a program wrote, so each row's height is set."""
+    ws = wb.add_worksheet(HISTORY_SHEET)
+    years = history_years(histories, settings.year)
+    ws.write_string(TITLE_ROW, 0, f"KPIの推移（{format_fiscal_year(years[0])}～{format_fiscal_year(years[-1])}）",
+                    fmt["title"])
+    ws.write_string(TITLE_ROW + 1, 0, f"値は各年度末時点（基準値はその年度に表示）。見込みは現在のペースが続いた場合の"
+                    f"{format_fiscal_year(settings.plan_end)}末の値。", fmt["info"])
+    for j, (_, header, width) in enumerate(FIXED):
+        ws.merge_range(GROUP_ROW, j, HEADER_ROW, j, header, fmt["table_header"])
+        ws.set_column(j, j, width)
+    col = len(FIXED)
+    for y in years:
+        ws.merge_range(GROUP_ROW, col, GROUP_ROW, col + 1, format_fiscal_year(y), fmt["table_header"])
+        ws.write_string(HEADER_ROW, col, VALUE, fmt["table_header"])
+        ws.write_string(HEADER_ROW, col + 1, RATE, fmt["table_header"])
+        ws.set_column(col, col, 12)
+        ws.set_column(col + 1, col + 1, 7)
+        col += 2
+    tail = (f"{PROJECTED}（{format_fiscal_year(settings.plan_end)}末）", TRACK, REASON)
+    for j, (h, width) in enumerate(zip(tail, (12, 8, 40))):
+        ws.merge_range(GROUP_ROW, col + j, HEADER_ROW, col + j, h, fmt["table_header"])
+        ws.set_column(col + j, col + j, width)
+    ws.set_row(GROUP_ROW, 2 * LINE_HEIGHT + 3)
+    ws.set_row(HEADER_ROW, LINE_HEIGHT + 3)
+    projections = []
+    for i, h in enumerate(histories, start=HEADER_ROW + 1):
+        need = [lines(str(getattr(h, name)), width) for name, _, width in FIXED]
+        for j, (name, _, _) in enumerate(FIXED):
+            ws.write_string(i, j, str(getattr(h, name)), fmt["cell"])
+        c = len(FIXED)
+        for y in years:
+            p = h.points.get(y)
+            need.append(lines(p.value, 12) if p else 1)
+            ws.write_string(i, c, p.value if p else "", fmt["baseline_value" if p and p.baseline else "cell"])
+            if p is not None and p.rate is not None:
+                ws.write_number(i, c + 1, float(p.rate), fmt["pct"])
+            else:
+                ws.write_string(i, c + 1, "" if p is None or p.baseline else "-", fmt["cell"])
+            c += 2
+        proj = project(h, settings.plan_start, settings.plan_end)
+        projections.append(proj)
+        if proj.value is not None:
+            ws.write_number(i, c, float(proj.value), fmt["plain"])
+        else:
+            ws.write_string(i, c, "-", fmt["cell"])
+        ws.write_string(i, c + 1, proj.label, fmt[TRACK_STYLE[proj.status]])
+        ws.write_string(i, c + 2, proj.reason, fmt["cell"])
+        ws.set_row(i, LINE_HEIGHT * max(need + [lines(proj.reason, 40)]) + 3)
+    ws.freeze_panes(HEADER_ROW + 1, 3)
+    ws.autofilter(HEADER_ROW, 0, HEADER_ROW + max(len(histories), 1), col + 2)
+    ws.set_landscape()
+    ws.set_paper(8)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(GROUP_ROW, HEADER_ROW)
+    return projections
+
+
+def _text(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+def _year_of(v: Any) -> int | None:
+    text = squash(_text(v)).removesuffix("年度")
+    try:
+        return parse_reporting_year(text) if text else None
+    except InputError:
+        return None
+
+
+def _rate(v: Any) -> Decimal | None:
+    try:
+        return parse_rate(v)
+    except Exception:  # a rate cell staff typed over: the history keeps the value, not the rate
+        return None
+
+
+def histories_from_rows(rows: Sequence[Sequence[Any]]) -> list[KpiHistory]:
+    """The KPI histories of a 「推移」 sheet's cell values (row 1 first); [] if it is not one."""
+    head = next((i for i, r in enumerate(rows[:12]) if r and squash(_text(r[0])) == "施策番号"), None)
+    if head is None or head + 1 >= len(rows):
+        return []
+    group, lower = list(rows[head]), list(rows[head + 1])
+    fixed = {name: group.index(h) for name, h, _ in FIXED if h in group}
+    years: list[tuple[int, int]] = []  # (year, value column)
+    for j, v in enumerate(group):
+        y = _year_of(v)
+        if y is not None and j < len(lower) and _text(lower[j]) == VALUE:
+            years.append((y, j))
+    out = []
+    for row in rows[head + 2:]:
+        row = list(row) + [None] * (len(group) + 1 - len(row))
+        mid, no = _text(row[fixed.get("measure_id", 0)]), _text(row[fixed.get("kpi_no", 1)])
+        if not mid and not no:
+            continue
+        h = KpiHistory((mid, no), **{name: _text(row[j]) for name, j in fixed.items()})
+        for y, j in years:
+            value = _text(row[j])
+            if value:
+                h.points[y] = YearPoint(value, _rate(row[j + 1]), baseline=_text(row[j + 1]) == "")
+        out.append(h)
+    return out
+
+
+def track_by_key(histories: Sequence[KpiHistory], settings: Settings) -> dict[tuple[str, str], str]:
+    """Each KPI's on/off-track status (history key → ON_TRACK / OFF_TRACK / UNKNOWN)."""
+    return {h.key: project(h, settings.plan_start, settings.plan_end).status for h in histories}
+
+
+TRACK_STATUSES = (ON_TRACK, OFF_TRACK, UNKNOWN)
+
+
+def track_counts_by(items: Sequence[Evaluated], tracks: Mapping[tuple[str, str], str],
+                    key: Callable[[KpiRecord], tuple[str, str]]) -> dict[str, dict[str, int]]:
+    """On/off-track counts per ``key`` of the KPIs (再掲 copies left out), and in total under 'all'."""
+    out: dict[str, dict[str, int]] = {"all": dict.fromkeys(TRACK_STATUSES, 0)}
+    for it in items:
+        status = tracks.get(history_key(it.record))
+        if status is None or it.record.is_relisted:
+            continue
+        out.setdefault(key(it.record)[0], dict.fromkeys(TRACK_STATUSES, 0))[status] += 1
+        out["all"][status] += 1
+    return out
+
+
+def write_track_columns(ws, fmt, header_row: int, rows: Sequence[SummaryRow], counts: Mapping[str, Mapping[str, int]],
+                        col: int, settings: Settings) -> None:
+    """順調 / 遅れ / 判定不可 columns beside a 集計 table (header at ``header_row``, rows below it)."""
+    ws.merge_range(header_row - 1, col, header_row - 1, col + 2,
+                   f"{format_fiscal_year(settings.plan_end)}末の見込み（{HISTORY_SHEET}）", fmt["table_header"])
+    for j, status in enumerate(TRACK_STATUSES):
+        ws.write_string(header_row, col + j, TRACK_LABELS[status], fmt["table_header"])
+    for i, row in enumerate(rows, start=header_row + 1):
+        c = counts.get(row.key, {})
+        for j, status in enumerate(TRACK_STATUSES):
+            ws.write_number(i, col + j, c.get(status, 0), fmt["cell"])

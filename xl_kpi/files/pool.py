@@ -1,0 +1,66 @@
+"""Reading (and validating) many submissions on every core.
+
+Reading a workbook is CPU-bound Python, so a merge or validate of many files uses a process pool
+sized to the cores — only above :data:`POOL_MIN_FILES`, where the pool's start-up (a fork
+server, one import of the reader per worker) pays for itself. Results come back in the order
+the files were given, each as the :class:`WorkbookRead` or the :class:`FileError` that refused
+the file, so the outcome is the same bytes whichever way the files were read.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from ..core.errors import FileError
+from ..core.findings import Finding
+from ..core.rules import validate_records
+from .preflight import Budgets
+from .reader import WorkbookRead, read_workbook
+
+POOL_MIN_FILES = 40     # below this a pool costs more than it saves (benchmarks/bench_merge.py)
+FILES_PER_TASK = 8      # files a worker reads per task (fewer round trips, still balanced)
+
+Read = tuple[WorkbookRead | FileError, list[list[Finding]]]  # (read or refusal, findings per sheet)
+
+
+def read_one(path: Path, budgets: Budgets | None, validate: bool) -> Read:
+    """One file's read, and when ``validate`` the record findings of each of its sheets."""
+    try:
+        wb = read_workbook(path, budgets)
+    except FileError as err:
+        return err, []
+    checks = [list(validate_records(s.records)) for s in wb.sheets] if validate else []
+    return wb, checks
+
+
+def workers_for(files: int, cores: int | None = None) -> int:
+    """Processes to use for `files` files: 1 (no pool) for few files or one core. The
+    ``XL_KPI_WORKERS`` environment variable caps the processes (1: never a pool)."""
+    if cores is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        cap = os.environ.get("XL_KPI_WORKERS", "")
+        if cap.isdigit() and int(cap) >= 1:
+            cores = min(cores, int(cap))
+    if files < POOL_MIN_FILES or cores < 2:
+        return 1
+    return min(cores, -(-files // FILES_PER_TASK))
+
+
+def read_many(paths: Sequence[Path], budgets: Budgets | None = None, validate: bool = False) -> Iterator[Read]:
+    """Each file's :func:`read_one`, in the order given (lazily: a caller can show progress)."""
+    n = workers_for(len(paths))
+    if n == 1:
+        for p in paths:
+            yield read_one(p, budgets, validate)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from functools import partial
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if "forkserver" in methods:
+        ctx.set_forkserver_preload(["xl_kpi.files.pool"])
+    with ProcessPoolExecutor(max_workers=n, mp_context=ctx) as ex:
+        yield from ex.map(partial(read_one, budgets=budgets, validate=validate), paths, chunksize=FILES_PER_TASK)
