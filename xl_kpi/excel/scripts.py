@@ -17,7 +17,8 @@ from . import actions
 RIBBON: dict[str, tuple[str, str, str]] = {
     "btnComputeRates": ("達成率の計算", "このシートのKPIの達成率・変更後の達成率を計算します", "compute_rates"),
     "btnValidate": ("入力チェック", "このシートの入力をチェックし、問題のあるセルに色を付けます", "validate_sheet"),
-    "btnAnnotate": ("指摘をコメントで書き込む", "このシートの指摘を各セルのメモ（コメント）と色で示し、「チェック結果」シートからリンクします",
+    "btnAnnotate": ("指摘をコメントで書き込む",
+                    "このシートの指摘を各セルのメモ（コメント）と色で示し、「チェック結果」シートからリンクします",
                     "annotate_findings"),
     "btnMerge": ("シートの統合", "部署のシートを「取組状況」シートに統合します", "merge_sheets"),
     "btnNewSubmission": ("新しい提出シート", "公式様式の提出シートを追加します", "new_submission"),

@@ -309,7 +309,8 @@ def _settings_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, s: Settings) -> None
     ws.write_string(5, 0, SUBMITTED_LABEL, fmt["label"])
     ws.write_blank(5, 1, None, fmt["cell"])
     ws.data_validation(5, 1, 5, 1, {"validate": "any", "input_title": SUBMITTED_LABEL,
-                                    "input_message": "提出の直前に「提出日時の記入」ボタンで記入します（手入力の例: 2021/5/10 9:30）"})
+                                    "input_message": "提出の直前に「提出日時の記入」ボタンで記入します"
+                                                     "（手入力の例: 2021/5/10 9:30）"})
     # the yearly cycle's settings below it, so every cell above keeps its address
     for i, (k, v) in enumerate(zip(CYCLE_ROWS, (format_fiscal_year(s.plan_start, ""), SCHEME_LABELS[s.scheme])),
                                start=6):
