@@ -4,6 +4,8 @@ text checks and the finding/report forms users read."""
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from xl_kpi.core.errors import FileError, InputError, QuantityError, XlKpiError
 from xl_kpi.core.findings import Finding, Report, make_finding
@@ -204,3 +206,10 @@ def test_from_texts_keeps_the_cell_numbers_given():
     assert KpiRecord.from_texts({"current": "1,485人"}, src).numbers == {}
     typed = {"current": CellNumber(1484.6, '#,##0"人"', Decimal("1484.6"))}
     assert KpiRecord.from_texts({"current": "1,485人"}, src, typed).numbers == typed
+
+
+@given(st.text(alphabet=st.sampled_from([chr(c) for c in __import__("xl_kpi.core.text", fromlist=["_TABLE"])._TABLE]
+                                        + list("abc123件人()、。累計①")), max_size=20))
+def test_to_halfwidth_skips_only_texts_the_table_would_not_change(text):
+    from xl_kpi.core.text import _TABLE
+    assert to_halfwidth(text) == text.translate(_TABLE)

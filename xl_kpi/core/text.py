@@ -30,9 +30,14 @@ CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+# Any character the table changes: most cells have none, and a regex search in C is far cheaper
+# than ``str.translate`` with a mapping (which looks every character up in a dict).
+_CHANGED = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_TABLE) if _TABLE[c] != chr(c)) + "]")
+
+
 def to_halfwidth(text: str) -> str:
     """Full-width ASCII, ideographic spaces, minus signs and wave dashes to their plain forms."""
-    return text.translate(_TABLE)
+    return text.translate(_TABLE) if _CHANGED.search(text) else text
 
 
 def has_control_characters(text: str) -> bool:
