@@ -123,32 +123,34 @@ def test_xml_mutations_inside_a_valid_zip_reach_the_parsers(tmp_path, tmp_path_f
     assert stages["read with records"] >= 20 and stages["engine"] >= 5, stages
 
 
-@pytest.mark.parametrize("part", ["xl/workbook.xml", "xl/styles.xml", "[Content_Types].xml", "xl/worksheets/sheet1.xml"])
-def test_a_missing_or_empty_part_is_a_file_error(tmp_path, part):
+def template_parts() -> dict[str, bytes]:
     with zipfile.ZipFile(TEMPLATE) as z:
-        parts = {n: z.read(n) for n in z.namelist()}
-    parts[part] = b""
+        return {n: z.read(n) for n in z.namelist()}
+
+
+def read_parts(tmp_path, parts: dict[str, bytes]):
+    """Zip ``parts`` into a workbook file and read it."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as z:
         for n, b in parts.items():
             z.writestr(n, b)
     p = tmp_path / "x.xlsx"
     p.write_bytes(out.getvalue())
+    return read_workbook(p)
+
+
+@pytest.mark.parametrize("part", ["xl/workbook.xml", "xl/styles.xml", "[Content_Types].xml", "xl/worksheets/sheet1.xml"])
+def test_a_missing_or_empty_part_is_a_file_error(tmp_path, part):
+    parts = template_parts()
+    parts[part] = b""
     with pytest.raises(XlKpiError):
-        read_workbook(p)
+        read_parts(tmp_path, parts)
 
 
 def test_an_unknown_encoding_declared_in_a_part_is_a_file_error(tmp_path):
     """Found by the XML fuzzer: ``<?xml … encoding="U0TF-8"?>`` made ElementTree raise LookupError."""
-    with zipfile.ZipFile(TEMPLATE) as z:
-        parts = {n: z.read(n) for n in z.namelist()}
+    parts = template_parts()
     parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(b'encoding="UTF-8"', b'encoding="U0TF-8"', 1)
     assert b"U0TF-8" in parts["[Content_Types].xml"]
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as z:
-        for n, b in parts.items():
-            z.writestr(n, b)
-    p = tmp_path / "x.xlsx"
-    p.write_bytes(out.getvalue())
     with pytest.raises(XlKpiError):
-        read_workbook(p)
+        read_parts(tmp_path, parts)
