@@ -140,15 +140,15 @@ def _comparable(q: Quantity | None, ref: Quantity) -> bool:
 
 def series(h: KpiHistory, plan_start: int) -> list[tuple[int, Decimal]]:
     """(year, value) of the comparable numeric points, in the latest value's unit and scale."""
-    reported = [(y, _q(p.value)) for y, p in h.reported()]
-    reported = [(y, q) for y, q in reported if q is not None and q.value is not None]
+    read = [(y, _q(p.value)) for y, p in h.reported()]
+    reported: list[tuple[int, Quantity]] = [(y, q) for y, q in read if q is not None and q.value is not None]
     if not reported:
         return []
     latest = reported[-1][1]
     points = [(y, _scaled(latest, q)[1]) for y, q in reported if _comparable(q, latest)]
     base = _q(h.baseline)
     by = baseline_year(h.baseline)
-    if by is not None and by < points[0][0] and _comparable(base, latest):
+    if by is not None and base is not None and by < points[0][0] and _comparable(base, latest):
         points.insert(0, (by, _scaled(latest, base)[1]))
     elif latest.basis == CUMULATIVE and points[0][0] >= plan_start:
         points.insert(0, (plan_start - 1, Decimal(0)))  # a 累計 counts from the plan's start

@@ -11,6 +11,7 @@ from __future__ import annotations
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any
 
 from ..core.errors import InputError
 from ..core.findings import SEVERITY_LABELS, Finding, Report, actionable_first, with_severities
@@ -49,7 +50,7 @@ class ActionResult:
 
     message: str
     findings: list[Finding] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, Any] = field(default_factory=dict)  # numbers; "grades": a count per grade
 
     def to_dict(self) -> dict:
         return {"message": self.message, "counts": self.counts,

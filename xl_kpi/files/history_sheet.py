@@ -66,8 +66,8 @@ def write_history_sheet(wb, fmt, histories: Sequence[KpiHistory], settings: Sett
         ws.set_column(col + 1, col + 1, 7)
         col += 2
     tail = (f"{PROJECTED}（{format_fiscal_year(settings.plan_end)}末）", TRACK, REASON)
-    for j, (h, width) in enumerate(zip(tail, (12, 8, 40))):
-        ws.merge_range(GROUP_ROW, col + j, HEADER_ROW, col + j, h, fmt["table_header"])
+    for j, (heading, width) in enumerate(zip(tail, (12, 8, 40))):
+        ws.merge_range(GROUP_ROW, col + j, HEADER_ROW, col + j, heading, fmt["table_header"])
         ws.set_column(col + j, col + j, width)
     ws.set_row(GROUP_ROW, 2 * LINE_HEIGHT + 3)
     ws.set_row(HEADER_ROW, LINE_HEIGHT + 3)
@@ -145,7 +145,8 @@ def histories_from_rows(rows: Sequence[Sequence[Any]]) -> list[KpiHistory]:
         mid, no = _text(row[fixed.get("measure_id", 0)]), _text(row[fixed.get("kpi_no", 1)])
         if not mid and not no:
             continue
-        h = KpiHistory((mid, no), **{name: _text(row[j]) for name, j in fixed.items()})
+        texts: dict[str, Any] = {name: _text(row[j]) for name, j in fixed.items()}
+        h = KpiHistory((mid, no), **texts)
         for y, j in years:
             value = _text(row[j])
             if value:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from ..core.errors import InputError
 from ..core.fiscal import format_fiscal_year
@@ -21,7 +22,7 @@ from .master import master_records
 from .safesave import atomic_write
 from .writer import build_template
 
-CLEARED = {"current": "", "rate": "", "revised_rate": "", "submitted_by": "", "origin_file": "",
+CLEARED: dict[str, Any] = {"current": "", "rate": "", "revised_rate": "", "submitted_by": "", "origin_file": "",
            "origin_sheet": "", "origin_row": ""}
 
 

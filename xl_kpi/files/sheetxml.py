@@ -20,7 +20,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from xml.etree.ElementTree import iterparse
+from xml.etree.ElementTree import Element, iterparse
 
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _C, _ROW, _F, _V = NS + "c", NS + "row", NS + "f", NS + "v"
@@ -82,7 +82,7 @@ def style_formats(zf: zipfile.ZipFile, part: str = "xl/styles.xml") -> list[str]
     return [custom[i] if i in custom else BUILTIN_FORMATS.get(i, GENERAL) for i in xf_ids] or [GENERAL]
 
 
-def _cells(fh) -> Iterator[tuple[int, int, object]]:
+def _cells(fh) -> Iterator[tuple[int, int, Element]]:
     """(row, column, element) of every ``<c>``, with openpyxl's counting for missing ``r``."""
     row = col = 0
     for event, el in iterparse(fh, events=("start", "end")):
