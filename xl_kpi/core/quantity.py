@@ -669,6 +669,23 @@ _WORD = ((CONTINUE, "継続実施"), (MAINTAIN, "現状維持"), (NEW, "新規")
          (DONE, "完了"))
 
 
+def _format_notes(q: Quantity) -> list[str]:
+    """What goes in the parentheses after the number: the year or period, 平均, 見込み."""
+    notes: list[str] = []
+    if q.fiscal is not None:
+        fy = q.fiscal
+        if fy.start == fy.end:
+            notes.append(format_fiscal_year(fy.start, "年度" if fy.fiscal else "年"))
+        else:
+            end = format_fiscal_year(fy.end, "年度" if fy.fiscal else "年")
+            notes.append(f"{format_fiscal_year(fy.start, '')}～{end}")
+    if q.basis == AVERAGE:
+        notes.append("の平均" if notes else "平均")
+    if ESTIMATE in q.qualifiers:
+        notes.append("見込み")
+    return notes
+
+
 def format_quantity(q: Quantity) -> str:
     """A canonical text for a quantity; ``parse_quantity(format_quantity(q)) == q``. A date keeps
     its text as written (the fiscal year alone would lose the month)."""
@@ -690,18 +707,7 @@ def format_quantity(q: Quantity) -> str:
     for qual, word in _WORD:
         if qual in q.qualifiers:
             parts.append("を維持" if qual == MAINTAIN and q.value is not None else word)
-    notes: list[str] = []
-    if q.fiscal is not None:
-        fy = q.fiscal
-        if fy.start == fy.end:
-            notes.append(format_fiscal_year(fy.start, "年度" if fy.fiscal else "年"))
-        else:
-            end = format_fiscal_year(fy.end, "年度" if fy.fiscal else "年")
-            notes.append(f"{format_fiscal_year(fy.start, '')}～{end}")
-    if q.basis == AVERAGE:
-        notes.append("の平均" if notes else "平均")
-    if ESTIMATE in q.qualifiers:
-        notes.append("見込み")
+    notes = _format_notes(q)
     text = "".join(parts)
     if notes:
         text += f"({''.join(notes)})"
