@@ -27,40 +27,26 @@ RIBBON: dict[str, tuple[str, str, str]] = {
 }
 
 
-@xw.script
-def compute_rates(book: xw.Book):
-    """達成率の計算"""
-    actions.compute_rates(book)
+def _book_script(name: str, label: str):
+    """The xlwings script ``name`` that runs the action of the same name on the book."""
+    def script(book: xw.Book):
+        getattr(actions, name)(book)
+    script.__name__ = script.__qualname__ = name
+    script.__doc__ = label
+    return xw.script(script)
 
 
-@xw.script
-def validate_sheet(book: xw.Book):
-    """入力チェック"""
-    actions.validate_sheet(book)
-
-
-@xw.script
-def annotate_findings(book: xw.Book):
-    """指摘をコメントで書き込む"""
-    actions.annotate_findings(book)
-
-
-@xw.script
-def merge_sheets(book: xw.Book):
-    """シートの統合"""
-    actions.merge_sheets(book)
+compute_rates = _book_script("compute_rates", "達成率の計算")
+validate_sheet = _book_script("validate_sheet", "入力チェック")
+annotate_findings = _book_script("annotate_findings", "指摘をコメントで書き込む")
+merge_sheets = _book_script("merge_sheets", "シートの統合")
+stamp_submission = _book_script("stamp_submission", "提出日時の記入")
 
 
 @xw.script
 def new_submission(book: xw.Book, department: str = ""):
     """新しい提出シート"""
     actions.new_submission(book, department)
-
-
-@xw.script
-def stamp_submission(book: xw.Book):
-    """提出日時の記入"""
-    actions.stamp_submission(book)
 
 
 SCRIPTS = ("compute_rates", "validate_sheet", "merge_sheets", "new_submission", "stamp_submission",
