@@ -80,3 +80,50 @@ def test_task_pane_validate_button_shows_findings(live_server, submissions, tmp_
         page.get_by_role("button", name="達成率の計算").click()
         wait_until(page, "document.getElementById('status').textContent.indexOf('認証') >= 0")
         browser.close()
+
+
+def _children(pid: int) -> set[int]:
+    """Processes whose parent is ``pid`` (Linux /proc; the worker pool's processes)."""
+    out = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.add(int(stat.parent.name))
+    return out
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_stopping_the_server_stops_its_worker_processes(tokens_file, tmp_path):
+    """SIGTERM (what systemd and `kill` send) used to leave the pool's workers orphaned, ~100 MB
+    each, at every restart of the service."""
+    import os
+
+    from tests.server.conftest import start_server
+    proc, log, _base = start_server(tokens_file, tmp_path)
+    try:
+        deadline = time.monotonic() + 30
+        workers: set[int] = set()
+        while time.monotonic() < deadline and len(workers) < 2:
+            workers = _children(proc.pid) - {proc.pid}
+            time.sleep(0.2)
+        assert workers, "the server started no worker process"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in workers):
+        time.sleep(0.2)
+    alive = []
+    for p in workers:
+        try:
+            state = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            alive.append(p)
+            os.kill(p, 9)
+    assert alive == [], f"worker processes left running after the server stopped: {alive}"

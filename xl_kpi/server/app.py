@@ -94,11 +94,15 @@ def create_app(config: ServerConfig) -> FastAPI:
 
 
 def start_workers(config: ServerConfig):
-    """Lifespan: start the worker processes when the server starts, not on a user's first call."""
+    """Lifespan: start the worker processes when the server starts, not on a user's first call,
+    and stop them when it stops."""
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI):
         work.warm_up(config.workers)
-        yield
+        try:
+            yield
+        finally:
+            work.shut_down()
     return lifespan
 
 
