@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 __all__ = ["display", "is_date_format", "Shown"]
 
@@ -49,8 +50,13 @@ class Shown:
     exact: Decimal | None = None
 
 
-def _sections(fmt: str) -> list[str]:
-    out, cur, quoted, i = [], [], False, 0
+# A workbook uses a handful of formats for thousands of cells: each format string is split into
+# sections and tokens, and each number section planned, once (the caches below).
+@lru_cache(maxsize=1024)
+def _sections(fmt: str) -> tuple[str, ...]:
+    out: list[str] = []
+    cur: list[str] = []
+    quoted, i = False, 0
     while i < len(fmt):
         ch = fmt[i]
         if ch == '"':
@@ -67,14 +73,16 @@ def _sections(fmt: str) -> list[str]:
         cur.append(ch)
         i += 1
     out.append("".join(cur))
-    return out
+    return tuple(out)
 
 
-def _tokens(section: str) -> list[str]:
-    return _TOKEN.findall(section)
+@lru_cache(maxsize=4096)
+def _tokens(section: str) -> tuple[str, ...]:
+    return tuple(_TOKEN.findall(section))
 
 
-def _is_date_tokens(tokens: list[str]) -> bool:
+@lru_cache(maxsize=4096)
+def _is_date_tokens(tokens: tuple[str, ...]) -> bool:
     return any(_DATE_CODES.match(t) and not t.startswith(("E+", "E-", "e+", "e-")) for t in tokens
                if t[:1] not in '"\\[_*')
 
@@ -87,9 +95,15 @@ def is_date_format(number_format: str) -> bool:
     return _is_date_tokens(_tokens(_sections(fmt)[0]))
 
 
-def _pick_section(sections: list[str], value: float) -> tuple[str, bool]:
+@lru_cache(maxsize=1024)
+def _conditions(sections: tuple[str, ...]) -> tuple[tuple[re.Match[str] | None, str], ...]:
+    """Each section with its leading ``[<100]``-style condition (None if it has none)."""
+    return tuple((_CONDITION.match(t), s) for s in sections for t in _tokens(s)[:1])
+
+
+def _pick_section(sections: tuple[str, ...], value: float) -> tuple[str, bool]:
     """(section, whether its sign is shown by the section itself)."""
-    conds = [(_CONDITION.match(t), s) for s in sections for t in _tokens(s)[:1]]
+    conds = _conditions(sections)
     if any(m for m, _ in conds):
         for m, s in conds:
             if m is None or _compare(value, m.group(1), float(m.group(2))):
@@ -174,42 +188,72 @@ def _from_serial(serial: float) -> datetime:
 
 # --- numbers ----------------------------------------------------------------------------------
 
-def _number_text(value: float | int, tokens: list[str], signed: bool) -> Shown:
+@dataclass(frozen=True)
+class _NumberPlan:
+    """A number section's tokens, read once: which digits it shows and the text around them."""
+
+    percents: int            # each % multiplies by 100
+    scale: int               # each , right after the last digit placeholder divides by 1000
+    has_dot: bool
+    int_codes: tuple[str, ...]
+    frac_codes: tuple[str, ...]
+    grouped: bool            # a , among the integer placeholders: thousands separators
+    middle: str              # literals between the placeholders
+    prefix: str
+    suffix: str
+
+
+@lru_cache(maxsize=4096)
+def _number_plan(tokens: tuple[str, ...]) -> _NumberPlan | None:
+    """The plan of a section with digit placeholders; None for one of literals only."""
     places = [i for i, t in enumerate(tokens) if t in ("0", "#", "?")]
-    if any(t[:2] in ("E+", "E-", "e+", "e-") for t in tokens):  # scientific: 0.00E+00
-        e = next(i for i, t in enumerate(tokens) if t[:2].upper() in ("E+", "E-"))
-        decimals = sum(1 for t in tokens[tokens.index(".") + 1:e] if t in ("0", "#")) if "." in tokens[:e] else 0
+    if not places:
+        return None
+    first, last = places[0], places[-1]
+    body = tokens[first:last + 1]
+    k = last + 1
+    while k < len(tokens) and tokens[k] == ",":
+        k += 1
+    dot = body.index(".") if "." in body else len(body)
+    return _NumberPlan(
+        percents=sum(1 for t in tokens if t == "%"), scale=k - last - 1, has_dot="." in body,
+        int_codes=tuple(t for t in body[:dot] if t in ("0", "#", "?")),
+        frac_codes=tuple(t for t in body[dot + 1:] if t in ("0", "#", "?")),
+        grouped="," in body[:dot],
+        middle="".join(_literal(t) or "" for t in body if t not in ("0", "#", "?", ".", ",")),
+        prefix="".join(_piece(t) for t in tokens[:first]), suffix="".join(_piece(t) for t in tokens[k:]))
+
+
+@lru_cache(maxsize=4096)
+def _scientific_decimals(tokens: tuple[str, ...]) -> int | None:
+    """The decimals of a scientific section (``0.00E+00``: 2), None for other sections."""
+    e = next((i for i, t in enumerate(tokens) if t[:2].upper() in ("E+", "E-")), None)
+    if e is None:
+        return None
+    return sum(1 for t in tokens[tokens.index(".") + 1:e] if t in ("0", "#")) if "." in tokens[:e] else 0
+
+
+def _number_text(value: float | int, tokens: tuple[str, ...], signed: bool) -> Shown:
+    decimals = _scientific_decimals(tokens)
+    if decimals is not None:  # scientific: 0.00E+00
         mantissa, exp = f"{abs(value) if signed else value:.{decimals}E}".split("E")
         return Shown(f"{mantissa}E{int(exp):+03d}", rounded=Decimal(f"{mantissa}E{exp}") != _decimal(value),
                      exact=_decimal(value))
-    if not places:  # a format of literals only ("-", "なし"): shows the literals
+    plan = _number_plan(tokens)
+    if plan is None:  # a format of literals only ("-", "なし"): shows the literals
         text = "".join(_piece(t) for t in tokens)
         return Shown(text.strip(), rounded=value != 0)
-    first, last = places[0], places[-1]
     d = abs(_decimal(value))
-    body = tokens[first:last + 1]
-    d *= Decimal(100) ** sum(1 for t in tokens if t == "%")
-    scale = 0
-    k = last + 1
-    while k < len(tokens) and tokens[k] == ",":
-        scale += 1
-        k += 1
-    d /= Decimal(1000) ** scale
-    dot = body.index(".") if "." in body else len(body)
-    int_codes = [t for t in body[:dot] if t in ("0", "#", "?")]
-    frac_codes = [t for t in body[dot + 1:] if t in ("0", "#", "?")]
-    grouped = "," in body[:dot]
-    q = d.quantize(Decimal(1).scaleb(-len(frac_codes)), rounding=ROUND_HALF_UP)
+    d *= Decimal(100) ** plan.percents
+    d /= Decimal(1000) ** plan.scale
+    q = d.quantize(Decimal(1).scaleb(-len(plan.frac_codes)), rounding=ROUND_HALF_UP)
     rounded = q != d
     int_text, _, frac_text = format(q, "f").partition(".")
-    int_text = _fill_integer(int_text, int_codes, grouped)
-    frac_text = _fill_fraction(frac_text, frac_codes)
-    number = int_text + ("." + frac_text if "." in body else "")
-    middle = "".join(_literal(t) or "" for t in body if t not in ("0", "#", "?", ".", ","))
-    prefix = "".join(_piece(t) for t in tokens[:first])
-    suffix = "".join(_piece(t) for t in tokens[k:])
+    int_text = _fill_integer(int_text, plan.int_codes, plan.grouped)
+    frac_text = _fill_fraction(frac_text, plan.frac_codes)
+    number = int_text + ("." + frac_text if plan.has_dot else "")
     negative = value < 0 and not signed and q != 0
-    text = f"{'-' if negative else ''}{prefix}{number}{middle}{suffix}"
+    text = f"{'-' if negative else ''}{plan.prefix}{number}{plan.middle}{plan.suffix}"
     return Shown(text.strip(), rounded=rounded, exact=-d if value < 0 else d)
 
 
@@ -220,7 +264,7 @@ def _piece(token: str) -> str:
     return "" if token in ("@", ",", ".") else token
 
 
-def _fill_integer(digits: str, codes: list[str], grouped: bool) -> str:
+def _fill_integer(digits: str, codes: tuple[str, ...], grouped: bool) -> str:
     digits = digits.lstrip("0")
     need = sum(1 for c in codes if c == "0")
     if len(digits) < need:
@@ -232,7 +276,7 @@ def _fill_integer(digits: str, codes: list[str], grouped: bool) -> str:
     return digits
 
 
-def _fill_fraction(digits: str, codes: list[str]) -> str:
+def _fill_fraction(digits: str, codes: tuple[str, ...]) -> str:
     out = list(digits)
     for i in range(len(codes) - 1, -1, -1):
         if codes[i] == "0" or i >= len(out) or out[i] != "0":
@@ -265,13 +309,13 @@ def _date_text(d: datetime, section: str) -> str:
     return "".join(out).strip()
 
 
-def _is_minute(tokens: list[str], i: int) -> bool:
+def _is_minute(tokens: tuple[str, ...], i: int) -> bool:
     before = next((t for t in reversed(tokens[:i]) if _DATE_CODES.match(t)), "")
     after = next((t for t in tokens[i + 1:] if _DATE_CODES.match(t)), "")
     return before[:1].lower() == "h" or after[:1].lower() == "s"
 
 
-def _date_code(d: datetime, t: str, tokens: list[str], i: int, gannen: bool, hour12: bool) -> str:
+def _date_code(d: datetime, t: str, tokens: tuple[str, ...], i: int, gannen: bool, hour12: bool) -> str:
     low = t.lower()
     c, n = low[:1], len(low)
     if c == "y":
