@@ -29,6 +29,7 @@ from ..core.rate import parse_rate
 from ..core.record import KpiRecord
 from ..core.summary import Evaluated, SummaryRow
 from ..core.yearly import history_key
+from .fastsheet import FastWorkbook
 from .layout import HISTORY_SHEET, Settings, squash
 
 FIXED = (("measure_id", "施策番号", 8), ("kpi_no", "No.", 4.5), ("kpi_item", "項目", 28), ("department", "部署", 12),
@@ -42,7 +43,7 @@ TRACK_STYLE = {"on-track": "on_track", "off-track": "off_track", "unknown": "cel
 LINE_HEIGHT = 13.0  # points per line of the 10-point table text
 
 
-def write_history_sheet(wb, fmt, histories: Sequence[KpiHistory], settings: Settings,
+def write_history_sheet(wb: FastWorkbook, fmt, histories: Sequence[KpiHistory], settings: Settings,
                         lines: Callable[[str, float], int] = lambda text, width: 1) -> list[Projection]:
     """Add 「推移」 to an XlsxWriter workbook; returns each history's projection (same order).
 
@@ -72,28 +73,26 @@ def write_history_sheet(wb, fmt, histories: Sequence[KpiHistory], settings: Sett
     ws.set_row(GROUP_ROW, 2 * LINE_HEIGHT + 3)
     ws.set_row(HEADER_ROW, LINE_HEIGHT + 3)
     projections = []
+    cell, pct = fmt["cell"], fmt["pct"]
     for i, h in enumerate(histories, start=HEADER_ROW + 1):
-        need = [lines(str(getattr(h, name)), width) for name, _, width in FIXED]
-        for j, (name, _, _) in enumerate(FIXED):
-            ws.write_string(i, j, str(getattr(h, name)), fmt["cell"])
+        texts = [str(getattr(h, name)) for name, _, _ in FIXED]
+        need = [lines(text, width) for text, (_, _, width) in zip(texts, FIXED)]
+        cells: list[tuple[int, object, Any]] = [(j, text, cell) for j, text in enumerate(texts)]
         c = len(FIXED)
         for y in years:
             p = h.points.get(y)
             need.append(lines(p.value, 12) if p else 1)
-            ws.write_string(i, c, p.value if p else "", fmt["baseline_value" if p and p.baseline else "cell"])
+            cells.append((c, p.value if p else "", fmt["baseline_value"] if p and p.baseline else cell))
             if p is not None and p.rate is not None:
-                ws.write_number(i, c + 1, float(p.rate), fmt["pct"])
+                cells.append((c + 1, float(p.rate), pct))
             else:
-                ws.write_string(i, c + 1, "" if p is None or p.baseline else "-", fmt["cell"])
+                cells.append((c + 1, "" if p is None or p.baseline else "-", cell))
             c += 2
         proj = project(h, settings.plan_start, settings.plan_end)
         projections.append(proj)
-        if proj.value is not None:
-            ws.write_number(i, c, float(proj.value), fmt["plain"])
-        else:
-            ws.write_string(i, c, "-", fmt["cell"])
-        ws.write_string(i, c + 1, proj.label, fmt[TRACK_STYLE[proj.status]])
-        ws.write_string(i, c + 2, proj.reason, fmt["cell"])
+        cells += [(c, float(proj.value), fmt["plain"]) if proj.value is not None else (c, "-", cell),
+                  (c + 1, proj.label, fmt[TRACK_STYLE[proj.status]]), (c + 2, proj.reason, cell)]
+        ws.put_row(i, cells)
         ws.set_row(i, LINE_HEIGHT * max(need + [lines(proj.reason, 40)]) + 3)
     ws.freeze_panes(HEADER_ROW + 1, 3)
     ws.autofilter(HEADER_ROW, 0, HEADER_ROW + max(len(histories), 1), col + 2)

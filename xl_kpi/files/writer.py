@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import ClassVar
 
 import xlsxwriter
+from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from ..core.diff import Change
@@ -32,6 +33,7 @@ from ..core.rate import NO_LOWER_BOUND, GradeBands
 from ..core.record import KpiRecord
 from ..core.rules import Evaluation, evaluate
 from ..core.summary import SummaryRow, below, by_department, by_goal, evaluated, summarize, total
+from .fastsheet import FastWorkbook
 from .grid import NumberCell, PlannedGroup, header_plan, plan_sheet
 from .history_sheet import track_by_key, track_counts_by, write_history_sheet, write_track_columns
 from .layout import (
@@ -117,8 +119,8 @@ class _Formats:
         return self.cache[key]
 
 
-def _new_workbook(target: io.BytesIO, created: datetime | None) -> xlsxwriter.Workbook:
-    wb = xlsxwriter.Workbook(target, {
+def _new_workbook(target: io.BytesIO, created: datetime | None) -> FastWorkbook:
+    wb = FastWorkbook(target, {
         "in_memory": True,
         "strings_to_formulas": False,
         "strings_to_numbers": False,
@@ -134,13 +136,13 @@ def _new_workbook(target: io.BytesIO, created: datetime | None) -> xlsxwriter.Wo
 class KpiSheetWriter:
     """Writes one KPI sheet (department submission or the master's 取組状況) in the layout."""
 
-    def __init__(self, wb: xlsxwriter.Workbook, fmt: _Formats, name: str, settings: Settings,
+    def __init__(self, wb: FastWorkbook, fmt: _Formats, name: str, settings: Settings,
                  layout: SheetLayout = LAYOUT, column_formats: bool = False):
         self.wb, self.fmt, self.settings, self.layout = wb, fmt, settings, layout
         # column_formats: a blank cell takes its column's style instead of being written (the
         # master's thousands of rows); rows above the header keep their own look.
         self.column_formats = column_formats
-        self.ws: Worksheet = wb.add_worksheet(name)
+        self.ws = wb.add_worksheet(name)
         self.name = name
         self.row_of: dict[int, int] = {}  # id(record) → its 1-based row
 
@@ -225,13 +227,17 @@ class KpiSheetWriter:
             merged = set(g.merged)
             skip_blank = self.column_formats
             for k, values in enumerate(block):
+                cells: list[tuple[int, object, Format | None]] = []
                 for ci, v in enumerate(values):
-                    if ci in merged or (skip_blank and (v is None or v == "")):
+                    if v == "":
+                        v = None
+                    if ci in merged or (skip_blank and v is None):
                         continue
                     if isinstance(v, NumberCell):  # typed as a number: the number, in the user's format
-                        ws.write_number(row0 + k, ci, v.value, f.numbered(names[ci], v.number_format))
+                        cells.append((ci, v.value, f.numbered(names[ci], v.number_format)))
                     else:
-                        _write(ws, row0 + k, ci, v, styles[ci])
+                        cells.append((ci, v, styles[ci]))
+                ws.put_row(row0 + k, cells)
             for k, height in enumerate(_heights(block, g, lay)):
                 ws.set_row(row0 + k, height)
         return top + len(plan)
@@ -278,15 +284,6 @@ def _lines(text: str, width: float) -> int:
 
 def _style(kind: str) -> str:
     return {QUANTITY: "quantity", RATE: "rate", CODE: "code", CHOICE: "code", META: "meta"}.get(kind, "text")
-
-
-def _write(ws: Worksheet, r: int, c: int, v: object, style) -> None:
-    if v is None or v == "":
-        ws.write_blank(r, c, None, style)
-    elif isinstance(v, str):
-        ws.write_string(r, c, v, style)
-    else:
-        ws.write_number(r, c, v, style)
 
 
 SETTINGS_ROWS = ("様式", "報告年度", "計画最終年度")
@@ -531,7 +528,7 @@ def finding_rows(findings: Sequence[Finding]) -> list[dict[str, str]]:
     return rows
 
 
-def _findings_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, findings: Sequence[Finding]) -> None:
+def _findings_sheet(wb: FastWorkbook, fmt: _Formats, findings: Sequence[Finding]) -> None:
     ws = wb.add_worksheet(FINDINGS_SHEET)
     for j, (_, h, width) in enumerate(FINDING_COLUMNS):
         ws.write_string(0, j, h, fmt["table_header"])
@@ -541,13 +538,15 @@ def _findings_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, findings: Sequence[F
     rows = finding_rows(actionable_first(findings))
     for i, row in enumerate(rows, start=1):
         lines = 1
+        cells: list[tuple[int, object, Format | None]] = []
         for j, (key, _, width) in enumerate(FINDING_COLUMNS):
             text = str(row.get(key, ""))
             if key == "severity":
-                ws.write_string(i, j, text, sev_fmt[text])
+                cells.append((j, text, sev_fmt[text]))
             elif text:  # a blank cell shows its column's style
-                ws.write_string(i, j, text, fmt["cell"])
+                cells.append((j, text, fmt["cell"]))
             lines = max(lines, _lines(text, width))
+        ws.put_row(i, cells)
         # LibreOffice and Excel do not grow rows for wrapped text written by a program: set them.
         ws.set_row(i, TABLE_LINE_HEIGHT * lines + 3)
     ws.freeze_panes(1, 0)

@@ -1,0 +1,133 @@
+"""FastWorksheet writes exactly the bytes XlsxWriter writes itself.
+
+The reference is XlsxWriter's own Worksheet (https://xlsxwriter.readthedocs.io/worksheet.html:
+write_string / write_number / write_blank, and ``Workbook.worksheet_class`` / ``add_worksheet(
+worksheet_class=…)`` for a custom worksheet class): the same calls made on a plain
+``xlsxwriter.Workbook`` and on :class:`FastWorkbook` — or the same cells stored with
+:meth:`FastWorksheet.put_row` — must give the same package, part for part.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import zipfile
+from datetime import datetime
+
+import pytest
+import xlsxwriter
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from xl_kpi.files.fastsheet import FastWorkbook, FastWorksheet
+
+OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
+FIXED = datetime(2021, 5, 10, 9, 30)
+
+
+def parts(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return {n: zf.read(n) for n in zf.namelist()}
+
+
+def build(workbook_class, fill) -> bytes:
+    buf = io.BytesIO()
+    wb = workbook_class(buf, OPTIONS)
+    wb.set_properties({"created": FIXED})
+    formats = {"text": wb.add_format({"text_wrap": True}), "pct": wb.add_format({"num_format": "0%"}),
+               "unit": wb.add_format({"num_format": '#,##0"人(累計)"'}), "row": wb.add_format({"bold": True}),
+               "col": wb.add_format({"italic": True})}
+    ws = wb.add_worksheet("取組状況")
+    fill(ws, formats)
+    wb.close()
+    return buf.getvalue()
+
+
+def every_kind(ws, f) -> None:
+    """Cells and rows of every kind the writer meets, and some it never should."""
+    ws.set_column(3, 3, 12, f["col"])
+    ws.set_row(2, 30, f["row"])
+    ws.set_row(9, 18)  # a row with a height and no cells
+    ws.write_string(0, 0, "【基本目標1】地域経済", f["text"])
+    ws.write_string(0, 1, "", f["text"])  # an empty string is kept as one
+    ws.write_string(0, 2, 'a < b & "c" > d', f["text"])
+    ws.write_string(0, 3, "制御\x01文字 _x0041_", f["text"])
+    ws.write_number(1, 0, 1399, f["unit"])
+    ws.write_number(1, 1, 0.375, f["pct"])
+    ws.write_number(1, 2, -0.0, f["pct"])
+    ws.write_number(1, 3, 1e-20, None)  # no format: the column's
+    ws.write_number(1, 4, 12345678901234567890, f["text"])
+    ws.write_blank(2, 0, None, f["text"])
+    ws.write_blank(2, 1, None, None)  # dropped
+    ws.write_string(2, 2, "row format", None)  # no format: the row's
+    ws.write_formula(3, 0, "=A2*2", f["text"], 2798)
+    ws.write_boolean(3, 1, True, f["text"])
+    ws.write_datetime(3, 2, FIXED, f["pct"])
+    ws.write_rich_string(3, 3, "a", f["row"], "b", f["text"])
+    ws.write_url(4, 0, "https://example.jp/", None, "link")
+    ws.merge_range(5, 0, 6, 1, "結合", f["text"])
+    ws.write_comment(7, 0, "メモ")
+    ws.write_string(40, 5, "far", f["text"])  # another span block
+    ws.write_string(12, 0, "x" * 20_000, f["text"])  # longer than the fast path takes
+
+
+def test_the_fast_class_writes_what_xlsxwriter_writes_for_every_kind_of_cell():
+    assert parts(build(FastWorkbook, every_kind)) == parts(build(xlsxwriter.Workbook, every_kind))
+
+
+def test_put_row_stores_what_the_write_calls_store():
+    def one_by_one(ws, f):
+        ws.write_string(0, 0, "施策", f["text"])
+        ws.write_string(0, 1, "", f["text"])
+        ws.write_number(0, 2, 1399, f["unit"])
+        ws.write_number(0, 3, 0.42, f["pct"])
+        ws.write_blank(0, 4, None, f["text"])
+        ws.write_blank(0, 5, None, None)
+        ws.write_string(0, 6, "x" * 20_000, f["text"])
+        ws.write(0, 7, True, f["text"])
+        ws.write_string(3, 0, "下の行", None)
+
+    def by_rows(ws, f):
+        assert isinstance(ws, FastWorksheet)
+        ws.put_row(0, [(0, "施策", f["text"]), (1, "", f["text"]), (2, 1399, f["unit"]), (3, 0.42, f["pct"]),
+                       (4, None, f["text"]), (5, None, None), (6, "x" * 20_000, f["text"]), (7, True, f["text"])])
+        ws.put_row(1, [])
+        ws.put_row(3, [(0, "下の行", None)])
+
+    assert parts(build(FastWorkbook, by_rows)) == parts(build(xlsxwriter.Workbook, one_by_one))
+
+
+def test_put_row_refuses_what_xlsxwriter_refuses():
+    """NaN has no cell form without the ``nan_inf_to_errors`` option: XlsxWriter's TypeError, not a wrong cell."""
+    wb = FastWorkbook(io.BytesIO(), OPTIONS)
+    ws = wb.add_worksheet("s")
+    with pytest.raises(TypeError):
+        ws.put_row(0, [(0, math.nan, None)])
+    assert ws.put_row(1_048_576, [(0, "beyond the last row", None)]) is None
+    assert 1_048_576 not in ws.table
+    wb.close()
+
+
+values = st.one_of(st.none(), st.text(max_size=12), st.integers(-10**12, 10**12),
+                   st.floats(allow_nan=False, allow_infinity=False))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.tuples(values, st.sampled_from(["text", "pct", "unit", None])), max_size=8), max_size=20))
+def test_any_rows_of_text_numbers_and_blanks_give_xlsxwriters_bytes(rows):
+    def one_by_one(ws, f):
+        for r, row in enumerate(rows):
+            for c, (v, name) in enumerate(row):
+                fmt = f[name] if name else None
+                if isinstance(v, str):
+                    ws.write_string(r, c, v, fmt)
+                elif v is None:
+                    ws.write_blank(r, c, None, fmt)
+                else:
+                    ws.write_number(r, c, v, fmt)
+
+    def by_rows(ws, f):
+        for r, row in enumerate(rows):
+            ws.put_row(r, [(c, v, f[name] if name else None) for c, (v, name) in enumerate(row)])
+
+    assert parts(build(FastWorkbook, by_rows)) == parts(build(xlsxwriter.Workbook, one_by_one))

@@ -1,0 +1,124 @@
+"""XlsxWriter, with the cell loop of the big sheets made cheap.
+
+A master of 200 departments holds ~700,000 cells (取組状況, 推移, チェック結果). XlsxWriter stores
+each written cell through a decorator and three checks, and serialises each one through a list
+of attributes escaped one by one — most of a merge's time. :class:`FastWorksheet` (the worksheet
+class of every workbook xl-kpi writes: ``Workbook.worksheet_class``, XlsxWriter's documented way to
+supply one) adds :meth:`~FastWorksheet.put_row` to store a row of text, number and blank cells at
+once, and serialises the ``<sheetData>`` rows with one string per row. The bytes are the ones
+XlsxWriter writes itself — ``tests/files/test_fastsheet.py`` compares the two on every kind of
+cell and row — so any cell the fast path does not know (a formula, a cell without its own format
+…) is handed back to XlsxWriter's own code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from math import isfinite
+
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.utility import xl_rowcol_to_cell_fast
+from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTuple, Worksheet
+
+__all__ = ["FastWorksheet", "FastWorkbook"]
+
+# Strings this long may exceed Excel's 32,767 UTF-16 units: XlsxWriter's own check truncates them.
+_LONG = 32_767 // 2
+
+
+class FastWorksheet(Worksheet):
+    """A worksheet whose rows of plain cells are stored and written without per-cell overhead."""
+
+    def put_row(self, row: int, cells: Sequence[tuple[int, object, Format | None]]) -> None:
+        """Store ``cells`` — (column, value, format), columns ascending — of 0-based ``row``, as
+        ``write_string``/``write_number``/``write_blank`` would one by one: a ``str`` is text (``""``
+        too, as ``write_string`` keeps it), an ``int``/``float`` a number, None a blank (kept only
+        with a format)."""
+        cells = [c for c in cells if c[1] is not None or c[2] is not None]  # write_blank drops these
+        if not cells or self._check_dimensions(row, cells[0][0]) or self._check_dimensions(row, cells[-1][0]):
+            return
+        stored = self.table[row]
+        shared = self.str_table._get_shared_string_index
+        for col, value, fmt in cells:
+            cls = value.__class__
+            if isinstance(value, str):
+                if len(value) > _LONG:
+                    self._write_string(row, col, value, fmt)
+                else:
+                    stored[col] = CellStringTuple(shared(value), fmt)
+            elif value is None:
+                if fmt is not None:
+                    stored[col] = CellBlankTuple(fmt)
+            elif (cls is int or cls is float) and isfinite(value):  # type: ignore[arg-type]
+                stored[col] = CellNumberTuple(value, fmt)
+            else:  # bools, NaN, Decimal …: XlsxWriter decides
+                self.write(row, col, value, fmt)
+
+    def _write_rows(self) -> None:  # XlsxWriter's method of the same name, one string a row
+        self._calculate_spans()
+        table, row_info, comments = self.table, self.row_info, self.comments
+        write = self.fh.write
+        for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
+            cells = table.get(row_num)
+            if cells:
+                span = self.row_spans.get(row_num // 16)
+                if row_num not in row_info:
+                    self._write_row(row_num, span)
+                else:
+                    self._write_row(row_num, span, row_info[row_num])
+                write(self._cells_xml(row_num, cells))
+                self._xml_end_tag("row")
+            elif row_num in row_info or row_num in comments:
+                span = self.row_spans.get(row_num // 16)
+                self._write_empty_row(row_num, span, row_info.get(row_num))
+
+    def _cells_xml(self, row: int, cells: dict) -> str:
+        out: list[str] = []
+        for col in sorted(cells):
+            cell = cells[col]
+            cls, fmt = cell.__class__, cell.format
+            if fmt is None or cls not in _FAST:
+                out.append(self._cell_by_xlsxwriter(row, col, cell))
+                continue
+            ref = xl_rowcol_to_cell_fast(row, col)
+            if cls is CellStringTuple:
+                out.append(f'<c r="{ref}" s="{fmt._get_xf_index()}" t="s"><v>{cell.string}</v></c>')
+            elif cls is CellNumberTuple:
+                out.append(f'<c r="{ref}" s="{fmt._get_xf_index()}"><v>{cell.number:.16G}</v></c>')
+            else:
+                out.append(f'<c r="{ref}" s="{fmt._get_xf_index()}"/>')
+        return "".join(out)
+
+    def _cell_by_xlsxwriter(self, row: int, col: int, cell) -> str:
+        """One cell as XlsxWriter's own ``_write_cell`` writes it (formulas, cells without a format …)."""
+        fh = self.fh  # type: ignore[has-type]  # XlsxWriter sets it when it writes the part
+        parts: list[str] = []
+        self.fh = _Collect(parts)
+        try:
+            self._write_cell(row, col, cell)
+        finally:
+            self.fh = fh
+        return "".join(parts)
+
+
+_FAST = (CellStringTuple, CellNumberTuple, CellBlankTuple)
+
+
+class _Collect:
+    """A file-like object that keeps what is written (to capture one cell's XML)."""
+
+    def __init__(self, parts: list[str]):
+        self.write = parts.append
+
+
+class FastWorkbook(xlsxwriter.Workbook):
+    """An XlsxWriter workbook whose worksheets are :class:`FastWorksheet`."""
+
+    worksheet_class = FastWorksheet
+
+    def add_worksheet(self, name: str | None = None, worksheet_class=None) -> FastWorksheet:
+        ws = super().add_worksheet(name, worksheet_class or FastWorksheet)
+        if not isinstance(ws, FastWorksheet):
+            raise TypeError(f"{worksheet_class!r} is not a FastWorksheet")
+        return ws
