@@ -204,7 +204,7 @@ def test_from_texts_keeps_the_cell_numbers_given():
     from xl_kpi.core.record import CellNumber
     src = Source("a.xlsx", "部", 5)
     assert KpiRecord.from_texts({"current": "1,485人"}, src).numbers == {}
-    typed = {"current": CellNumber(1484.6, '#,##0"人"', Decimal("1484.6"))}
+    typed = {"current": CellNumber(1484.6, '#,##0"人"', Decimal("1484.6"), "1,485人")}
     assert KpiRecord.from_texts({"current": "1,485人"}, src, typed).numbers == typed
 
 

@@ -410,7 +410,7 @@ COUNT = '#,##0"人(累計)"'
 
 def test_the_rate_comes_from_the_typed_number_the_text_rounds():
     """1484.6 typed in a #,##0"人(累計)" cell shows 1,485人(累計): 1484.6 ÷ 3000 → 49 %, not 50 %."""
-    typed = {"current": CellNumber(1484.6, COUNT, Decimal("1484.6"))}
+    typed = {"current": CellNumber(1484.6, COUNT, Decimal("1484.6"), "1,485人(累計)")}
     r = replace(rec(baseline="1,000人(累計)", target="3,000人(累計)", current="1,485人(累計)", rate="49%"),
                 numbers=typed)
     assert evaluate(r).rate.display == "49%"
@@ -420,7 +420,7 @@ def test_the_rate_comes_from_the_typed_number_the_text_rounds():
 
 
 def test_a_number_the_text_does_not_show_is_not_used():
-    stale = {"current": CellNumber(1200, COUNT, Decimal(1200))}
+    stale = {"current": CellNumber(1200, COUNT, Decimal(1200), "1,200人(累計)")}
     r = replace(rec(baseline="1,000人(累計)", target="3,000人(累計)", current="1,485人(累計)", rate="50%"),
                 numbers=stale)
     assert evaluate(r).rate.display == "50%" and codes(r) == []

@@ -66,12 +66,15 @@ class Source:
 @dataclass(frozen=True, slots=True)
 class CellNumber:
     """A value cell typed as a number: the number as stored, the number format that shows it as
-    the field's text (the format code, as in ``xl/styles.xml``), and ``exact``: the number on the
-    scale of that text, not rounded (1484.6 shown 「1,485人」; 0.3746 in ``0.0%`` is 37.46)."""
+    the field's text (the format code, as in ``xl/styles.xml``), ``exact``: the number on the
+    scale of that text, not rounded (1484.6 shown 「1,485人」; 0.3746 in ``0.0%`` is 37.46), and
+    ``shown``: the text the number shows in that format (the field keeps the number only while
+    its text is still that)."""
 
     value: float | int
     number_format: str
     exact: Decimal
+    shown: str
 
 
 @dataclass(slots=True)

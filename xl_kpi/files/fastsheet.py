@@ -40,18 +40,19 @@ class FastWorksheet(Worksheet):
             return
         stored = self.table[row]
         shared = self.str_table._get_shared_string_index
+        new = tuple.__new__  # the cell namedtuples without their Python-level __new__
         for col, value, fmt in cells:
             cls = value.__class__
             if isinstance(value, str):
                 if len(value) > _LONG:
                     self._write_string(row, col, value, fmt)
                 else:
-                    stored[col] = CellStringTuple(shared(value), fmt)
+                    stored[col] = new(CellStringTuple, (shared(value), fmt))
             elif value is None:
                 if fmt is not None:
-                    stored[col] = CellBlankTuple(fmt)
+                    stored[col] = new(CellBlankTuple, (fmt,))
             elif (cls is int or cls is float) and isfinite(value):  # type: ignore[arg-type]
-                stored[col] = CellNumberTuple(value, fmt)
+                stored[col] = new(CellNumberTuple, (value, fmt))
             else:  # bools, NaN, Decimal …: XlsxWriter decides
                 self.write(row, col, value, fmt)
 

@@ -276,23 +276,23 @@ class _RowReader:
         """A non-text cell as displayed; dates and hidden digits in value cells are reported, and a
         number in a value cell is kept (in ``numbers``) with its format."""
         kind = self.kinds[name]
-        text = cell_text(v, fmt, kind)
         if kind not in (QUANTITY, CODE) or isinstance(v, bool):
-            return text
+            return cell_text(v, fmt, kind)
+        shown = display(v, fmt or "General")  # what cell_text gives for these kinds, with more
+        text = shown.text
         if self.formats is None and kind == QUANTITY and isinstance(v, (int, float)):
             # an engine that sees values only (the add-in's book): a unit kept in the number
             # format would be lost without a word
             self.note("number-format-unseen", r1, name, text,
                       "単位や累計が表示形式に入っていても、アドインからは見えません。")
             return text
-        shown = display(v, fmt or "General")
         if shown.is_date:
             example = "「'1-01」" if name == "measure_id" else "「6件(平成30年度)」や「'1/2」"
             self.note("date-in-value", r1, name, text, f"{example}のように入力してください",
                       severity=WARNING if name == "baseline" else None)
             return text
         if kind == QUANTITY and numbers is not None and shown.exact is not None and isinstance(v, (int, float)):
-            numbers[name] = CellNumber(v, fmt or "General", shown.exact)
+            numbers[name] = CellNumber(v, fmt or "General", shown.exact, text)
         if shown.rounded:
             self.note("rounded-display", r1, name, text, _rounded_detail(cell_text(v, "General"), text,
                                                                         numbers is not None and name in numbers))
@@ -366,7 +366,7 @@ def typed_numbers(r: KpiRecord) -> dict[str, NumberCell]:
     out = {}
     for name, n in r.numbers.items():
         text = getattr(r, name, None)
-        if text and display(n.value, n.number_format).text == text:
+        if text and n.shown == text:
             out[name] = NumberCell(n.value, n.number_format, text)
     return out
 

@@ -44,8 +44,9 @@ LINE_HEIGHT = 13.0  # points per line of the 10-point table text
 
 
 def write_history_sheet(wb: FastWorkbook, fmt, histories: Sequence[KpiHistory], settings: Settings,
-                        lines: Callable[[str, float], int] = lambda text, width: 1) -> list[Projection]:
-    """Add 「推移」 to an XlsxWriter workbook; returns each history's projection (same order).
+                        projections: Mapping[tuple[str, str], Projection],
+                        lines: Callable[[str, float], int] = lambda text, width: 1) -> None:
+    """Add 「推移」 to an XlsxWriter workbook, each history with its projection (:func:`projections_by_key`).
 
     ``lines(text, width)``: how many lines a wrapped text takes in a column (the writer's estimate):
     Excel and LibreOffice do not grow rows for text a program wrote, so each row's height is set."""
@@ -72,7 +73,6 @@ def write_history_sheet(wb: FastWorkbook, fmt, histories: Sequence[KpiHistory], 
         ws.set_column(col + j, col + j, width)
     ws.set_row(GROUP_ROW, 2 * LINE_HEIGHT + 3)
     ws.set_row(HEADER_ROW, LINE_HEIGHT + 3)
-    projections = []
     cell, pct = fmt["cell"], fmt["pct"]
     for i, h in enumerate(histories, start=HEADER_ROW + 1):
         texts = [str(getattr(h, name)) for name, _, _ in FIXED]
@@ -88,8 +88,7 @@ def write_history_sheet(wb: FastWorkbook, fmt, histories: Sequence[KpiHistory], 
             else:
                 cells.append((c + 1, "" if p is None or p.baseline else "-", cell))
             c += 2
-        proj = project(h, settings.plan_start, settings.plan_end)
-        projections.append(proj)
+        proj = projections[h.key]
         cells += [(c, float(proj.value), fmt["plain"]) if proj.value is not None else (c, "-", cell),
                   (c + 1, proj.label, fmt[TRACK_STYLE[proj.status]]), (c + 2, proj.reason, cell)]
         ws.put_row(i, cells)
@@ -100,7 +99,6 @@ def write_history_sheet(wb: FastWorkbook, fmt, histories: Sequence[KpiHistory], 
     ws.set_paper(8)
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(GROUP_ROW, HEADER_ROW)
-    return projections
 
 
 def _text(v: Any) -> str:
@@ -154,9 +152,10 @@ def histories_from_rows(rows: Sequence[Sequence[Any]]) -> list[KpiHistory]:
     return out
 
 
-def track_by_key(histories: Sequence[KpiHistory], settings: Settings) -> dict[tuple[str, str], str]:
-    """Each KPI's on/off-track status (history key → ON_TRACK / OFF_TRACK / UNKNOWN)."""
-    return {h.key: project(h, settings.plan_start, settings.plan_end).status for h in histories}
+def projections_by_key(histories: Sequence[KpiHistory], settings: Settings) -> dict[tuple[str, str], Projection]:
+    """Each KPI's projection to the plan's final year, by history key (its ``status``: ON_TRACK /
+    OFF_TRACK / UNKNOWN); 「推移」 and 集計 share them."""
+    return {h.key: project(h, settings.plan_start, settings.plan_end) for h in histories}
 
 
 TRACK_STATUSES = (ON_TRACK, OFF_TRACK, UNKNOWN)

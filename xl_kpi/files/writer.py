@@ -35,7 +35,7 @@ from ..core.rules import Evaluation, evaluate
 from ..core.summary import SummaryRow, below, by_department, by_goal, evaluated, summarize, total
 from .fastsheet import FastWorkbook
 from .grid import NumberCell, PlannedGroup, header_plan, plan_sheet
-from .history_sheet import track_by_key, track_counts_by, write_history_sheet, write_track_columns
+from .history_sheet import projections_by_key, track_counts_by, write_history_sheet, write_track_columns
 from .layout import (
     CHOICE,
     CODE,
@@ -392,9 +392,10 @@ def build_master(settings: Settings, records: Sequence[KpiRecord], findings: Seq
     w.print_area(last)
     w.ws.activate()
     histories = update_history([deepcopy(h) for h in history], records, settings.year, evaluations)
-    tracks = track_by_key(histories, settings)
+    projections = projections_by_key(histories, settings)
+    tracks = {key: p.status for key, p in projections.items()}
     _summary_sheet(wb, fmt, records, settings, w.row_of, evaluations, tracks)
-    write_history_sheet(wb, fmt, histories, settings, _lines)
+    write_history_sheet(wb, fmt, histories, settings, projections, _lines)
     _findings_sheet(wb, fmt, findings)
     _status_sheet(wb, fmt, submissions, findings)
     _settings_sheet(wb, fmt, settings)
