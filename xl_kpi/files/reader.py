@@ -251,9 +251,17 @@ def _add_formats_and_formulas(p: Path, pre, sheets: list[RawSheet]) -> None:
         for r, part, want_formats in todo:
             cells = sheet_cells(zf, part, styles, want_formats, pre.has_formulas)
             if want_formats:
-                r.formats = [[cells.formats.get((i, j), GENERAL) for j in range(1, len(row) + 1)]
-                             for i, row in enumerate(r.values, start=1)]
+                r.formats = _format_grid(r.values, cells.formats, GENERAL)
             r.formulas = [(i, j, text, _value_at(r.values, i, j)) for i, j, text in cells.formulas]
+
+
+def _format_grid(values: list[list[Any]], formats: dict[tuple[int, int], str], general: str) -> list[list[str]]:
+    """The number format of every cell of ``values`` (``formats``: the 1-based cells not General)."""
+    grid = [[general] * len(row) for row in values]
+    for (i, j), fmt in formats.items():
+        if i <= len(grid) and j <= len(grid[i - 1]):
+            grid[i - 1][j - 1] = fmt
+    return grid
 
 
 def _has_typed_values(values: list[list[Any]], header_row: int) -> bool:
