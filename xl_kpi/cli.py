@@ -23,6 +23,7 @@ from pathlib import Path
 
 from . import __version__
 from .core.errors import InputError, XlKpiError
+from .core.findings import json_document
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE, EXIT_INTERNAL = 0, 1, 2, 70
 
@@ -446,7 +447,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
                       progress=_progress(args.format != "json"), previous=args.previous)
     report = out.report
     if args.format == "json":
-        _emit_data(json.dumps({
+        _emit_data(json_document({
             "master": str(out.master), "changed": out.changed, "rows": len(out.records),
             "backup": str(out.backup) if out.backup else None,
             "submissions": [{"department": s.department, "file": s.file, "sheet": s.sheet,
@@ -455,7 +456,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
                             for s in out.submissions],
             "skipped": [f.to_dict() for f in out.skipped],
             "valid": report.valid, "counts": report.counts(),
-            "findings": [f.to_dict() for f in report.findings]}, ensure_ascii=False, indent=2))
+            "findings": [f.to_dict() for f in report.findings]}))
     else:
         print(report.to_text())
         state = "更新しました" if out.changed else "変更はありません（同じ内容です）"
@@ -613,8 +614,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     new, _ = master_records(args.new)
     changes = diff_records(old, new)
     if fmt == "json":
-        text = json.dumps({"old": str(args.old), "new": str(args.new), "changes": [c.to_dict() for c in changes]},
-                          ensure_ascii=False, indent=2)
+        text = json_document({"old": str(args.old), "new": str(args.new), "changes": [c.to_dict() for c in changes]})
         _emit(text, args.output, data=True)
     elif fmt == "xlsx":
         from .files.writer import build_diff

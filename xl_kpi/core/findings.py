@@ -364,9 +364,8 @@ class Report:
         return [[getattr(f, k) for k in keys] for f in self.findings]
 
     def to_json(self) -> str:
-        return json.dumps({"valid": self.valid, "counts": self.counts(),
-                           "findings": [f.to_dict() for f in self.findings]},
-                          ensure_ascii=False, indent=2)
+        return json_document({"valid": self.valid, "counts": self.counts(),
+                              "findings": [f.to_dict() for f in self.findings]})
 
     def to_text(self) -> str:
         """One line a finding, errors first, then warnings, then information; then the counts."""
@@ -376,3 +375,14 @@ class Report:
         c = self.counts()
         lines.append(f"エラー {c[ERROR]} 件、警告 {c[WARNING]} 件、情報 {c[INFO]} 件")
         return "\n".join(lines)
+
+
+def json_document(data: Mapping[str, object]) -> str:
+    """``data`` as JSON for programs and people alike: a key a line (indented 2), and each item of
+    a list value on a line of its own. Each line is written by json's C encoder: ``indent=`` takes
+    json's pure-Python path, 0.6 s for the 30,000 findings of a 200-department merge."""
+    def value(v: object) -> str:
+        if isinstance(v, list) and v:
+            return "[\n" + ",\n".join("    " + json.dumps(x, ensure_ascii=False) for x in v) + "\n  ]"
+        return json.dumps(v, ensure_ascii=False)
+    return "{\n" + ",\n".join(f"  {json.dumps(k, ensure_ascii=False)}: {value(v)}" for k, v in data.items()) + "\n}"
