@@ -86,6 +86,8 @@ def test_put_row_stores_what_the_write_calls_store():
         ws.write_string(0, 6, "x" * 20_000, f["text"])
         ws.write(0, 7, True, f["text"])
         ws.write_string(3, 0, "下の行", None)
+        ws.write_number(37, 12, 7, f["pct"])  # other blocks of 16 rows: their own spans
+        ws.write_string(100, 2, "遠い行", f["text"])
 
     def by_rows(ws, f):
         assert isinstance(ws, FastWorksheet)
@@ -93,6 +95,8 @@ def test_put_row_stores_what_the_write_calls_store():
                        (4, None, f["text"]), (5, None, None), (6, "x" * 20_000, f["text"]), (7, True, f["text"])])
         ws.put_row(1, [])
         ws.put_row(3, [(0, "下の行", None)])
+        ws.put_row(37, [(12, 7, f["pct"])])
+        ws.put_row(100, [(2, "遠い行", f["text"])])
 
     assert parts(build(FastWorkbook, by_rows)) == parts(build(xlsxwriter.Workbook, one_by_one))
 

@@ -74,6 +74,23 @@ class FastWorksheet(Worksheet):
                 span = self.row_spans.get(row_num // 16)
                 self._write_empty_row(row_num, span, row_info.get(row_num))
 
+    def _calculate_spans(self) -> None:  # XlsxWriter's, from each row's first and last column
+        if self.comments:  # comments may lie outside the cells' columns: XlsxWriter's own count
+            super()._calculate_spans()
+            return
+        spans: dict[int, str] = {}
+        low = high = -1
+        table, last = self.table, self.dim_rowmax
+        for row_num in range(self.dim_rowmin, last + 1):
+            cols = table.get(row_num)
+            if cols:
+                first, final = min(cols), max(cols)
+                low, high = (first, final) if low < 0 else (min(low, first), max(high, final))
+            if ((row_num + 1) % 16 == 0 or row_num == last) and low >= 0:
+                spans[row_num // 16] = f"{low + 1}:{high + 1}"
+                low = -1
+        self.row_spans = spans
+
     def _cells_xml(self, row: int, cells: dict) -> str:
         out: list[str] = []
         for col in sorted(cells):
