@@ -310,6 +310,20 @@ def _years(p: argparse.ArgumentParser, plan_end: bool = True) -> None:
                        help="計画最終年度 = 目標値の年度（既定: 令和6）。報告年度はこれより後にできません")
 
 
+def _new_books(p: argparse.ArgumentParser) -> None:
+    """The options of the commands that make submission workbooks: their years, and --force."""
+    _years(p)
+    _force(p)
+
+
+def _years_of_new_books(args: argparse.Namespace, paths: Sequence[Path], command: str) -> tuple[int, int]:
+    """The reporting year and plan end of new submission workbooks at ``paths``, none of which
+    may replace a workbook someone filled in (unless --force)."""
+    years = resolve_years(args)
+    _not_overwriting(paths, args.force, command)
+    return years
+
+
 def resolve_years(args: argparse.Namespace) -> tuple[int, int]:
     """The reporting year and plan end of --year/--plan-end: defaults that agree, or a usage error."""
     from .core.fiscal import format_fiscal_year as fy
@@ -361,9 +375,8 @@ def cmd_guide(args: argparse.Namespace) -> int:
 def _template_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", type=output_path(".xlsx", kind="Excel ブック"),
                    default=Path("取組状況_様式.xlsx"), help="作成するブック（既定: 取組状況_様式.xlsx）")
-    _years(p)
     p.add_argument("--department", help="部署名（入力シートの名前になる。省略時は「入力」）")
-    _force(p)
+    _new_books(p)
 
 
 @command("template", "公式様式（テンプレート）を作成する", _template_args,
@@ -374,8 +387,7 @@ def cmd_template(args: argparse.Namespace) -> int:
     from .files.layout import DEFAULT_DEPARTMENTS
     from .files.safesave import atomic_write
     from .files.writer import Settings, build_template
-    year, plan_end = resolve_years(args)
-    _not_overwriting([args.output], args.force, "template")
+    year, plan_end = _years_of_new_books(args, [args.output], "template")
     departments: tuple[str, ...] = DEFAULT_DEPARTMENTS
     if args.department and args.department not in departments:
         departments = (*departments, args.department)
@@ -389,8 +401,7 @@ def cmd_template(args: argparse.Namespace) -> int:
 def _import_csv_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("csv", type=Path, help="取組状況の CSV（sample_kpis.csv と同じ列）")
     p.add_argument("--out-dir", type=Path, required=True, help="部署ごとのブックを作るフォルダー（なければ作成）")
-    _years(p)
-    _force(p)
+    _new_books(p)
 
 
 @command("import-csv", "CSV から部署ごとの提出用ブックを作成する", _import_csv_args,
@@ -398,8 +409,7 @@ def _import_csv_args(p: argparse.ArgumentParser) -> None:
          "前年度の内容を配って更新してもらうときに使います。")
 def cmd_import_csv(args: argparse.Namespace) -> int:
     from .files.master import import_csv, submission_paths
-    year, plan_end = resolve_years(args)
-    _not_overwriting(submission_paths(args.csv, args.out_dir), args.force, "import-csv")
+    year, plan_end = _years_of_new_books(args, submission_paths(args.csv, args.out_dir), "import-csv")
     files = import_csv(args.csv, args.out_dir, year, plan_end)
     for f in files:
         print(f)
