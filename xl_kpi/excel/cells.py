@@ -44,7 +44,8 @@ def write_values(rng, rows: Sequence[Sequence[Any]]) -> None:
     engine takes them, skipping xlwings' per-cell conversion (~3 µs a cell). An empty cell is
     ``""`` for Office.js, where ``null`` in ``Range.values`` would leave the cell unchanged, and
     ``None`` (Empty) for COM. Anything else (dates…) goes through xlwings' conversion."""
-    block = [[cell_value(v) for v in row] for row in rows]
+    block = [[TEXT_PREFIX + v if type(v) is str and v[:1] in FORMULA_STARTS else v for v in row]
+             for row in rows]  # cell_value, inlined: a findings sheet has thousands of cells
     if not all(PLAIN.issuperset(map(type, row)) for row in block) or any(
             v != v for row in block for v in row if type(v) is float):  # NaN
         rng.value = block
