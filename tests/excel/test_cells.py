@@ -105,3 +105,37 @@ def test_error_cells_in_arguments_are_not_computable_with_a_reason(shape, error)
     column = udfs.kpi_rate([["45件"], [error], ["20件"]], [["40件"]])
     assert column[0][0] == pytest.approx(1.125) and column[1][0].startswith("#N/A") and column[2][0] == 0.5
     assert udfs.cell_error(-5) is None and udfs.cell_error("#N/Aの説明") is None
+
+
+def test_colour_blocks_are_the_actions_of_range_color(submissions):
+    """On the remote book color_blocks appends, without an xw.Range each, exactly the actions
+    xlwings' Range.color appends: the Office.js client and the replay see no difference."""
+    blocks = [(7, 1, 7, 20, None), (12, 8, 12, 8, "#FFE699"), (5, 2, 9, 4, "F8CBAD")]
+    _, expected = remote_book(submissions / "商工労働部.xlsx")
+    _, book = remote_book(submissions / "商工労働部.xlsx")
+    for sheet in (expected.sheets[0], expected.sheets[-1]):
+        for r0, c0, r1, c1, color in blocks:
+            sheet.range((r0, c0), (r1, c1)).color = color
+    assert cells.color_blocks(book.sheets[0], blocks) == 3
+    assert cells.color_blocks(book.sheets[-1], iter(blocks)) == 3
+    assert book.json()["actions"] == expected.json()["actions"]
+    assert expected.json()["actions"][2]["args"] == ["#F8CBAD"]
+
+
+def test_colour_blocks_on_the_desktop_shape_go_through_range_color():
+    class Range:
+        color = None
+
+    class Sheet:  # a desktop sheet: its api is a COM object
+        api = object()
+
+        def __init__(self):
+            self.ranges: dict = {}
+
+        def range(self, *address):
+            return self.ranges.setdefault(address, Range())
+
+    sheet = Sheet()
+    assert cells.color_blocks(sheet, [(2, 1, 3, 4, "#FFE699"), (5, 5, 5, 5, None)]) == 2
+    assert sheet.ranges[((2, 1), (3, 4))].color == "#FFE699"
+    assert ((5, 5), (5, 5)) in sheet.ranges and sheet.ranges[((5, 5), (5, 5))].color is None

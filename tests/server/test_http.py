@@ -146,6 +146,53 @@ def test_an_unexpected_error_in_a_worker_is_logged_and_answered_generically(capl
     assert status == 500 and b"secret" not in body and problem == "RuntimeError: secret internal detail"
 
 
+def test_a_worker_call_runs_with_the_garbage_collector_paused_and_resumes_it():
+    """The collector is paused during a call (it traversed the live book again and again) and
+    resumed after it, also when the call fails; a caller that had it off keeps it off."""
+    import gc
+
+    from xl_kpi.server import work
+
+    seen = []
+
+    def call():
+        seen.append(gc.isenabled())
+        raise RuntimeError("boom")
+    assert gc.isenabled()
+    assert work.answer(call)[0] == 500
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        assert work.answer(lambda: {"ok": 1}) == (200, b'{"ok":1}', None)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_a_worker_runs_coroutines_without_touching_the_sigint_handler():
+    """asyncio.run in a worker's main thread installed and checked back a SIGINT handler, which
+    formatted the repr of the finished task's result (every finding of a validation)."""
+    import signal
+
+    from xl_kpi.server import work
+
+    formatted = []
+    handlers = []
+
+    class Result:
+        def __repr__(self):
+            formatted.append(self)
+            return "Result()"
+
+    async def script():
+        handlers.append(signal.getsignal(signal.SIGINT))
+        return Result()
+    before = signal.getsignal(signal.SIGINT)
+    assert isinstance(work.run_coroutine(script()), Result)
+    assert handlers == [before] and signal.getsignal(signal.SIGINT) is before
+    assert not formatted
+
+
 def test_size_limits_are_413(client, submissions):
     big = b"x" * (3 * 1024 * 1024)
     r = client.post("/api/merge", content=big, headers={**auth(PLANNING), "Content-Type": "application/octet-stream"})

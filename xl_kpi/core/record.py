@@ -126,7 +126,8 @@ class KpiRecord:
     def from_texts(cls, values: dict[str, str], source: Source,
                    numbers: Mapping[str, CellNumber] | None = None) -> KpiRecord:
         """Like :meth:`from_mapping` for values that are already texts (the readers' output)."""
-        rec = cls(**{k: v for k, v in values.items() if k in _FIELD_SET}, source=source, numbers=numbers or {})
+        given = values if _FIELD_SET.issuperset(values) else {k: v for k, v in values.items() if k in _FIELD_SET}
+        rec = cls(**given, source=source, numbers=numbers or {})
         rec._settle_relisted("relisted" in values)
         return rec
 

@@ -39,7 +39,7 @@ from .adapter import (
     unique_sheet_name,
     write_column_blocks,
 )
-from .cells import set_column_width, write_values
+from .cells import color_blocks, set_column_width, write_values
 
 FINDING_HEADERS = ("コード", "重要度", "場所", "施策番号", "KPI", "項目", "値", "内容")
 
@@ -107,8 +107,8 @@ def sheet_findings(book, kpi) -> list[Finding]:
 def _mark_cells(kpi, findings: list[Finding]) -> None:
     """Colour each cell with a finding by its worst severity, clearing earlier marks first."""
     last_col = LAYOUT.last_printed_col
-    for first, last in data_row_blocks(r.source.row for r in kpi.records):
-        kpi.sheet.range((first, 1), (last, last_col)).color = None
+    color_blocks(kpi.sheet, ((first, 1, last, last_col, None)
+                             for first, last in data_row_blocks(r.source.row for r in kpi.records)))
     worst = worst_by_cell(f for f in findings if f.sheet == kpi.name)
     color_cells(kpi.sheet, {cell: COLORS[severity] for cell, severity in worst.items()})
 

@@ -10,7 +10,7 @@ filled from the measure's first row (see ``parse_rows(fill_measure_down=True)``)
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -37,7 +37,7 @@ from ..files.layout import (
     default_year,
     report_title,
 )
-from .cells import set_column_width, write_values
+from .cells import color_blocks, set_column_width, write_values
 
 COLORS = SEVERITY_COLORS
 META_COLOR = META_HEADER_COLOR
@@ -63,8 +63,9 @@ def sheet_values(sheet) -> list[list[Any]]:
     api = getattr(sheet, "api", None)
     if isinstance(api, dict) and isinstance(api.get("values"), list):
         # The remote (Office.js) book: the values as the client sent them, from A1. Reading them
-        # through xlwings' range conversion costs ~3 µs a cell; empty cells arrive as "".
-        return [[None if v == "" else v for v in row] for row in api["values"]]
+        # through xlwings' range conversion costs ~3 µs a cell; an empty cell is "" (the task pane
+        # sends null), so a row is copied as it is unless it holds one.
+        return [list(row) if "" not in row else [None if v == "" else v for v in row] for row in api["values"]]
     last = sheet.used_range.last_cell
     if last.row == 1 and last.column == 1 and sheet["A1"].value is None:
         return []
@@ -160,7 +161,11 @@ def color_cells(sheet, colors: dict[str, str]) -> int:
         m = _A1.match(cell)
         if m:
             by_row.setdefault(int(m.group(2)), []).append((_col_number(m.group(1)), color))
-    actions = 0
+    return color_blocks(sheet, _color_runs(by_row))
+
+
+def _color_runs(by_row: dict[int, list[tuple[int, str]]]) -> Iterator[tuple[int, int, int, int, str]]:
+    """Blocks (row, first col, row, last col, colour) of neighbouring cells of the same colour."""
     for row, cells in by_row.items():
         cells.sort()
         start, prev, color = cells[0][0], cells[0][0], cells[0][1]
@@ -168,10 +173,8 @@ def color_cells(sheet, colors: dict[str, str]) -> int:
             if col == prev + 1 and c == color:
                 prev = col
                 continue
-            sheet.range((row, start), (row, prev)).color = color
-            actions += 1
+            yield row, start, row, prev, color
             start, prev, color = col, col, c
-    return actions
 
 
 def unique_sheet_name(book, wanted: str) -> str:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from ..core.errors import InputError, QuantityError
@@ -114,8 +115,14 @@ def section_of(value: Any) -> tuple[str, str, str] | None:
     A heading the reader cannot number (「【基本目標】」, as older versions wrote for rows without
     a section, or the 「（未記入）」 marker the writer uses now) is still a section row, with an
     empty number: never a data row."""
-    if not isinstance(value, str):
+    if not isinstance(value, str) or "【" not in value:  # every heading starts with 【
         return None
+    return _section_of_text(value)
+
+
+@lru_cache(maxsize=4096)
+def _section_of_text(value: str) -> tuple[str, str, str] | None:
+    """:func:`section_of` for a text, cached: a plan's headings repeat on every sheet and request."""
     text = value.strip()
     m = GOAL_RE.match(text)
     if m:
@@ -129,8 +136,10 @@ def section_of(value: Any) -> tuple[str, str, str] | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def section_is_numbered(value: Any) -> bool:
-    """Is a section heading complete (numbered, or the writer's 「（未記入）」 marker)?"""
+    """Is a section heading complete (numbered, or the writer's 「（未記入）」 marker)? (Cached, as
+    :func:`section_of`; the heading cells are texts.)"""
     text = str(value).strip()
     return bool(GOAL_RE.match(text) or DIRECTION_RE.match(text)) or UNNUMBERED in text
 
@@ -201,6 +210,9 @@ def _rounded_detail(number: str, text: str, kept: bool) -> str:
             f"達成率は数値 {number} から計算します。表示の値で計算するなら、表示どおりの数値を入力し直してください。")
 
 
+_TEXT_OR_EMPTY = frozenset((str, type(None)))
+
+
 class _RowReader:
     """State of one pass over a sheet's rows: the current section and measure, and the output."""
 
@@ -213,6 +225,9 @@ class _RowReader:
         self.printed = [f for f in self.cols if self.kinds[f] != META]
         self.a = self.cols.get("measure_id", 1) - 1
         self.letters = {name: column_letter(c) for name, c in self.cols.items()}
+        self.names = tuple(self.cols)
+        self.cells = itemgetter(*(c - 1 for c in self.cols.values())) if len(self.cols) > 1 else None
+        self.width = max(self.cols.values(), default=0)
         self.file, self.sheet, self.department, self.is_master = file, sheet, department, is_master
         self.formats = formats
         self.findings = findings
@@ -258,6 +273,11 @@ class _RowReader:
     def values(self, r: int, row: Sequence[Any]) -> tuple[dict[str, str], dict[str, CellNumber]]:
         """The row's cells as texts, and the value cells typed as numbers (when formats are known)."""
         fmt_row = self.formats[r] if self.formats is not None and r < len(self.formats) else None
+        if fmt_row is None and self.cells is not None and len(row) >= self.width:
+            cells = self.cells(row)
+            if _TEXT_OR_EMPTY.issuperset(map(type, cells)):  # the common row: texts and blanks only
+                return {name: "" if v is None else v.strip(" \u3000")
+                        for name, v in zip(self.names, cells)}, {}
         values: dict[str, str] = {}
         numbers: dict[str, CellNumber] = {}
         width = len(row)
