@@ -155,7 +155,7 @@ def test_report_counts_json_and_text():
     assert report.counts() == {"error": 2, "warning": 1, "info": 0}
     assert len(report) == 3 and not report.valid and Report([report.findings[2]]).valid
     text = report.to_json()
-    assert text.startswith('{\n  "valid": false,\n  "counts": {\n    "error": 2,')
+    assert text.startswith('{\n  "valid": false,\n  "counts": {"error": 2, "warning": 1, "info": 0},\n  "findings": [\n    {')
     assert "目標値が入力されていません。" in text
     assert json.loads(text)["findings"][0]["location"] == "'部'!H3"
     assert report.to_text().split("\n") == [
