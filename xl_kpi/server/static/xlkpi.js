@@ -168,11 +168,18 @@ var XlKpi = (function () {
     return out;
   }
 
+  // The server's writes are queued and sent to Excel together: each context.sync() is a round trip
+  // (learn.microsoft.com/office/dev/add-ins/excel/performance, "Minimize the number of sync()
+  // calls"), in batches of at most BATCH_CELLS cells, well under the 5 MB a request may carry on
+  // Excel on the web (learn.microsoft.com/office/dev/add-ins/concepts/resource-limits-and-performance-optimization).
+  var BATCH_CELLS = 20000;
+
   /** @param {Excel.RequestContext} context @param {any[]} actions */
   async function applyActions(context, actions) {
     var sheets = context.workbook.worksheets;
     sheets.load("items/name");
     await context.sync();
+    var queued = 0;
     for (var i = 0; i < actions.length; i++) {
       var a = actions[i];
       var ws = a.sheet_position !== null && a.sheet_position !== undefined ? sheets.items[a.sheet_position] : null;
@@ -196,16 +203,22 @@ var XlKpi = (function () {
         case "addNote": ws.notes.add(ws.getRange(a.args[0]), a.args[1]); break;
         case "setNoteText": ws.notes.getItem(String(a.args[0]).replace(/\$/g, "")).content = a.args[1]; break;
         case "deleteNote": ws.notes.getItem(String(a.args[0]).replace(/\$/g, "")).delete(); break;
-        case "addSheet":
+        case "addSheet":  // the actions after it address the new sheet by position: reload the list now
           var added = sheets.add(a.args[1]);
           added.position = a.args[0];
-          await context.sync();
           sheets.load("items/name");
+          await context.sync();
+          queued = 0;
           break;
         default: throw new Error("未対応の操作: " + a.func);
       }
-      await context.sync();
+      queued += (a.row_count || 1) * (a.column_count || 1);
+      if (queued >= BATCH_CELLS) {
+        await context.sync();
+        queued = 0;
+      }
     }
+    await context.sync();
   }
 
   /** @param {Response} response @returns {Promise<string>} the server's message, or the status */
