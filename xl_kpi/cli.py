@@ -17,13 +17,13 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
 from .core.errors import InputError, XlKpiError
-from .core.findings import json_document
+from .core.findings import json_document, json_lines
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE, EXIT_INTERNAL = 0, 1, 2, 70
 
@@ -144,17 +144,26 @@ def _tolerant_console() -> None:
                 reconfigure(errors="replace")
 
 
-def _emit_data(text: str) -> None:
+def _emit_data(text: str | Iterable[str]) -> None:
     """Data for programs (CSV, JSON, XML) on stdout as UTF-8 whatever the console's encoding,
-    so nothing in it is replaced; text for people goes through :func:`print`."""
-    text = text if text.endswith("\n") else text + "\n"
+    so nothing in it is replaced; text for people goes through :func:`print`. ``text`` may come
+    in pieces (written as they come), and ends with a line break."""
     buffer = getattr(sys.stdout, "buffer", None)
-    if buffer is None:
-        sys.stdout.write(text)
-        return
     sys.stdout.flush()
-    buffer.write(text.encode("utf-8"))
-    buffer.flush()
+
+    def write(piece: str) -> None:
+        if buffer is None:
+            sys.stdout.write(piece)
+        else:
+            buffer.write(piece.encode("utf-8"))
+    last = ""
+    for piece in [text] if isinstance(text, str) else text:
+        if piece:
+            write(piece)
+            last = piece
+    if not last.endswith("\n"):
+        write("\n")
+    (sys.stdout if buffer is None else buffer).flush()
 
 
 def _err(text: str) -> None:
@@ -457,7 +466,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
                       progress=_progress(args.format != "json"), previous=args.previous)
     report = out.report
     if args.format == "json":
-        _emit_data(json_document({
+        _emit_data(json_lines({
             "master": str(out.master), "changed": out.changed, "rows": len(out.records),
             "backup": str(out.backup) if out.backup else None,
             "submissions": [{"department": s.department, "file": s.file, "sheet": s.sheet,
@@ -466,7 +475,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
                             for s in out.submissions],
             "skipped": [f.to_dict() for f in out.skipped],
             "valid": report.valid, "counts": report.counts(),
-            "findings": [f.to_dict() for f in report.findings]}))
+            "findings": (f.to_dict() for f in report.findings)}))
     else:
         print(report.to_text())
         state = "更新しました" if out.changed else "変更はありません（同じ内容です）"

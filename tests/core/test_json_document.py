@@ -40,3 +40,14 @@ def test_a_reports_json_lists_its_findings_one_a_line():
     assert json.loads(text)["findings"] == [f.to_dict()]
     assert text.splitlines()[1:3] == ['  "valid": true,', '  "counts": {"error": 0, "warning": 1, "info": 0},']
     assert text.splitlines()[4] == "    " + json.dumps(f.to_dict(), ensure_ascii=False)
+
+
+def test_json_lines_take_iterators_and_make_the_same_document():
+    from xl_kpi.core.findings import json_lines
+    data = {"rows": 2, "skipped": [], "findings": [{"code": "a"}, {"code": "b"}]}
+    lazy = {"rows": 2, "skipped": iter(()), "findings": (x for x in data["findings"])}
+    pieces = list(json_lines(lazy))
+    assert "".join(pieces) == json_document(data)
+    assert json.loads("".join(pieces)) == data
+    assert len(pieces) > 4  # written as made, not as one text
+    assert "".join(json_lines({})) == "{\n}" and json.loads("{\n}") == {}
