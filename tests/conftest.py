@@ -11,6 +11,8 @@ os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
 import pytest  # noqa: E402
 
+# before any test module: under mutmut, the small hypothesis profile (tests/support/budget.py)
+import tests.support.budget  # noqa: E402,F401
 from xl_kpi.files.csvio import read_csv_records, sample_csv_path  # noqa: E402
 from xl_kpi.files.master import import_csv  # noqa: E402
 

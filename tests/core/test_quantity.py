@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.support.budget import examples
 from xl_kpi import QuantityError, XlKpiError, format_quantity, parse_quantity
 from xl_kpi.core.fiscal import FiscalSpan, format_fiscal_year, parse_fiscal_year, parse_reporting_year
 from xl_kpi.core.quantity import BASES, QUALIFIERS, with_exact_value
@@ -128,13 +129,13 @@ def quantities(draw):
 
 
 @given(quantities())
-@settings(max_examples=400)
+@settings(max_examples=examples(400))
 def test_format_then_parse_gives_the_quantity_back(q):
     assert parse_quantity(format_quantity(q)) == q
 
 
 @given(st.text(max_size=60))
-@settings(max_examples=1500)
+@settings(max_examples=examples(1500))
 def test_parsing_raises_only_the_projects_error(text):
     try:
         q = parse_quantity(text)
@@ -146,7 +147,7 @@ def test_parsing_raises_only_the_projects_error(text):
 
 
 @given(st.text(alphabet="0123456789０１２３４５６７８９,.，．-－▲△件人%％()（）累計平成令和元年度～:： ①②継続新規", max_size=30))
-@settings(max_examples=1500)
+@settings(max_examples=examples(1500))
 def test_parsing_kpi_like_noise_raises_only_the_projects_error(text):
     with contextlib.suppress(QuantityError):
         parse_quantity(text)

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.support.budget import examples
 from xl_kpi import QuantityError, format_quantity, parse_quantity
 from xl_kpi.core.fiscal import FiscalSpan
 from xl_kpi.core.quantity import is_placeholder, normalized
@@ -47,7 +48,7 @@ def breakdowns(draw):
 
 
 @given(breakdowns())
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 def test_a_total_with_its_breakdown_is_the_total(case):
     total, unit, text = case
     q = parse_quantity(text)
@@ -270,7 +271,7 @@ def _fullwidth(text: str) -> str:
        st.sampled_from(["件", "人", "%", "km", "千円", "か所"]),
        st.sampled_from(["", "(累計)", "(令和2年度)", "(平成28～30年度の平均)", "(令和3年度(暫定))"]),
        st.sampled_from(["", " ", "\n"]))
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 def test_full_width_and_a_line_break_read_as_the_half_width_text(value, unit, note, sep):
     from xl_kpi.core.quantity import format_number
     text = f"{format_number(value)}{unit}{sep}{note}"
