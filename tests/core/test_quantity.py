@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.support.budget import examples
+from tests.support.mutation import examples
 from xl_kpi import QuantityError, XlKpiError, format_quantity, parse_quantity
 from xl_kpi.core.fiscal import FiscalSpan, format_fiscal_year, parse_fiscal_year, parse_reporting_year
 from xl_kpi.core.quantity import BASES, QUALIFIERS, with_exact_value

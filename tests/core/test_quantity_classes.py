@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.support.budget import examples
+from tests.support.mutation import examples
 from xl_kpi import QuantityError, format_quantity, parse_quantity
 from xl_kpi.core.fiscal import FiscalSpan
 from xl_kpi.core.quantity import is_placeholder, normalized
