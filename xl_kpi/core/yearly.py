@@ -24,18 +24,19 @@ def history_key(r: KpiRecord) -> tuple[str, str]:
 
 
 def _quantity(text: str) -> Quantity | None:
+    """The text read, or None: blank and unreadable texts alike (parse_quantity raises for both)."""
     try:
-        return parse_quantity(text) if text.strip() else None
+        return parse_quantity(text)
     except QuantityError:
         return None
 
 
 def same_value(a: str, b: str) -> bool:
-    """Do two KPI texts say the same value (same number, unit and basis, whatever the spelling)?"""
-    if not a.strip() or not b.strip():
-        return False
-    if a.strip() == b.strip():
-        return True
+    """Do two KPI texts say the same value (same number, unit and basis, whatever the spelling)?
+    Two blanks say nothing, so not the same value."""
+    a, b = a.strip(), b.strip()
+    if a == b:
+        return bool(a)
     qa, qb = _quantity(a), _quantity(b)
     return qa is not None and qb is not None and qa.value is not None and qa == qb
 
