@@ -14,7 +14,7 @@ from xl_kpi import (
     kpi_rate,
     round_half_up,
 )
-from xl_kpi.core.rate import parse_rate
+from xl_kpi.core.rate import Rate, parse_rate
 
 
 def test_every_sample_row_reproduces_its_published_rate(sample_rows):
@@ -189,3 +189,34 @@ def test_increase_rule_agrees_between_increase_and_level(amount, gain, base):
     by_increase = kpi_rate(f"{gain}人の増加", f"{amount}人の増加", f"{base}人")
     by_level = kpi_rate(f"{base + gain}人", f"{amount}人の増加", f"{base}人")
     assert by_increase.value == by_level.value
+
+
+# --- progress and maintain: every branch, the whole Rate written out -----------------------------
+
+@pytest.mark.parametrize("current, target, baseline, method, lower, expected", [
+    # a bare 増加 / 減少 is achieved or not; staying level is not
+    ("120件", "増加", "100件", "auto", False, Rate(Decimal(1), "progress")),
+    ("100件", "増加", "100件", "auto", False, Rate(Decimal(0), "progress")),
+    ("90件", "減少", "100件", "auto", False, Rate(Decimal(1), "progress")),
+    ("100件", "減少", "100件", "auto", False, Rate(Decimal(0), "progress")),
+    # 10 % of a count of 200 is 20 more; 10 more is half of it
+    ("210件", "10%の増加", "200件", "auto", False, Rate(Decimal("0.5"), "progress")),
+    # 5 points of a percent: 40 % → 43 % is 3 of 5
+    ("43%", "5%の増加", "40%", "auto", False, Rate(Decimal("0.6"), "progress")),
+    # 20 fewer targeted, 10 fewer reached
+    ("90件", "20件の減少", "100件", "auto", False, Rate(Decimal("0.5"), "progress")),
+    ("120件", "0件の増加", "100件", "auto", False,
+     Rate(None, "progress", "zero-target", "目標の増減幅が0のため計算できません。")),
+    ("90件", "20件の増加", None, "auto", False,
+     Rate(None, "progress", "missing-baseline", "進捗率の計算には数値の基準値が必要です。")),
+    ("150件", "200件", "100件", "progress", False, Rate(Decimal("0.5"), "progress")),
+    ("90件", "100件", "100件", "progress", False,
+     Rate(None, "progress", "target-equals-baseline", "目標値と基準値が同じため進捗率を計算できません。")),
+    # holding 0 (accidents, waiting children) at a target of 0 is holding it
+    ("0件", "0件を維持", None, "auto", False, Rate(Decimal(1), "maintain")),
+    ("0人", "0人を維持", None, "auto", True, Rate(Decimal(1), "maintain")),
+    ("95件", "100件を維持", None, "auto", False, Rate(Decimal("0.95"), "maintain")),
+    ("125件", "100件を維持", None, "auto", True, Rate(Decimal("0.8"), "maintain")),
+])
+def test_progress_and_maintain_rates(current, target, baseline, method, lower, expected):
+    assert kpi_rate(current, target, baseline, method, lower_is_better=lower) == expected

@@ -70,16 +70,16 @@ def figure(record: KpiRecord, name: str) -> str | Quantity:
     """A value field as the rate takes it: its text, or — when the cell was typed as a number —
     the text read with the unrounded number it shows (「1,485人」 typed as 1484.6 counts 1484.6)."""
     text = getattr(record, name)
-    if not record.numbers or name not in record.numbers or not text.strip():
+    if name not in record.numbers:
         return text
-    try:
+    try:  # a blank cell raises too
         return _with_number(record, name, parse_quantity(text))
     except QuantityError:
         return text
 
 
 def _with_number(record: KpiRecord, name: str, q: Quantity) -> Quantity:
-    number = record.numbers.get(name) if record.numbers else None
+    number = record.numbers.get(name)
     return q if number is None else with_exact_value(q, number.exact)
 
 
@@ -222,7 +222,7 @@ def _no_value_words(text: str) -> str:
 
 def _quantity(c: _Checker, name: str, required: bool) -> Quantity | None:
     text = getattr(c.rec, name).strip()
-    q, refused = _read(c, name, text) if text else (None, False)
+    q, refused = _read(c, name, text)  # a blank cell names no value: (None, False)
     if q is None and required and name != "baseline" and not refused:
         # the baseline: see _check_baseline_given
         c.add("missing-value", name, text,
