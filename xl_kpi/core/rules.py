@@ -222,28 +222,27 @@ def _no_value_words(text: str) -> str:
 
 def _quantity(c: _Checker, name: str, required: bool) -> Quantity | None:
     text = getattr(c.rec, name).strip()
-    q, refused = _read(c, name, text)  # a blank cell names no value: (None, False)
-    if q is None and required and name != "baseline" and not refused:
+    q = _read(c, name, text)
+    if q is None and required and name != "baseline" and name not in c.refused:
         # the baseline: see _check_baseline_given
         c.add("missing-value", name, text,
               f"{_no_value_words(text)}「{_EXAMPLES[name]}」のように数値と単位を入力してください。")
     c.q[name] = q
-    if refused:
-        c.refused.add(name)
     return q
 
 
-def _read(c: _Checker, name: str, text: str) -> tuple[Quantity | None, bool]:
-    """The cell as a Quantity, or (None, refused?): refused after a finding when it cannot be read,
-    not refused when it names no value (a placeholder)."""
+def _read(c: _Checker, name: str, text: str) -> Quantity | None:
+    """The cell as a Quantity, or None: refused (in ``c.refused``) after a finding when it cannot
+    be read, not refused when it names no value (blank, a placeholder)."""
     try:
         q = _with_number(c.rec, name, parse_quantity(text))
     except QuantityError as err:
         if err.code == "missing-value":
-            return None, False
+            return None
         code = "multiple-values" if err.code == "multiple-values" else "unparseable-value"
         c.add(code, name, text, severity=WARNING if name == "baseline" else ERROR)
-        return None, True
+        c.refused.add(name)
+        return None
     if q.garbled:
         c.add("garbled-value", name, text, format_quantity(q))
     if q.earlier:
@@ -253,7 +252,7 @@ def _read(c: _Checker, name: str, text: str) -> tuple[Quantity | None, bool]:
     if q.pace:
         c.add("per-year-and-cumulative", name, text,
               f"累計「{format_quantity(q._replace(pace=''))}」を目標とし、毎年の値「{q.pace}」は達成率に使いません。")
-    return q, False
+    return q
 
 
 _RANGE_RULE = {
@@ -268,9 +267,12 @@ def _check_baseline_given(c: _Checker, t: Quantity | None, cur: Quantity | None)
     text = c.rec.baseline.strip()
     if c.q.get("baseline") is not None or "baseline" in c.refused:
         return
-    method = choose_method("auto", cur, t, c.rec.lower_is_better) if t is not None else "ratio"
+    needed = False
+    if t is not None:
+        method = choose_method("auto", cur, t, c.rec.lower_is_better)
+        needed = method == "progress" or (method == "maintain" and t.value is None)
     example = f"「{_EXAMPLES['baseline']}」のように計画策定時点の値を入力してください。"
-    if method == "progress" or (method == "maintain" and t is not None and t.value is None):
+    if needed:
         c.add("missing-value", "baseline", text, f"{_no_value_words(text)}達成率の計算に必要です。{example}",
               severity=WARNING)
     else:
