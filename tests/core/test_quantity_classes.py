@@ -13,7 +13,21 @@ from hypothesis import strategies as st
 from tests.support.mutation import examples
 from xl_kpi import QuantityError, format_quantity, parse_quantity
 from xl_kpi.core.fiscal import FiscalSpan
-from xl_kpi.core.quantity import is_placeholder, normalized
+from xl_kpi.core.quantity import (
+    AT_LEAST,
+    AVERAGE,
+    CONTINUE,
+    CUMULATIVE,
+    DATE,
+    DONE,
+    INCREASE,
+    MAINTAIN,
+    NEW,
+    QUALITATIVE,
+    Quantity,
+    is_placeholder,
+    normalized,
+)
 
 
 def read(text):
@@ -309,3 +323,43 @@ def test_a_year_compared_with_is_not_the_year_of_the_value():
     assert parse_quantity("2030年度 46%削減（2013年度比）").fiscal == FiscalSpan(2030, 2030)
     assert parse_quantity("H27比10%増").fiscal is None
     assert str(parse_quantity("120人/年（H30～R2平均）").fiscal) == "平成30～令和2年度"
+
+
+# --- cells without a number, every field of the reading written out ---------------------------
+
+FY = FiscalSpan
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("令和7年度完了", Quantity(None, fiscal=FY(2025, 2025), qualifiers=frozenset({DONE}))),
+    ("令和7年度 完了", Quantity(None, fiscal=FY(2025, 2025), qualifiers=frozenset({DONE}))),
+    ("① 継続実施", Quantity(None, qualifiers=frozenset({CONTINUE}))),        # a circled number is no label
+    ("新規(令和2年度)", Quantity(None, fiscal=FY(2020, 2020), qualifiers=frozenset({NEW}))),
+    ("増加:", Quantity(None, qualifiers=frozenset({INCREASE}))),
+    ("令和4年3月末", Quantity(None, fiscal=FY(2021, 2021), qualifiers=frozenset({DATE}))),   # March: FY2021
+    ("全国平均以上", Quantity(None, basis=AVERAGE, qualifiers=frozenset({AT_LEAST}), label="全国")),
+    # the figure of a text target is in its note
+    ("現状値を維持(141か所)", Quantity(Decimal(141), "か所", qualifiers=frozenset({MAINTAIN}), label="現状値")),
+    ("現状値を維持 (累計141か所)",
+     Quantity(Decimal(141), "か所", basis=CUMULATIVE, qualifiers=frozenset({MAINTAIN}), label="現状値")),
+    ("平均を維持(30件/月)", Quantity(Decimal(30), "件", "月", AVERAGE, qualifiers=frozenset({MAINTAIN}))),
+    ("増加(141か所)", Quantity(Decimal(141), "か所", qualifiers=frozenset({INCREASE}))),
+    # twelve characters of words are a label; more make a qualitative target of the whole text
+    ("地域の担い手となる人材が増加", Quantity(None, qualifiers=frozenset({INCREASE}), label="地域の担い手となる人材が")),
+    ("地域の担い手となる人材の数が増加",
+     Quantity(None, qualifiers=frozenset({QUALITATIVE}), label="地域の担い手となる人材の数が増加")),
+    ("体制構築(2025年度)", Quantity(None, fiscal=FY(2025, 2025), qualifiers=frozenset({QUALITATIVE}), label="体制構築")),
+    ("全国平均を上回る(2025年度)",
+     Quantity(None, fiscal=FY(2025, 2025), qualifiers=frozenset({QUALITATIVE}), label="全国平均を上回る")),
+])
+def test_a_cell_of_words_reads_as_written(text, expected):
+    q = parse_quantity(text)
+    assert q == expected and q.raw == text and q.label == expected.label and not q.garbled
+
+
+@pytest.mark.parametrize("text", ["現状(平成19年度)", "現状"])
+def test_words_that_name_no_value_are_a_missing_value(text):
+    with pytest.raises(QuantityError) as err:
+        parse_quantity(text)
+    assert (str(err.value), err.value.code, err.value.value) == (
+        f"「{text}」には数値がありません（値なし）。", "missing-value", text)
