@@ -363,3 +363,9 @@ def test_words_that_name_no_value_are_a_missing_value(text):
         parse_quantity(text)
     assert (str(err.value), err.value.code, err.value.value) == (
         f"「{text}」には数値がありません（値なし）。", "missing-value", text)
+
+
+def test_a_triangle_is_a_minus_and_per_fiscal_year_is_per_year():
+    assert parse_quantity("前年比△5.3%") == Quantity(Decimal("-5.3"), "%", label="前年比")
+    assert parse_quantity("累計△3件") == Quantity(Decimal(-3), "件", basis=CUMULATIVE)
+    assert parse_quantity("10件/年度") == Quantity(Decimal(10), "件", "年", "per-year")
