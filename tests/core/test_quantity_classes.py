@@ -14,6 +14,7 @@ from tests.support.mutation import examples
 from xl_kpi import QuantityError, format_quantity, parse_quantity
 from xl_kpi.core.fiscal import FiscalSpan
 from xl_kpi.core.quantity import (
+    APPROX,
     AT_LEAST,
     AVERAGE,
     CONTINUE,
@@ -369,3 +370,34 @@ def test_a_triangle_is_a_minus_and_per_fiscal_year_is_per_year():
     assert parse_quantity("前年比△5.3%") == Quantity(Decimal("-5.3"), "%", label="前年比")
     assert parse_quantity("累計△3件") == Quantity(Decimal(-3), "件", basis=CUMULATIVE)
     assert parse_quantity("10件/年度") == Quantity(Decimal(10), "件", "年", "per-year")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("10%台", Quantity(Decimal(10), "%", qualifiers=frozenset({APPROX}))),        # in the tens: about
+    ("1億人程度の人口", Quantity(Decimal(1), "億人", qualifiers=frozenset({APPROX}), label="人口")),
+    ("A:1億人の人口", Quantity(Decimal(1), "億人", label="A")),                   # a label before wins
+    ("約3インターンシップ受入企業", Quantity(Decimal(3), "インターンシップ受入企業", qualifiers=frozenset({APPROX}))),
+    ("5件。", Quantity(Decimal(5), "件")),
+    ("5件 令和2年度", Quantity(Decimal(5), "件", fiscal=FiscalSpan(2020, 2020))),
+    ("令和5年度の満足度 30%", Quantity(Decimal(30), "%", fiscal=FiscalSpan(2023, 2023), label="の満足度")),
+    ("平均30件", Quantity(Decimal(30), "件", basis=AVERAGE)),
+    ("30件平均", Quantity(Decimal(30), "件", basis=AVERAGE)),
+    ("80%~90 %", Quantity(Decimal(80), "%", upper=Decimal(90))),
+    ("現状維持(令和2年度 30件)",                          # a note with a year is no figure of the target
+     Quantity(None, fiscal=FiscalSpan(2020, 2020), qualifiers=frozenset({MAINTAIN}))),
+])
+def test_units_labels_and_notes_on_the_general_path(text, expected):
+    q = parse_quantity(text)
+    assert q == expected and q.label == expected.label
+
+
+@pytest.mark.parametrize("text, code, message", [
+    ("約3インターンシップ受入企業数", "unparseable-value",
+     "「約3インターンシップ受入企業数」の単位「インターンシップ受入企業数」を読み取れません。"),   # 13 characters
+    ("5~5件", "multiple-values", "「5~5件」に複数の数値があります。1つのセルには1つの値を入力してください。"),
+    ("(令和2年度)", "unparseable-value", "「(令和2年度)」を数値として読み取れません。"),      # a year alone
+])
+def test_what_is_no_quantity_says_so(text, code, message):
+    with pytest.raises(QuantityError) as err:
+        parse_quantity(text)
+    assert (err.value.code, str(err.value), err.value.value) == (code, message, text)
