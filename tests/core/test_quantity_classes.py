@@ -401,3 +401,9 @@ def test_what_is_no_quantity_says_so(text, code, message):
     with pytest.raises(QuantityError) as err:
         parse_quantity(text)
     assert (err.value.code, str(err.value), err.value.value) == (code, message, text)
+
+
+def test_a_few_spaced_characters_are_no_qualitative_target():
+    with pytest.raises(QuantityError) as err:
+        parse_quantity("市 の 花")          # three characters once the spaces go: too short to be an aim
+    assert err.value.code == "unparseable-value"
