@@ -328,6 +328,9 @@ UNIT_DETAIL = "目標値「30件」と異なります（{} と {}）。"
     ({"target": "", "current": "5件", "baseline": "", "rate": ""},
      [("missing-value", "error", "target", "", "「30件(累計)」のように数値と単位を入力してください。", "H7"),
       ("no-value", "info", "baseline", "", NO_BASELINE, "G7")]),
+    # a revised target alone (its rate left to be computed) still needs the reason
+    ({"revised_target": "40件", "revised_rate": ""},
+     [("revision-incomplete", "warning", "revision_note", "", "目標値を変更した理由を備考に記入してください。", "M7")]),
     ({"plan": "x" * 32768}, [("text-too-long", "error", "plan", "x" * 20, "32,768文字", "Q7")]),
     ({"plan": "x" * 32767}, []),
     ({"plan": "x" * 20000, "progress": "y" * 20000}, []),
@@ -508,3 +511,16 @@ def test_values_of_several_years_use_the_latest_with_a_warning():
 def test_a_dash_typed_twice_is_missing_and_flagged_as_formula_like():
     report = validate_records([rec(current="--", rate="")])
     assert {("current", "missing-value"), ("current", "formula-text")} <= set(map(tuple, report.flatten(["field", "code"])))
+
+
+def test_kpis_of_two_measures_on_one_source_line_are_not_one_cell():
+    x = rec(measure_id="1-01", source_line="38", kpi_item="開催回数")
+    y = rec(measure_id="1-02", source_line="38", kpi_no="2", kpi_item="参加者数")   # same name 「施策」
+    assert "unnumbered-kpis" not in codes(x, y)
+
+
+def test_is_placeholder_of_what_is_not_text():
+    from decimal import Decimal
+
+    from xl_kpi.core.wording import is_placeholder
+    assert is_placeholder(None) and not is_placeholder(0) and not is_placeholder(Decimal(5))

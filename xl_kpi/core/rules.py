@@ -223,8 +223,7 @@ def _no_value_words(text: str) -> str:
 def _quantity(c: _Checker, name: str, required: bool) -> Quantity | None:
     text = getattr(c.rec, name).strip()
     q = _read(c, name, text)
-    if q is None and required and name != "baseline" and name not in c.refused:
-        # the baseline: see _check_baseline_given
+    if q is None and required and name not in c.refused:  # the baseline: see _check_baseline_given
         c.add("missing-value", name, text,
               f"{_no_value_words(text)}「{_EXAMPLES[name]}」のように数値と単位を入力してください。")
     c.q[name] = q
@@ -291,7 +290,7 @@ def _check_kpi(c: _Checker) -> None:
         return
     if not rec.kpi_item.strip():
         c.add("missing-value", "kpi_item")
-    b = _quantity(c, "baseline", True)
+    b = _quantity(c, "baseline", False)  # whether it is needed: _check_baseline_given
     t = _quantity(c, "target", True)
     cur = _quantity(c, "current", True)
     rt = _quantity(c, "revised_target", False)
