@@ -178,7 +178,17 @@ def test_grade_record_uses_the_records_fields_or_the_given_rate():
     assert grade_record(r, Scheme("bands")) == "A"       # 40 ÷ 27 = 148 % (the 達成率 column's target)
     assert grade_record(r, Scheme("symbols")) == "◎"     # 30 ÷ 27 = 111 % against the revised target
     assert grade_record(KpiRecord(kpi_no="1", target="40件", current="36件"), Scheme("symbols")) == "○"
-    assert grade_record(KpiRecord(kpi_no="1", target="40件", baseline="20件", current="28件"),
-                        Scheme("pace", plan=PLAN)) == "A"   # 8 ÷ 20 = 0.4 ≥ 0.4
+    assert grade_record(KpiRecord(kpi_no="1", target="40件", baseline="20件", current="26件"),
+                        Scheme("pace", plan=PLAN)) == "B"   # 6 ÷ 20 = 0.3 < 0.4 (from 0 it would be 0.65)
+    revised = KpiRecord(kpi_no="1", target="40件", revised_target="30件", current="28件")
+    assert grade_record(revised, Scheme("symbols")) == "○"   # 28 ÷ 30 = 93 %, not 28 ÷ 40 = 70 %
+    two = GradeBands(((50, "S", "◎"), (NO_LOWER_BOUND, "T", "×")))
+    assert grade_record(r, Scheme("bands", two), Rate(Decimal("0.5"), "ratio")) == "S"
+    assert grade_kpi("20件", "40件", scheme=Scheme("bands", two)) == "S"
     assert grade_record(KpiRecord(kpi_no="1", target="40件", current="28件"),
                         Scheme("pace", plan=PLAN)) == "A"   # a blank baseline counts as 0: 28 ÷ 40 = 0.7
+
+
+def test_a_qualitative_target_of_doing_something_is_execution_type():
+    scheme = Scheme("pace", plan=PLAN)
+    assert grade_kpi("一部の学校で実施", "R6年度末までに全校で実施体制を構築し、効果を検証する", scheme=scheme) == "F"

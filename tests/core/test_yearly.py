@@ -77,3 +77,11 @@ def test_evaluated_grades_by_the_scheme_when_one_is_given():
     assert [x.grade for x in evaluated(rows, scheme=Scheme("bands", strict))] == ["B"]   # 93 % < 95 %
     assert [x.grade for x in evaluated(rows, strict)] == ["B"]
     assert [x.grade for x in evaluated(rows)] == ["B"]                                   # 80 % ≤ 93 %
+
+
+def test_evaluated_grades_the_rate_the_caller_computed():
+    from xl_kpi.core.rate import Rate
+    from xl_kpi.core.rules import Evaluation
+    r = KpiRecord(measure_id="1-01", kpi_no="1", target="40件", current="37件")
+    given = {id(r): Evaluation(Rate(Decimal("0.5"), "ratio"), None)}
+    assert [e.grade for e in evaluated([r], evaluations=given, scheme=Scheme("bands"))] == ["C"]  # 50 %, not 93 %

@@ -266,18 +266,22 @@ def _check_baseline_given(c: _Checker, t: Quantity | None, cur: Quantity | None)
     text = c.rec.baseline.strip()
     if c.q.get("baseline") is not None or "baseline" in c.refused:
         return
-    needed = False
-    if t is not None:
-        method = choose_method("auto", cur, t, c.rec.lower_is_better)
-        needed = method == "progress" or (method == "maintain" and t.value is None)
     example = f"「{_EXAMPLES['baseline']}」のように計画策定時点の値を入力してください。"
-    if needed:
+    if _needs_baseline(t, cur, c.rec.lower_is_better):
         c.add("missing-value", "baseline", text, f"{_no_value_words(text)}達成率の計算に必要です。{example}",
               severity=WARNING)
     else:
         c.add("no-value", "baseline", text,
               f"{_no_value_words(text)}達成率（現在値÷目標値）の計算には使わないため、そのまま計算しました。"
               f"値が分かれば{example}")
+
+
+def _needs_baseline(t: Quantity | None, cur: Quantity | None, lower: bool) -> bool:
+    """Does the rate of this target need the baseline (progress, 現状維持 of a text target)?"""
+    if t is None:
+        return False
+    method = choose_method("auto", cur, t, lower)
+    return method == "progress" or (method == "maintain" and t.value is None)
 
 
 def _describe_basis(q: Quantity) -> str:
