@@ -407,3 +407,30 @@ def test_a_few_spaced_characters_are_no_qualitative_target():
     with pytest.raises(QuantityError) as err:
         parse_quantity("市 の 花")          # three characters once the spaces go: too short to be an aim
     assert err.value.code == "unparseable-value"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("5年間で30件", Quantity(Decimal(30), "件", basis=CUMULATIVE)),                 # a total over a period
+    ("1日あたり30件", Quantity(Decimal(30), "件", "日", "per-day")),
+    ("1人あたり 30件", Quantity(Decimal(30), "件", label="1人あたり")),              # per person: words
+    ("R3.3.31 50%", Quantity(Decimal(50), "%", fiscal=FiscalSpan(2020, 2020))),    # 31 March 2021: FY2020
+    ("現状値を維持(141か所)(令和2年度)",
+     Quantity(Decimal(141), "か所", fiscal=FiscalSpan(2020, 2020), qualifiers=frozenset({MAINTAIN}), label="現状値")),
+    ("30件(増加)", Quantity(Decimal(30), "件")),     # a note adds only 見込み or 程度, not a direction
+    ("体制構築", Quantity(None, qualifiers=frozenset({QUALITATIVE}), label="体制構築")),           # a word of aim
+    ("市民生活の質", Quantity(None, qualifiers=frozenset({QUALITATIVE}), label="市民生活の質")),   # six characters
+    ("市の花(2025年度)", Quantity(None, fiscal=FiscalSpan(2025, 2025), qualifiers=frozenset({QUALITATIVE}),
+                               label="市の花")),                                     # short, but with its year
+])
+def test_periods_per_words_dates_and_short_aims(text, expected):
+    q = parse_quantity(text)
+    assert q == expected and q.label == expected.label
+
+
+def test_an_impossible_month_leaves_its_numbers_as_numbers():
+    with pytest.raises(QuantityError) as err:
+        parse_quantity("令和3年13月 5件")
+    assert err.value.code == "multiple-values"
+    with pytest.raises(QuantityError) as err:
+        parse_quantity("市の花")                     # short words without a year or a word of aim
+    assert err.value.code == "unparseable-value"
