@@ -21,6 +21,7 @@ from xl_kpi.core.quantity import (
     CUMULATIVE,
     DATE,
     DONE,
+    ESTIMATE,
     INCREASE,
     MAINTAIN,
     NEW,
@@ -434,3 +435,36 @@ def test_an_impossible_month_leaves_its_numbers_as_numbers():
     with pytest.raises(QuantityError) as err:
         parse_quantity("市の花")                     # short words without a year or a word of aim
     assert err.value.code == "unparseable-value"
+
+
+LONG = "約" + "1" * 200      # 201 characters on the general path
+
+
+@pytest.mark.parametrize("text, code, message", [
+    ("", "missing-value", "空欄です。"),
+    ("-", "missing-value", "「-」は値がないことを表します。"),
+    ("件", "missing-value", "「件」は単位だけで数値がありません（値なし）。"),
+    ("西暦", "unparseable-value", "「西暦」を数値として読み取れません。"),
+    (LONG, "unparseable-value", f"「{LONG[:40]}…」は長すぎて数量として読み取れません。"),
+])
+def test_each_refusal_of_the_preparation_says_why(text, code, message):
+    with pytest.raises(QuantityError) as err:
+        parse_quantity(text)
+    assert (err.value.code, str(err.value), err.value.value) == (code, message, text)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("約" + "1" * 199, Quantity(Decimal("1" * 199), qualifiers=frozenset({APPROX}))),    # 200: not too long
+    ("西暦2020年度 30件", Quantity(Decimal(30), "件", fiscal=FiscalSpan(2020, 2020))),
+    ("30件 ※", Quantity(Decimal(30), "件")),                                   # an empty remark goes
+    ("30件(令和2年度)※", Quantity(Decimal(30), "件", fiscal=FiscalSpan(2020, 2020))),
+    ("30件※速報値", Quantity(Decimal(30), "件", qualifiers=frozenset({ESTIMATE}))),    # a remark is a note
+    ("今後5年以内に約30件", Quantity(Decimal(30), "件", qualifiers=frozenset({APPROX}))),  # when, not a label
+    ("零件", Quantity(Decimal(0), "件")),
+    ("ゼロ件", Quantity(Decimal(0), "件")),
+    ("15~34 歳の割合:92.2%", Quantity(Decimal("92.2"), "%", label="15~34歳の割合")),
+    ("65歳以上 30%", Quantity(Decimal(30), "%", label="65歳以上")),
+])
+def test_spellings_made_plain_before_reading(text, expected):
+    q = parse_quantity(text)
+    assert q == expected and q.label == expected.label
