@@ -468,3 +468,21 @@ def test_each_refusal_of_the_preparation_says_why(text, code, message):
 def test_spellings_made_plain_before_reading(text, expected):
     q = parse_quantity(text)
     assert q == expected and q.label == expected.label
+
+
+def test_cells_that_are_not_text():
+    assert parse_quantity(5) == Quantity(Decimal(5)) and parse_quantity(5).raw == "5"
+    assert parse_quantity(Decimal("1.50")).raw == "1.50"
+    q = parse_quantity(1.5)
+    assert (q, q.raw) == (Quantity(Decimal("1.5")), "1.5")
+    for cell, shown in [(True, "True"), (float("inf"), "inf"), (float("-inf"), "-inf"), ([1], "[1]")]:
+        with pytest.raises(QuantityError) as err:
+            parse_quantity(cell)
+        assert str(err.value) == f"「{shown}」は数量として読み取れません。"
+        assert err.value.value == (shown if isinstance(cell, list) else cell)
+    with pytest.raises(QuantityError) as err:
+        parse_quantity(float("nan"))
+    assert str(err.value) == "「nan」は数量として読み取れません。" and err.value.value != err.value.value
+    with pytest.raises(QuantityError) as err:
+        parse_quantity(None)
+    assert (str(err.value), err.value.code, err.value.value) == ("空欄です。", "missing-value", "")
