@@ -3,7 +3,8 @@
 Reads `mutmut results --all true`, drops mutants not checked in this run (a narrowed run), and
 counts the mutants listed in tests/core/mutation-equivalent.md (one name per line starting with
 "- `") as equivalent: neither killed nor surviving. Score = killed ÷ (checked − equivalent);
-a timeout counts as killed (the mutant made the tests hang). Lists the survivors.
+a timeout counts as killed (the mutant made the tests hang). Lists the survivors, then the
+score of each module.
 """
 
 from __future__ import annotations
@@ -25,6 +26,20 @@ def equivalent_names() -> set[str]:
     return set(re.findall(r"^- `([^`]+)`", EQUIVALENT.read_text(encoding="utf-8"), re.M))
 
 
+def by_module(checked: dict[str, str], equivalent: set[str]) -> dict[str, tuple[int, int, int]]:
+    """module → (killed, judged, equivalent) for the modules of xl_kpi.core."""
+    out: dict[str, list[int]] = {}
+    for name, status in checked.items():
+        module = name.split(".")[2]  # xl_kpi.core.<module>.<mutant>
+        row = out.setdefault(module, [0, 0, 0])
+        if name in equivalent:
+            row[2] += 1
+            continue
+        row[1] += 1
+        row[0] += status in KILLED
+    return {m: (k, j, e) for m, (k, j, e) in out.items()}
+
+
 def main() -> int:
     out = subprocess.run([sys.executable, "-m", "mutmut", "results", "--all", "true"], cwd=ROOT,
                          capture_output=True, text=True, check=True).stdout
@@ -37,6 +52,8 @@ def main() -> int:
     survivors = sorted(n for n, s in checked.items() if s not in KILLED and n not in equivalent)
     for name in survivors:
         print(f"{checked[name]:>10}  {name}")
+    for module, (k, j, e) in sorted(by_module(checked, equivalent).items()):
+        print(f"{module:<12} {k:>5}/{j:<5} killed = {k / j if j else 0:6.1%}   ({e} equivalent)")
     print(f"mutants: {len(checked)} checked, {len(equivalent)} equivalent (listed), {judged} judged: "
           + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
     score = killed / judged if judged else 0.0

@@ -11,6 +11,8 @@ os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
 import pytest  # noqa: E402
 
+# before any test module: under mutmut, the small hypothesis profile (tests/support/mutation.py)
+from tests.support import mutation  # noqa: E402
 from xl_kpi.files.csvio import read_csv_records, sample_csv_path  # noqa: E402
 from xl_kpi.files.master import import_csv  # noqa: E402
 
@@ -51,3 +53,10 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "libreoffice" in item.keywords and not have_soffice:
             item.add_marker(pytest.mark.skip(reason="LibreOffice (soffice) is not installed"))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_core_caches():
+    """Under mutmut, every test starts with the caches of xl_kpi.core empty (tests/support/mutation.py)."""
+    if mutation.UNDER_MUTMUT:
+        mutation.clear_core_caches()

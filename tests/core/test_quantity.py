@@ -5,9 +5,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.support.mutation import examples
 from xl_kpi import QuantityError, XlKpiError, format_quantity, parse_quantity
 from xl_kpi.core.fiscal import FiscalSpan, format_fiscal_year, parse_fiscal_year, parse_reporting_year
-from xl_kpi.core.quantity import BASES, QUALIFIERS, with_exact_value
+from xl_kpi.core.quantity import (
+    AVERAGE,
+    BASES,
+    CONTINUE,
+    CUMULATIVE,
+    ESTIMATE,
+    MAINTAIN,
+    QUALIFIERS,
+    Quantity,
+    format_number,
+    normalized,
+    with_exact_value,
+)
 
 
 @pytest.mark.parametrize("text, value, unit, basis, fy, quals, label", [
@@ -128,13 +141,13 @@ def quantities(draw):
 
 
 @given(quantities())
-@settings(max_examples=400)
+@settings(max_examples=examples(400))
 def test_format_then_parse_gives_the_quantity_back(q):
     assert parse_quantity(format_quantity(q)) == q
 
 
 @given(st.text(max_size=60))
-@settings(max_examples=1500)
+@settings(max_examples=examples(1500))
 def test_parsing_raises_only_the_projects_error(text):
     try:
         q = parse_quantity(text)
@@ -146,7 +159,7 @@ def test_parsing_raises_only_the_projects_error(text):
 
 
 @given(st.text(alphabet="0123456789０１２３４５６７８９,.，．-－▲△件人%％()（）累計平成令和元年度～:： ①②継続新規", max_size=30))
-@settings(max_examples=1500)
+@settings(max_examples=examples(1500))
 def test_parsing_kpi_like_noise_raises_only_the_projects_error(text):
     with contextlib.suppress(QuantityError):
         parse_quantity(text)
@@ -167,3 +180,64 @@ def test_a_shown_text_takes_the_unrounded_number_it_shows(text, exact, value):
 
 def test_a_qualifier_without_a_number_takes_no_number():
     assert with_exact_value(parse_quantity("継続実施"), Decimal(1)).value is None
+
+
+# --- the canonical text, piece by piece --------------------------------------------------------
+
+@pytest.mark.parametrize("q, text", [
+    (Quantity(Decimal(6), "件", fiscal=FiscalSpan(2018, 2018)), "6件(平成30年度)"),
+    (Quantity(Decimal(6), "件", fiscal=FiscalSpan(2018, 2018, fiscal=False)), "6件(平成30年)"),
+    (Quantity(Decimal(54), "件", "年", AVERAGE, FiscalSpan(2016, 2018)), "54件/年(平成28～平成30年度の平均)"),
+    (Quantity(Decimal(32), "件", "年", AVERAGE, FiscalSpan(2016, 2018, fiscal=False)),
+     "32件/年(平成28～平成30年の平均)"),
+    (Quantity(Decimal(5), "件", basis=AVERAGE), "5件(平均)"),
+    (Quantity(Decimal(120), "人", fiscal=FiscalSpan(2019, 2019), qualifiers=frozenset({ESTIMATE})),
+     "120人(令和元年度見込み)"),
+    (Quantity(Decimal(1399), "人", basis=CUMULATIVE), "1,399人(累計)"),
+    (Quantity(Decimal(3), "件", label="①"), "①3件"),
+    (Quantity(Decimal(6), "回", label="回数"), "回数:6回"),
+    (Quantity(Decimal(141), "か所", qualifiers=frozenset({MAINTAIN})), "141か所を維持"),
+    (Quantity(None, qualifiers=frozenset({MAINTAIN})), "現状維持"),
+    (Quantity(None, qualifiers=frozenset({CONTINUE})), "継続実施"),
+    (Quantity(Decimal(0), "件"), "0件"),
+])
+def test_format_quantity_writes_the_canonical_text(q, text):
+    assert format_quantity(q) == text
+    assert parse_quantity(text) == q
+
+
+def test_format_number_writes_every_digit_with_separators():
+    assert format_number(Decimal("1E+3")) == "1,000"          # an exponent is written out
+    assert format_number(Decimal("1E-7")) == "0.0000001"
+    assert format_number(Decimal("-64.7")) == "-64.7" and format_number(Decimal(0)) == "0"
+    assert format_number(Decimal("1234567.25")) == "1,234,567.25"
+
+
+def test_a_magnitude_unit_without_a_number_keeps_no_number():
+    assert normalized(Quantity(None, "億円")) == (None, "円")
+    assert normalized(Quantity(Decimal(3), "億円")) == (Decimal(300_000_000), "円")
+
+
+@pytest.mark.parametrize("text", [
+    "10件、累計50件",               # no word marks a pace: two values
+    "毎年度10～20件、累計50件",      # a range as the pace
+    "毎年度10件、累計50人",          # two units
+    "95%、97%(2025年度)",           # one of the two has no year
+])
+def test_two_values_not_marked_as_pace_and_total_or_as_years_are_refused(text):
+    with pytest.raises(QuantityError) as err:
+        parse_quantity(text)
+    assert err.value.code == "multiple-values"
+
+
+def test_a_pace_with_its_total_or_values_by_year_keep_the_whole_text():
+    q = parse_quantity("毎年度30都市程度、累計210都市")
+    assert (q.value, q.unit, q.basis, q.pace, q.raw) == (Decimal(210), "都市", CUMULATIVE, "毎年度30都市程度",
+                                                         "毎年度30都市程度、累計210都市")
+    q = parse_quantity("95%(2023年度)、97%(2025年度)")
+    assert (q.value, q.fiscal, q.earlier, q.raw) == (Decimal(97), FiscalSpan(2025, 2025), ("95%(2023年度)",),
+                                                     "95%(2023年度)、97%(2025年度)")
+    q = parse_quantity("累計50件、年間10件")          # the total first
+    assert (q.value, q.basis, q.pace) == (Decimal(50), CUMULATIVE, "年間10件")
+    with pytest.raises(QuantityError):
+        parse_quantity("累計50件、累計10件")           # both totals

@@ -10,9 +10,26 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.support.mutation import examples
 from xl_kpi import QuantityError, format_quantity, parse_quantity
 from xl_kpi.core.fiscal import FiscalSpan
-from xl_kpi.core.quantity import is_placeholder, normalized
+from xl_kpi.core.quantity import (
+    APPROX,
+    AT_LEAST,
+    AVERAGE,
+    CONTINUE,
+    CUMULATIVE,
+    DATE,
+    DONE,
+    ESTIMATE,
+    INCREASE,
+    MAINTAIN,
+    NEW,
+    QUALITATIVE,
+    Quantity,
+    is_placeholder,
+    normalized,
+)
 
 
 def read(text):
@@ -47,7 +64,7 @@ def breakdowns(draw):
 
 
 @given(breakdowns())
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 def test_a_total_with_its_breakdown_is_the_total(case):
     total, unit, text = case
     q = parse_quantity(text)
@@ -270,7 +287,7 @@ def _fullwidth(text: str) -> str:
        st.sampled_from(["件", "人", "%", "km", "千円", "か所"]),
        st.sampled_from(["", "(累計)", "(令和2年度)", "(平成28～30年度の平均)", "(令和3年度(暫定))"]),
        st.sampled_from(["", " ", "\n"]))
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 def test_full_width_and_a_line_break_read_as_the_half_width_text(value, unit, note, sep):
     from xl_kpi.core.quantity import format_number
     text = f"{format_number(value)}{unit}{sep}{note}"
@@ -308,3 +325,164 @@ def test_a_year_compared_with_is_not_the_year_of_the_value():
     assert parse_quantity("2030年度 46%削減（2013年度比）").fiscal == FiscalSpan(2030, 2030)
     assert parse_quantity("H27比10%増").fiscal is None
     assert str(parse_quantity("120人/年（H30～R2平均）").fiscal) == "平成30～令和2年度"
+
+
+# --- cells without a number, every field of the reading written out ---------------------------
+
+FY = FiscalSpan
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("令和7年度完了", Quantity(None, fiscal=FY(2025, 2025), qualifiers=frozenset({DONE}))),
+    ("令和7年度 完了", Quantity(None, fiscal=FY(2025, 2025), qualifiers=frozenset({DONE}))),
+    ("① 継続実施", Quantity(None, qualifiers=frozenset({CONTINUE}))),        # a circled number is no label
+    ("新規(令和2年度)", Quantity(None, fiscal=FY(2020, 2020), qualifiers=frozenset({NEW}))),
+    ("増加:", Quantity(None, qualifiers=frozenset({INCREASE}))),
+    ("令和4年3月末", Quantity(None, fiscal=FY(2021, 2021), qualifiers=frozenset({DATE}))),   # March: FY2021
+    ("全国平均以上", Quantity(None, basis=AVERAGE, qualifiers=frozenset({AT_LEAST}), label="全国")),
+    # the figure of a text target is in its note
+    ("現状値を維持(141か所)", Quantity(Decimal(141), "か所", qualifiers=frozenset({MAINTAIN}), label="現状値")),
+    ("現状値を維持 (累計141か所)",
+     Quantity(Decimal(141), "か所", basis=CUMULATIVE, qualifiers=frozenset({MAINTAIN}), label="現状値")),
+    ("平均を維持(30件/月)", Quantity(Decimal(30), "件", "月", AVERAGE, qualifiers=frozenset({MAINTAIN}))),
+    ("増加(141か所)", Quantity(Decimal(141), "か所", qualifiers=frozenset({INCREASE}))),
+    # twelve characters of words are a label; more make a qualitative target of the whole text
+    ("地域の担い手となる人材が増加", Quantity(None, qualifiers=frozenset({INCREASE}), label="地域の担い手となる人材が")),
+    ("地域の担い手となる人材の数が増加",
+     Quantity(None, qualifiers=frozenset({QUALITATIVE}), label="地域の担い手となる人材の数が増加")),
+    ("体制構築(2025年度)", Quantity(None, fiscal=FY(2025, 2025), qualifiers=frozenset({QUALITATIVE}), label="体制構築")),
+    ("全国平均を上回る(2025年度)",
+     Quantity(None, fiscal=FY(2025, 2025), qualifiers=frozenset({QUALITATIVE}), label="全国平均を上回る")),
+])
+def test_a_cell_of_words_reads_as_written(text, expected):
+    q = parse_quantity(text)
+    assert q == expected and q.raw == text and q.label == expected.label and not q.garbled
+
+
+@pytest.mark.parametrize("text", ["現状(平成19年度)", "現状"])
+def test_words_that_name_no_value_are_a_missing_value(text):
+    with pytest.raises(QuantityError) as err:
+        parse_quantity(text)
+    assert (str(err.value), err.value.code, err.value.value) == (
+        f"「{text}」には数値がありません（値なし）。", "missing-value", text)
+
+
+def test_a_triangle_is_a_minus_and_per_fiscal_year_is_per_year():
+    assert parse_quantity("前年比△5.3%") == Quantity(Decimal("-5.3"), "%", label="前年比")
+    assert parse_quantity("累計△3件") == Quantity(Decimal(-3), "件", basis=CUMULATIVE)
+    assert parse_quantity("10件/年度") == Quantity(Decimal(10), "件", "年", "per-year")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("10%台", Quantity(Decimal(10), "%", qualifiers=frozenset({APPROX}))),        # in the tens: about
+    ("1億人程度の人口", Quantity(Decimal(1), "億人", qualifiers=frozenset({APPROX}), label="人口")),
+    ("A:1億人の人口", Quantity(Decimal(1), "億人", label="A")),                   # a label before wins
+    ("約3インターンシップ受入企業", Quantity(Decimal(3), "インターンシップ受入企業", qualifiers=frozenset({APPROX}))),
+    ("5件。", Quantity(Decimal(5), "件")),
+    ("5件 令和2年度", Quantity(Decimal(5), "件", fiscal=FiscalSpan(2020, 2020))),
+    ("令和5年度の満足度 30%", Quantity(Decimal(30), "%", fiscal=FiscalSpan(2023, 2023), label="の満足度")),
+    ("平均30件", Quantity(Decimal(30), "件", basis=AVERAGE)),
+    ("30件平均", Quantity(Decimal(30), "件", basis=AVERAGE)),
+    ("80%~90 %", Quantity(Decimal(80), "%", upper=Decimal(90))),
+    ("現状維持(令和2年度 30件)",                          # a note with a year is no figure of the target
+     Quantity(None, fiscal=FiscalSpan(2020, 2020), qualifiers=frozenset({MAINTAIN}))),
+])
+def test_units_labels_and_notes_on_the_general_path(text, expected):
+    q = parse_quantity(text)
+    assert q == expected and q.label == expected.label
+
+
+@pytest.mark.parametrize("text, code, message", [
+    ("約3インターンシップ受入企業数", "unparseable-value",
+     "「約3インターンシップ受入企業数」の単位「インターンシップ受入企業数」を読み取れません。"),   # 13 characters
+    ("5~5件", "multiple-values", "「5~5件」に複数の数値があります。1つのセルには1つの値を入力してください。"),
+    ("(令和2年度)", "unparseable-value", "「(令和2年度)」を数値として読み取れません。"),      # a year alone
+])
+def test_what_is_no_quantity_says_so(text, code, message):
+    with pytest.raises(QuantityError) as err:
+        parse_quantity(text)
+    assert (err.value.code, str(err.value), err.value.value) == (code, message, text)
+
+
+def test_a_few_spaced_characters_are_no_qualitative_target():
+    with pytest.raises(QuantityError) as err:
+        parse_quantity("市 の 花")          # three characters once the spaces go: too short to be an aim
+    assert err.value.code == "unparseable-value"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("5年間で30件", Quantity(Decimal(30), "件", basis=CUMULATIVE)),                 # a total over a period
+    ("1日あたり30件", Quantity(Decimal(30), "件", "日", "per-day")),
+    ("1人あたり 30件", Quantity(Decimal(30), "件", label="1人あたり")),              # per person: words
+    ("R3.3.31 50%", Quantity(Decimal(50), "%", fiscal=FiscalSpan(2020, 2020))),    # 31 March 2021: FY2020
+    ("現状値を維持(141か所)(令和2年度)",
+     Quantity(Decimal(141), "か所", fiscal=FiscalSpan(2020, 2020), qualifiers=frozenset({MAINTAIN}), label="現状値")),
+    ("30件(増加)", Quantity(Decimal(30), "件")),     # a note adds only 見込み or 程度, not a direction
+    ("体制構築", Quantity(None, qualifiers=frozenset({QUALITATIVE}), label="体制構築")),           # a word of aim
+    ("市民生活の質", Quantity(None, qualifiers=frozenset({QUALITATIVE}), label="市民生活の質")),   # six characters
+    ("市の花(2025年度)", Quantity(None, fiscal=FiscalSpan(2025, 2025), qualifiers=frozenset({QUALITATIVE}),
+                               label="市の花")),                                     # short, but with its year
+])
+def test_periods_per_words_dates_and_short_aims(text, expected):
+    q = parse_quantity(text)
+    assert q == expected and q.label == expected.label
+
+
+def test_an_impossible_month_leaves_its_numbers_as_numbers():
+    with pytest.raises(QuantityError) as err:
+        parse_quantity("令和3年13月 5件")
+    assert err.value.code == "multiple-values"
+    with pytest.raises(QuantityError) as err:
+        parse_quantity("市の花")                     # short words without a year or a word of aim
+    assert err.value.code == "unparseable-value"
+
+
+LONG = "約" + "1" * 200      # 201 characters on the general path
+
+
+@pytest.mark.parametrize("text, code, message", [
+    ("", "missing-value", "空欄です。"),
+    ("-", "missing-value", "「-」は値がないことを表します。"),
+    ("件", "missing-value", "「件」は単位だけで数値がありません（値なし）。"),
+    ("西暦", "unparseable-value", "「西暦」を数値として読み取れません。"),
+    (LONG, "unparseable-value", f"「{LONG[:40]}…」は長すぎて数量として読み取れません。"),
+])
+def test_each_refusal_of_the_preparation_says_why(text, code, message):
+    with pytest.raises(QuantityError) as err:
+        parse_quantity(text)
+    assert (err.value.code, str(err.value), err.value.value) == (code, message, text)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("約" + "1" * 199, Quantity(Decimal("1" * 199), qualifiers=frozenset({APPROX}))),    # 200: not too long
+    ("西暦2020年度 30件", Quantity(Decimal(30), "件", fiscal=FiscalSpan(2020, 2020))),
+    ("30件 ※", Quantity(Decimal(30), "件")),                                   # an empty remark goes
+    ("30件(令和2年度)※", Quantity(Decimal(30), "件", fiscal=FiscalSpan(2020, 2020))),
+    ("30件※速報値", Quantity(Decimal(30), "件", qualifiers=frozenset({ESTIMATE}))),    # a remark is a note
+    ("今後5年以内に約30件", Quantity(Decimal(30), "件", qualifiers=frozenset({APPROX}))),  # when, not a label
+    ("零件", Quantity(Decimal(0), "件")),
+    ("ゼロ件", Quantity(Decimal(0), "件")),
+    ("15~34 歳の割合:92.2%", Quantity(Decimal("92.2"), "%", label="15~34歳の割合")),
+    ("65歳以上 30%", Quantity(Decimal(30), "%", label="65歳以上")),
+])
+def test_spellings_made_plain_before_reading(text, expected):
+    q = parse_quantity(text)
+    assert q == expected and q.label == expected.label
+
+
+def test_cells_that_are_not_text():
+    assert parse_quantity(5) == Quantity(Decimal(5)) and parse_quantity(5).raw == "5"
+    assert parse_quantity(Decimal("1.50")).raw == "1.50"
+    q = parse_quantity(1.5)
+    assert (q, q.raw) == (Quantity(Decimal("1.5")), "1.5")
+    for cell, shown in [(True, "True"), (float("inf"), "inf"), (float("-inf"), "-inf"), ([1], "[1]")]:
+        with pytest.raises(QuantityError) as err:
+            parse_quantity(cell)
+        assert str(err.value) == f"「{shown}」は数量として読み取れません。"
+        assert err.value.value == (shown if isinstance(cell, list) else cell)
+    with pytest.raises(QuantityError) as err:
+        parse_quantity(float("nan"))
+    assert str(err.value) == "「nan」は数量として読み取れません。" and err.value.value != err.value.value
+    with pytest.raises(QuantityError) as err:
+        parse_quantity(None)
+    assert (str(err.value), err.value.code, err.value.value) == ("空欄です。", "missing-value", "")

@@ -14,7 +14,7 @@ from xl_kpi import (
     kpi_rate,
     round_half_up,
 )
-from xl_kpi.core.rate import parse_rate
+from xl_kpi.core.rate import Rate, parse_rate
 
 
 def test_every_sample_row_reproduces_its_published_rate(sample_rows):
@@ -189,3 +189,81 @@ def test_increase_rule_agrees_between_increase_and_level(amount, gain, base):
     by_increase = kpi_rate(f"{gain}人の増加", f"{amount}人の増加", f"{base}人")
     by_level = kpi_rate(f"{base + gain}人", f"{amount}人の増加", f"{base}人")
     assert by_increase.value == by_level.value
+
+
+# --- progress and maintain: every branch, the whole Rate written out -----------------------------
+
+@pytest.mark.parametrize("current, target, baseline, method, lower, expected", [
+    # a bare 増加 / 減少 is achieved or not; staying level is not
+    ("120件", "増加", "100件", "auto", False, Rate(Decimal(1), "progress")),
+    ("100件", "増加", "100件", "auto", False, Rate(Decimal(0), "progress")),
+    ("90件", "減少", "100件", "auto", False, Rate(Decimal(1), "progress")),
+    ("100件", "減少", "100件", "auto", False, Rate(Decimal(0), "progress")),
+    # 10 % of a count of 200 is 20 more; 10 more is half of it
+    ("210件", "10%の増加", "200件", "auto", False, Rate(Decimal("0.5"), "progress")),
+    # 5 points of a percent: 40 % → 43 % is 3 of 5
+    ("43%", "5%の増加", "40%", "auto", False, Rate(Decimal("0.6"), "progress")),
+    # 20 fewer targeted, 10 fewer reached
+    ("90件", "20件の減少", "100件", "auto", False, Rate(Decimal("0.5"), "progress")),
+    ("120件", "0件の増加", "100件", "auto", False,
+     Rate(None, "progress", "zero-target", "目標の増減幅が0のため計算できません。")),
+    ("90件", "20件の増加", None, "auto", False,
+     Rate(None, "progress", "missing-baseline", "進捗率の計算には数値の基準値が必要です。")),
+    ("150件", "200件", "100件", "progress", False, Rate(Decimal("0.5"), "progress")),
+    ("90件", "100件", "100件", "progress", False,
+     Rate(None, "progress", "target-equals-baseline", "目標値と基準値が同じため進捗率を計算できません。")),
+    # holding 0 (accidents, waiting children) at a target of 0 is holding it
+    ("0件", "0件を維持", None, "auto", False, Rate(Decimal(1), "maintain")),
+    ("0人", "0人を維持", None, "auto", True, Rate(Decimal(1), "maintain")),
+    ("95件", "100件を維持", None, "auto", False, Rate(Decimal("0.95"), "maintain")),
+    ("125件", "100件を維持", None, "auto", True, Rate(Decimal("0.8"), "maintain")),
+])
+def test_progress_and_maintain_rates(current, target, baseline, method, lower, expected):
+    assert kpi_rate(current, target, baseline, method, lower_is_better=lower) == expected
+
+
+@pytest.mark.parametrize("current, target, baseline, method, expected", [
+    ("5件", "", None, "auto", Rate(None, "auto", "missing-target", "目標値が空欄のため計算できません。")),
+    ("5件", "-", None, "auto", Rate(None, "auto", "missing-target", "目標値が「-」（値なし）のため計算できません。")),
+    ("", "30件", None, "auto", Rate(None, "ratio", "missing-current", "現在値が空欄のため計算できません。")),
+    ("継続実施", "30件", None, "auto",
+     Rate(None, "ratio", "non-numeric-current", "現在値「継続実施」が数値ではないため計算できません。")),
+    ("5件", "増加", None, "ratio",
+     Rate(None, "ratio", "non-numeric-target", "目標値「増加」が数値ではないため計算できません。")),
+    ("5件", "増加", "3件", "ratio",       # a baseline does not make a bare 増加 a number for a ratio
+     Rate(None, "ratio", "non-numeric-target", "目標値「増加」が数値ではないため計算できません。")),
+    ("全国平均と同水準", "全国平均と同水準を目指す", None, "auto",
+     Rate(None, "auto", "qualitative-target", "目標値「全国平均と同水準を目指す」は数値のない定性的な目標のため、"
+          "達成率を計算できません（達成状況は文章で評価します）。")),
+    ("継続実施", "全国平均と同水準を目指す", None, "continue", Rate(Decimal(1), "continue")),
+    ("95%", "全国平均と同水準を目指す", "93%", "maintain", Rate(Decimal(1), "maintain")),  # held above 93 %
+    ("150件", "200件", "100人", "progress",
+     Rate(None, "progress", "unit-mismatch", "単位が異なるため計算できません（現在値: 件、基準値: 人）。")),
+    ("95件", "現状維持", "100人", "auto",
+     Rate(None, "maintain", "unit-mismatch", "単位が異なるため計算できません（現在値: 件、基準値: 人）。")),
+    ("120件", "50件の増加", "100人", "auto",
+     Rate(None, "progress", "unit-mismatch", "単位が異なるため計算できません（現在値: 件、基準値: 人）。")),
+    ("210件", "10%の増加", "200人", "auto",   # the % of the target is relative, the baseline still a count
+     Rate(None, "progress", "unit-mismatch", "単位が異なるため計算できません（現在値: 件、基準値: 人）。")),
+    ("190件", "10%の減少", "200件", "auto", Rate(Decimal("0.5"), "progress")),   # 10 of the 20 fewer
+    ("45件", "40件以上", None, "auto", Rate(Decimal("1.125"), "ratio")),
+    ("0件", "5件", None, "lower-better",
+     Rate(None, "lower-better", "zero-current", "現在値が0のため計算できません（低いほど良い指標）。")),
+    # 1.5 is the largest fraction: a % of exactly 1.5 beside a bare 1.2 is the same scale
+    ("1.5%", "1.2", None, "auto", Rate(Decimal("1.25"), "ratio")),
+    ("1.2", "1.5%", None, "auto", Rate(Decimal("0.8"), "ratio")),
+])
+def test_each_rate_with_its_method_and_reason(current, target, baseline, method, expected):
+    assert kpi_rate(current, target, baseline, method) == expected
+
+
+def test_refusals_name_the_cell_and_keep_the_code_and_value():
+    with pytest.raises(InputError) as err:
+        kpi_rate("5件", "30件", method="median")
+    assert str(err.value) == "方式「median」は使えません（auto, ratio, progress, lower-better, continue, maintain）。"
+    assert err.value.value == "median"
+    for args, what in [(("1件2件", "30件"), "現在値"), (("5件", "1件2件"), "目標値"), (("5件", "30件", "1件2件"), "基準値")]:
+        with pytest.raises(QuantityError) as err:
+            kpi_rate(*args)
+        assert str(err.value) == f"{what}: 「1件2件」に複数の数値があります。1つのセルには1つの値を入力してください。"
+        assert (err.value.code, err.value.value) == ("multiple-values", "1件2件")

@@ -187,6 +187,7 @@ def test_records_as_a_pandas_table(sample_records):
 
 NO_BASELINE = ("達成率（現在値÷目標値）の計算には使わないため、そのまま計算しました。"
                "値が分かれば「6件(平成30年度)」のように計画策定時点の値を入力してください。")
+RANGE_TARGET = "範囲に届けば達成として、下限（低いほど良い指標は上限）に対する達成率を計算しました。"
 UNIT_DETAIL = "目標値「30件」と異なります（{} と {}）。"
 
 
@@ -306,6 +307,30 @@ UNIT_DETAIL = "目標値「30件」と異なります（{} と {}）。"
     ({"plan": "=1", "progress": "@x", "covid_impact": "a\x01"},
      [("formula-text", "warning", "progress", "@x", "", "P7"), ("formula-text", "warning", "plan", "=1", "", "Q7"),
       ("control-characters", "warning", "covid_impact", "a\x01", "", "R7")]),
+    # a range: the target's rule, or the lower bound for any other field
+    ({"target": "1.5～2%", "current": "1.8%", "baseline": "1.2%", "rate": "120%"},
+     [("range-target", "info", "target", "1.5～2%", RANGE_TARGET, "H7")]),
+    ({"revised_target": "35～40件", "revised_rate": "29%", "revision_note": "国の目標に合わせた"},
+     [("range-target", "info", "revised_target", "35～40件", RANGE_TARGET, "K7")]),
+    ({"current": "3～5件", "rate": "10%"},
+     [("range-target", "info", "current", "3～5件", "下限の値を使いました。", "I7"),
+      ("below-baseline", "warning", "current", "3～5件", "5件(平成30年度)", "I7")]),
+    ({"target": "毎年度10件、累計50件", "current": "20件(累計)", "baseline": "0件(累計)", "rate": "40%"},
+     [("per-year-and-cumulative", "info", "target", "毎年度10件、累計50件",
+       "累計「50件(累計)」を目標とし、毎年の値「毎年度10件」は達成率に使いません。", "H7")]),
+    ({"current": "95%(2023年度)、97%(2025年度)", "target": "100%", "baseline": "90%", "rate": "97%"},
+     [("values-by-year", "warning", "current", "95%(2023年度)、97%(2025年度)", "「97%(令和7年度)」", "I7")]),
+    # increases achieved against increases targeted need no baseline; a 継続 target none either
+    ({"target": "10件の増加", "current": "8件の増加", "baseline": "", "rate": "80%"},
+     [("no-value", "info", "baseline", "", NO_BASELINE, "G7")]),
+    ({"target": "継続実施", "current": "継続実施", "baseline": "", "rate": ""},
+     [("no-value", "info", "baseline", "", NO_BASELINE, "G7")]),
+    ({"target": "", "current": "5件", "baseline": "", "rate": ""},
+     [("missing-value", "error", "target", "", "「30件(累計)」のように数値と単位を入力してください。", "H7"),
+      ("no-value", "info", "baseline", "", NO_BASELINE, "G7")]),
+    # a revised target alone (its rate left to be computed) still needs the reason
+    ({"revised_target": "40件", "revised_rate": ""},
+     [("revision-incomplete", "warning", "revision_note", "", "目標値を変更した理由を備考に記入してください。", "M7")]),
     ({"plan": "x" * 32768}, [("text-too-long", "error", "plan", "x" * 20, "32,768文字", "Q7")]),
     ({"plan": "x" * 32767}, []),
     ({"plan": "x" * 20000, "progress": "y" * 20000}, []),
@@ -486,3 +511,16 @@ def test_values_of_several_years_use_the_latest_with_a_warning():
 def test_a_dash_typed_twice_is_missing_and_flagged_as_formula_like():
     report = validate_records([rec(current="--", rate="")])
     assert {("current", "missing-value"), ("current", "formula-text")} <= set(map(tuple, report.flatten(["field", "code"])))
+
+
+def test_kpis_of_two_measures_on_one_source_line_are_not_one_cell():
+    x = rec(measure_id="1-01", source_line="38", kpi_item="開催回数")
+    y = rec(measure_id="1-02", source_line="38", kpi_no="2", kpi_item="参加者数")   # same name 「施策」
+    assert "unnumbered-kpis" not in codes(x, y)
+
+
+def test_is_placeholder_of_what_is_not_text():
+    from decimal import Decimal
+
+    from xl_kpi.core.wording import is_placeholder
+    assert is_placeholder(None) and not is_placeholder(0) and not is_placeholder(Decimal(5))

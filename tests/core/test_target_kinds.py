@@ -140,3 +140,12 @@ def test_a_vague_amount_is_not_a_qualitative_target(text):
     with pytest.raises(QuantityError) as info:
         parse_quantity(text)
     assert info.value.code in ("unparseable-value", "missing-value")
+
+
+@pytest.mark.parametrize("text, label", [
+    ("2020 年までに全ての世代と同水準", "2020年までに全ての世代と同水準"),   # spaces go
+    ("全ての世代と同水準\n(2020年)", "全ての世代と同水準"),                 # the year's note goes
+    ("誰もが活躍できる共生社会を実現。", "誰もが活躍できる共生社会を実現"),    # so does the full stop
+])
+def test_a_qualitative_target_is_labelled_by_its_words_on_one_line(text, label):
+    assert parse_quantity(text).label == label

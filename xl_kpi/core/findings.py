@@ -314,7 +314,9 @@ def make_finding(code: str, *, record: KpiRecord | None = None, field: str = "",
 
 def parse_severity(text: object) -> str | None:
     """'警告' / 'warning' → 'warning'; None for anything else."""
-    t = str(text or "").strip().lower()
+    if not text:
+        return None
+    t = str(text).strip().lower()
     return next((s for s, label in SEVERITY_LABELS.items() if t in (s, label)), None)
 
 

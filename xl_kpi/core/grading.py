@@ -139,8 +139,7 @@ def scheme_from_args(name: str | None, plan_start: int | None, plan_end: int | N
 
 
 def _q(text: object) -> Quantity | None:
-    if text is None or (isinstance(text, str) and not text.strip()):
-        return None
+    """The cell read, or None: blank and unreadable cells alike (parse_quantity raises for both)."""
     if isinstance(text, Quantity):
         return text
     try:
@@ -171,7 +170,7 @@ def grade_kpi(current: object, target: object, baseline: object = None, *, schem
         return _pace(c, t, b, scheme.plan)
     if scheme.name == SYMBOLS and _stopped(current):
         return "×"
-    pct = _percent(_rate(current, in_force, baseline, lower_is_better)) if c is not None else None
+    pct = _percent(_rate(current, in_force, baseline, lower_is_better))  # None when c is None
     if scheme.name == SYMBOLS:
         return _symbols(c, b, pct, lower_is_better, scheme.equal_from)
     return _baseline_relative(c, b, pct, lower_is_better)
@@ -187,12 +186,13 @@ def _stopped(current: object) -> bool:
     return isinstance(current, str) and any(w in current for w in STOPPED_WORDS)
 
 
-def _gain(c: Quantity, b: Quantity | None, lower: bool) -> Decimal | None:
-    """current − baseline on the good side (positive = better), or None if not comparable."""
+def _gain(c: Quantity, b: Quantity | None, lower: bool) -> tuple[Decimal, Decimal] | None:
+    """(current − baseline on the good side (positive = better), the baseline's value in the
+    current value's scale), or None if not comparable."""
     if b is None or b.value is None or c.value is None or not units_compatible(c, b):
         return None
     cv, bv = _scaled(c, b)
-    return bv - cv if lower else cv - bv
+    return (bv - cv if lower else cv - bv), bv
 
 
 def _symbols(c: Quantity | None, b: Quantity | None, pct: int | None, lower: bool, equal_from: int) -> str:
@@ -200,8 +200,8 @@ def _symbols(c: Quantity | None, b: Quantity | None, pct: int | None, lower: boo
         return NONE
     if pct >= 100:
         return "◎"
-    gain = _gain(c, b, lower)
-    if pct <= 0 or (gain is not None and gain <= 0):
+    found = _gain(c, b, lower)
+    if pct <= 0 or (found is not None and found[0] <= 0):
         return "×"
     return "○" if pct >= equal_from else "△"
 
@@ -211,13 +211,12 @@ def _baseline_relative(c: Quantity | None, b: Quantity | None, pct: int | None, 
         return "−"
     if pct is not None and pct >= 100:
         return "S"
-    gain = _gain(c, b, lower)
-    if gain is None:
+    found = _gain(c, b, lower)
+    if found is None:
         return "−"
+    gain, bv = found
     if gain > 0:
         return "A"
-    assert b is not None and b.value is not None
-    _, bv = _scaled(c, b)
     return "B" if -gain <= abs(bv) * WORSE_WITHIN else "C"
 
 

@@ -67,8 +67,9 @@ class Projection:
 
 
 def _q(text: str) -> Quantity | None:
+    """The cell read, or None: blank and unreadable cells alike (parse_quantity raises for both)."""
     try:
-        return parse_quantity(text) if text and text.strip() else None
+        return parse_quantity(text)
     except QuantityError:
         return None
 
@@ -103,7 +104,7 @@ def update_history(earlier: Iterable[KpiHistory], records: Iterable[KpiRecord], 
             h.points[year] = _entry(r, ev)
         by = baseline_year(r.baseline)
         if by is not None and by < year and (by not in h.points or h.points[by].baseline):
-            h.points[by] = YearPoint(r.baseline, None, baseline=True)
+            h.points[by] = YearPoint(r.baseline, baseline=True)
     return list(out.values())
 
 

@@ -326,13 +326,16 @@ def _read_pace_and_total(raw: str, text: str) -> Quantity | None:
         return None
     totals = [any(w in p for w in TOTAL_WORDS) for p in parts]
     paces = [PACE_RE.search(PERIOD_PREFIX_RE.sub(" ", p)) is not None for p in parts]  # 5年間で: a period
-    if totals.count(True) != 1 or paces[totals.index(True)] or not paces[totals.index(False)]:
+    if totals[0] == totals[1]:  # neither or both marked as the total
         return None
-    total_text = parts[totals.index(True)]
+    t, p = (0, 1) if totals[0] else (1, 0)
+    if paces[t] or not paces[p]:
+        return None
+    total_text = parts[t]
     for word in TOTAL_WORDS:
         total_text = total_text.replace(word, "累計")
     try:
-        total, pace = _parse_text(total_text), _parse_text(parts[totals.index(False)])
+        total, pace = _parse_text(total_text), _parse_text(parts[p])
     except QuantityError:
         return None
     if total.value is None or pace.value is None or normalized(total)[1] != normalized(pace)[1] \

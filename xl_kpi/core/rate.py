@@ -96,20 +96,16 @@ def _nc(method: str, code: str, reason: str) -> Rate:
     return Rate(None, method, code, reason)
 
 
-_NO_VALUE = object()  # a placeholder cell (-, ―, なし, 未集計 …): present, but says "no value"
-
-
-def _quantity(text: object, what: str) -> Quantity | None | object:
-    """The cell as a Quantity; None when blank, ``_NO_VALUE`` for a placeholder."""
+def _quantity(text: object, what: str) -> Quantity | None:
+    """The cell as a Quantity; None when it names no value: blank, a placeholder (-, ―, なし,
+    未集計 …) or words that name no value (parse_quantity raises ``missing-value`` for each)."""
     if isinstance(text, Quantity):
         return text
-    if text is None or (isinstance(text, str) and not text.strip()):
-        return None
     try:
         return parse_quantity(text)
     except QuantityError as err:
-        if err.code == "missing-value":  # a placeholder (-, ―, なし …) or words that name no value
-            return _NO_VALUE
+        if err.code == "missing-value":
+            return None
         raise QuantityError(f"{what}: {err}", code=err.code, value=err.value) from None
 
 
@@ -160,12 +156,10 @@ def kpi_rate(current: object, target: object, baseline: object = None, method: s
     if method not in METHODS:
         raise InputError(f"方式「{method}」は使えません（{', '.join(METHODS)}）。", value=method)
     t = _quantity(target, "目標値")
-    c = _quantity(current, "現在値")
-    b = _quantity(baseline, "基準値")
-    if not isinstance(t, Quantity):
+    cur = _quantity(current, "現在値")
+    base = _quantity(baseline, "基準値")
+    if t is None:
         return _missing(method, "missing-target", "目標値", target)
-    cur = c if isinstance(c, Quantity) else None
-    base = b if isinstance(b, Quantity) else None
     if t.has(QUALITATIVE) and method not in ("continue", "maintain"):
         return _nc(method, "qualitative-target",
                    f"目標値「{t.raw.strip()}」は数値のない定性的な目標のため、達成率を計算できません（達成状況は文章で評価します）。")
@@ -186,7 +180,7 @@ def range_bound(target: Quantity, lower_is_better: bool) -> Quantity:
     lower bound, or its upper bound when lower is better. Any other target is itself."""
     if target.upper is None or not lower_is_better:
         return target
-    return target._replace(value=target.upper, upper=None)
+    return target._replace(value=target.upper)  # the rate reads only the value
 
 
 def is_change_like(current: Quantity, target: Quantity) -> bool:
@@ -231,10 +225,13 @@ def _not_numeric(method: str, c: Quantity, t: Quantity, b: Quantity | None) -> R
 
 
 def _unit_problem(method: str, c: Quantity, t: Quantity, b: Quantity | None) -> Rate | None:
-    for other, name in ((t, "目標値"), (b, "基準値")):
+    """Units that differ between the current value and the target, or the baseline where the
+    method uses it (progress, maintain)."""
+    others: list[tuple[Quantity | None, str]] = [(t, "目標値")]
+    if method in ("progress", "maintain"):
+        others.append((b, "基準値"))
+    for other, name in others:
         if other is None or other.value is None or units_compatible(c, other):
-            continue
-        if other is b and method not in ("progress", "maintain"):
             continue
         if other is t and t.is_percent and (t.has(INCREASE) or t.has(DECREASE)):
             continue  # '10%の増加' is relative to the baseline, whatever its unit

@@ -70,16 +70,16 @@ def figure(record: KpiRecord, name: str) -> str | Quantity:
     """A value field as the rate takes it: its text, or — when the cell was typed as a number —
     the text read with the unrounded number it shows (「1,485人」 typed as 1484.6 counts 1484.6)."""
     text = getattr(record, name)
-    if not record.numbers or name not in record.numbers or not text.strip():
+    if name not in record.numbers:
         return text
-    try:
+    try:  # a blank cell raises too
         return _with_number(record, name, parse_quantity(text))
     except QuantityError:
         return text
 
 
 def _with_number(record: KpiRecord, name: str, q: Quantity) -> Quantity:
-    number = record.numbers.get(name) if record.numbers else None
+    number = record.numbers.get(name)
     return q if number is None else with_exact_value(q, number.exact)
 
 
@@ -222,28 +222,26 @@ def _no_value_words(text: str) -> str:
 
 def _quantity(c: _Checker, name: str, required: bool) -> Quantity | None:
     text = getattr(c.rec, name).strip()
-    q, refused = _read(c, name, text) if text else (None, False)
-    if q is None and required and name != "baseline" and not refused:
-        # the baseline: see _check_baseline_given
+    q = _read(c, name, text)
+    if q is None and required and name not in c.refused:  # the baseline: see _check_baseline_given
         c.add("missing-value", name, text,
               f"{_no_value_words(text)}「{_EXAMPLES[name]}」のように数値と単位を入力してください。")
     c.q[name] = q
-    if refused:
-        c.refused.add(name)
     return q
 
 
-def _read(c: _Checker, name: str, text: str) -> tuple[Quantity | None, bool]:
-    """The cell as a Quantity, or (None, refused?): refused after a finding when it cannot be read,
-    not refused when it names no value (a placeholder)."""
+def _read(c: _Checker, name: str, text: str) -> Quantity | None:
+    """The cell as a Quantity, or None: refused (in ``c.refused``) after a finding when it cannot
+    be read, not refused when it names no value (blank, a placeholder)."""
     try:
         q = _with_number(c.rec, name, parse_quantity(text))
     except QuantityError as err:
         if err.code == "missing-value":
-            return None, False
+            return None
         code = "multiple-values" if err.code == "multiple-values" else "unparseable-value"
         c.add(code, name, text, severity=WARNING if name == "baseline" else ERROR)
-        return None, True
+        c.refused.add(name)
+        return None
     if q.garbled:
         c.add("garbled-value", name, text, format_quantity(q))
     if q.earlier:
@@ -253,7 +251,7 @@ def _read(c: _Checker, name: str, text: str) -> tuple[Quantity | None, bool]:
     if q.pace:
         c.add("per-year-and-cumulative", name, text,
               f"累計「{format_quantity(q._replace(pace=''))}」を目標とし、毎年の値「{q.pace}」は達成率に使いません。")
-    return q, False
+    return q
 
 
 _RANGE_RULE = {
@@ -268,15 +266,22 @@ def _check_baseline_given(c: _Checker, t: Quantity | None, cur: Quantity | None)
     text = c.rec.baseline.strip()
     if c.q.get("baseline") is not None or "baseline" in c.refused:
         return
-    method = choose_method("auto", cur, t, c.rec.lower_is_better) if t is not None else "ratio"
     example = f"「{_EXAMPLES['baseline']}」のように計画策定時点の値を入力してください。"
-    if method == "progress" or (method == "maintain" and t is not None and t.value is None):
+    if _needs_baseline(t, cur, c.rec.lower_is_better):
         c.add("missing-value", "baseline", text, f"{_no_value_words(text)}達成率の計算に必要です。{example}",
               severity=WARNING)
     else:
         c.add("no-value", "baseline", text,
               f"{_no_value_words(text)}達成率（現在値÷目標値）の計算には使わないため、そのまま計算しました。"
               f"値が分かれば{example}")
+
+
+def _needs_baseline(t: Quantity | None, cur: Quantity | None, lower: bool) -> bool:
+    """Does the rate of this target need the baseline (progress, 現状維持 of a text target)?"""
+    if t is None:
+        return False
+    method = choose_method("auto", cur, t, lower)
+    return method == "progress" or (method == "maintain" and t.value is None)
 
 
 def _describe_basis(q: Quantity) -> str:
@@ -289,7 +294,7 @@ def _check_kpi(c: _Checker) -> None:
         return
     if not rec.kpi_item.strip():
         c.add("missing-value", "kpi_item")
-    b = _quantity(c, "baseline", True)
+    b = _quantity(c, "baseline", False)  # whether it is needed: _check_baseline_given
     t = _quantity(c, "target", True)
     cur = _quantity(c, "current", True)
     rt = _quantity(c, "revised_target", False)

@@ -24,18 +24,19 @@ def history_key(r: KpiRecord) -> tuple[str, str]:
 
 
 def _quantity(text: str) -> Quantity | None:
+    """The text read, or None: blank and unreadable texts alike (parse_quantity raises for both)."""
     try:
-        return parse_quantity(text) if text.strip() else None
+        return parse_quantity(text)
     except QuantityError:
         return None
 
 
 def same_value(a: str, b: str) -> bool:
-    """Do two KPI texts say the same value (same number, unit and basis, whatever the spelling)?"""
-    if not a.strip() or not b.strip():
-        return False
-    if a.strip() == b.strip():
-        return True
+    """Do two KPI texts say the same value (same number, unit and basis, whatever the spelling)?
+    Two blanks say nothing, so not the same value."""
+    a, b = a.strip(), b.strip()
+    if a == b:
+        return bool(a)
     qa, qb = _quantity(a), _quantity(b)
     return qa is not None and qb is not None and qa.value is not None and qa == qb
 
@@ -46,7 +47,9 @@ def same_number(a: str, b: str) -> bool:
     return qa is not None and qa.value is not None and same_value(a, b)
 
 
-def _stale(r: KpiRecord, previous: str, year: int) -> Finding | None:
+def _stale(r: KpiRecord, previous: str, year: int = 0) -> Finding | None:
+    """A finding when the current value is the previous one (none when either is blank); ``year``
+    0 is this year."""
     if r.is_relisted or not same_number(r.current, previous):
         return None
     when = f"{format_fiscal_year(year)}末時点" if year else "今年度末時点"
@@ -58,7 +61,7 @@ def stale_values(records: Sequence[KpiRecord]) -> list[Finding]:
     """Current values equal to the 前年度実績 beside them (in rolled-over submissions)."""
     out = []
     for r in records:
-        f = _stale(r, r.previous_value, 0) if r.previous_value else None
+        f = _stale(r, r.previous_value)
         if f is not None:
             out.append(f)
     return out

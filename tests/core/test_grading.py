@@ -12,9 +12,13 @@ from xl_kpi.core.grading import (
     Scheme,
     count_grades,
     grade_kpi,
+    grade_record,
     parse_scheme,
     scheme_from_args,
 )
+from xl_kpi.core.quantity import parse_quantity
+from xl_kpi.core.rate import DEFAULT_BANDS, NO_LOWER_BOUND, GradeBands, Rate
+from xl_kpi.core.record import KpiRecord
 
 PLAN = PlanPeriod(2020, 2024, 2021)  # 令和2–6年度, reporting 令和3年度: 2 of 5 years → 0.4
 
@@ -106,25 +110,85 @@ def test_counts_cover_every_grade_of_the_scheme():
     assert count_grades(["◎", "◎", "×", "-"], scheme) == {"◎": 2, "○": 0, "△": 0, "×": 1, "-": 1}
 
 
-def test_kpi_grade_udf_takes_a_scheme_and_a_column():
-    """=KPI_GRADE(rate, symbols, scheme, current, target, baseline, year …) — the same table rows."""
-    import asyncio
+def test_refusals_say_what_was_given_and_what_is_allowed():
+    with pytest.raises(InputError) as err:
+        parse_scheme("五段階")
+    assert str(err.value) == ("評価方式「五段階」は使えません（達成率区分（A/B/C/D）、記号（◎○△×）、"
+                              "基準値比較（S/A/B/C/−）、進捗（A/B/F/N））。") and err.value.value == "五段階"
+    with pytest.raises(InputError) as err:
+        Scheme("五段階")
+    assert str(err.value) == "評価方式「五段階」は使えません（bands, symbols, baseline-relative, pace）。"
+    assert err.value.value == "五段階"
+    with pytest.raises(InputError) as err:
+        PlanPeriod(2024, 2020, 2021)
+    assert str(err.value) == "計画最終年度（2020）が計画開始年度（2024）より前です。" and err.value.value == 2020
+    with pytest.raises(InputError) as err:
+        scheme_from_args("pace", 2020, 2024, None)
+    assert str(err.value) == "評価方式 pace には報告年度（--year 令和N）が必要です。"
+    assert PlanPeriod(2024, 2024, 2024).elapsed_share == 1   # a one-year plan is a plan
 
-    import xlwings as xw
-    from xlwings import server
 
-    from xl_kpi.excel import udfs
-    current = [["28件"], ["27.9件"], [""], ["継続実施"]]
-    out = udfs.kpi_grade(None, False, "pace", current, [["40件"]], [["20件"]], "令和3")
-    assert out == [["A"], ["B"], ["N"], ["-"]]  # 0.4, 0.395, no data, no number against 40件
-    assert udfs.kpi_grade(None, False, "記号", [["37件"]], [["40件"]], [["20件"]]) == "○"
-    assert udfs.kpi_grade(None, False, "baseline-relative", [["108件"]], [["80件"]], [["100件"]],
-                          direction="低いほど良い") == "B"
-    assert udfs.kpi_grade(None, False, "pace", [["1"]], [["2"]]).startswith("#N/A") and "報告年度" in \
-        udfs.kpi_grade(None, False, "pace", [["1"]], [["2"]])
-    assert udfs.kpi_grade([[1.125]], False, "bands") == "A"
-    data = {"func_name": "kpi_grade", "args": [[[None]], [[False]], [["pace"]], [["28件"]], [["40件"]], [["20件"]],
-                                               [["令和3"]], [[None]], [[None]], [[None]]],
-            "caller_address": "Sheet1!A1", "formula_name": "KPI_GRADE", "version": xw.__version__,
-            "runtime": "1.4", "culture_info_name": "ja-JP", "date_format": "yyyy/mm/dd", "client": "Office.js"}
-    assert asyncio.run(server.custom_functions_call(data, udfs)) == [["A"]]
+def test_scheme_from_args_keeps_the_bands_and_the_plan_period():
+    mine = GradeBands(((90, "A", "◎"), (NO_LOWER_BOUND, "B", "○")))
+    assert scheme_from_args("symbols", None, None, None, mine) == Scheme("symbols", mine)
+    assert scheme_from_args(None, None, None, None) == Scheme("bands", DEFAULT_BANDS)
+    assert scheme_from_args("pace", None, None, 2021) == Scheme("pace", DEFAULT_BANDS, PlanPeriod(2020, 2024, 2021))
+    assert scheme_from_args("進捗", 2015, 2019, 2017, mine) == Scheme("pace", mine, PlanPeriod(2015, 2019, 2017))
+
+
+@pytest.mark.parametrize("name,current,target,baseline,lower,expected", [
+    ("bands", "90件", "80件", None, False, "A"),            # default direction: 90 ÷ 80 = 112.5 %
+    ("bands", "90件", "80件", None, True, "B"),             # lower is better: 80 ÷ 90 = 88.9 % → 89 %
+    ("bands", "120件", "50件の増加", "100件", False, "D"),   # progress: (120 − 100) ÷ 50 = 40 %
+    ("symbols", "150件", "50件の増加", "100件", False, "◎"),  # (150 − 100) ÷ 50 = 100 %
+    ("symbols", "30件", "1件2件", None, False, "-"),         # a target of two values: no rate
+    ("symbols", "90件", "80件", "100件", True, "△"),        # 89 %, better than 100: not ×, not yet ○
+    ("symbols", "38件", "40件", "50人", False, "○"),         # 95 %; a baseline in people compares with nothing
+    ("symbols", "0件", "40件", None, False, "×"),            # 0 %: no progress
+    ("symbols", "0.4件", "40件", None, False, "△"),          # 1 %: some
+    ("symbols", "21件", "40件", "20件", False, "△"),         # 52.5 % → 53 %, one better than the baseline
+    ("baseline-relative", "21件", "40件", "20件", False, "A"),  # one better than the baseline
+    ("pace", "28件", "", "20件", False, "-"),                 # no target
+    ("pace", "12件", "現状維持", None, False, "F"),
+    ("pace", "1件", "継続", None, False, "F"),
+    ("pace", "継続中", "完了", None, False, "F"),
+    ("pace", "12件", "増加", "10件", False, "-"),             # an increase of no stated size: no progress
+    ("pace", "継続実施", "40件", "20件", False, "-"),          # words for a numeric target: a value, not none yet
+])
+def test_edges_of_each_scheme(name, current, target, baseline, lower, expected):
+    scheme = Scheme(name, plan=PLAN)
+    assert grade_kpi(current, target, baseline, scheme=scheme, lower_is_better=lower) == expected
+
+
+def test_a_read_quantity_is_graded_as_its_text():
+    assert grade_kpi(parse_quantity("廃止"), "40件", "20件", scheme=Scheme("symbols")) == "×"
+    assert grade_kpi(parse_quantity("37件"), "40件", "20件", scheme=Scheme("symbols")) == "○"
+    assert grade_kpi("90件", "80件") == "A"   # bands, higher is better unless told
+
+
+def test_marks_outside_the_scheme_count_as_none():
+    assert count_grades(["A", "Z", "-", "S"], Scheme("pace")) == {"A": 1, "B": 0, "F": 0, "N": 0, "-": 3}
+
+
+def test_grade_record_uses_the_records_fields_or_the_given_rate():
+    r = KpiRecord(measure_id="1-01", kpi_no="1", baseline="", target="40件", revised_target="30件",
+                  current="27件", direction="lower")
+    # bands: a given 達成率 is graded as it is (50 % → C), else the texts: lower is better, 30件 ÷ 27件
+    assert grade_record(r, Scheme("bands"), Rate(Decimal("0.5"), "ratio")) == "C"
+    assert grade_record(r, Scheme("bands")) == "A"       # 40 ÷ 27 = 148 % (the 達成率 column's target)
+    assert grade_record(r, Scheme("symbols")) == "◎"     # 30 ÷ 27 = 111 % against the revised target
+    assert grade_record(KpiRecord(kpi_no="1", target="40件", current="36件"), Scheme("symbols")) == "○"
+    assert grade_record(KpiRecord(kpi_no="1", target="40件", baseline="20件", current="26件"),
+                        Scheme("pace", plan=PLAN)) == "B"   # 6 ÷ 20 = 0.3 < 0.4 (from 0 it would be 0.65)
+    revised = KpiRecord(kpi_no="1", target="40件", revised_target="30件", current="28件")
+    assert grade_record(revised, Scheme("symbols")) == "○"   # 28 ÷ 30 = 93 %, not 28 ÷ 40 = 70 %
+    two = GradeBands(((50, "S", "◎"), (NO_LOWER_BOUND, "T", "×")))
+    assert grade_record(r, Scheme("bands", two), Rate(Decimal("0.5"), "ratio")) == "S"
+    assert grade_kpi("20件", "40件", scheme=Scheme("bands", two)) == "S"
+    assert grade_record(KpiRecord(kpi_no="1", target="40件", current="28件"),
+                        Scheme("pace", plan=PLAN)) == "A"   # a blank baseline counts as 0: 28 ÷ 40 = 0.7
+
+
+def test_a_qualitative_target_of_doing_something_is_execution_type():
+    scheme = Scheme("pace", plan=PLAN)
+    assert grade_kpi("一部の学校で実施", "R6年度末までに全校で実施体制を構築し、効果を検証する", scheme=scheme) == "F"
