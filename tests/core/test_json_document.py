@@ -51,3 +51,9 @@ def test_json_lines_take_iterators_and_make_the_same_document():
     assert json.loads("".join(pieces)) == data
     assert len(pieces) > 4  # written as made, not as one text
     assert "".join(json_lines({})) == "{\n}" and json.loads("{\n}") == {}
+
+
+def test_japanese_keys_and_values_are_written_as_they_are():
+    """Staff read the output: 「部署」 and 「商工労働部」 stay text, not \\u escapes."""
+    text = json_document({"部署": "商工労働部", "指摘": [{"値": "1,399人"}]})
+    assert '"部署": "商工労働部"' in text and '{"値": "1,399人"}' in text and "\\u" not in text
