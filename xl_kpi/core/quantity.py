@@ -214,8 +214,24 @@ _WORD_QUANTITIES = {w: Quantity(None, qualifiers=frozenset({q})) for w, q in PHR
 _WORD_QUANTITIES.update({w: Quantity(None, qualifiers=frozenset({NEW})) for w in NEW_WORDS})
 
 
-@lru_cache(maxsize=65536)
 def _parse_text(raw: str) -> Quantity:
+    """A cell's text read once: lru_cache keeps only results, so the texts that are refused (a
+    blank, 「-」, a remark) are remembered as their error and raised anew each time."""
+    read = _read_text(raw)
+    if isinstance(read, QuantityError):
+        raise QuantityError(str(read), code=read.code, value=read.value)
+    return read
+
+
+@lru_cache(maxsize=65536)
+def _read_text(raw: str) -> Quantity | QuantityError:
+    try:
+        return _parse_uncached(raw)
+    except QuantityError as err:
+        return err.with_traceback(None)
+
+
+def _parse_uncached(raw: str) -> Quantity:
     text = to_halfwidth(raw)
     word = _WORD_QUANTITIES.get(text.strip())
     if word is not None:

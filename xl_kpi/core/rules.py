@@ -222,7 +222,7 @@ def _no_value_words(text: str) -> str:
 
 def _quantity(c: _Checker, name: str, required: bool) -> Quantity | None:
     text = getattr(c.rec, name).strip()
-    q = _read(c, name, text)
+    q = _read(c, name, text) if text else None  # a blank cell: parse_quantity would refuse it, slower
     if q is None and required and name not in c.refused:  # the baseline: see _check_baseline_given
         c.add("missing-value", name, text,
               f"{_no_value_words(text)}「{_EXAMPLES[name]}」のように数値と単位を入力してください。")
