@@ -223,6 +223,7 @@ def test_a_magnitude_unit_without_a_number_keeps_no_number():
     "毎年度10～20件、累計50件",      # a range as the pace
     "毎年度10件、累計50人",          # two units
     "95%、97%(2025年度)",           # one of the two has no year
+    "5件、10人", "①5件②10件", "5件 10件",  # plainly two values
 ])
 def test_two_values_not_marked_as_pace_and_total_or_as_years_are_refused(text):
     with pytest.raises(QuantityError) as err:

@@ -200,13 +200,6 @@ def test_text_targets_are_recognised(text):
     assert q.value is None and q.qualifiers
 
 
-@pytest.mark.parametrize("text", ["5件、10人", "①5件②10件", "5件 10件"])
-def test_two_values_are_still_refused(text):
-    with pytest.raises(QuantityError) as info:
-        parse_quantity(text)
-    assert info.value.code == "multiple-values"
-
-
 def test_format_of_a_combination_reads_back_the_same():
     q = parse_quantity("1億2,000万円")
     assert parse_quantity(format_quantity(q)) == q
