@@ -42,7 +42,6 @@ class FastWorksheet(Worksheet):
         shared = self.str_table._get_shared_string_index
         new = tuple.__new__  # the cell namedtuples without their Python-level __new__
         for col, value, fmt in cells:
-            cls = value.__class__
             if isinstance(value, str):
                 if len(value) > _LONG:
                     self._write_string(row, col, value, fmt)
@@ -51,7 +50,7 @@ class FastWorksheet(Worksheet):
             elif value is None:
                 if fmt is not None:
                     stored[col] = new(CellBlankTuple, (fmt,))
-            elif (cls is int or cls is float) and isfinite(value):  # type: ignore[arg-type]
+            elif value.__class__ in (int, float) and isfinite(value):
                 stored[col] = new(CellNumberTuple, (value, fmt))
             else:  # bools, NaN, Decimal …: XlsxWriter decides
                 self.write(row, col, value, fmt)
@@ -62,17 +61,18 @@ class FastWorksheet(Worksheet):
         write = self.fh.write
         for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
             cells = table.get(row_num)
-            if cells:
-                span = self.row_spans.get(row_num // 16)
-                if row_num not in row_info:
-                    self._write_row(row_num, span)
-                else:
-                    self._write_row(row_num, span, row_info[row_num])
-                write(self._cells_xml(row_num, cells))
-                self._xml_end_tag("row")
-            elif row_num in row_info or row_num in comments:
-                span = self.row_spans.get(row_num // 16)
+            if not cells and row_num not in row_info and row_num not in comments:
+                continue
+            span = self.row_spans.get(row_num // 16)
+            if not cells:
                 self._write_empty_row(row_num, span, row_info.get(row_num))
+                continue
+            if row_num not in row_info:
+                self._write_row(row_num, span)
+            else:
+                self._write_row(row_num, span, row_info[row_num])
+            write(self._cells_xml(row_num, cells))
+            self._xml_end_tag("row")
 
     def _calculate_spans(self) -> None:  # XlsxWriter's, from each row's first and last column
         if self.comments:  # comments may lie outside the cells' columns: XlsxWriter's own count
