@@ -324,7 +324,8 @@ def with_severities(findings: Iterable[Finding], overrides: Mapping[str, str]) -
     """Findings with the severity the 「設定」 sheet's 「指摘の重要度」 sets for their code."""
     if not overrides:
         return list(findings)
-    return [f._replace(severity=overrides[f.code]) if f.code in overrides else f for f in findings]
+    # Finding(code, severity, *rest) rather than _replace, which maps keyword arguments over fields
+    return [Finding(f[0], overrides[f[0]], *f[2:]) if f[0] in overrides else f for f in findings]
 
 
 def actionable_first(findings: Iterable[Finding]) -> list[Finding]:

@@ -61,6 +61,8 @@ def stale_values(records: Sequence[KpiRecord]) -> list[Finding]:
     """Current values equal to the 前年度実績 beside them (in rolled-over submissions)."""
     out = []
     for r in records:
+        if not r.previous_value:  # a sheet not rolled over: nothing to compare with
+            continue
         f = _stale(r, r.previous_value)
         if f is not None:
             out.append(f)

@@ -51,10 +51,12 @@ class ActionResult:
     message: str
     findings: list[Finding] = field(default_factory=list)
     counts: dict[str, Any] = field(default_factory=dict)  # numbers; "grades": a count per grade
+    # The findings' dicts when an action already rendered them (for 「チェック結果」), in the same order
+    rendered: list[dict[str, str]] | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict:
-        return {"message": self.message, "counts": self.counts,
-                "findings": [f.to_dict() for f in self.findings]}
+        rendered = self.rendered if self.rendered is not None else [f.to_dict() for f in self.findings]
+        return {"message": self.message, "counts": self.counts, "findings": rendered}
 
 
 # The result of the last action run in this context: the server reads it after an xlwings
@@ -123,25 +125,27 @@ def validate_sheet(book) -> ActionResult:
     kpi = active_kpi_sheet(book)
     findings = sheet_findings(book, kpi)
     _mark_cells(kpi, findings)
-    write_findings_sheet(book, findings, after=kpi.sheet)
+    ordered, rendered = write_findings_sheet(book, findings, after=kpi.sheet)
     msg, c = _counts_message(findings)
-    return _done(ActionResult(msg, actionable_first(findings), c))  # the task pane lists them in this order
+    return _done(ActionResult(msg, ordered, c, rendered))  # the task pane lists them in this order
 
 
 NOTED = "書き込み済み"
 
 
 def write_findings_sheet(book, findings: list[Finding], after=None, links: bool = False,
-                         noted: set[str] | None = None) -> None:
+                         noted: set[str] | None = None) -> tuple[list[Finding], list[dict[str, str]]]:
     """Rewrite 「チェック結果」; ``links``: each 場所 links to its cell; ``noted``: cells whose note
-    xl-kpi wrote, marked in a メモ column (the next run replaces those notes and no others)."""
+    xl-kpi wrote, marked in a メモ column (the next run replaces those notes and no others).
+    Returns the findings in the sheet's order and their dicts (:meth:`Finding.to_dict`)."""
     sheet = ensure_sheet(book, FINDINGS_SHEET, after=after)
     ordered = actionable_first(findings)
+    rendered = [f.to_dict() for f in ordered]  # message and location rendered once, for the sheet and the pane
     headers = list(FINDING_HEADERS) + (["メモ"] if noted is not None else [])
     rows = [headers]
-    for f in ordered:
-        row = [f.code, SEVERITY_LABELS[f.severity], f.location, f.measure_id, f.kpi_no,
-               FIELD_LABELS.get(f.field, f.field), f.value, f.message]
+    for f, d in zip(ordered, rendered):
+        row = [f.code, SEVERITY_LABELS[f.severity], d["location"], f.measure_id, f.kpi_no,
+               FIELD_LABELS.get(f.field, f.field), f.value, d["message"]]
         if noted is not None:
             row.append(NOTED if f.sheet and anchor(f.cell) in noted else "")
         rows.append(row)
@@ -153,6 +157,7 @@ def write_findings_sheet(book, findings: list[Finding], after=None, links: bool 
         for i, f in enumerate(ordered, start=2):
             if f.sheet and f.cell:
                 sheet.range((i, 3)).add_hyperlink(f"#{f.location.split(':')[0]}", f.location, "セルへ移動")
+    return ordered, rendered
 
 
 NOTES_UNSUPPORTED = ("この Excel ではセルにメモを書き込めません（Office アドインでは ExcelApi 1.18 以降が必要）。"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 from ..core.errors import InputError
@@ -154,13 +155,21 @@ def _col_number(letters: str) -> int:
     return n
 
 
+@lru_cache(maxsize=65536)
+def _row_col(cell: str) -> tuple[int, int] | None:
+    """(row, column) of an A1 reference ('H12' → (12, 8)), None for anything else (cached: the
+    same cells are marked on every validation of a sheet)."""
+    m = _A1.match(cell)
+    return (int(m.group(2)), _col_number(m.group(1))) if m else None
+
+
 def color_cells(sheet, colors: dict[str, str]) -> int:
     """Colour single cells ('H12' → '#FFE699'), one action per run of neighbours in a row."""
     by_row: dict[int, list[tuple[int, str]]] = {}
     for cell, color in colors.items():
-        m = _A1.match(cell)
-        if m:
-            by_row.setdefault(int(m.group(2)), []).append((_col_number(m.group(1)), color))
+        at = _row_col(cell)
+        if at is not None:
+            by_row.setdefault(at[0], []).append((at[1], color))
     return color_blocks(sheet, _color_runs(by_row))
 
 

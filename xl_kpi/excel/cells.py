@@ -44,15 +44,20 @@ def write_values(rng, rows: Sequence[Sequence[Any]]) -> None:
     engine takes them, skipping xlwings' per-cell conversion (~3 µs a cell). An empty cell is
     ``""`` for Office.js, where ``null`` in ``Range.values`` would leave the cell unchanged, and
     ``None`` (Empty) for COM. Anything else (dates…) goes through xlwings' conversion."""
-    block = [[TEXT_PREFIX + v if type(v) is str and v[:1] in FORMULA_STARTS else v for v in row]
-             for row in rows]  # cell_value, inlined: a findings sheet has thousands of cells
-    if not all(PLAIN.issuperset(map(type, row)) for row in block) or any(
-            v != v for row in block for v in row if type(v) is float):  # NaN
+    plain = True
+    for row in rows:
+        types = set(map(type, row))
+        if not PLAIN.issuperset(types) or (float in types and any(v != v for v in row if type(v) is float)):  # NaN
+            plain = False
+            break
+    empty = "" if plain and is_remote(rng.sheet) else None
+    # cell_value, inlined (a findings sheet has thousands of cells), with the engine's empty cell
+    block = [[(TEXT_PREFIX + v if v[:1] in FORMULA_STARTS else v) if type(v) is str else (empty if v is None else v)
+              for v in row] for row in rows]
+    if plain:
+        rng.raw_value = block
+    else:
         rng.value = block
-        return
-    if is_remote(rng.sheet):
-        block = [["" if v is None else v for v in row] for row in block]
-    rng.raw_value = block
 
 
 def is_remote(sheet) -> bool:
