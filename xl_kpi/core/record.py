@@ -146,7 +146,7 @@ class KpiRecord:
 
     @property
     def is_relisted(self) -> bool:
-        return self.relisted == "1" or bool(_RELISTED_RE.search(self.measure_name))
+        return self.relisted == "1" or ("再掲" in self.measure_name and bool(_RELISTED_RE.search(self.measure_name)))
 
     @property
     def lower_is_better(self) -> bool:

@@ -60,13 +60,14 @@ class KpiSheet:
 
 
 def sheet_values(sheet) -> list[list[Any]]:
-    """All values of a sheet from A1, as a 2-D list (empty sheet → [])."""
+    """All values of a sheet from A1, as a 2-D list (empty sheet → []). Read-only: on the remote
+    book the rows may be the client's own lists."""
     api = getattr(sheet, "api", None)
     if isinstance(api, dict) and isinstance(api.get("values"), list):
         # The remote (Office.js) book: the values as the client sent them, from A1. Reading them
         # through xlwings' range conversion costs ~3 µs a cell; an empty cell is "" (the task pane
-        # sends null), so a row is copied as it is unless it holds one.
-        return [list(row) if "" not in row else [None if v == "" else v for v in row] for row in api["values"]]
+        # sends null), so a row is taken as it is unless it holds one.
+        return [row if "" not in row else [None if v == "" else v for v in row] for row in api["values"]]
     last = sheet.used_range.last_cell
     if last.row == 1 and last.column == 1 and sheet["A1"].value is None:
         return []

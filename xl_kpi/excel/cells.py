@@ -77,12 +77,15 @@ def color_blocks(sheet, blocks: Iterable[tuple[int, int, int, int, str | None]])
         for r0, c0, r1, c1, color in blocks:
             sheet.range((r0, c0), (r1, c1)).color = color
         return len(blocks)
-    book, position = sheet.book.impl, sheet.index - 1
+    # the dict xlwings' append_json_action builds (xlwings/pro/_xlremote.py, Book.append_json_action),
+    # appended to the book's action list as it does: test_colour_blocks_are_the_actions_of_range_color
+    actions, position = sheet.book.impl.json()["actions"], sheet.index - 1
     for r0, c0, r1, c1, color in blocks:
         if color is not None and not color.startswith("#"):
             color = "#" + color
-        book.append_json_action(func="setRangeColor", args=[color], sheet_position=position, start_row=r0 - 1,
-                                start_column=c0 - 1, row_count=r1 - r0 + 1, column_count=c1 - c0 + 1)
+        actions.append({"func": "setRangeColor", "args": [color], "values": None, "sheet_position": position,
+                        "start_row": r0 - 1, "start_column": c0 - 1, "row_count": r1 - r0 + 1,
+                        "column_count": c1 - c0 + 1})
     return len(blocks)
 
 

@@ -251,7 +251,7 @@ class _RowReader:
             self.section(sec, first, r + 1)
             return
         values, numbers = self.values(r, row)
-        if not any(values[f] for f in self.printed):
+        if not any(map(values.__getitem__, self.printed)):
             return
         self.carry_measure(values, r + 1)
         self.previous = values
