@@ -134,7 +134,7 @@ class KpiRecord:
     def _settle_relisted(self, given: bool) -> None:
         """A 再掲 flag that is missing or not 0/1 comes from the 「(再掲)」 suffix of the measure name."""
         if not given or self.relisted not in ("0", "1"):
-            self.relisted = "1" if _RELISTED_RE.search(self.measure_name) else "0"
+            self.relisted = "1" if "再掲" in self.measure_name and _RELISTED_RE.search(self.measure_name) else "0"
 
     def to_dict(self) -> dict[str, str]:
         return {k: getattr(self, k) for k in _FIELD_NAMES}

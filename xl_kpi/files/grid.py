@@ -335,7 +335,7 @@ class _RowReader:
             self.note("measure-carried-down", r1, "measure_id", label, label)
 
     def record(self, values: dict[str, str], numbers: dict[str, CellNumber], r1: int) -> KpiRecord:
-        out = dict(values)
+        out = values  # completed in place: the next row reads only its measure-level cells (carry_measure)
         out["goal_no"], out["goal_title"] = self.goal
         out["direction_letter"], out["direction_title"] = self.direction
         out["direction"] = DIRECTIONS.get(values.get("direction", ""), values.get("direction", ""))
