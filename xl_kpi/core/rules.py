@@ -16,7 +16,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from .errors import QuantityError
-from .findings import ERROR, WARNING, Finding, Report, make_finding
+from .findings import CATALOGUE, ERROR, WARNING, Finding, Report, make_finding
 from .quantity import (
     CONTINUE,
     MAINTAIN,
@@ -105,8 +105,10 @@ class _Checker:
 
     def add(self, code: str, field: str, value: object = "", detail: str = "",
             severity: str | None = None, cell: str = "") -> None:
-        self.out.append(make_finding(code, record=self.rec, field=field, value=value, detail=detail,
-                                     severity=severity, cell=cell))
+        """:func:`make_finding` for this record, inlined: a sheet's rows give hundreds of findings."""
+        rec, src = self.rec, self.rec.source
+        self.out.append(Finding(code, severity or CATALOGUE[code][0], src.file, src.sheet, cell or src.cell(field),
+                                field, rec.measure_id, rec.kpi_no, "" if value is None else str(value), detail))
 
 
 # One pass over all texts of a record finds whether any needs a closer look: a control

@@ -111,7 +111,8 @@ def _mark_cells(kpi, findings: list[Finding]) -> None:
     last_col = LAYOUT.last_printed_col
     color_blocks(kpi.sheet, ((first, 1, last, last_col, None)
                              for first, last in data_row_blocks(r.source.row for r in kpi.records)))
-    worst = worst_by_cell(f for f in findings if f.sheet == kpi.name)
+    name = kpi.name
+    worst = worst_by_cell(f for f in findings if f.sheet == name)
     color_cells(kpi.sheet, {cell: COLORS[severity] for cell, severity in worst.items()})
 
 

@@ -10,12 +10,14 @@ a :class:`UserError` (HTTP 400) with a Japanese message, never a 500.
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import Any
 
 import orjson
 
 SCALARS = (str, int, float, bool, type(None))
 SCALAR_TYPES = frozenset(SCALARS)
+_LIST = frozenset((list,))
 
 
 class UserError(Exception):
@@ -41,11 +43,10 @@ def parse_object(raw: bytes) -> dict:
 
 def check_grid(value: Any, what: str) -> None:
     """``value`` is a 2-D array of plain cell values."""
-    if not isinstance(value, list) or not all(isinstance(row, list) for row in value):
+    if type(value) is not list or not _LIST.issuperset(map(type, value)):  # JSON arrays are exactly lists
         raise bad(f"{what}は2次元の配列にしてください。")
-    for row in value:
-        if not SCALAR_TYPES.issuperset(map(type, row)):  # C-speed: a book has tens of thousands of cells
-            raise bad(f"{what}のセルの値の形式が違います（文字・数値・真偽値・空のいずれか）。")
+    if not SCALAR_TYPES.issuperset(map(type, chain.from_iterable(value))):  # C-speed: tens of thousands of cells
+        raise bad(f"{what}のセルの値の形式が違います（文字・数値・真偽値・空のいずれか）。")
 
 
 def function_call(data: dict, params: dict[str, int]) -> dict:
