@@ -214,6 +214,13 @@ _WORD_QUANTITIES = {w: Quantity(None, qualifiers=frozenset({q})) for w, q in PHR
 _WORD_QUANTITIES.update({w: Quantity(None, qualifiers=frozenset({NEW})) for w in NEW_WORDS})
 
 
+def read_quantity(text: str) -> Quantity | QuantityError:
+    """:func:`parse_quantity` of a cell's text with a refusal returned, not raised: the validation
+    reads four cells of every KPI row, and raising costs more than the cached reading itself. The
+    error returned is shared (cached): read its code and message, never change it."""
+    return _read_text(text)
+
+
 def _parse_text(raw: str) -> Quantity:
     """A cell's text read once: lru_cache keeps only results, so the texts that are refused (a
     blank, 「-」, a remark) are remembered as their error and raised anew each time."""

@@ -24,6 +24,7 @@ from .quantity import (
     format_quantity,
     is_placeholder,
     parse_quantity,
+    read_quantity,
     with_exact_value,
 )
 from .rate import Rate, choose_method, format_rate, kpi_rate, parse_rate, units_compatible
@@ -235,15 +236,17 @@ def _quantity(c: _Checker, name: str, required: bool) -> Quantity | None:
 def _read(c: _Checker, name: str, text: str) -> Quantity | None:
     """The cell as a Quantity, or None: refused (in ``c.refused``) after a finding when it cannot
     be read, not refused when it names no value (blank, a placeholder)."""
-    try:
-        q = _with_number(c.rec, name, parse_quantity(text))
-    except QuantityError as err:
-        if err.code == "missing-value":
+    q = read_quantity(text)
+    if isinstance(q, QuantityError):  # refused
+        if q.code == "missing-value":
             return None
-        code = "multiple-values" if err.code == "multiple-values" else "unparseable-value"
+        code = "multiple-values" if q.code == "multiple-values" else "unparseable-value"
         c.add(code, name, text, severity=WARNING if name == "baseline" else ERROR)
         c.refused.add(name)
         return None
+    number = c.rec.numbers.get(name) if c.rec.numbers else None  # _with_number, inlined
+    if number is not None:
+        q = with_exact_value(q, number.exact)
     if q.garbled:
         c.add("garbled-value", name, text, format_quantity(q))
     if q.earlier:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from .errors import QuantityError
 from .findings import Finding, make_finding
 from .fiscal import format_fiscal_year
-from .quantity import Quantity, parse_quantity
+from .quantity import Quantity, read_quantity
 from .record import KpiRecord
 
 
@@ -25,10 +25,8 @@ def history_key(r: KpiRecord) -> tuple[str, str]:
 
 def _quantity(text: str) -> Quantity | None:
     """The text read, or None: blank and unreadable texts alike (parse_quantity raises for both)."""
-    try:
-        return parse_quantity(text)
-    except QuantityError:
-        return None
+    q = read_quantity(text)
+    return None if isinstance(q, QuantityError) else q
 
 
 def same_value(a: str, b: str) -> bool:
