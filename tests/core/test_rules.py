@@ -4,12 +4,15 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import xl_kpi
 from xl_kpi import KpiRecord, Source, validate_records
 from xl_kpi.core.findings import CATALOGUE, Report, entry, make_finding
 from xl_kpi.core.record import CellNumber
-from xl_kpi.core.rules import evaluate
+from xl_kpi.core.rules import TEXT_FIELDS, check_record, evaluate
+from xl_kpi.core.text import has_control_characters, looks_like_formula
 
 # The official template's columns (xl_kpi/files/layout.py), written out: a finding must name
 # exactly the cell of its field on row 7.
@@ -524,3 +527,33 @@ def test_is_placeholder_of_what_is_not_text():
 
     from xl_kpi.core.wording import is_placeholder
     assert is_placeholder(None) and not is_placeholder(0) and not is_placeholder(Decimal(5))
+
+
+TEXT_CODES = {"formula-text", "control-characters", "text-too-long"}
+_TEXT_PIECES = st.sampled_from(["施策", "件数", "a", " ", "\u3000", "\n", "\t", "\r", "\x07", "\x1f", "\x7f",
+                                "=", "+", "-", "@", "'", "5", "\ufffc", "=SUM(A1)", "-5", "＝"])
+
+
+@given(st.dictionaries(st.sampled_from(["goal_no", "goal_title", "measure_content", "kpi_item", "revision_note", "progress",
+                                        "plan", "covid_impact", "sdgs", "origin_file", "source_line"]),
+                       st.lists(_TEXT_PIECES, max_size=4).map("".join), max_size=4))
+def test_text_findings_are_those_of_checking_each_field(texts):
+    """The one-pass screen of a record's texts (rules._check_texts) lets no field through that the
+    field-by-field checks would report: a field starting like a formula anywhere in the record
+    (the first field too), a control character, the separator character itself in a text."""
+    record = rec(**texts)
+    expected = set()
+    for name in TEXT_FIELDS:
+        v = getattr(record, name)
+        if looks_like_formula(v):
+            expected.add(("formula-text", name))
+        if has_control_characters(v):
+            expected.add(("control-characters", name))
+    found = {(f.code, f.field) for f in check_record(record) if f.code in TEXT_CODES}
+    assert found == expected
+
+
+def test_an_over_long_cell_is_found_whatever_the_other_texts():
+    long_plan = "あ" * 32_768
+    assert ("text-too-long", "plan") in [(f.code, f.field) for f in check_record(rec(plan=long_plan))]
+    assert ("text-too-long", "plan") not in [(f.code, f.field) for f in check_record(rec(plan="あ" * 32_767))]

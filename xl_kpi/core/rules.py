@@ -113,9 +113,13 @@ class _Checker:
 
 
 # One pass over all texts of a record finds whether any needs a closer look: a control
-# character, a field (or line) starting like a formula, or a record long enough to hold an
-# over-long cell. Only then are the fields checked one by one.
-_FORMULA_LINE = re.compile(r"\n[=@+\-\t\r]")
+# character, a field starting like a formula, or a record long enough to hold an over-long cell.
+# Only then are the fields checked one by one. The fields are joined behind a separator that is
+# printable (U+FFFC OBJECT REPLACEMENT CHARACTER, category So), so one string serves both tests:
+# isprintable() is False for any control character (tab and CR included; LF or U+3000 also take
+# the slow path), and a field starting like a formula (=, @, +, -) follows a separator.
+_SEPARATOR = "\ufffc"
+_FORMULA_START = re.compile(_SEPARATOR + "[=@+-]")
 
 
 _text_values = operator.attrgetter(*TEXT_FIELDS)
@@ -123,12 +127,8 @@ _text_values = operator.attrgetter(*TEXT_FIELDS)
 
 def _check_texts(c: _Checker) -> None:
     rec = c.rec
-    values = _text_values(rec)
-    joined = "".join(values)
-    # isprintable() is False for any control character (and for LF, which then takes the slow
-    # path); one search over the fields joined by LF finds a field starting like a formula.
-    if (len(joined) <= EXCEL_CELL_LIMIT and joined.isprintable()
-            and _FORMULA_LINE.search("\n" + "\n".join(values)) is None):
+    joined = _SEPARATOR.join(("", *_text_values(rec)))  # a separator before every field, the first too
+    if len(joined) <= EXCEL_CELL_LIMIT and joined.isprintable() and _FORMULA_START.search(joined) is None:
         return
     for name in TEXT_FIELDS:
         v = getattr(rec, name)

@@ -210,9 +210,6 @@ def _rounded_detail(number: str, text: str, kept: bool) -> str:
             f"達成率は数値 {number} から計算します。表示の値で計算するなら、表示どおりの数値を入力し直してください。")
 
 
-_TEXT_OR_EMPTY = frozenset((str, type(None)))
-
-
 class _RowReader:
     """State of one pass over a sheet's rows: the current section and measure, and the output."""
 
@@ -274,10 +271,11 @@ class _RowReader:
         """The row's cells as texts, and the value cells typed as numbers (when formats are known)."""
         fmt_row = self.formats[r] if self.formats is not None and r < len(self.formats) else None
         if fmt_row is None and self.cells is not None and len(row) >= self.width:
-            cells = self.cells(row)
-            if _TEXT_OR_EMPTY.issuperset(map(type, cells)):  # the common row: texts and blanks only
+            try:  # the common row: texts and blanks only (checking the types first costs more)
                 return {name: "" if v is None else v.strip(" \u3000")
-                        for name, v in zip(self.names, cells)}, {}
+                        for name, v in zip(self.names, self.cells(row))}, {}
+            except AttributeError:  # a number, a date, a boolean: read below with its format
+                pass
         values: dict[str, str] = {}
         numbers: dict[str, CellNumber] = {}
         width = len(row)
