@@ -1,6 +1,7 @@
 """Ribbon actions on real workbooks made by the template, through xlwings' remote book."""
 
 import asyncio
+import copy
 from pathlib import Path
 
 import openpyxl
@@ -231,3 +232,31 @@ def test_stamp_submission_without_the_settings_row_says_what_to_do(submissions):
     wb.save(path)
     with pytest.raises(InputError, match="提出日時"):
         run_and_apply(path, actions.stamp_submission)
+
+
+@pytest.mark.parametrize("numbers_as_text", [False, True])  # True: rows of texts only, the reader's fast path
+@pytest.mark.parametrize("script", ["validate_sheet", "compute_rates"])
+def test_empty_cells_sent_as_empty_text_act_as_blank_cells(submissions, script, numbers_as_text):
+    """Office.js gives an empty cell as "" in Range.values (Excel.EmptyCellValue.basicValue: '""',
+    learn.microsoft.com/javascript/api/excel/excel.emptycellvalue; "Empty strings in responses
+    indicate cells contain no data", learn.microsoft.com/office/dev/add-ins/excel/
+    excel-add-ins-blank-null-values) and xlwings' own client sends it so; the task pane sends
+    null. Both payloads read the same."""
+    from tests.support.remote import payload_from_wb
+
+    wb = openpyxl.load_workbook(submissions / "農林水産部.xlsx")
+    with_null = payload_from_wb(wb, "農林水産部.xlsx", "農林水産部")
+    if numbers_as_text:
+        for sheet in with_null["sheets"]:
+            sheet["values"] = [[v if v is None or isinstance(v, str) else str(v) for v in row] for row in sheet["values"]]
+    with_text = copy.deepcopy(with_null)  # a remote book changes its payload as it acts
+    for sheet in with_text["sheets"]:
+        sheet["values"] = [["" if v is None else v for v in row] for row in sheet["values"]]
+    assert any("" in row for row in with_text["sheets"][0]["values"])
+    answers = []
+    for data in (with_null, with_text):
+        book = xw.Book(json=data)
+        result = getattr(actions, script)(book)
+        answers.append((result.to_dict(), book.json()["actions"]))
+    assert answers[0] == answers[1]
+    assert answers[0][0]["counts"]

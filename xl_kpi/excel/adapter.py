@@ -59,14 +59,17 @@ class KpiSheet:
         return self.sheet.name
 
 
-def sheet_values(sheet) -> list[list[Any]]:
+def sheet_values(sheet, empty_text_as_none: bool = True) -> list[list[Any]]:
     """All values of a sheet from A1, as a 2-D list (empty sheet → []). Read-only: on the remote
-    book the rows may be the client's own lists."""
+    book the rows may be the client's own lists. ``empty_text_as_none=False`` for a reader that
+    takes "" as a blank cell itself (the KPI rows' reader does): the scan for "" is skipped."""
     api = getattr(sheet, "api", None)
     if isinstance(api, dict) and isinstance(api.get("values"), list):
         # The remote (Office.js) book: the values as the client sent them, from A1. Reading them
-        # through xlwings' range conversion costs ~3 µs a cell; an empty cell is "" (the task pane
-        # sends null), so a row is taken as it is unless it holds one.
+        # through xlwings' range conversion costs ~3 µs a cell. Office.js gives an empty cell as ""
+        # (Excel.EmptyCellValue), as xlwings' client sends it; the task pane sends null.
+        if not empty_text_as_none:
+            return api["values"]
         return [row if "" not in row else [None if v == "" else v for v in row] for row in api["values"]]
     last = sheet.used_range.last_cell
     if last.row == 1 and last.column == 1 and sheet["A1"].value is None:
@@ -81,7 +84,7 @@ def book_name(book) -> str:
 
 
 def read_kpi_sheet(sheet, file: str) -> KpiSheet | None:
-    values = sheet_values(sheet)
+    values = sheet_values(sheet, empty_text_as_none=False)  # parse_rows reads "" as a blank cell
     header = find_header(values)
     if header is None:
         return None
