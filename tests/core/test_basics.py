@@ -75,6 +75,8 @@ def test_relisted_flag_given_is_kept_and_otherwise_read_from_the_name():
     assert KpiRecord.from_mapping({"measure_name": "施策(再掲)", "relisted": "0"}).relisted == "0"
     assert KpiRecord.from_mapping({"measure_name": "施策", "relisted": "1"}).relisted == "1"
     assert KpiRecord.from_mapping({"measure_name": "施策(再掲)", "relisted": "yes"}).relisted == "1"
+    named = KpiRecord.from_mapping({"measure_name": "再掲載記事の発信"})  # 再掲 in the name, not the suffix
+    assert named.relisted == "0" and not named.is_relisted
     src = Source("b.csv", "", 4)
     rec = KpiRecord.from_texts({"measure_name": "施策（再掲）", "relisted": "0", "unknown": "x"}, src)
     assert rec.relisted == "0" and rec.source is src

@@ -22,6 +22,8 @@ def test_same_value_whatever_the_spelling_but_never_of_blanks():
     assert not same_value("5件", "6件") and not same_value("5件", "5人")
     assert not same_value("集計中", "未集計")       # two texts that are no value are not one value
     assert not same_number("継続実施", "継続実施")    # the same words, but no number left unchanged
+    assert not same_number("未集計", "未集計")        # a placeholder twice: no value at all
+    assert not same_number("約5件と6件", "約5件と6件")  # a text that is no one quantity, twice
 
 
 def test_a_value_equal_to_the_previous_years_is_asked_about():
@@ -29,6 +31,8 @@ def test_a_value_equal_to_the_previous_years_is_asked_about():
     fresh = KpiRecord(measure_id="1-02", kpi_no="1", current="1,420人(累計)", previous_value="1,399人(累計)")
     (f,) = stale_values([r, fresh])
     assert (f.code, f.measure_id, f.field, f.value) == ("stale-value", "1-01", "current", "1,399人(累計)")
+    first_year = KpiRecord(measure_id="1-03", kpi_no="1", current="5件")  # no 前年度実績: nothing to compare
+    assert [g.measure_id for g in stale_values([first_year, fresh, r])] == ["1-01"]
     assert f.detail == "今年度末時点" + ASK
 
 

@@ -23,7 +23,6 @@ from .quantity import (
     Quantity,
     format_quantity,
     is_placeholder,
-    parse_quantity,
     read_quantity,
     with_exact_value,
 )
@@ -71,17 +70,11 @@ def figure(record: KpiRecord, name: str) -> str | Quantity:
     """A value field as the rate takes it: its text, or — when the cell was typed as a number —
     the text read with the unrounded number it shows (「1,485人」 typed as 1484.6 counts 1484.6)."""
     text = getattr(record, name)
-    if name not in record.numbers:
-        return text
-    try:  # a blank cell raises too
-        return _with_number(record, name, parse_quantity(text))
-    except QuantityError:
-        return text
-
-
-def _with_number(record: KpiRecord, name: str, q: Quantity) -> Quantity:
     number = record.numbers.get(name)
-    return q if number is None else with_exact_value(q, number.exact)
+    if number is None:
+        return text
+    q = read_quantity(text)  # a blank cell is refused too
+    return text if isinstance(q, QuantityError) else with_exact_value(q, number.exact)
 
 
 def _safe_rate(current: str | Quantity, target: str | Quantity, baseline: str | Quantity, lower: bool) -> Rate:
@@ -104,12 +97,12 @@ class _Checker:
         self.q: dict[str, Quantity | None] = {}
         self.refused: set[str] = set()  # fields whose text was reported as unreadable
 
-    def add(self, code: str, field: str, value: object = "", detail: str = "",
+    def add(self, code: str, field: str, value: str = "", detail: str = "",
             severity: str | None = None, cell: str = "") -> None:
         """:func:`make_finding` for this record, inlined: a sheet's rows give hundreds of findings."""
         rec, src = self.rec, self.rec.source
         self.out.append(Finding(code, severity or CATALOGUE[code][0], src.file, src.sheet, cell or src.cell(field),
-                                field, rec.measure_id, rec.kpi_no, "" if value is None else str(value), detail))
+                                field, rec.measure_id, rec.kpi_no, value, detail))
 
 
 # One pass over all texts of a record finds whether any needs a closer look: a control
@@ -244,7 +237,7 @@ def _read(c: _Checker, name: str, text: str) -> Quantity | None:
         c.add(code, name, text, severity=WARNING if name == "baseline" else ERROR)
         c.refused.add(name)
         return None
-    number = c.rec.numbers.get(name) if c.rec.numbers else None  # _with_number, inlined
+    number = c.rec.numbers.get(name)
     if number is not None:
         q = with_exact_value(q, number.exact)
     if q.garbled:
