@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from xl_kpi.core.errors import FileError, InputError, QuantityError, XlKpiError
-from xl_kpi.core.findings import Finding, Report, make_finding
+from xl_kpi.core.findings import CATALOGUE, Finding, Report, _positional, make_finding
 from xl_kpi.core.fiscal import FiscalSpan, format_fiscal_year, parse_fiscal_year, parse_reporting_year
 from xl_kpi.core.record import KpiRecord, Source, first_department, records_to_frame
 from xl_kpi.core.text import has_control_characters, looks_like_formula, to_halfwidth
@@ -148,6 +148,15 @@ def test_finding_as_a_dict_has_its_message_and_place():
     assert make_finding("missing-value", file="a.csv", cell="H3").location == "a.csv:H3"
     assert make_finding("missing-value", cell="H3").location == "H3"
     assert make_finding("missing-value", sheet="部's").location == "'部''s'"
+    f = make_finding("missing-value", field="target", file="a.xlsx", sheet="部", cell="H3", value="x")
+    assert list(f.to_dict().items()) == [*f._asdict().items(), ("message", f.message), ("location", f.location)]
+
+
+def test_every_message_renders_as_its_template_with_named_fields():
+    """Messages are rendered from positional copies of the templates: the same text, braces kept."""
+    for code, (_severity, _title, template, *_guide) in CATALOGUE.items():
+        assert _positional(template).format("{L}", "V", "D") == template.format(label="{L}", value="V", detail="D"), code
+    assert _positional("{{a}} {value!r:>4}・{label}") == "{{a}} {1!r:>4}・{0}"
 
 
 def test_report_counts_json_and_text():

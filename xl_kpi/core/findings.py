@@ -8,7 +8,9 @@ the offending value and a Japanese message rendered from :data:`CATALOGUE`.
 from __future__ import annotations
 
 import json
+import string
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from functools import lru_cache
 from typing import NamedTuple
 
 from .record import FIELD_LABELS, KpiRecord
@@ -19,6 +21,7 @@ INFO = "info"
 SEVERITIES = (ERROR, WARNING, INFO)
 SEVERITY_LABELS = {ERROR: "エラー", WARNING: "警告", INFO: "情報"}
 SEVERITY_RANK = {ERROR: 0, WARNING: 1, INFO: 2}  # actionable first
+CLIP = 60  # characters of the value a message quotes
 
 class Entry(NamedTuple):
     """One code of the catalogue. ``template`` may use {label} (the field's Japanese name),
@@ -273,9 +276,7 @@ class Finding(NamedTuple):
 
     @property
     def message(self) -> str:
-        template = CATALOGUE[self.code][2]
-        return template.format(label=FIELD_LABELS.get(self.field, self.field),
-                               value=_clip(self.value), detail=self.detail).strip()
+        return render_message(self.code, self.field, self.value, self.detail)
 
     @property
     def title(self) -> str:
@@ -284,18 +285,49 @@ class Finding(NamedTuple):
     @property
     def location(self) -> str:
         """``'商工労働部'!H12`` / ``file.csv:H12`` / the file name."""
-        if self.sheet:
-            sheet = self.sheet.replace("'", "''")
-            return f"'{sheet}'!{self.cell}" if self.cell else f"'{sheet}'"
-        if self.cell:
-            return f"{self.file}:{self.cell}" if self.file else self.cell
-        return self.file
+        return render_location(self.file, self.sheet, self.cell)
 
     def to_dict(self) -> dict[str, str]:
-        d = self._asdict()
-        d["message"] = self.message
-        d["location"] = self.location
-        return d
+        """The fields, then ``message`` and ``location``. One dict display from the unpacked
+        tuple rather than ``_asdict()`` and two property reads: a validation renders every
+        finding for the task pane and 「チェック結果」 (half the cost of ``_asdict`` and the properties)."""
+        code, severity, file, sheet, cell, field, measure_id, kpi_no, value, detail = self
+        return {"code": code, "severity": severity, "file": file, "sheet": sheet, "cell": cell, "field": field,
+                "measure_id": measure_id, "kpi_no": kpi_no, "value": value, "detail": detail,
+                "message": render_message(code, field, value, detail), "location": render_location(file, sheet, cell)}
+
+
+def render_message(code: str, field: str, value: str, detail: str) -> str:
+    """The Japanese message of a finding (:attr:`Finding.message`)."""
+    value = value if len(value) <= CLIP else value[:CLIP] + "…"
+    return _positional(CATALOGUE[code][2]).format(FIELD_LABELS.get(field, field), value, detail).strip()
+
+
+def render_location(file: str, sheet: str, cell: str) -> str:
+    """Where a finding points (:attr:`Finding.location`)."""
+    if sheet:
+        sheet = sheet.replace("'", "''")
+        return f"'{sheet}'!{cell}" if cell else f"'{sheet}'"
+    if cell:
+        return f"{file}:{cell}" if file else cell
+    return file
+
+
+_FORMATTER = string.Formatter()
+_ARGUMENTS = {"label": "0", "value": "1", "detail": "2"}
+
+
+@lru_cache(maxsize=1024)
+def _positional(template: str) -> str:
+    """A catalogue template with its named fields as positional ones ("{label}" → "{0}", "{value}" →
+    "{1}", "{detail}" → "{2}"): ``str.format`` with keyword arguments builds a dict each call, 40 % of
+    rendering a message (cached: a pure function of the template)."""
+    out = []
+    for text, name, spec, conversion in _FORMATTER.parse(template):
+        out.append(text.replace("{", "{{").replace("}", "}}"))
+        if name is not None:
+            out.append("{" + _ARGUMENTS[name] + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}")
+    return "".join(out)
 
 
 def make_finding(code: str, *, record: KpiRecord | None = None, field: str = "", value: object = "",
@@ -331,10 +363,6 @@ def with_severities(findings: Iterable[Finding], overrides: Mapping[str, str]) -
 def actionable_first(findings: Iterable[Finding]) -> list[Finding]:
     """Errors, then warnings, then information; in the order found within each."""
     return sorted(findings, key=lambda f: SEVERITY_RANK[f.severity])
-
-
-def _clip(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[:limit] + "…"
 
 
 class Report:
