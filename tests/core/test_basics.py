@@ -199,6 +199,15 @@ def test_severity_names_and_overrides():
     assert [f.severity for f in with_severities(fs, {"hidden-row": "error"})] == ["error", "error"]
     assert [f.code for f in with_severities(fs, {"hidden-row": "info"})] == ["hidden-row", "missing-value"]
     assert with_severities(iter(fs), {}) == fs
+    placed = make_finding("hidden-row", file="a.xlsx", sheet="商工労働部", cell="H12", field="target", value="5件",
+                          detail="理由")
+    assert with_severities([placed], {"hidden-row": "info"}) == [placed._replace(severity="info")]
+
+
+def test_a_finding_renders_its_place_and_a_field_without_a_label_by_its_name():
+    f = make_finding("missing-value", file="a.csv", cell="H12", field="追加の列")
+    assert f.to_dict()["location"] == "a.csv:H12" == f.location
+    assert f.to_dict()["message"] == f.message and "追加の列" in f.message
 
 
 def test_japan_time_is_plus_nine_hours_in_whole_seconds():

@@ -557,3 +557,12 @@ def test_an_over_long_cell_is_found_whatever_the_other_texts():
     long_plan = "あ" * 32_768
     assert ("text-too-long", "plan") in [(f.code, f.field) for f in check_record(rec(plan=long_plan))]
     assert ("text-too-long", "plan") not in [(f.code, f.field) for f in check_record(rec(plan="あ" * 32_767))]
+
+
+def test_a_number_shown_as_a_placeholder_counts_as_no_value():
+    """An accounting format shows 0 as 「-」: the typed number's text is a placeholder, so the
+    current value is missing, not 0 read through the text."""
+    shown_dash = CellNumber(0, '#,##0;-#,##0;"-"', Decimal(0), "-")
+    r = replace(rec(current="-"), numbers={"current": shown_dash})
+    rate = evaluate(r).rate
+    assert rate is not None and rate.value is None and rate.reason_code == "missing-current"
