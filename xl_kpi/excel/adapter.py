@@ -181,13 +181,14 @@ def _color_runs(by_row: dict[int, list[tuple[int, str]]]) -> Iterator[tuple[int,
     """Blocks (row, first col, row, last col, colour) of neighbouring cells of the same colour."""
     for row, cells in by_row.items():
         cells.sort()
-        start, prev, color = cells[0][0], cells[0][0], cells[0][1]
-        for col, c in cells[1:] + [(-1, "")]:
-            if col == prev + 1 and c == color:
-                prev = col
-                continue
-            yield row, start, row, prev, color
-            start, prev, color = col, col, c
+        start, color = cells[0]
+        prev = start
+        for col, c in cells[1:]:
+            if col != prev + 1 or c != color:
+                yield row, start, row, prev, color
+                start, color = col, c
+            prev = col
+        yield row, start, row, prev, color
 
 
 def unique_sheet_name(book, wanted: str) -> str:
