@@ -214,13 +214,13 @@ def annotate_findings(book) -> ActionResult:
     earlier = _earlier_note_cells(book, kpi.name)
     _mark_cells(kpi, findings)
     written, kept, supported = _write_notes(kpi, findings, earlier)
-    write_findings_sheet(book, findings, after=kpi.sheet, links=True, noted=written)
+    ordered, rendered = write_findings_sheet(book, findings, after=kpi.sheet, links=True, noted=written)
     msg, c = _counts_message(findings)
     msg = f"{msg}。メモ {len(written)} 件を書き込みました。" if supported else f"{msg}。{NOTES_UNSUPPORTED}"
     if kept:
         msg += f"（すでにメモのあるセル {kept} 件はそのままにしました）"
-    return _done(ActionResult(msg, actionable_first(findings), {**c, "notes": len(written), "kept": kept,
-                                              "notes_supported": supported}))
+    return _done(ActionResult(msg, ordered, {**c, "notes": len(written), "kept": kept,
+                                             "notes_supported": supported}, rendered))
 
 
 def merge_sheets(book) -> ActionResult:
