@@ -617,9 +617,19 @@ def _qualitative_label(raw: str) -> str:
 def _read_number(r: _Reading, m: re.Match[str]) -> Quantity:
     """The one number: what stands before it is a label, after it the unit and qualifiers."""
     value = Decimal(m.group("num").replace(",", ""))
-    if m.group("sign") in ("-", "▲", "△"):
-        value = -value
-    label = _read_label(r, r.text[: m.start()])
+    sign = m.group("sign")
+    before = r.text[: m.start()]
+    compared = _COMPARED_RE.search(before) if sign else None
+    if compared:  # 前年度比-20件, 県平均+5ポイント: a change from the reference, as 20件減 / 5ポイント増
+        r.qualifiers.add(INCREASE if sign == "+" else DECREASE)
+        if compared.group("avg"):  # 県平均 names the reference: a label, not an average over years
+            label = _read_label(r, before[: compared.start("avg")]) + "平均"
+        else:
+            label = _read_label(r, before)
+    else:
+        if sign in ("-", "▲", "△"):
+            value = -value
+        label = _read_label(r, before)
     after = r.take_phrases(r.text[m.end():])
     pm = _PER_RE.search(after)
     if pm:
@@ -653,6 +663,10 @@ def _read_number(r: _Reading, m: re.Match[str]) -> Quantity:
         basis = PER[r.per]
     return Quantity(value, unit=unit, per=r.per, basis=basis, fiscal=r.fiscal,
                     qualifiers=frozenset(r.qualifiers), label=label, garbled=garbled, raw=r.raw)
+
+
+# A comparison just before a signed number: …比 (前年度比, 対前年比, H27比) or a place's average (県平均).
+_COMPARED_RE = re.compile(r"(?:比|(?:全国|国|県|都|道|府|市|区|町|村)(?P<avg>平均))[\s:]*$")
 
 
 def _read_label(r: _Reading, label: str) -> str:

@@ -183,10 +183,18 @@ def range_bound(target: Quantity, lower_is_better: bool) -> Quantity:
     return target._replace(value=target.upper)  # the rate reads only the value
 
 
+def _is_change(q: Quantity) -> bool:
+    return q.has(INCREASE) or q.has(DECREASE)
+
+
 def is_change_like(current: Quantity, target: Quantity) -> bool:
-    """Target and current value are both changes the same way (…の増加 / …増, 削減 …) with numbers."""
-    return current.value is not None and target.value is not None and any(
-        target.has(q) and current.has(q) for q in (INCREASE, DECREASE))
+    """Target and current value are both changes (…の増加 / …増, 削減, 前年度比+5% …) with numbers."""
+    return current.value is not None and target.value is not None and _is_change(target) and _is_change(current)
+
+
+def _opposite_changes(c: Quantity, t: Quantity) -> bool:
+    """前年比△5.3% achieved against 前年比+5% targeted: the change went the other way."""
+    return is_change_like(c, t) and c.has(INCREASE) != t.has(INCREASE)
 
 
 def choose_method(method: str, current: Quantity | None, target: Quantity, lower_is_better: bool) -> str:
@@ -253,6 +261,8 @@ def _compute(method: str, c: Quantity, t: Quantity, b: Quantity | None, lower: b
         return Rate(_CTX.divide(tv, cv), method)
     if tv == 0:
         return _nc(method, "zero-target", "目標値が0のため計算できません。")
+    if _opposite_changes(c, t):
+        cv = -cv
     return Rate(_CTX.divide(cv, tv), method)
 
 
