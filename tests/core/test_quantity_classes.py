@@ -192,6 +192,16 @@ def test_a_sign_without_a_comparison_stays_the_values_own(text, value, label):
     assert (q.value, q.label, set(q.qualifiers)) == (Decimal(value), label, set())
 
 
+@pytest.mark.parametrize("text, label, basis", [
+    ("全国平均 65%", "全国平均", None), ("県平均:5ポイントの増加", "県平均", None), ("市町村平均 3.2人", "市町村平均", None),
+    ("月平均 30件", "", AVERAGE), ("平均 3.2人", "", AVERAGE), ("1日平均 120人", "", AVERAGE),
+])
+def test_a_places_average_names_a_reference_not_the_basis(text, label, basis):
+    q = parse_quantity(text)
+    assert (q.label, q.basis) == (label, basis)
+    assert parse_quantity(format_quantity(q)) == q  # shown and read back the same
+
+
 def test_a_change_from_the_year_before_is_never_a_rate_against_a_negative_level():
     rate = kpi_rate("10件", "前年度比-20 件")
     assert rate.value is None and rate.reason_code  # a change needs its reference: said, not −50 %
@@ -376,7 +386,7 @@ FY = FiscalSpan
     ("新規(令和2年度)", Quantity(None, fiscal=FY(2020, 2020), qualifiers=frozenset({NEW}))),
     ("増加:", Quantity(None, qualifiers=frozenset({INCREASE}))),
     ("令和4年3月末", Quantity(None, fiscal=FY(2021, 2021), qualifiers=frozenset({DATE}))),   # March: FY2021
-    ("全国平均以上", Quantity(None, basis=AVERAGE, qualifiers=frozenset({AT_LEAST}), label="全国")),
+    ("全国平均以上", Quantity(None, qualifiers=frozenset({AT_LEAST}), label="全国平均")),  # a reference, not a basis
     # the figure of a text target is in its note
     ("現状値を維持(141か所)", Quantity(Decimal(141), "か所", qualifiers=frozenset({MAINTAIN}), label="現状値")),
     ("現状値を維持 (累計141か所)",

@@ -288,8 +288,8 @@ class _Reading:
         """累計 / 平均 anywhere in a label or unit set the basis."""
         if "累計" in text:
             self.basis, text = CUMULATIVE, text.replace("累計", "")
-        if "平均" in text:
-            self.average, text = True, text.replace("平均", "")
+        if "平均" in text and _BARE_AVERAGE_RE.search(text):
+            self.average, text = True, _BARE_AVERAGE_RE.sub("", text)
         return text
 
     def set_fiscal(self, span: FiscalSpan | None) -> None:
@@ -297,6 +297,8 @@ class _Reading:
             self.fiscal = span
 
 
+# 平均 as the basis (月平均, 平均 3.2人): not a place's average (県平均, 全国平均), which names a reference.
+_BARE_AVERAGE_RE = re.compile(r"(?<![国県都道府市区町村])平均")
 _REMARK_RE = re.compile(r"※\s*([^\n()]*)")  # '※単年実績' to the end of its line is a note
 
 
@@ -622,14 +624,9 @@ def _read_number(r: _Reading, m: re.Match[str]) -> Quantity:
     compared = _COMPARED_RE.search(before) if sign else None
     if compared:  # 前年度比-20件, 県平均+5ポイント: a change from the reference, as 20件減 / 5ポイント増
         r.qualifiers.add(INCREASE if sign == "+" else DECREASE)
-        if compared.group("avg"):  # 県平均 names the reference: a label, not an average over years
-            label = _read_label(r, before[: compared.start("avg")]) + "平均"
-        else:
-            label = _read_label(r, before)
-    else:
-        if sign in ("-", "▲", "△"):
-            value = -value
-        label = _read_label(r, before)
+    elif sign in ("-", "▲", "△"):
+        value = -value
+    label = _read_label(r, before)
     after = r.take_phrases(r.text[m.end():])
     pm = _PER_RE.search(after)
     if pm:
@@ -666,7 +663,7 @@ def _read_number(r: _Reading, m: re.Match[str]) -> Quantity:
 
 
 # A comparison just before a signed number: …比 (前年度比, 対前年比, H27比) or a place's average (県平均).
-_COMPARED_RE = re.compile(r"(?:比|(?:全国|国|県|都|道|府|市|区|町|村)(?P<avg>平均))[\s:]*$")
+_COMPARED_RE = re.compile(r"(?:比|[国県都道府市区町村]平均)[\s:]*$")
 
 
 def _read_label(r: _Reading, label: str) -> str:
