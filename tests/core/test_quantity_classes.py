@@ -202,6 +202,28 @@ def test_a_places_average_names_a_reference_not_the_basis(text, label, basis):
     assert parse_quantity(format_quantity(q)) == q  # shown and read back the same
 
 
+# The digits of a chemical formula are part of a unit or a name, not a second value (長崎市 基本施策D1
+# 成果指標 in tests/data/kpi_texts.csv: 「2,269 千 t -CO2 (19 年度)」 was refused as two values, and a cell
+# holding only 「t-CO2」 read as the value 2).
+@pytest.mark.parametrize("text, value, unit, label", [
+    ("2,269 千 t -CO2 (19 年度)", "2269", "千t-CO2", ""), ("2,488 t-CO2", "2488", "t-CO2", ""),
+    ("5 kg-CO2", "5", "kg-CO2", ""), ("1,972千t-CO2", "1972", "千t-CO2", ""),
+    ("CO2排出量 120t", "120", "t", "CO2排出量"), ("NO2濃度 0.02ppm", "0.02", "ppm", "NO2濃度"),
+    ("PM2.5 10μg/m3", "10", "μg/m3", "PM2.5"), ("ＣＯ２排出量 ５００ｔ", "500", "t", "CO2排出量"),
+])
+def test_the_digits_of_a_chemical_formula_are_no_value(text, value, unit, label):
+    q = parse_quantity(text)
+    assert (q.value, q.unit_text, q.label) == (Decimal(value), unit, label)
+    assert parse_quantity(format_quantity(q)) == q
+
+
+@pytest.mark.parametrize("text", ["t-CO2", "千t-CO2", "kg-CO2"])
+def test_a_formula_unit_alone_is_no_value(text):
+    with pytest.raises(QuantityError) as err:
+        parse_quantity(text)
+    assert err.value.code == "missing-value"
+
+
 def test_a_change_from_the_year_before_is_never_a_rate_against_a_negative_level():
     rate = kpi_rate("10件", "前年度比-20 件")
     assert rate.value is None and rate.reason_code  # a change needs its reference: said, not −50 %

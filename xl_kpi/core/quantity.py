@@ -51,6 +51,9 @@ from .wording import (
     DECREASE,
     DONE,
     ESTIMATE,
+    FORMULA_BACK,
+    FORMULA_MARKS,
+    FORMULA_RE,
     INCREASE,
     MAGNITUDE_TYPOS,
     MAGNITUDES,
@@ -371,7 +374,7 @@ def _read_pace_and_total(raw: str, text: str) -> Quantity | None:
 
 def _prepared(raw: str, text: str) -> str:
     """The half-width text on one line, with the spellings that stand for something else made plain
-    (※ remarks as notes, マイナス, 憶 for 億, ゼロ, 2・2%, m3); raises for a cell that holds no value.
+    (※ remarks as notes, マイナス, 憶 for 億, ゼロ, 2・2%, m3, t-CO2); raises for a cell that holds no value.
     Each rewrite runs only when its character is present: most cells need none."""
     if "※" in text:
         text = _REMARK_RE.sub(lambda m: f"({m.group(1).strip()})" if m.group(1).strip() else "", text)
@@ -394,8 +397,7 @@ def _prepared(raw: str, text: str) -> str:
                             value=raw)
     if "以内に" in text:
         text = DEADLINE_PREFIX_RE.sub(" ", text)
-    if "m" in text:
-        text = UNIT_DIGIT_RE.sub(lambda m: UNIT_DIGIT_MARKS[m.group(1)], text)
+    text = _masked_unit_digits(text)
     if "半減" in text or "倍増" in text:
         for word, amount in AMOUNT_WORDS.items():
             text = text.replace(word, amount)
@@ -404,6 +406,15 @@ def _prepared(raw: str, text: str) -> str:
     if text[:1] in ("ゼ", "零"):
         text = ZERO_WORD_RE.sub("0", text)
     return NAKAGURO_DECIMAL_RE.sub(r"\1.\2", text) if "・" in text else text
+
+
+def _masked_unit_digits(text: str) -> str:
+    """The digits of units (m3, km2) and chemical formulas (t-CO2, PM2.5) masked: they are no values."""
+    if "m" in text:
+        text = UNIT_DIGIT_RE.sub(lambda m: UNIT_DIGIT_MARKS[m.group(1)], text)
+    if "O" in text or "PM" in text or "CH" in text:
+        text = FORMULA_RE.sub(lambda m: m.group().translate(FORMULA_MARKS), text)
+    return text
 
 
 _YEAR_PARTS_RE = re.compile(r"\s*(?:\n|、|;)\s*")
@@ -584,7 +595,7 @@ def _read_words_only(r: _Reading) -> Quantity:
     if r.dated and not r.qualifiers and not bare:
         r.qualifiers.add(DATE)
     if (r.qualifiers or len(r.note_values) == 1) and len(bare) <= 12 and not any(c in bare for c in "、。,;"):
-        label = "" if bare in CIRCLED else bare.replace(" ", "")
+        label = "" if bare in CIRCLED else bare.replace(" ", "").translate(FORMULA_BACK)
         basis = AVERAGE if r.average else r.basis
         if len(r.note_values) == 1:
             q = r.note_values[0]
@@ -642,6 +653,7 @@ def _read_number(r: _Reading, m: re.Match[str]) -> Quantity:
     unit = after.replace(" ", "").replace("\x00", "").rstrip(_TRAILING_PUNCTUATION) or r.note_unit
     for digit, mark in UNIT_DIGIT_MARKS.items():
         unit = unit.replace(mark, digit)
+    unit, label = unit.translate(FORMULA_BACK), label.translate(FORMULA_BACK)
     unit, _, tail = unit.partition("の")  # '1億人程度の人口': words after the unit
     if tail and not label:
         label = tail
