@@ -36,6 +36,8 @@ def test_rate_json_and_methods(capsys):
                        "--method", "progress", "--format", "json")
     data = json.loads(out)
     assert code == 0 and data["display"] == "50%" and data["method"] == "progress" and data["grade"] == "C"
+    code, out, _ = run(capsys, "rate", "--current", "2,488", "--target", "2,098", "--method", "lower-better-gap")
+    assert (code, out.strip()) == (0, "81%")
 
 
 def test_rate_unreadable_input_exits_2_in_japanese(capsys):

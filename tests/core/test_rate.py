@@ -257,10 +257,31 @@ def test_each_rate_with_its_method_and_reason(current, target, baseline, method,
     assert kpi_rate(current, target, baseline, method) == expected
 
 
+# (2 × target − current) ÷ target, as 長崎市 基本施策D1 成果指標 publish their lower-is-better rates
+# (tests/data/kpi_texts.csv: 2,488 of 2,098 千t-CO2 → 81.4 %, 2,663 of 2,057 → 70.5 %).
+@pytest.mark.parametrize("current, target, exact, shown", [
+    ("2,488", "2,098", str(Decimal(1708) / Decimal(2098)), "81%"), ("2,663千t-CO2", "2,057千t-CO2", None, "71%"),
+    ("80件", "100件", "1.2", "120%"), ("100件", "100件", "1", "100%"), ("250件", "100件", "-0.5", "-50%"),
+    ("12件", "10件以下", "0.8", "80%"),
+])
+def test_lower_better_gap_is_100_percent_less_the_overshoot(current, target, exact, shown):
+    rate = kpi_rate(current, target, method="lower-better-gap")
+    assert (rate.display, rate.method) == (shown, "lower-better-gap")
+    if exact is not None:
+        assert rate.value == Decimal(exact)
+
+
+def test_lower_better_gap_says_why_it_cannot():
+    assert kpi_rate("5件", "0件", method="lower-better-gap").reason_code == "zero-target"
+    assert kpi_rate("3件", "1.5～2件", method="lower-better-gap").value == Decimal("0.5")  # the upper bound, as lower-better
+    assert kpi_rate("5件", "10件").method == "ratio"  # auto never picks it
+
+
 def test_refusals_name_the_cell_and_keep_the_code_and_value():
     with pytest.raises(InputError) as err:
         kpi_rate("5件", "30件", method="median")
-    assert str(err.value) == "方式「median」は使えません（auto, ratio, progress, lower-better, continue, maintain）。"
+    assert str(err.value) == ("方式「median」は使えません（auto, ratio, progress, lower-better, lower-better-gap, "
+                              "continue, maintain）。")
     assert err.value.value == "median"
     for args, what in [(("1件2件", "30件"), "現在値"), (("5件", "1件2件"), "目標値"), (("5件", "30件", "1件2件"), "基準値")]:
         with pytest.raises(QuantityError) as err:

@@ -40,6 +40,7 @@ def test_not_computable_is_na_with_the_reason():
 def test_methods_and_direction_word():
     assert udfs.kpi_rate([[60]], [[100]], [[20]], [["progress"]]) == pytest.approx(0.5)
     assert udfs.kpi_rate([[12]], [[10]], None, [["低いほど良い"]]) == pytest.approx(10 / 12)
+    assert udfs.kpi_rate([["2,488"]], [["2,098"]], None, [["lower-better-gap"]]) == pytest.approx(1708 / 2098)
 
 
 def test_value_unit_grade():

@@ -157,7 +157,8 @@ def _grade_one(rate: Any, symbols: Any) -> Any:
 @xw.arg("target", "raw", doc="目標値（例: 50人(累計)、継続実施）")
 @xw.arg("baseline", "raw", doc="基準値（任意。progress・現状維持で使用）")
 @xw.arg("method", "raw",
-        doc="計算方式（任意）: auto / ratio / progress / lower-better / continue / maintain、または「低いほど良い」")
+        doc="計算方式（任意）: auto / ratio / progress / lower-better / lower-better-gap / continue / maintain、"
+            "または「低いほど良い」")
 def kpi_rate(current, target, baseline=None, method=None):
     """達成率を割合で返します（表示形式 0% で 113% のように表示）。計算できない場合は #N/A と理由。"""
     return broadcast(_rate_one, current, target, baseline, method)
