@@ -51,8 +51,6 @@ from .wording import (
     DECREASE,
     DONE,
     ESTIMATE,
-    FORMULA_BACK,
-    FORMULA_MARKS,
     FORMULA_RE,
     INCREASE,
     MAGNITUDE_TYPOS,
@@ -79,7 +77,6 @@ from .wording import (
     TIME_WORD_RE,
     TOTAL_WORDS,
     UNIT_ALIASES,
-    UNIT_DIGIT_MARKS,
     UNIT_DIGIT_RE,
     UNIT_ONLY,
     ZERO_WORD_RE,
@@ -408,12 +405,22 @@ def _prepared(raw: str, text: str) -> str:
     return NAKAGURO_DECIMAL_RE.sub(r"\1.\2", text) if "・" in text else text
 
 
+# Digits that are no values (of a unit, a chemical formula, an age) are masked while the cell is read and
+# given back in its unit and label.
+_DIGIT_MARKS = str.maketrans({**{str(d): chr(0xE010 + d) for d in range(10)}, ".": "\ue01a"})
+_DIGITS_BACK = str.maketrans({**{chr(0xE010 + d): str(d) for d in range(10)}, "\ue01a": "."})
+
+
+def _masked(m: re.Match[str]) -> str:
+    return m.group().translate(_DIGIT_MARKS)
+
+
 def _masked_unit_digits(text: str) -> str:
     """The digits of units (m3, km2) and chemical formulas (t-CO2, PM2.5) masked: they are no values."""
     if "m" in text:
-        text = UNIT_DIGIT_RE.sub(lambda m: UNIT_DIGIT_MARKS[m.group(1)], text)
+        text = UNIT_DIGIT_RE.sub(_masked, text)
     if "O" in text or "PM" in text or "CH" in text:
-        text = FORMULA_RE.sub(lambda m: m.group().translate(FORMULA_MARKS), text)
+        text = FORMULA_RE.sub(_masked, text)
     return text
 
 
@@ -549,8 +556,6 @@ def _read_numbered_label(r: _Reading) -> None:
         r.text = tail
 
 
-_AGE_DIGITS = str.maketrans({str(d): chr(0xE010 + d) for d in range(10)})
-_AGE_DIGITS_BACK = str.maketrans({chr(0xE010 + d): str(d) for d in range(10)})
 
 
 def _read_ages(r: _Reading) -> None:
@@ -559,7 +564,7 @@ def _read_ages(r: _Reading) -> None:
         return
     ages = [m for m in AGE_RE.finditer(r.text) if _NUMBER_RE.search(r.text, m.end())]
     for m in reversed(ages):
-        r.text = r.text[: m.start()] + m.group(0).translate(_AGE_DIGITS) + r.text[m.end():]
+        r.text = r.text[: m.start()] + m.group(0).translate(_DIGIT_MARKS) + r.text[m.end():]
 
 
 def _read_combination(r: _Reading) -> None:
@@ -595,7 +600,7 @@ def _read_words_only(r: _Reading) -> Quantity:
     if r.dated and not r.qualifiers and not bare:
         r.qualifiers.add(DATE)
     if (r.qualifiers or len(r.note_values) == 1) and len(bare) <= 12 and not any(c in bare for c in "、。,;"):
-        label = "" if bare in CIRCLED else bare.replace(" ", "").translate(FORMULA_BACK)
+        label = "" if bare in CIRCLED else bare.replace(" ", "").translate(_DIGITS_BACK)
         basis = AVERAGE if r.average else r.basis
         if len(r.note_values) == 1:
             q = r.note_values[0]
@@ -651,9 +656,7 @@ def _read_number(r: _Reading, m: re.Match[str]) -> Quantity:
         garbled = True
         label = label or slipped.strip()
     unit = after.replace(" ", "").replace("\x00", "").rstrip(_TRAILING_PUNCTUATION) or r.note_unit
-    for digit, mark in UNIT_DIGIT_MARKS.items():
-        unit = unit.replace(mark, digit)
-    unit, label = unit.translate(FORMULA_BACK), label.translate(FORMULA_BACK)
+    unit, label = unit.translate(_DIGITS_BACK), label.translate(_DIGITS_BACK)
     unit, _, tail = unit.partition("の")  # '1億人程度の人口': words after the unit
     if tail and not label:
         label = tail
@@ -685,7 +688,7 @@ def _read_label(r: _Reading, label: str) -> str:
     if am:
         r.qualifiers.add(APPROX)
         label = label[: am.start()].strip()
-    return label.rstrip(":").strip().replace(ONE_MARK, "1").replace(" ", "").translate(_AGE_DIGITS_BACK)
+    return label.rstrip(":").strip().replace(ONE_MARK, "1").replace(" ", "").translate(_DIGITS_BACK)
 
 
 def with_exact_value(q: Quantity, exact: Decimal | None) -> Quantity:

@@ -92,12 +92,8 @@ PERIOD_PREFIX_RE = re.compile(r"\d+\s*(?:年間|か年|カ年|ヶ年)\s*(?:で|�
 DEADLINE_PREFIX_RE = re.compile(r"(?:今後)?\s*\d+\s*(?:年|か年|カ年|ヶ年)以内に")  # 今後5年以内に: when, not a value
 # A digit that belongs to a unit (m3, m2, km2) or a typo of a magnitude (5憶 for 5億).
 UNIT_DIGIT_RE = re.compile(r"(?<=m)([23])(?![\d,.])")
-UNIT_DIGIT_MARKS = {"2": "\ue002", "3": "\ue003"}
-# Chemical formulas in units and names (2,488 t-CO2, NO2濃度, PM2.5): their digits are no values. They are
-# masked while the cell is read (FORMULA_MARKS) and given back in unit and label (FORMULA_BACK).
+# Chemical formulas in units and names (2,488 t-CO2, NO2濃度, PM2.5): their digits are no values either.
 FORMULA_RE = re.compile(r"(?<![A-Za-z])(?:CO2|NO2|SO2|CH4|N2O|O3|PM2\.5|PM10)(?![\d.])")
-FORMULA_MARKS = str.maketrans({**{str(d): chr(0xE010 + d) for d in range(10)}, ".": "\ue01a"})
-FORMULA_BACK = str.maketrans({**{chr(0xE010 + d): str(d) for d in range(10)}, "\ue01a": "."})
 MAGNITUDE_TYPOS = str.maketrans({"憶": "億"})
 # Units that are other units scaled: 2割 is 20 %.
 SCALED_UNITS = {"割": (Decimal(10), "%")}
