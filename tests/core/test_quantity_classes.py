@@ -217,6 +217,10 @@ def test_the_digits_of_a_chemical_formula_are_no_value(text, value, unit, label)
     assert parse_quantity(format_quantity(q)) == q
 
 
+def test_a_masked_digit_comes_back_in_the_label():
+    assert parse_quantity("面積m2あたり 5件").label == "面積m2あたり"
+
+
 @pytest.mark.parametrize("text", ["t-CO2", "千t-CO2", "kg-CO2"])
 def test_a_formula_unit_alone_is_no_value(text):
     with pytest.raises(QuantityError) as err:
