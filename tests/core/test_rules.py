@@ -263,6 +263,12 @@ UNIT_DETAIL = "目標値「30件」と異なります（{} と {}）。"
     ({"direction": "lower", "baseline": "5件", "current": "10件", "target": "3件", "rate": "30%"},
      [("below-baseline", "warning", "current", "10件", "5件", "I7")]),
     ({"direction": "lower", "baseline": "5件", "current": "4件", "target": "3件", "rate": "75%"}, []),
+    # A target that says lower is better (減, 以下, 前年度比-20件) is read so without the direction column:
+    # 10件 from 30件 is progress, not a fall below the baseline.
+    ({"baseline": "30件", "current": "10件", "target": "20件減", "rate": "100%"}, []),
+    ({"baseline": "30件", "current": "10件", "target": "前年度比-20 件", "rate": "100%"}, []),
+    ({"baseline": "30件", "current": "40件", "target": "20件以下", "rate": "50%"},
+     [("below-baseline", "warning", "current", "40件", "30件", "I7")]),
     ({"baseline": "10件", "current": "10件", "rate": "33%"}, []),
     ({"target": "継続実施", "current": "継続実施", "baseline": "10件", "rate": "100%"}, []),
     ({"target": "継続", "current": "0件", "baseline": "10件", "rate": "0%"},

@@ -174,7 +174,7 @@ def kpi_rate(current: object, target: object, baseline: object = None, method: s
     problem = _not_numeric(method, cur, t, base) or _unit_problem(method, cur, t, base)
     if problem is not None:
         return problem
-    lower = lower_is_better or method in _LOWER_METHODS or (bool(t.qualifiers) and (t.has(AT_MOST) or t.has(DECREASE)))
+    lower = lower_is_better or method in _LOWER_METHODS or target_says_lower(t)
     return _compute(method, cur, range_bound(t, lower), base, lower)
 
 
@@ -184,6 +184,11 @@ def range_bound(target: Quantity, lower_is_better: bool) -> Quantity:
     if target.upper is None or not lower_is_better:
         return target
     return target._replace(value=target.upper)  # the rate reads only the value
+
+
+def target_says_lower(t: Quantity) -> bool:
+    """The target's own words make lower better: 以下 / 未満 / 以内, 20件減, 前年度比-20件."""
+    return bool(t.qualifiers) and (t.has(AT_MOST) or t.has(DECREASE))
 
 
 def _is_change(q: Quantity) -> bool:

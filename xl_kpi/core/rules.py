@@ -26,7 +26,7 @@ from .quantity import (
     read_quantity,
     with_exact_value,
 )
-from .rate import Rate, choose_method, format_rate, kpi_rate, parse_rate, units_compatible
+from .rate import Rate, choose_method, format_rate, kpi_rate, parse_rate, target_says_lower, units_compatible
 from .record import HIGHER_IS_BETTER, LOWER_IS_BETTER, RECORD_FIELDS, KpiRecord
 from .text import CIRCLED, has_control_characters, looks_like_formula, to_halfwidth
 from .yearly import stale_values
@@ -318,7 +318,8 @@ def _check_progress(c: _Checker, b: Quantity | None, t: Quantity | None, cur: Qu
         c.add("baseline-equals-target", "baseline", b.raw)
     if cur is not None and cur.value is not None and b.unit_text == cur.unit_text and b.basis == cur.basis \
             and not (t and t.has(CONTINUE)):
-        worse = cur.value > b.value if c.rec.lower_is_better else cur.value < b.value
+        lower = c.rec.lower_is_better or (t is not None and target_says_lower(t))
+        worse = cur.value > b.value if lower else cur.value < b.value
         if worse:
             c.add("below-baseline", "current", cur.raw, b.raw)
 
