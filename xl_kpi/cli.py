@@ -415,28 +415,42 @@ def _import_csv_args(p: argparse.ArgumentParser) -> None:
 
 @command("import-csv", "CSV から部署ごとの提出用ブックを作成する", _import_csv_args,
          "取組状況の CSV を部署ごとに分け、記入済みの提出用ブック（公式様式）を作成します。\n"
+         "CSV の内容を計画として「計画.xlsx」にも書き出し、最初の統合はこの計画と照らし合わせます。\n"
          "前年度の内容を配って更新してもらうときに使います。")
 def cmd_import_csv(args: argparse.Namespace) -> int:
-    from .files.master import import_csv, submission_paths
+    from .files.master import PLAN_FILE, import_csv, submission_paths
     year, plan_end = _years_of_new_books(args, submission_paths(args.csv, args.out_dir), "import-csv")
     files = import_csv(args.csv, args.out_dir, year, plan_end)
     for f in files:
         print(f)
-    print(f"{len(files)} 部署の提出用ブックを作成しました: {args.out_dir}", file=sys.stderr)
+    books = [f for f in files if f.name != PLAN_FILE]
+    print(f"{len(books)} 部署の提出用ブックと計画（{PLAN_FILE}: 統合のときに照らし合わせる計画）を作成しました: "
+          f"{args.out_dir}", file=sys.stderr)
     return EXIT_OK
+
+
+def _plan_arg(p: argparse.ArgumentParser, help: str) -> None:
+    p.add_argument("--plan", type=Path, default=None, metavar="計画", help=help)
 
 
 def _validate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("files", nargs="+", metavar="ブック", help="提出ブック（.xlsx）またはそれを入れたフォルダー")
     _format(p)
+    _plan_arg(p, "照らし合わせる計画（計画のCSV、または「計画」シートのあるブック）。"
+                 "省くと、ブック自身の「計画」シートがあればそれと照らし合わせる")
 
 
 @command("validate", "提出ブックをチェックする", _validate_args,
          "提出ブックの入力内容と様式をチェックし、指摘をシート・セルの位置つきで表示します。\n"
          "終了コード: 0 エラーなし、1 エラーあり、2 安全に読み込めないファイルがある。")
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .files.master import validate_inputs
-    result = validate_inputs(args.files)
+    from .files.master import read_plan, validate_inputs
+    register = None
+    if args.plan is not None:
+        register, problems = read_plan(args.plan)
+        for f in problems:
+            _err(f"計画: [{f.code}] {f.location} {f.message}")
+    result = validate_inputs(args.files, register=register)
     _print_report(result.report, args.format)
     if result.unreadable:
         return EXIT_UNUSABLE
@@ -453,17 +467,20 @@ def _merge_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--skip-invalid", action="store_true", help="安全に読めないファイルを飛ばして続ける")
     _years(p, plan_end=False)
     p.add_argument("--previous", type=Path, default=None, metavar="前年度のマスター",
-                   help="前年度のマスター（「推移」シートを引き継ぎ、前年度の値・目標値と比べてチェックする）")
+                   help="前年度のマスター（「推移」と「計画」を引き継ぎ、前年度の値と比べてチェックする）")
+    _plan_arg(p, "照らし合わせる計画（計画のCSV、または「計画」シートのあるブック）。省くと、マスターの「計画」"
+                 "シート、入力の計画.xlsx、前年度のマスターの順に探し、どれもなければ統合した行から作る")
 
 
 @command("merge", "部署の提出を統合してマスターを作成・更新する", _merge_args,
          "部署の提出ブックを統合し、取組状況のマスター（取組状況・集計・チェック結果・提出状況・設定）を作成・更新します。\n"
-         "部署の新しい提出はその部署の行を置き換え、他の部署の行は残ります。前のマスターはバックアップされます\n"
+         "提出は計画（「計画」シート）と照らし合わせ、提出のないKPIも計画の値で「未提出」として残します。\n"
+         "部署の新しい提出はその部署の同じKPIの行を置き換え、他の行は残ります。前のマスターはバックアップされます\n"
          "（xl-kpi restore）。安全に読めないファイルがあるとマスターを変更せずに終了します（終了コード 2）。")
 def cmd_merge(args: argparse.Namespace) -> int:
     from .files.master import merge_files
     out = merge_files(args.inputs, args.output, skip_invalid=args.skip_invalid, year=args.year,
-                      progress=_progress(args.format != "json"), previous=args.previous)
+                      progress=_progress(args.format != "json"), previous=args.previous, plan=args.plan)
     report = out.report
     if args.format == "json":
         _emit_data(json_lines({
@@ -471,8 +488,10 @@ def cmd_merge(args: argparse.Namespace) -> int:
             "backup": str(out.backup) if out.backup else None,
             "submissions": [{"department": s.department, "file": s.file, "sheet": s.sheet,
                              "sha256": s.sha256, "modified": s.modified, "time_source": s.time_source,
-                             "rows": len(s.records)}
+                             "rows": len(s.records), "state": s.state, "missing": list(s.missing)}
                             for s in out.submissions],
+            "plan": {"kpis": len(out.content.register) if out.content else 0,
+                     "created": bool(out.content and out.content.register_created)},
             "skipped": [f.to_dict() for f in out.skipped],
             "valid": report.valid, "counts": report.counts(),
             "findings": (f.to_dict() for f in report.findings)}))

@@ -169,7 +169,7 @@ def test_progress_is_one_line_per_step_in_a_log(submissions, tmp_path):
     assert proc.returncode == 0, err
     assert "\r" not in err
     steps = [ln for ln in err.splitlines() if ln.startswith(("読み込み", "統合"))]
-    assert steps == ["読み込み（全 6 件）…", "統合…"], err
+    assert steps == ["読み込み（全 7 件）…", "統合…"], err  # six departments and 計画.xlsx
 
 
 # --- output paths -------------------------------------------------------------------------------
@@ -464,7 +464,7 @@ def test_progress_on_a_terminal_updates_one_line_without_escape_sequences(submis
     os.close(main_fd)
     shown = b"".join(chunks).decode("utf-8")
     assert proc.returncode == 0
-    assert "\r読み込み: 1/6" in shown and "\r読み込み: 6/6" in shown and "\x1b" not in shown
+    assert "\r読み込み: 1/7" in shown and "\r読み込み: 7/7" in shown and "\x1b" not in shown
 
 
 def test_a_submitted_time_typed_in_the_settings_sheet_is_japan_time(monkeypatch):

@@ -36,8 +36,9 @@ def test_placeholder_baseline_keeps_the_rate_and_a_finding_names_the_cell(tmp_pa
 
     assert main(["validate", str(subs), "--format", "json"]) == 0
     found = json.loads(capsys.readouterr().out)["findings"]
-    [hit] = [f for f in found if f["cell"] == cell and f["sheet"] == DEPARTMENT]
-    assert (hit["code"], hit["severity"], hit["value"]) == ("no-value", "info", mark)
+    hits = {f["code"]: f for f in found if f["cell"] == cell and f["sheet"] == DEPARTMENT}
+    assert sorted(hits) == ["no-value", "plan-value-changed"]  # the workbook carries its plan
+    assert [(h["severity"], h["value"]) for h in hits.values()] == [("info", mark)] * 2
     assert not [f for f in found if f["code"] in ("unparseable-value", "rate-not-computable")
                 and f["measure_id"] == "1-15"]
 
@@ -46,9 +47,11 @@ def test_placeholder_baseline_keeps_the_rate_and_a_finding_names_the_cell(tmp_pa
     capsys.readouterr()
     rows = next(s for s in read_workbook(master).sheets if s.is_master).records
     merged = next(r for r in rows if (r.measure_id, r.kpi_no) == ("1-15", "1"))
-    assert (merged.baseline, merged.rate) == (mark, "14%")
+    # the plan's 基準値 stands in the master, and an info at the cell says so
+    assert (merged.baseline, merged.rate) == ("1,943人(平成30年度)", "14%")
     listed = list(openpyxl.load_workbook(master)[FINDINGS_SHEET].iter_rows(values_only=True))
-    assert any("no-value" in row and any(cell in str(v) for v in row) for row in listed[1:]), listed[:3]
+    assert any("plan-value-changed" in row and "情報" in row and any(cell in str(v) for v in row)
+               for row in listed[1:]), listed[:3]
 
 
 @pytest.mark.parametrize("current", ["―", "-", "未集計", "調査中"])

@@ -49,8 +49,8 @@ def test_number_formats_dates_and_comments_after_a_libreoffice_save(submissions,
 
 
 def test_libreoffice_shows_typed_numbers_in_the_master_as_the_clerk_saw_them(submissions, tmp_path):
-    """The master keeps 1484.6 typed in #,##0"人(累計)" (and numbers in other formats) as numbers
-    in their formats: LibreOffice (its CSV export writes cells as shown) prints 1,485人(累計) and
+    """The master keeps 4949.6 typed in #,##0"人(累計)" (and numbers in other formats) as numbers
+    in their formats: LibreOffice (its CSV export writes cells as shown) prints 4,950人(累計) and
     the 達成率 computed from the number, 49 %, and every other cell as xl-kpi read it."""
     def change(wb):
         _type_numbers_at_a_rounding_boundary(wb)
@@ -61,6 +61,6 @@ def test_libreoffice_shows_typed_numbers_in_the_master_as_the_clerk_saw_them(sub
     merge_files([submissions], master)
     out_csv = soffice(tmp_path, master, "csv:Text - txt - csv (StarCalc):44,34,76")
     rows = {r[0]: r for r in csv.reader(io.StringIO(out_csv.read_text(encoding="utf-8"))) if r and r[0][:1].isdigit()}
-    assert rows["1-15"][7:10] == ["3,000人(累計)", "1,485人(累計)", "49%"]
+    assert rows["1-15"][7:10] == ["10,000人(累計)", "4,950人(累計)", "49%"]
     shown = {(m, name): rows[m][LAYOUT.col(name) - 1] for m, name, _, _ in TYPED}
     assert shown == {(m, name): getattr(read[m], name) for m, name, _, _ in TYPED}

@@ -89,7 +89,7 @@ def test_relisted_flag_given_is_kept_and_otherwise_read_from_the_name():
 def test_first_department_of_a_shared_measure():
     assert [first_department(t) for t in ("企画管理部 環境部", "企画管理部、環境部", " 環境部/企画管理部 ",
                                           "福祉保健部・子ども家庭部", "環境部", "", "  ", "、環境部")] == \
-        ["企画管理部", "企画管理部", "環境部", "福祉保健部", "環境部", "", "", ""]
+        ["企画管理部", "企画管理部", "環境部", "福祉保健部", "環境部", "", "", "環境部"]
 
 
 def test_records_as_a_frame_keep_where_each_came_from():

@@ -19,7 +19,7 @@ def test_submission_label_names_the_sheet_when_there_is_one():
     assert Submission("環境部", "環境部.csv").label == "環境部.csv"
 
 
-def test_newest_submission_of_a_department_replaces_the_older_and_says_so():
+def test_a_resubmission_holding_every_row_of_the_older_replaces_it_and_says_so():
     old = Submission("環境部", "a.xlsx", "環境部", modified="2021-05-01T00:00:00+00:00",
                      records=[rec("1-06", dept="環境部", current="1件")])
     new = Submission("環境部", "b.xlsx", "環境部", modified="2021-05-02T00:00:00+00:00",
@@ -29,7 +29,8 @@ def test_newest_submission_of_a_department_replaces_the_older_and_says_so():
     assert result.used == [new] and result.superseded == [old] and result.kept_departments == []
     (f,) = result.findings
     assert (f.code, f.severity, f.file, f.sheet) == ("superseded-submission", "warning", "a.xlsx", "環境部")
-    assert f.detail == ("環境部の提出が複数あります。新しい「b.xlsx［環境部］」（2021-05-02T00:00:00+00:00、更新日時）を使い、"
+    assert f.detail == ("環境部の提出が複数あります。新しい「b.xlsx［環境部］」（2021-05-02T00:00:00+00:00、更新日時）に"
+                        "この提出のすべての行があるため、"
                         "古い「a.xlsx［環境部］」（2021-05-01T00:00:00+00:00、更新日時）は使いませんでした。"
                         "古い方を提出フォルダーから除いてください。")
 

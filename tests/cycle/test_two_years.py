@@ -35,7 +35,8 @@ def cycle(tmp_path_factory):
     assert main(["merge", str(d / "r2"), "-o", str(d / "取組状況_R2.xlsx")]) == 0
     assert main(["rollover", str(d / "取組状況_R2.xlsx"), "--year", "令和3", "--out-dir", str(d / "r3")]) == 0
     stale = target_changed = typed = None
-    for path in sorted((d / "r3").glob("*.xlsx")):
+    assert (d / "r3" / "計画.xlsx").exists()  # the plan travels with next year's submissions
+    for path in sorted(p for p in (d / "r3").glob("*.xlsx") if p.name != "計画.xlsx"):
         wb = openpyxl.load_workbook(path)
         ws = wb.worksheets[0]
         head = {str(c.value).split("\n")[0]: c.column for c in ws[4] if c.value}
@@ -56,8 +57,9 @@ def cycle(tmp_path_factory):
                 ws.cell(row, tgt).value, target_changed = "5件(累計)", (path.name, row)
         wb.save(path)
     out = d / "取組状況_R3.xlsx"
+    # exit 1: the 目標値 overwritten in place is an error against the plan
     assert main(["merge", str(d / "r3"), "-o", str(out), "--previous", str(d / "取組状況_R2.xlsx"),
-                 "--format", "json"]) == 0
+                 "--format", "json"]) == 1
     return d, out, stale, target_changed
 
 
@@ -97,16 +99,17 @@ def test_history_has_both_years_of_every_kpi(cycle):
     assert len(table) == len({history_key(r) for r in _kpis(r2)})
 
 
-def test_merge_previous_flags_stale_values_and_targets_changed_in_place(cycle):
+def test_merge_previous_flags_stale_values_and_targets_changed_against_the_plan(cycle):
     _, out, stale, target_changed = cycle
     rows = list(openpyxl.load_workbook(out)["チェック結果"].iter_rows(values_only=True))
     codes = {(r[0], r[4]) for r in rows[1:]}
     assert ("stale-value", "1-06") in codes
-    assert ("target-changed-without-revision", "2-02") in codes
-    where = {r[0]: r[2] for r in rows[1:] if r[0] in ("stale-value", "target-changed-without-revision")}
+    assert ("plan-value-changed", "2-02") in codes
+    assert ("target-changed-without-revision", "2-02") not in codes  # the plan is the reference, said once
+    where = {r[0]: r[2] for r in rows[1:] if r[0] in ("stale-value", "plan-value-changed")}
     # in the rolled-over files 前年度実績 is column I, so this year's value is J and 目標値 stays H
     assert where["stale-value"] == f"'{stale[0][:-5]}'!J{stale[1]}"
-    assert where["target-changed-without-revision"] == f"'{target_changed[0][:-5]}'!H{target_changed[1]}"
+    assert where["plan-value-changed"] == f"'{target_changed[0][:-5]}'!H{target_changed[1]}"
     assert sum(r[0] == "stale-value" for r in rows[1:]) == 1  # 継続実施 again is no stale value
 
 

@@ -93,16 +93,16 @@ def test_a_number_the_format_rounds_is_shown_as_formatted_with_an_info(submissio
     assert next(r for r in read_workbook(p).sheets[0].records if r.measure_id == "1-08").current == "37.5ha"
 
 
-# 1-15 typed as numbers in #,##0"人(累計)": target 3000 and current 1484.6, shown 3,000人(累計) and
-# 1,485人(累計). The typed numbers give 1484.6 ÷ 3000 = 49.49 % → 49 % (grade D); the shown text
-# would give 1,485 ÷ 3,000 = 49.5 % → 50 % (grade C). Excel's own =I/H gives 49 %.
+# 1-15 typed as numbers in #,##0"人(累計)": the plan's target 10,000 and current 4949.6, shown
+# 10,000人(累計) and 4,950人(累計). The typed numbers give 4949.6 ÷ 10000 = 49.496 % → 49 % (grade D);
+# the shown text would give 4,950 ÷ 10,000 = 49.5 % → 50 % (grade C). Excel's own =I/H gives 49 %.
 COUNT_FORMAT = '#,##0"人(累計)"'
 
 
 def _type_numbers_at_a_rounding_boundary(wb):
     ws = wb["商工労働部"]
     r = row_of(ws, "1-15")
-    for col, value in ((8, 3000), (9, 1484.6)):
+    for col, value in ((8, 10000), (9, 4949.6)):
         ws.cell(r, col).value = value
         ws.cell(r, col).number_format = COUNT_FORMAT
     ws.cell(r, 10).value = 0.49  # the 達成率 the clerk's Excel shows (a 0% cell)
@@ -116,19 +116,19 @@ def master_cell(master: Path, measure_id: str, col: int):
 def test_the_rate_comes_from_the_typed_number_and_the_master_keeps_the_shown_text(submissions, tmp_path):
     p = edit(submissions / "商工労働部.xlsx", _type_numbers_at_a_rounding_boundary)
     report = validate_files([p]).report
-    assert [(f.field, f.value) for f in by_code(report, "rounded-display")] == [("current", "1,485人(累計)")]
+    assert [(f.field, f.value) for f in by_code(report, "rounded-display")] == [("current", "4,950人(累計)")]
     assert not [f for f in report if f.measure_id == "1-15" and f.code == "rate-mismatch"]
     master = tmp_path / "m.xlsx"
     merge_files([submissions], master)
     rec = next(r for r in master_rows(master) if r.measure_id == "1-15")
-    assert (rec.target, rec.current, rec.rate) == ("3,000人(累計)", "1,485人(累計)", "49%")
+    assert (rec.target, rec.current, rec.rate) == ("10,000人(累計)", "4,950人(累計)", "49%")
     # The master holds the number in the clerk's format: Excel shows the text the clerk saw.
     current, target = master_cell(master, "1-15", 9), master_cell(master, "1-15", 8)
-    assert (current.data_type, current.value, current.number_format) == ("n", 1484.6, COUNT_FORMAT)
-    assert (target.data_type, target.value, target.number_format) == ("n", 3000, COUNT_FORMAT)
-    assert master_cell(master, "1-15", 10).value == pytest.approx(1484.6 / 3000)
+    assert (current.data_type, current.value, current.number_format) == ("n", 4949.6, COUNT_FORMAT)
+    assert (target.data_type, target.value, target.number_format) == ("n", 10000, COUNT_FORMAT)
+    assert master_cell(master, "1-15", 10).value == pytest.approx(4949.6 / 10000)
     row = next(r for r in csv.DictReader(io.StringIO(export_csv(master, None))) if r["measure_id"] == "1-15")
-    assert (row["target"], row["current"], row["rate"]) == ("3,000人(累計)", "1,485人(累計)", "49%")
+    assert (row["target"], row["current"], row["rate"]) == ("10,000人(累計)", "4,950人(累計)", "49%")
 
 
 def test_a_typed_number_survives_later_merges_unchanged(submissions, tmp_path):
@@ -151,16 +151,16 @@ def test_a_typed_number_survives_later_merges_unchanged(submissions, tmp_path):
     out = merge_files([env], master)
     assert out.changed and out.report.counts()["error"] == 0
     rec = next(r for r in master_rows(master) if r.measure_id == "1-15")
-    assert (rec.current, rec.rate) == ("1,485人(累計)", "49%")
+    assert (rec.current, rec.rate) == ("4,950人(累計)", "49%")
     current = master_cell(master, "1-15", 9)
-    assert (current.value, current.number_format) == (1484.6, COUNT_FORMAT)
+    assert (current.value, current.number_format) == (4949.6, COUNT_FORMAT)
 
 
 # Numbers typed in the number formats clerks use (measure, field, number, format), each shown as
 # Microsoft's format-code guide says (see tests/files/test_numfmt.py).
 TYPED = (
     ("1-01", "current", 1, '0.0"件(累計)"'),              # 1.0件(累計)
-    ("1-02", "target", 1, "0%"),                          # 100%
+    ("1-02", "target", 175, '0"件(累計)"'),                 # 175件(累計), the plan's target
     ("1-02", "current", 0.0913, "0.0%"),                  # 9.1%
     ("1-17", "target", 4000, COUNT_FORMAT),               # 4,000人(累計)
     ("1-17", "current", 447, COUNT_FORMAT),               # 447人(累計)
@@ -168,7 +168,7 @@ TYPED = (
     ("2-06", "target", 158000, '#,##0,"千人"'),            # 158千人
     ("2-06", "current", 16354, '#,##0,"千人"'),            # 16千人
     ("2-08", "current", 168110, '#,##0"個(累計)";"△"#,##0"個(累計)"'),
-    ("2-08", "target", 165000, "General"),
+    ("2-08", "target", 165000, '#,##0"個(累計)"'),          # 165,000個(累計)
 )
 
 
@@ -220,9 +220,13 @@ def test_a_date_in_the_baseline_is_reported_with_what_to_type_and_the_rate_stays
     assert "'" in dates[0].message and "6件(平成30年度)" in dates[0].message
     assert not [f for f in report if f.cell == dates[0].cell and f.code == "multiple-values"]
     master = tmp_path / "m.xlsx"
-    merge_files([submissions], master)
+    out = merge_files([submissions], master)
     rec = next(r for r in master_rows(master) if r.measure_id == "1-15")
-    assert (rec.baseline, rec.rate) == ("2018/3/31", "14%")
+    # the plan's 基準値 stays in the master, and the merge says so at the cell
+    assert (rec.baseline, rec.rate) == ("1,943人(平成30年度)", "14%")
+    (changed,) = [f for f in out.report if f.code == "plan-value-changed"]
+    assert (changed.cell, changed.value) == (dates[0].cell, "2018/3/31")
+    assert "date-in-value" in out.report.codes()
 
 
 def test_a_measure_number_excel_made_a_date_and_a_gannen_date(submissions):

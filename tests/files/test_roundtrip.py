@@ -23,7 +23,7 @@ def test_csv_to_submissions_to_merge_to_export_reproduces_the_sample(submissions
 def test_one_workbook_per_department_and_no_row_lost(submissions):
     files = sorted(p.name for p in submissions.iterdir())
     assert files == sorted(["商工労働部.xlsx", "企画管理部.xlsx", "環境部.xlsx", "農林水産部.xlsx",
-                            "福祉保健部.xlsx", "活力都市創造部.xlsx"])
+                            "福祉保健部.xlsx", "活力都市創造部.xlsx", "計画.xlsx"])
     rows = sum(len(s.records) for p in submissions.iterdir() for s in read_workbook(p).sheets)
     assert rows == 38
     plan = read_workbook(submissions / "企画管理部.xlsx").sheets[0]
@@ -182,7 +182,7 @@ def test_cli_workbook_commands(submissions, tmp_path, capsys):
     assert main(["export", str(master), "--csv", str(out_csv)]) == 0
     assert out_csv.read_bytes() == sample_csv_path().read_bytes()
     assert main(["import-csv", str(sample_csv_path()), "--out-dir", str(tmp_path / "imp"), "--year", "令和2"]) == 0
-    assert len(list((tmp_path / "imp").glob("*.xlsx"))) == 6
+    assert len(list((tmp_path / "imp").glob("*.xlsx"))) == 7  # six departments and 計画.xlsx
     capsys.readouterr()
     assert main(["merge", str(submissions), "-o", str(master)]) == 0
     assert "変更はありません" in capsys.readouterr().out

@@ -118,11 +118,12 @@ def test_report_pdf_has_pages(master, tmp_path):
 
 
 def test_diff_lists_exactly_the_changes_made(submissions, master, tmp_path):
-    # Next year's copy: one value moved (so its rate and grade), one KPI dropped, one added,
+    # Next year's copy: one value moved (so its rate and grade), one KPI dropped (kept as 未提出), one added,
     # one target revised, one text edited.
     recs = read_workbook(submissions / "環境部.xlsx").sheets[0].records
     env = [replace(recs[0], current="150商品(累計)", plan="新しい計画")]
     agri = read_workbook(submissions / "農林水産部.xlsx").sheets[0].records
+    old_112 = next(r.current for r in agri if r.measure_id == "1-12")
     agri = [r for r in agri if r.measure_id != "1-12"]
     agri = [replace(r, revised_target="2.5ha(累計)", revision_note="見直し") if r.measure_id == "1-10" else r for r in agri]
     agri.append(replace(agri[0], measure_id="1-19", kpi_item="新しいKPI", current="1人", target="10人"))
@@ -136,22 +137,26 @@ def test_diff_lists_exactly_the_changes_made(submissions, master, tmp_path):
     old_recs, _ = master_records(master)
     new_recs, _ = master_records(new)
     got = sorted((c.kind, c.measure_id, c.field, c.old, c.new) for c in diff_records(old_recs, new_recs))
+    # 1-12, dropped from 農林水産部's resubmission, stays in the master as the plan has it: 未提出
+    dropped = [c for c in got if c[1] == "1-12"]
+    assert [c[3:] for c in dropped if c[0] == "value"] == [(old_112, "未提出")] and "dropped" not in {c[0] for c in dropped}
+    assert ("rate", "1-12", "rate", "0%", "-") in dropped
+    got = [c for c in got if c[1] != "1-12"]
     assert got == sorted([
         ("value", "1-06", "current", "115商品(累計)", "150商品(累計)"),
         ("rate", "1-06", "rate", "82%", "107%"),
         ("grade", "1-06", "grade", "B", "A"),
         ("text", "1-06", "plan", recs[0].plan, "新しい計画"),
-        ("dropped", "1-12", "", "", ""),
         ("added", "1-19", "", "", ""),
         ("revised", "1-10", "revised_target", "", "2.5ha(累計)"),
         ("rate", "1-10", "revised_rate", "", "0%"),
         ("text", "1-10", "revision_note", "", "見直し"),
     ])
     assert main(["diff", str(master), str(new), "--format", "json", "-o", str(tmp_path / "d.json")]) == 0
-    assert len(json.loads((tmp_path / "d.json").read_text())["changes"]) == 9
+    assert len(json.loads((tmp_path / "d.json").read_text())["changes"]) == len(got) + len(dropped)
     assert main(["diff", str(master), str(new), "--format", "xlsx", "-o", str(tmp_path / "d.xlsx")]) == 0
     ws = openpyxl.load_workbook(tmp_path / "d.xlsx")["差分"]
-    assert ws.max_row == 3 + 9
+    assert ws.max_row == 3 + len(got) + len(dropped)
 
 
 def test_diff_text_output(master, capsys):

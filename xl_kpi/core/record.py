@@ -13,6 +13,9 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
+from functools import lru_cache
+
+from .text import to_halfwidth
 
 # Field names are the interchange CSV's columns, in its order.
 CSV_FIELDS: tuple[str, ...] = (
@@ -170,8 +173,43 @@ RECORD_FIELDS = _FIELD_NAMES
 
 
 def first_department(text: str) -> str:
-    """The first department named ('' when the text is empty or starts with a separator)."""
-    return re.split(r"[\s、,・/]+", text.strip())[0]
+    """The first department named ('' when none): 「企画管理部 環境部」 → 企画管理部,
+    「活 力 都 市 創 造 部」 → 活力都市創造部 (see :func:`department_names`)."""
+    names = department_names(text)
+    return names[0] if names else ""
+
+
+_DEPARTMENT_SEPARATORS = re.compile(r"[\s\u3000、,，・/／]+")
+# What a department's name ends with (used only when no list of departments is known).
+_DEPARTMENT_ENDINGS = ("部", "局", "課", "室", "委員会", "事務所", "センター", "本部", "庁")
+
+
+def department_names(text: str, known: Iterable[str] = ()) -> tuple[str, ...]:
+    """The departments a 部署 cell names.
+
+    Parts separated by spaces or line breaks name several (joint) owners when each part is a known
+    department (「企画管理部 環境部」), or — unless together they are a known name — when each part
+    is a name of two or more characters ending like a department's (部, 局, 課 …; an unknown one is
+    then reported by name). Otherwise the parts are one name written across a narrow column
+    (「活 力 都 市 創 造 部」, 「企画\\n管理部」 → 企画管理部)."""
+    return _department_names(text, known if isinstance(known, tuple) else tuple(known))
+
+
+@lru_cache(maxsize=4096)
+def _department_names(text: str, known: tuple[str, ...]) -> tuple[str, ...]:
+    t = to_halfwidth(text).strip()
+    if not t:
+        return ()
+    parts = [p for p in _DEPARTMENT_SEPARATORS.split(t) if p]
+    if len(parts) <= 1:
+        return tuple(parts)
+    names = set(known)
+    if names and all(p in names for p in parts):
+        return tuple(dict.fromkeys(parts))
+    joined = "".join(parts)
+    if joined not in names and all(len(p) >= 2 and p.endswith(_DEPARTMENT_ENDINGS) for p in parts):
+        return tuple(dict.fromkeys(parts))
+    return (joined,)
 
 
 def _text(value: object) -> str:

@@ -125,6 +125,7 @@ PLACEHOLDER_WORDS = frozenset({
     "なし", "無し", "該当なし", "該当無し", "未集計", "集計中", "調査中", "未調査", "未確定", "未定", "不明",
     "対象外", "非公表", "未公表", "算出中", "測定中", "未把握", "把握中", "n/a", "na", "-", "空欄",
     "実績なし", "データなし", "未計測", "計測中", "確認中", "未確認",
+    "未提出",  # the master's mark of a plan KPI whose department has not submitted it
 })
 _PLACEHOLDER_MARKS = frozenset("-―‐ー─ｰ*…・./")
 _PLACEHOLDER_NOTE_RE = re.compile(r"\([^()]*\)\s*$")

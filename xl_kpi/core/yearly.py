@@ -68,8 +68,9 @@ def stale_values(records: Sequence[KpiRecord]) -> list[Finding]:
 
 
 def year_over_year_findings(records: Iterable[KpiRecord], previous: Iterable[KpiRecord],
-                            year: int = 0) -> list[Finding]:
-    """Stale values and targets changed in place, against last year's master rows."""
+                            year: int = 0, targets: bool = True) -> list[Finding]:
+    """Stale values and (when ``targets``) targets changed in place, against last year's master
+    rows. With a plan register the targets are checked against the plan instead."""
     before = {history_key(p): p for p in previous if p.has_kpi and not p.is_relisted}
     out: list[Finding] = []
     for r in records:
@@ -80,7 +81,7 @@ def year_over_year_findings(records: Iterable[KpiRecord], previous: Iterable[Kpi
             f = _stale(r, old.current, year)
             if f is not None:
                 out.append(f)
-        if r.target.strip() and old.target.strip() and not same_value(r.target, old.target) \
+        if targets and r.target.strip() and old.target.strip() and not same_value(r.target, old.target) \
                 and not r.revised_target.strip():
             out.append(make_finding("target-changed-without-revision", record=r, field="target", value=r.target,
                                     detail=old.target))

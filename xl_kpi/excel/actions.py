@@ -14,21 +14,34 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..core.errors import InputError
-from ..core.findings import SEVERITY_LABELS, Finding, Report, actionable_first, with_severities
+from ..core.evaluation import check_submission, evaluate_report
+from ..core.findings import SEVERITY_LABELS, Finding, Report, actionable_first
 from ..core.fiscal import japan_time
 from ..core.grading import count_grades, grade_record
-from ..core.merge import Submission, merge_submissions
+from ..core.merge import Submission
 from ..core.presentation import HEADER_COLOR, rate_cell, worst_by_cell
 from ..core.record import FIELD_LABELS
-from ..core.rules import evaluate, validate_records
+from ..core.rules import evaluate
 from ..files.feedback import anchor, by_cell, comment_text
-from ..files.grid import missing_header_findings, plan_sheet, unknown_departments
-from ..files.layout import FINDINGS_SHEET, LAYOUT, MASTER_SHEET, SETTINGS_SHEET, default_year, safe_sheet_name
+from ..files.grid import missing_header_findings, plan_sheet
+from ..files.layout import (
+    FINDINGS_SHEET,
+    LAYOUT,
+    MASTER_SHEET,
+    REGISTER_SHEET,
+    SETTINGS_SHEET,
+    default_year,
+    safe_sheet_name,
+)
+from ..files.register_sheet import COLUMNS as REGISTER_COLUMNS
+from ..files.register_sheet import NOTE as REGISTER_NOTE
+from ..files.register_sheet import register_rows, register_title
 from ..files.submitted import SETTINGS_LABEL as SUBMITTED_LABEL
 from ..files.writer import Settings
 from .adapter import (
     COLORS,
     active_kpi_sheet,
+    book_register,
     book_settings,
     color_cells,
     data_row_blocks,
@@ -99,11 +112,11 @@ def compute_rates(book) -> ActionResult:
 
 
 def sheet_findings(book, kpi) -> list[Finding]:
+    """The findings of checking the sheet — :func:`~xl_kpi.core.evaluation.check_submission`, as
+    ``xl-kpi validate`` and the server check it (against the book's 「計画」 sheet, if any)."""
     settings = book_settings(book)
-    findings = missing_header_findings(kpi.header, book.name, kpi.name) + kpi.findings
-    findings += unknown_departments(kpi.records, settings)
-    findings += validate_records(kpi.records).findings
-    return with_severities(findings, settings.severities if settings else {})
+    read = missing_header_findings(kpi.header, book.name, kpi.name) + kpi.findings
+    return check_submission(kpi.records, read, settings, book_register(book, settings))[1]
 
 
 def _mark_cells(kpi, findings: list[Finding]) -> None:
@@ -230,21 +243,34 @@ def merge_sheets(book) -> ActionResult:
     departments = [s for s in sheets if s.name != MASTER_SHEET]
     if not departments:
         raise InputError("部署のシートがありません。「新しい提出シート」で追加してください。")
-    subs = [Submission(s.department, book.name, s.name, records=s.records) for s in departments]
-    result = merge_submissions(master.records if master else [], subs)
-    findings = [f for s in departments for f in missing_header_findings(s.header, book.name, s.name) + s.findings]
-    findings += master.findings if master else []
-    findings += validate_records(result.records).findings + result.findings
+    subs = [Submission(s.department, book.name, s.name, records=s.records,
+                       findings=missing_header_findings(s.header, book.name, s.name) + s.findings)
+            for s in departments]
     settings = book_settings(book) or Settings(year=default_year())
+    content = evaluate_report(subs, settings, register=book_register(book, settings),
+                              existing=master.records if master else [],
+                              notes=master.findings if master else [])
+    findings = content.findings
     sheet = master.sheet if master else book.sheets.add(MASTER_SHEET, before=book.sheets[0])
     if master:
         sheet.clear()
-    plan, groups = plan_sheet(result.records, computed=True)
+    plan, groups = plan_sheet(content.records, computed=True)
     render_kpi_sheet(sheet, settings, "全庁（各部署の提出を統合）", plan, groups)
     write_findings_sheet(book, findings, after=sheet)
+    if content.register_created:
+        write_register(book, content.register)
     c = Report(findings).counts()
-    return _done(ActionResult(f"{len(subs)} シート・{len(result.records)} 行を「{MASTER_SHEET}」に統合しました。"
+    return _done(ActionResult(f"{len(subs)} シート・{len(content.records)} 行を「{MASTER_SHEET}」に統合しました。"
                               f"（エラー {c['error']} 件、警告 {c['warning']} 件）", findings, c))
+
+
+def write_register(book, register) -> None:
+    """The 「計画」 sheet of the open workbook, laid out as the master file has it."""
+    sheet = ensure_sheet(book, REGISTER_SHEET)
+    rows = [[register_title(register)], [REGISTER_NOTE], [h for _, h, _ in REGISTER_COLUMNS],
+            *register_rows(register)]
+    width = len(REGISTER_COLUMNS)
+    write_values(sheet.range((1, 1), (len(rows), width)), [row + [""] * (width - len(row)) for row in rows])
 
 
 def new_submission(book, department: str = "") -> ActionResult:

@@ -19,6 +19,7 @@ from ..core.errors import InputError
 from ..core.findings import Finding
 from ..core.presentation import HEADER_COLOR, META_HEADER_COLOR, SEVERITY_COLORS
 from ..core.record import KpiRecord
+from ..core.register import PlanRegister
 from ..files.grid import (
     Header,
     PlannedRow,
@@ -26,11 +27,13 @@ from ..files.grid import (
     header_plan,
     parse_rows,
     settings_from_rows,
+    settle_department,
     sheet_department,
 )
 from ..files.layout import (
     LAYOUT,
     MASTER_SHEET,
+    REGISTER_SHEET,
     RESERVED_SHEETS,
     SETTINGS_SHEET,
     VERSION_LABEL,
@@ -38,6 +41,7 @@ from ..files.layout import (
     default_year,
     report_title,
 )
+from ..files.register_sheet import register_from_rows
 from .cells import color_blocks, set_column_width, write_values
 
 COLORS = SEVERITY_COLORS
@@ -83,7 +87,9 @@ def book_name(book) -> str:
     return book.name
 
 
-def read_kpi_sheet(sheet, file: str) -> KpiSheet | None:
+def read_kpi_sheet(sheet, file: str, settings: Settings | None = None) -> KpiSheet | None:
+    """A sheet of the book read as a KPI sheet, as the file reader reads one (``settings``: the
+    book's 「設定」, which the department label is checked against)."""
     values = sheet_values(sheet, empty_text_as_none=False)  # parse_rows reads "" as a blank cell
     header = find_header(values)
     if header is None:
@@ -94,6 +100,9 @@ def read_kpi_sheet(sheet, file: str) -> KpiSheet | None:
     findings: list[Finding] = []
     records = parse_rows(values, header, file=file, sheet=sheet.name, department=department,
                          is_master=is_master, fill_measure_down=True, findings=findings)
+    if not is_master:
+        department, records, checks = settle_department(sheet_department(info), records, sheet.name, settings, file)
+        findings.extend(checks)
     return KpiSheet(sheet, values, header, records, "" if is_master else department, findings)
 
 
@@ -103,7 +112,7 @@ def active_kpi_sheet(book) -> KpiSheet:
     sheet = book.sheets.active
     cache = book.__dict__.setdefault("_xl_kpi_read", {})
     if sheet.name not in cache:
-        cache[sheet.name] = read_kpi_sheet(sheet, book_name(book))
+        cache[sheet.name] = read_kpi_sheet(sheet, book_name(book), book_settings(book))
     kpi = cache[sheet.name]
     if kpi is None:
         raise InputError(f"シート「{sheet.name}」は取組状況の様式ではありません（見出し「施策番号」が見つかりません）。")
@@ -112,10 +121,11 @@ def active_kpi_sheet(book) -> KpiSheet:
 
 def kpi_sheets(book) -> list[KpiSheet]:
     out = []
+    settings = book_settings(book)
     for sheet in book.sheets:
         if sheet.name in RESERVED_SHEETS and sheet.name != MASTER_SHEET:
             continue
-        kpi = read_kpi_sheet(sheet, book_name(book))
+        kpi = read_kpi_sheet(sheet, book_name(book), settings)
         if kpi is not None:
             out.append(kpi)
     return out
@@ -127,6 +137,16 @@ def book_settings(book) -> Settings | None:
         return None
     settings = settings_from_rows(sheet_values(book.sheets[SETTINGS_SHEET]), book.name, [])
     return settings if settings.year else replace(settings, year=default_year())
+
+
+def book_register(book, settings: Settings | None = None) -> PlanRegister | None:
+    """The plan register of the workbook's 「計画」 sheet (a master opened in Excel, or a
+    department's workbook that carries its plan), or None."""
+    if REGISTER_SHEET not in [s.name for s in book.sheets]:
+        return None
+    register, _ = register_from_rows(sheet_values(book.sheets[REGISTER_SHEET]), book_name(book),
+                                     departments=settings.departments if settings is not None else ())
+    return register
 
 
 def data_row_blocks(rows: Iterable[int]) -> list[tuple[int, int]]:

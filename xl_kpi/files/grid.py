@@ -11,7 +11,8 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any
@@ -29,6 +30,7 @@ from ..core.record import (
     CellNumber,
     KpiRecord,
     Source,
+    department_names,
     first_department,
 )
 from ..core.rules import Evaluation, evaluate
@@ -210,6 +212,10 @@ def _rounded_detail(number: str, text: str, kept: bool) -> str:
             f"達成率は数値 {number} から計算します。表示の値で計算するなら、表示どおりの数値を入力し直してください。")
 
 
+# A date as an add-in client sends it (JavaScript's Date.toISOString(), Python's isoformat()).
+_ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$")
+
+
 class _RowReader:
     """State of one pass over a sheet's rows: the current section and measure, and the output."""
 
@@ -219,6 +225,7 @@ class _RowReader:
         self.cols = header.columns
         self.report_carried = report_carried
         self.kinds = {f: layout.column(f).kind for f in self.cols}
+        self.dated = tuple(f for f in self.cols if self.kinds[f] in (QUANTITY, CODE))
         self.printed = [f for f in self.cols if self.kinds[f] != META]
         self.a = self.cols.get("measure_id", 1) - 1
         self.letters = {name: column_letter(c) for name, c in self.cols.items()}
@@ -250,6 +257,8 @@ class _RowReader:
         values, numbers = self.values(r, row)
         if not any(map(values.__getitem__, self.printed)):
             return
+        if self.formats is None:
+            self.client_dates(values, r + 1)
         self.carry_measure(values, r + 1)
         self.previous = values
         self.records.append(self.record(values, numbers, r + 1))
@@ -289,6 +298,20 @@ class _RowReader:
                 fmt = fmt_row[c - 1] if fmt_row and c - 1 < len(fmt_row) else "General"
                 values[name] = self.shown(v, fmt, name, r + 1, numbers if fmt_row is not None else None)
         return values, numbers
+
+    def client_dates(self, values: dict[str, str], r1: int) -> None:
+        """A date cell as an add-in sends it: xlwings' Office.js client (and the task pane's glue,
+        ``static/xlkpi.js``) turn a date-formatted serial into ISO text (``Date.toISOString()``),
+        and the desktop client passes a ``datetime``: both are the date the clerk's Excel shows,
+        reported as the file reader reports a date (``date-in-value``)."""
+        for name in self.dated:
+            text = values.get(name, "")
+            if text and _ISO_DATE_RE.match(text):
+                try:
+                    when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+                except ValueError:
+                    continue
+                values[name] = self.shown(when.replace(tzinfo=None), "yyyy/m/d", name, r1, None)
 
     def shown(self, v: Any, fmt: str, name: str, r1: int, numbers: dict[str, CellNumber] | None) -> str:
         """A non-text cell as displayed; dates and hidden digits in value cells are reported, and a
@@ -601,6 +624,17 @@ def _department_hint(name: str, departments: tuple[str, ...]) -> str:
     return f"{near}設定シートの部署一覧: {'、'.join(departments)}"
 
 
+def settle_department(label: str, records: list[KpiRecord], sheet: str, settings: Settings | None, file: str,
+                      layout: SheetLayout = LAYOUT) -> tuple[str, list[KpiRecord], list[Finding]]:
+    """The department a department sheet is filed under, its rows taking it as their submitter,
+    and what is wrong with it (:func:`sheet_department_findings`) — the same for a file and for an
+    add-in's book."""
+    department, found = sheet_department_findings(label, records, sheet, settings, file, layout)
+    if department != label:
+        records = [replace(r, submitted_by=department) for r in records]
+    return department, records, found
+
+
 def sheet_department_findings(label: str, records: Sequence[KpiRecord], sheet: str,
                               settings: Settings | None, file: str,
                               layout: SheetLayout = LAYOUT) -> tuple[str, list[Finding]]:
@@ -620,9 +654,10 @@ def sheet_department_findings(label: str, records: Sequence[KpiRecord], sheet: s
     elif settings is not None and settings.departments and label not in settings.departments:
         out.append(make_finding("unknown-department", file=file, sheet=sheet, cell=label_cell, value=label,
                                 detail=department_hint(label, settings.departments)))
+    known = settings.departments if settings is not None else ()
     for rec in records:
-        named = rec.department.split()
-        if named and department not in named:
+        named = department_names(rec.department, known)
+        if named and department not in named and "".join(named) != department:
             out.append(make_finding(
                 "department-mismatch", record=rec, field="department", value=rec.department,
                 detail=f"シートの「部署: {department}」（{label_cell}）と、この行の部署「{rec.department}」が"

@@ -15,20 +15,22 @@ from datetime import datetime
 from pathlib import Path
 
 from ..core.errors import FileError, InputError
+from ..core.evaluation import NOT_SUBMITTED, LastYear, ReportContent, evaluate_report, without_explained
 from ..core.findings import CATALOGUE, ERROR, WARNING, Finding, Report, make_finding, with_severities
 from ..core.fiscal import format_fiscal_year
-from ..core.history import KpiHistory, combine, update_history
-from ..core.merge import MergeResult, Submission, merge_submissions, order_records
+from ..core.history import update_history
+from ..core.merge import MergeResult, Submission, order_records
 from ..core.record import KpiRecord, Source
-from ..core.rules import validate_records
-from ..core.yearly import year_over_year_findings
+from ..core.register import PlanRegister, plan_kpi_from_record, register_from_records
 from .csvio import read_csv_records, write_csv_records
 from .history_sheet import histories_from_rows
 from .layout import (
     DEFAULT_DEPARTMENTS,
     DEFAULT_PLAN_END,
+    DEFAULT_PLAN_START,
     LAYOUT,
     MASTER_SHEET,
+    REGISTER_SHEET,
     Settings,
     default_year,
     safe_sheet_name,
@@ -136,24 +138,42 @@ def submission_path(out_dir: Path, department: str) -> Path:
     return out_dir / f"{safe_sheet_name(department)}.xlsx"
 
 
+PLAN_FILE = "計画.xlsx"
+
+
 def submission_paths(csv_path: Path, out_dir: Path) -> list[Path]:
-    """The workbooks :func:`import_csv` would write for a CSV."""
-    return [submission_path(out_dir, d) for d in split_by_department(read_csv_records(csv_path))]
+    """The workbooks :func:`import_csv` would write for a CSV (the plan workbook last)."""
+    return [*(submission_path(out_dir, d) for d in split_by_department(read_csv_records(csv_path))),
+            out_dir / PLAN_FILE]
 
 
 def import_csv(csv_path: Path, out_dir: Path, year: int, plan_end: int | None = None) -> list[Path]:
-    """One pre-filled submission workbook per department; returns the files written."""
-    from .writer import build_template  # XlsxWriter only for the commands that write
+    """One pre-filled submission workbook per department, and the plan workbook (「計画」, from
+    which the first merge takes the plan register); returns the files written."""
+    from .writer import build_plan, build_template  # XlsxWriter only for the commands that write
     records = read_csv_records(csv_path)
+    settings = Settings(year=year, plan_end=plan_end or DEFAULT_PLAN_END)
+    known = plan_departments(records, DEFAULT_DEPARTMENTS)
+    register, problems = register_from_records(records, known, plan_start=settings.plan_start,
+                                               plan_end=settings.plan_end, origin=Path(csv_path).name,
+                                               file=Path(csv_path).name)
+    if any(f.severity == ERROR for f in problems):
+        lines = "\n".join(f"  {f.location} {f.message}" for f in problems if f.severity == ERROR)
+        raise InputError(f"{Path(csv_path).name}: 計画として読めない行があります。\n{lines}")
+    records = [replace(r, department=" ".join(k.departments))
+               for r, k in zip(records, (plan_kpi_from_record(r, known) for r in records))]
     groups = split_by_department(records)
-    departments = tuple(dict.fromkeys([*groups, *DEFAULT_DEPARTMENTS]))
-    settings = Settings(year=year, departments=departments, plan_end=plan_end or DEFAULT_PLAN_END)
+    departments = tuple(dict.fromkeys([*register.departments, *groups, *DEFAULT_DEPARTMENTS]))
+    settings = replace(settings, departments=departments)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for dept, recs in groups.items():
         path = submission_path(out_dir, dept)
-        atomic_write(path, build_template(settings, dept, order_records(recs)), keep=0)
+        part = register.with_kpis(register.owned_by(dept))
+        atomic_write(path, build_template(settings, dept, order_records(recs), register=part), keep=0)
         written.append(path)
+    atomic_write(out_dir / PLAN_FILE, build_plan(settings, register), keep=0)
+    written.append(out_dir / PLAN_FILE)
     return written
 
 
@@ -166,48 +186,41 @@ class Validation:
     unreadable: list[Finding] = field(default_factory=list)
 
 
-def validate_inputs(inputs: Sequence[str | Path], budgets: Budgets | None = None) -> Validation:
+def validate_inputs(inputs: Sequence[str | Path], budgets: Budgets | None = None,
+                    register: PlanRegister | None = None) -> Validation:
     """:func:`validate_files` over files and folders, with what was not read; raises when there
     is no file to read at all."""
     gathered = gather_inputs(inputs)
     if not gathered.files:
         raise no_workbooks(inputs)
-    result = validate_files(gathered.files, budgets)
+    result = validate_files(gathered.files, budgets, register)
     result.report.findings[:0] = gathered.notes
     return result
 
 
-def validate_files(paths: Sequence[Path], budgets: Budgets | None = None) -> Validation:
-    """Every finding of every readable file; unreadable files become findings too."""
+def validate_files(paths: Sequence[Path], budgets: Budgets | None = None,
+                   register: PlanRegister | None = None) -> Validation:
+    """Every finding of every readable file; unreadable files become findings too. Each sheet is
+    checked as :func:`~xl_kpi.core.evaluation.check_submission` checks it (against ``register``,
+    or the plan of the workbook's own 「計画」 sheet); a plan workbook's 「計画」 is validated."""
     findings: list[Finding] = []
     reads: list[WorkbookRead] = []
     unreadable: list[Finding] = []
-    for p, (wb, checks) in zip(paths, read_many(paths, budgets, validate=True)):
+    for p, (wb, checks) in zip(paths, read_many(paths, budgets, validate=True, register=register)):
         if isinstance(wb, FileError):
             f = refusal(p, wb)
             unreadable.append(f)
             findings.append(f)
             continue
         reads.append(wb)
+        severities = wb.settings.severities if wb.settings else {}
         found = list(wb.findings)
-        for s, checked in zip(wb.sheets, checks):
-            found.extend(s.findings)
-            found.extend(checked)
-        findings.extend(with_severities(without_explained(found), wb.settings.severities if wb.settings else {}))
+        if wb.register_rows is not None:
+            found.extend(wb.register()[1])
+        findings.extend(with_severities(without_explained(found), severities))
+        for checked in checks:
+            findings.extend(checked)
     return Validation(Report(findings), reads, unreadable)
-
-
-EXPLAINED_CODES = frozenset(("multiple-values", "unparseable-value", "invalid-measure-id", "rate-not-computable"))
-
-
-def without_explained(findings: Iterable[Finding]) -> list[Finding]:
-    """Findings less the parse errors of cells a ``date-in-value`` finding already explains
-    (a date shown as 「2019/3/31」 is not 「several numbers in one cell」)."""
-    found = list(findings)
-    dates = {(f.file, f.sheet, f.cell) for f in found if f.code == "date-in-value"}
-    if not dates:
-        return found
-    return [f for f in found if f.code not in EXPLAINED_CODES or (f.file, f.sheet, f.cell) not in dates]
 
 
 def refusal(p: Path, err: FileError) -> Finding:
@@ -239,85 +252,136 @@ class MergeOutcome:
     skipped: list[Finding]
     backup: Path | None = None
     result: MergeResult | None = None
+    content: ReportContent | None = None
 
 
 def merge_files(inputs: Sequence[str | Path], master: Path, *, skip_invalid: bool = False,
                 budgets: Budgets | None = None, year: int | None = None,
                 progress: Progress = _quiet,
-                previous: Path | None = None) -> MergeOutcome:
-    """Merge submissions into ``master``. ``previous``: last year's master, whose 「推移」 and
-    values the new master's 「推移」 carries forward (and whose values and targets this year's
-    are checked against)."""
+                previous: Path | None = None, plan: Path | None = None) -> MergeOutcome:
+    """Merge submissions into ``master``. ``previous``: last year's master, whose 「推移」, values
+    and plan the new master carries forward (this year's values are checked against it).
+    ``plan``: the plan register (a 「計画」 workbook or the plan's CSV) to use instead of the
+    master's own 「計画」 sheet."""
     master = Path(master)
     refuse_if_open(master)
     if not collect_inputs(inputs, exclude=master):  # before the lock, which would leave a backups folder
         raise no_workbooks(inputs)
     with master_lock(master):
         refuse_if_open(master)
-        return _merge_locked(inputs, master, skip_invalid, budgets, year, progress, previous)
+        return _merge_locked(inputs, master, skip_invalid, budgets, year, progress, previous, plan)
 
 
 def _merge_locked(inputs, master: Path, skip_invalid: bool, budgets, year, progress: Progress,
-                  previous: Path | None = None) -> MergeOutcome:
+                  previous: Path | None = None, plan: Path | None = None) -> MergeOutcome:
     gathered = gather_inputs(inputs, exclude=master)
-    files = [p for p in gathered.files if previous is None or p.resolve() != Path(previous).resolve()]
+    skip = {Path(x).resolve() for x in (previous, plan) if x is not None}
+    files = [p for p in gathered.files if p.resolve() not in skip]
     if not files:
         raise no_workbooks(inputs)
     old_bytes = master.read_bytes() if master.exists() else None
     current = read_workbook(master, budgets) if old_bytes is not None else None
     last_year = read_previous(previous, budgets) if previous is not None else None
     reads, skipped = _read_submissions(files, budgets, skip_invalid, progress)
-    if not reads:
+    plans = [wb for wb in reads if wb.is_plan]
+    reads = [wb for wb in reads if not wb.is_plan]
+    if not reads and not plans:
         raise InputsRefused(skipped) if skipped else no_workbooks(inputs)
-    settings = _settings_for(current, reads, year)
+    settings = _settings_for(current, reads or plans, year)
+    if last_year is not None and last_year.year >= settings.year:
+        raise InputError(f"--previous のマスター（{format_fiscal_year(last_year.year)}）は今年度"
+                         f"（{format_fiscal_year(settings.year)}）より前の年度のものを指定してください。")
 
     progress("統合", 0, 1)
+    register, plan_notes = choose_register(plan, plans, current, settings, budgets)
     existing, existing_status, repaired = _master_rows(current)
-    result = merge_submissions(existing, [s for wb in reads for s in wb.submissions()], shown_time)
-    findings = _merge_findings(gathered.notes + skipped + repaired, reads, result)
-    history = histories_from_rows(current.history_rows) if current is not None else []
-    if last_year is not None:
-        findings.extend(_against_last_year(last_year, result.records, settings))
-        history = combine(last_year.history, history)
-    findings = with_severities(findings, settings.severities)
-    status = _status_rows(result, existing_status)
-    created = max((datetime.fromisoformat(s.modified) for s in status if s.modified), default=None)
+    notes = [*gathered.notes, *skipped, *repaired, *plan_notes]
+    for wb in reads:
+        notes.extend(wb.withheld_findings())
+    content = evaluate_report([s for wb in reads for s in wb.submissions()], settings, register=register,
+                              existing=existing, existing_status=existing_status, last_year=last_year,
+                              history=histories_from_rows(current.history_rows) if current is not None else [],
+                              notes=notes, shown_time=shown_time)
+    created = max((datetime.fromisoformat(s.modified) for s in content.status if s.modified), default=None)
     from .writer import build_master
-    data = build_master(settings, result.records, findings, status, created=created, history=history)
+    data = build_master(settings, content, created=created)
     progress("統合", 1, 1)
     changed = data != old_bytes
     backup = None
     if changed:
         backup = atomic_write(master, data)
-    return MergeOutcome(master, changed, result.records, Report(findings), status, skipped, backup, result)
+    return MergeOutcome(master, changed, content.records, Report(content.report_findings), content.status,
+                        skipped, backup, content.merge, content)
 
 
-def _against_last_year(last_year: PreviousYear, records: list[KpiRecord], settings: Settings) -> list[Finding]:
-    if last_year.year >= settings.year:
-        raise InputError(f"--previous のマスター（{format_fiscal_year(last_year.year)}）は今年度"
-                         f"（{format_fiscal_year(settings.year)}）より前の年度のものを指定してください。")
-    return year_over_year_findings(records, last_year.records, settings.year)
+def read_plan(path: Path, settings: Settings | None = None,
+              budgets: Budgets | None = None) -> tuple[PlanRegister, list[Finding]]:
+    """The plan register in a file: the plan's CSV (the columns of ``sample_kpis.csv``) or a
+    workbook with a 「計画」 sheet (a plan workbook, or a master)."""
+    path = Path(path)
+    if not path.exists():
+        raise FileError(f"{path}: ファイルがありません。", code="unreadable-file", path=str(path))
+    listed = settings.departments if settings is not None else DEFAULT_DEPARTMENTS
+    if path.suffix.lower() in (".csv", ".txt"):
+        records = read_csv_records(path)
+        return register_from_records(records, plan_departments(records, listed),
+                                     plan_start=settings.plan_start if settings else DEFAULT_PLAN_START,
+                                     plan_end=settings.plan_end if settings else DEFAULT_PLAN_END,
+                                     origin=path.name, file=path.name)
+    wb = read_workbook(path, budgets)
+    register, findings = wb.register(listed)
+    if register is None:
+        raise FileError(f"{path.name}: 「{REGISTER_SHEET}」シートがありません。計画のCSVか、"
+                        f"「{REGISTER_SHEET}」シートのあるブック（import-csv が作る計画.xlsx、またはマスター）を"
+                        "指定してください。", code="missing-sheet", path=str(path))
+    return register, findings
 
 
-@dataclass
-class PreviousYear:
-    """Last year's master as a merge uses it: its year, rows and KPI histories."""
-
-    year: int
-    records: list[KpiRecord]
-    history: list[KpiHistory]
+def plan_departments(records: Sequence[KpiRecord], listed: Sequence[str]) -> tuple[str, ...]:
+    """The departments a plan's rows name whole (one name in a cell), after the list: what a cell
+    naming several (「企画管理部 環境部」) is checked against."""
+    whole = [r.department.strip() for r in records if r.department.strip() and len(r.department.split()) == 1]
+    return tuple(dict.fromkeys([*listed, *whole]))
 
 
-def read_previous(path: Path, budgets: Budgets | None = None) -> PreviousYear:
-    """Last year's master: its 「推移」 with its own year's values added (an older master without
-    「推移」 still gives one year of history)."""
+def choose_register(plan: Path | None, plans: Sequence[WorkbookRead], current: WorkbookRead | None,
+                    settings: Settings, budgets: Budgets | None = None) -> tuple[PlanRegister | None, list[Finding]]:
+    """The plan a merge reconciles with: ``--plan``, else the master's own 「計画」 sheet, else a
+    plan workbook among the inputs; None lets the evaluation take last year's or make one."""
+    if plan is not None:
+        return read_plan(plan, settings, budgets)
+    own, problems = current.register(settings.departments) if current is not None else (None, [])
+    if own is not None:
+        notes = [make_finding("ignored-file", file=wb.path.name,
+                              detail=f"{wb.path.name} の計画は使わず、マスターの「{REGISTER_SHEET}」シートの計画を"
+                                     "使いました。計画を置き換えるときは --plan で指定してください。")
+                 for wb in plans if not same_plan(own, wb.register(settings.departments)[0])]
+        return own, [*problems, *notes]
+    if plans:
+        register, findings = plans[-1].register(settings.departments)
+        notes = [make_finding("ignored-file", file=wb.path.name,
+                              detail=f"計画のブックが複数あります。{plans[-1].path.name} を使いました。")
+                 for wb in plans[:-1]]
+        return register, [*findings, *notes]
+    return None, []
+
+
+def same_plan(a: PlanRegister, b: PlanRegister | None) -> bool:
+    """Do two registers list the same KPIs with the same plan (wherever each was read from)?"""
+    return b is not None and [replace(k, row=0) for k in a.kpis] == [replace(k, row=0) for k in b.kpis]
+
+
+def read_previous(path: Path, budgets: Budgets | None = None) -> LastYear:
+    """Last year's master: its rows, its 「推移」 with its own year's values added (an older
+    master without 「推移」 still gives one year of history), and its plan (「計画」)."""
     wb = read_workbook(path, budgets)
     records = next((s.records for s in wb.sheets if s.is_master), None)
     if records is None or wb.settings is None or not wb.settings.year:
         raise FileError(f"{Path(path).name}: 前年度のマスター（「{MASTER_SHEET}」シートと報告年度のある設定シート）"
                         "ではありません。", code="template-mismatch", path=str(path))
-    history = update_history(histories_from_rows(wb.history_rows), records, wb.settings.year)
-    return PreviousYear(wb.settings.year, records, history)
+    submitted = [r for r in records if r.current != NOT_SUBMITTED or r.submitted_by]
+    history = update_history(histories_from_rows(wb.history_rows), submitted, wb.settings.year)
+    return LastYear(wb.settings.year, records, history, wb.register()[0])
 
 
 def _read_submissions(paths: list[Path], budgets, skip_invalid: bool,
@@ -364,17 +428,6 @@ def _master_rows(current: WorkbookRead | None) -> tuple[list[KpiRecord], dict[st
     return existing, _status_by_department(current.status_rows), repaired
 
 
-def _merge_findings(first: list[Finding], reads: list[WorkbookRead], result: MergeResult) -> list[Finding]:
-    findings: list[Finding] = list(first)
-    for wb in reads:
-        findings.extend(wb.withheld_findings())
-    for sub in result.used:
-        findings.extend(sub.findings)
-    findings.extend(validate_records(result.records))
-    findings.extend(result.findings)
-    return without_explained(findings)
-
-
 LAYOUT_LETTERS = {f: LAYOUT.letter(f) for f in LAYOUT.fields}
 
 
@@ -384,18 +437,6 @@ def _at_origin(r: KpiRecord) -> KpiRecord:
         return r
     row = int(r.origin_row) if r.origin_row.isdigit() else 0
     return replace(r, source=Source(r.origin_file, r.origin_sheet, row, LAYOUT_LETTERS))
-
-
-def _status_rows(result: MergeResult, existing: dict[str, Submission]) -> list[Submission]:
-    rows = list(result.used)
-    for dept in result.kept_departments:
-        old = existing.get(dept)
-        kept = [r for r in result.records if r.submitted_by == dept]
-        if old is not None:
-            rows.append(replace(old, records=kept))
-        else:
-            rows.append(Submission(dept, "", "", records=kept))
-    return sorted(rows, key=lambda s: (s.department, s.file, s.sheet))
 
 
 def _status_by_department(rows: list[list]) -> dict[str, Submission]:
@@ -410,8 +451,10 @@ def _status_by_department(rows: list[list]) -> dict[str, Submission]:
 
 # --- export --------------------------------------------------------------------------------------
 
-def master_records(master: Path, budgets: Budgets | None = None) -> tuple[list[KpiRecord], Settings | None]:
-    wb = read_workbook(master, budgets)
+def master_records(master: Path, budgets: Budgets | None = None,
+                   workbook: WorkbookRead | None = None) -> tuple[list[KpiRecord], Settings | None]:
+    """The master's rows and settings (``workbook``: the master already read)."""
+    wb = workbook if workbook is not None else read_workbook(master, budgets)
     for s in wb.sheets:
         if s.is_master:
             return s.records, wb.settings

@@ -14,8 +14,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from ..core.errors import FileError
+from ..core.evaluation import check_submission
 from ..core.findings import Finding
-from ..core.rules import validate_records
+from ..core.register import PlanRegister
 from .preflight import Budgets
 from .reader import WorkbookRead, read_workbook
 
@@ -30,14 +31,18 @@ FILES_PER_TASK = 8      # files a worker reads per task (fewer round trips, stil
 Read = tuple[WorkbookRead | FileError, list[list[Finding]]]  # (read or refusal, findings per sheet)
 
 
-def read_one(path: Path, budgets: Budgets | None, validate: bool) -> Read:
-    """One file's read, and when ``validate`` the record findings of each of its sheets."""
+def read_one(path: Path, budgets: Budgets | None, validate: bool, register: PlanRegister | None = None) -> Read:
+    """One file's read, and when ``validate`` the findings of checking each of its sheets
+    (:func:`~xl_kpi.core.evaluation.check_submission`: what reading found and every rule, against
+    ``register`` or else the plan the workbook's own 「計画」 sheet holds)."""
     try:
         wb = read_workbook(path, budgets)
     except FileError as err:
         return err, []
-    checks = [list(validate_records(s.records)) for s in wb.sheets] if validate else []
-    return wb, checks
+    if not validate:
+        return wb, []
+    plan = register if register is not None else wb.register()[0]
+    return wb, [check_submission(s.records, s.findings, wb.settings, plan)[1] for s in wb.sheets]
 
 
 def workers_for(files: int, cores: int | None = None) -> int:
@@ -56,12 +61,13 @@ def workers_for(files: int, cores: int | None = None) -> int:
     return min(wanted or cores, cores, -(-files // FILES_PER_TASK))
 
 
-def read_many(paths: Sequence[Path], budgets: Budgets | None = None, validate: bool = False) -> Iterator[Read]:
+def read_many(paths: Sequence[Path], budgets: Budgets | None = None, validate: bool = False,
+              register: PlanRegister | None = None) -> Iterator[Read]:
     """Each file's :func:`read_one`, in the order given (lazily: a caller can show progress)."""
     n = workers_for(len(paths))
     if n == 1:
         for p in paths:
-            yield read_one(p, budgets, validate)
+            yield read_one(p, budgets, validate, register)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -71,4 +77,5 @@ def read_many(paths: Sequence[Path], budgets: Budgets | None = None, validate: b
     if "forkserver" in methods:
         ctx.set_forkserver_preload(["xl_kpi.files.pool"])
     with ProcessPoolExecutor(max_workers=n, mp_context=ctx) as ex:
-        yield from ex.map(partial(read_one, budgets=budgets, validate=validate), paths, chunksize=FILES_PER_TASK)
+        task = partial(read_one, budgets=budgets, validate=validate, register=register)
+        yield from ex.map(task, paths, chunksize=FILES_PER_TASK)

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import warnings
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from ..core.findings import ERROR, Finding, make_finding
 from ..core.fiscal import japan_time
 from ..core.merge import Submission
 from ..core.record import KpiRecord
+from ..core.register import PlanRegister
 from .addressing import column_letter
 from .comments import read_comments, staff_text
 from .grid import (
@@ -36,14 +38,14 @@ from .grid import (
     parse_settings_rows,
     section_of,
     settings_from_rows,
+    settle_department,
     sheet_department,
-    sheet_department_findings,
-    unknown_departments,
 )
 from .layout import (
     HISTORY_SHEET,
     LAYOUT,
     MASTER_SHEET,
+    REGISTER_SHEET,
     RESERVED_SHEETS,
     SETTINGS_SHEET,
     STATUS_SHEET,
@@ -53,6 +55,7 @@ from .layout import (
     SheetLayout,
 )
 from .preflight import Budgets, preflight
+from .register_sheet import register_from_rows
 from .submitted import SETTINGS_LABEL as SUBMITTED_LABEL
 from .submitted import submission_time
 
@@ -80,6 +83,22 @@ class WorkbookRead:
     status_rows: list[list[Any]] = field(default_factory=list)  # a master's 提出状況, below its header
     history_rows: list[list[Any]] = field(default_factory=list)  # a master's 「推移」, every row
     time_source: str = ""  # which rule gave ``modified`` (see :mod:`.submitted`)
+    register_rows: list[list[Any]] | None = None  # the 「計画」 sheet, every row (None: no such sheet)
+
+    @property
+    def is_plan(self) -> bool:
+        """A plan workbook (「計画」 and no KPI sheet), as ``import-csv`` and ``rollover`` write it."""
+        return self.register_rows is not None and not self.sheets
+
+    def register(self, departments: Sequence[str] = ()) -> tuple[PlanRegister | None, list[Finding]]:
+        """The plan its 「計画」 sheet holds (None without one), and what is wrong in it."""
+        if self.register_rows is None:
+            return None, []
+        s = self.settings
+        return register_from_rows(self.register_rows, self.path.name,
+                                  departments=departments or (s.departments if s is not None else ()),
+                                  plan_start=s.plan_start if s is not None else 0,
+                                  plan_end=s.plan_end if s is not None else 0)
 
     def submissions(self) -> list[Submission]:
         """One submission per department sheet (not the master's 取組状況, not a withheld sheet)."""
@@ -159,6 +178,9 @@ def _assemble(p: Path, sha: str, mtime: str, raw: list[RawSheet], findings: list
             continue
         sheets.append(read_sheet(r, p.name, header, settings))
     _withhold_duplicates(sheets, p.name)
+    register = by_name[REGISTER_SHEET].values if REGISTER_SHEET in by_name else None
+    if not sheets and register is not None:
+        return WorkbookRead(p, sha, mtime, settings, [], findings, register_rows=register)
     if not sheets:
         raise FileError(f"{p.name}: 取組状況の様式のシートがありません（見出し「施策番号」「施策」… の行が見つかりません）。",
                         code="template-mismatch", path=str(p))
@@ -175,7 +197,7 @@ def _assemble(p: Path, sha: str, mtime: str, raw: list[RawSheet], findings: list
     stamp = parse_settings_rows(settings_rows[:500])[0].get(SUBMITTED_LABEL) if settings_rows else None
     modified, source = submission_time(p, mtime, stamp)
     history = by_name[HISTORY_SHEET].values if HISTORY_SHEET in by_name else []
-    return WorkbookRead(p, sha, modified, settings, sheets, findings, status, history, source)
+    return WorkbookRead(p, sha, modified, settings, sheets, findings, status, history, source, register)
 
 
 def _withhold_duplicates(sheets: list[SheetRead], file: str) -> None:
@@ -395,11 +417,8 @@ def read_sheet(raw: RawSheet, file: str, header: Header, settings: Settings | No
                          is_master=is_master, formats=formats, layout=layout, findings=findings)
     if is_master:
         return SheetRead(sheet, "", records, findings, True)
-    department, checks = sheet_department_findings(label, records, sheet, settings, file, layout)
-    if department != label:
-        records = [replace(r, submitted_by=department) for r in records]
+    department, records, checks = settle_department(label, records, sheet, settings, file, layout)
     findings.extend(checks)
-    findings.extend(unknown_departments(records, settings))
     return SheetRead(sheet, department, records, findings)
 
 

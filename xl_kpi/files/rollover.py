@@ -14,22 +14,26 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import InputError
+from ..core.evaluation import NOT_SUBMITTED
 from ..core.fiscal import format_fiscal_year
 from ..core.merge import order_records
 from ..core.record import KpiRecord
 from .layout import DEFAULT_DEPARTMENTS, ROLLOVER_LAYOUT, Settings, safe_sheet_name
-from .master import master_records
+from .master import PLAN_FILE, master_records
+from .reader import read_workbook
 from .safesave import atomic_write
-from .writer import build_template
+from .writer import build_plan, build_template
 
 CLEARED: dict[str, Any] = {"current": "", "rate": "", "revised_rate": "", "submitted_by": "", "origin_file": "",
            "origin_sheet": "", "origin_row": ""}
 
 
 def next_year_record(r: KpiRecord) -> KpiRecord:
-    """A master row as next year's pre-filled row: last year's value moves to 前年度実績."""
+    """A master row as next year's pre-filled row: last year's value moves to 前年度実績 (a KPI
+    not submitted last year has none)."""
     department = r.department or r.submitted_by
-    return replace(r, previous_value=r.current, department=department, **CLEARED)
+    previous = "" if r.current == NOT_SUBMITTED and not r.submitted_by else r.current
+    return replace(r, previous_value=previous, department=department, **CLEARED)
 
 
 def rollover_settings(settings: Settings | None, year: int, departments: Sequence[str]) -> Settings:
@@ -43,8 +47,11 @@ def rollover_settings(settings: Settings | None, year: int, departments: Sequenc
 
 
 def rollover(master: Path, year: int, out_dir: Path) -> list[Path]:
-    """Write next year's submissions, one per department; returns the files written."""
-    records, settings = master_records(master)
+    """Write next year's submissions, one per department, and the plan workbook (the master's
+    「計画」, which next year's first merge takes); returns the files written."""
+    wb = read_workbook(master)
+    records, settings = master_records(master, workbook=wb)
+    register = wb.register()[0]
     groups: dict[str, list[KpiRecord]] = {}
     for r in records:  # each department gets back the rows it submitted
         groups.setdefault(r.submitted_by or r.owner or "（部署未記入）", []).append(next_year_record(r))
@@ -53,6 +60,10 @@ def rollover(master: Path, year: int, out_dir: Path) -> list[Path]:
     written = []
     for dept, recs in groups.items():
         path = out_dir / f"{safe_sheet_name(dept)}.xlsx"
-        atomic_write(path, build_template(settings, dept, order_records(recs), ROLLOVER_LAYOUT), keep=0)
+        part = register.with_kpis(register.owned_by(dept)) if register else None
+        atomic_write(path, build_template(settings, dept, order_records(recs), ROLLOVER_LAYOUT, part), keep=0)
         written.append(path)
+    if register is not None:
+        atomic_write(out_dir / PLAN_FILE, build_plan(settings, register), keep=0)
+        written.append(out_dir / PLAN_FILE)
     return written

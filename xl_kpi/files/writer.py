@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
-from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -23,19 +22,20 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from ..core.diff import Change
+from ..core.evaluation import NOT_SUBMITTED, ReportContent
 from ..core.findings import ERROR, INFO, SEVERITY_LABELS, WARNING, Finding, actionable_first, entry
 from ..core.fiscal import format_fiscal_year
 from ..core.grading import BANDS, SCHEME_LABELS
-from ..core.history import KpiHistory, update_history
 from ..core.merge import Submission
 from ..core.presentation import HEADER_COLOR, META_HEADER_COLOR, SEVERITY_COLORS, severity_counts
 from ..core.rate import NO_LOWER_BOUND, GradeBands
 from ..core.record import KpiRecord
-from ..core.rules import Evaluation, evaluate
+from ..core.register import PlanRegister
+from ..core.rules import Evaluation
 from ..core.summary import SummaryRow, below, by_department, by_goal, evaluated, summarize, total
 from .fastsheet import FastWorkbook
 from .grid import NumberCell, PlannedGroup, header_plan, plan_sheet
-from .history_sheet import projections_by_key, track_counts_by, write_history_sheet, write_track_columns
+from .history_sheet import track_counts_by, write_history_sheet, write_track_columns
 from .layout import (
     CHOICE,
     CODE,
@@ -58,6 +58,7 @@ from .layout import (
     report_title,
     safe_sheet_name,
 )
+from .register_sheet import write_register_sheet
 from .submitted import SETTINGS_LABEL as SUBMITTED_LABEL
 
 FONT = "MS PGothic"
@@ -358,10 +359,13 @@ def _severity_table(ws: Worksheet, fmt: _Formats, top: int, overrides: Mapping[s
 
 
 def build_template(settings: Settings, department: str | None = None,
-                   records: Sequence[KpiRecord] = (), layout: SheetLayout = LAYOUT) -> bytes:
+                   records: Sequence[KpiRecord] = (), layout: SheetLayout = LAYOUT,
+                   register: PlanRegister | None = None) -> bytes:
     """The official template (one department sheet, empty or pre-filled) and its 設定 sheet.
 
-    ``layout``: :data:`~.layout.ROLLOVER_LAYOUT` for next year's submissions (with 前年度実績)."""
+    ``layout``: :data:`~.layout.ROLLOVER_LAYOUT` for next year's submissions (with 前年度実績).
+    ``register``: the department's part of the plan, written as a 「計画」 sheet so that checking
+    the workbook (``xl-kpi validate``, the ribbon, the server) compares it with the plan."""
     buf = io.BytesIO()
     wb = _new_workbook(buf, None)
     fmt = _Formats(wb)
@@ -371,35 +375,43 @@ def build_template(settings: Settings, department: str | None = None,
     last = w.rows(records, computed=False) if records else layout.first_data_row - 1
     w.validations(layout.first_data_row, max(last, layout.first_data_row) + (SPARE_ROWS if records else EMPTY_TEMPLATE_ROWS))
     w.print_area(last)
+    if register is not None:
+        write_register_sheet(wb, fmt, register)
     _settings_sheet(wb, fmt, settings)
     wb.close()
     return buf.getvalue()
 
 
-def build_master(settings: Settings, records: Sequence[KpiRecord], findings: Sequence[Finding],
-                 submissions: Sequence[Submission], *, created: datetime | None = None,
-                 history: Sequence[KpiHistory] = ()) -> bytes:
-    """The master 取組状況 workbook: rows with computed rates, 集計, 推移, チェック結果, 提出状況, 設定.
-
-    ``history``: the KPI histories of earlier years (the previous master's 「推移」), to which this
-    year's values are added."""
+def build_master(settings: Settings, content: ReportContent, *, created: datetime | None = None) -> bytes:
+    """The master 取組状況 workbook laid out from one evaluation (:func:`~xl_kpi.core.evaluation.evaluate_report`):
+    rows with their rates, 集計, 推移, チェック結果, 提出状況, 計画 and 設定. Nothing is computed here."""
     buf = io.BytesIO()
     wb = _new_workbook(buf, created, in_memory=False)
     fmt = _Formats(wb)
     w = KpiSheetWriter(wb, fmt, MASTER_SHEET, settings, column_formats=True)
     w.frame("全庁（各部署の提出を統合）")
-    evaluations = {id(r): evaluate(r) for r in records}  # the rows and 集計 share one computation
+    records, evaluations = content.records, content.evaluations
     last = w.rows(records, computed=True, evaluations=evaluations)
     w.validations(LAYOUT.first_data_row, max(last, LAYOUT.first_data_row))
     w.print_area(last)
     w.ws.activate()
-    histories = update_history([deepcopy(h) for h in history], records, settings.year, evaluations)
-    projections = projections_by_key(histories, settings)
-    tracks = {key: p.status for key, p in projections.items()}
-    _summary_sheet(wb, fmt, records, settings, w.row_of, evaluations, tracks)
-    write_history_sheet(wb, fmt, histories, settings, projections, _lines)
-    _findings_sheet(wb, fmt, findings)
-    _status_sheet(wb, fmt, submissions, findings)
+    _summary_sheet(wb, fmt, records, settings, w.row_of, evaluations, content.tracks)
+    write_history_sheet(wb, fmt, content.histories, settings, content.projections, _lines)
+    _findings_sheet(wb, fmt, content.findings)
+    _status_sheet(wb, fmt, content.status, content.findings)
+    write_register_sheet(wb, fmt, content.register)
+    _settings_sheet(wb, fmt, settings)
+    wb.close()
+    return buf.getvalue()
+
+
+def build_plan(settings: Settings, register: PlanRegister) -> bytes:
+    """A plan workbook: the 「計画」 sheet and 設定 (``import-csv`` and ``rollover`` write it beside
+    the departments' workbooks; the first merge of a year takes its plan from it)."""
+    buf = io.BytesIO()
+    wb = _new_workbook(buf, None)
+    fmt = _Formats(wb)
+    write_register_sheet(wb, fmt, register)
     _settings_sheet(wb, fmt, settings)
     wb.close()
     return buf.getvalue()
@@ -558,7 +570,7 @@ def _findings_sheet(wb: FastWorkbook, fmt: _Formats, findings: Sequence[Finding]
 
 
 STATUS_COLUMNS = (("部署", 14), ("ファイル", 28), ("シート", 14), ("SHA-256", 53), ("更新日時", 27),
-                  ("行数", 6), ("エラー", 7), ("警告", 7), ("情報", 7))
+                  ("行数", 6), ("エラー", 7), ("警告", 7), ("情報", 7), ("状況", 8), ("未提出のKPI", 40))
 TABLE_LINE_HEIGHT = 13.0  # points per line of 10-point text
 
 
@@ -592,6 +604,9 @@ def _status_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, submissions: Sequence[
             ws.write_string(i, j, text, fmt["hash" if j == 3 else "plain"])
         for j, n in enumerate((len(s.records), counts["error"], counts["warning"], counts["info"]), start=5):
             ws.write_number(i, j, n, fmt["plain"])
+        ws.write_string(i, 9, s.state, fmt["error" if s.state == NOT_SUBMITTED else
+                                           "warning" if s.missing else "plain"])
+        ws.write_string(i, 10, "、".join(s.missing), fmt["plain"])
     ws.freeze_panes(1, 0)
     _print_table(ws)
 

@@ -24,7 +24,7 @@ from xlwings import server as xws  # noqa: E402
 
 from ..core.errors import XlKpiError  # noqa: E402
 from ..excel import actions, scripts, udfs  # noqa: E402
-from ..excel.adapter import active_kpi_sheet  # noqa: E402
+from ..excel.adapter import active_kpi_sheet, book_settings  # noqa: E402
 from . import payload, security  # noqa: E402
 from .payload import UserError  # noqa: E402
 
@@ -180,6 +180,11 @@ def authorize_script(who: security.Principal, script: str, book, args: list) -> 
         return
     kpi = active_kpi_sheet(book)
     departments = {r.owner for r in kpi.records if r.owner} | ({kpi.department} if kpi.department else set())
+    settings = book_settings(book)
+    if settings is not None and settings.departments and who.department in settings.departments:
+        # a name 設定 does not list (商工労働局 for 商工労働部) is no other department's row: the
+        # check reports it as unknown-department, which the department must be able to see
+        departments &= {*settings.departments}
     if departments - {who.department}:
         others = "、".join(sorted(departments - {who.department}))
         raise UserError(403, f"{who.department}の担当者は他の部署（{others}）の行を処理できません。")

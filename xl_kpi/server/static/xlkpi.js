@@ -13,6 +13,8 @@ var XlKpi = (function () {
   "use strict";
   var XLWINGS_VERSION = "0.37.8";
   var SETTINGS_SHEET = "設定";
+  // The plan (「計画」): the server checks a sheet against it, as `xl-kpi validate` does.
+  var REGISTER_SHEET = "計画";
   var ALL_SHEETS = { merge_sheets: true };  // scripts that read every sheet
   var FINDINGS_SHEET = "チェック結果";
   var READS_FINDINGS = { annotate_findings: true };  // scripts that also read 「チェック結果」 (its メモ column)
@@ -137,6 +139,7 @@ var XlKpi = (function () {
     await context.sync();
     var wanted = sheets.items.map(function (ws) {
       return Boolean(script && ALL_SHEETS[script]) || !script || ws.name === active.name || ws.name === SETTINGS_SHEET ||
+        ws.name === REGISTER_SHEET ||
         (Boolean(script && READS_FINDINGS[script]) && ws.name === FINDINGS_SHEET);
     });
     var used = sheets.items.map(function (ws, i) {
