@@ -605,6 +605,30 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _publish_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("master", type=Path, metavar="マスター", help="マスターのブック")
+    p.add_argument("--out-dir", type=Path, required=True, metavar="フォルダー", help="公開用ファイルの出力先")
+    p.add_argument("--city-code", default=None, metavar="NNNNNN",
+                   help="全国地方公共団体コード（6桁、検査数字つき。省略時は設定シートの値）")
+    p.add_argument("--city-name", default=None, metavar="名称", help="地方公共団体名（省略時は設定シートの値）")
+
+
+@command("publish", "マスターからウェブ公開用のファイル一式（HTML・PDF・公開用ブック・オープンデータ CSV）を作る",
+         _publish_args,
+         "報告年度の名前（取組状況_令和N年度）で次のファイルを作成します:\n"
+         "  .html        アクセシビリティに配慮した HTML レポート（JIS X 8341-3 の AA を目安に確認済み）\n"
+         "  .pdf         取組状況と集計のタグ付き PDF（LibreOffice が必要）\n"
+         "  _公開用.xlsx  取組状況と集計だけのブック（提出元の列・設定・チェック結果なし）\n"
+         "  .csv         オープンデータの CSV（UTF-8 BOM つき、1行 1 KPI、全国地方公共団体コードつき）")
+def cmd_publish(args: argparse.Namespace) -> int:
+    from .files.publish import publish
+    out = publish(args.master, args.out_dir, code=args.city_code, name=args.city_name)
+    for f in out.files:
+        print(f)
+    _err(f"公開用のファイルを {len(out.files)} 件作成しました: {args.out_dir}")
+    return EXIT_OK
+
+
 def _diff_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("old", type=Path, help="前のマスター（例: 前年度）")
     p.add_argument("new", type=Path, help="新しいマスター")

@@ -24,8 +24,9 @@ STEM = f"取組状況_{YEAR}"
 NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 
 
-def soffice(src: Path, out: Path, target: str, profile: Path) -> Path:
+def soffice(src: Path, out: Path, target: str, profile: Path, infilter: str = "") -> Path:
     proc = subprocess.run(["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless",
+                           *([f"--infilter={infilter}"] if infilter else []),
                            "--convert-to", target, "--outdir", str(out), str(src)],
                           capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stderr
@@ -125,8 +126,9 @@ def test_html_says_in_text_what_colour_and_pictures_show(demo):
     assert levels[0] == 1 and all(b <= a + 1 for a, b in zip(levels, levels[1:]))  # no level skipped
     assert all(th.get("scope") in ("col", "row") for th in doc.iter("th"))
     assert all(t.find("caption") is not None for t in doc.iter("table"))
-    charts = doc.xpath("//svg[@role='img']")
+    charts = doc.xpath("//figure//svg[@role='img']")
     assert len(charts) == 2
+    assert all(s.get("aria-label") for s in doc.xpath("//svg"))
     assert all(re.search(r"A（◎）\d+件", c.get("aria-label")) for c in charts)  # counts, not only colours
     rows = doc.xpath("//tr[contains(@class,'kpi')]")
     assert len(rows) == 37
@@ -206,9 +208,8 @@ def test_public_workbook_has_the_two_published_sheets_and_every_kpi(demo):
     assert not any(c.header in headers for c in COLUMNS if c.kind == META)
     assert "提出元（自動記入）" not in headers
     records, _ = master_records(master)
-    items = {(str(ws.cell(r, 5).value), str(ws.cell(r, 6).value)) for r in range(5, ws.max_row + 1)
-             if ws.cell(r, 6).value}
-    assert len(items) == len(records) == 37
+    items = [ws.cell(r, 6).value for r in range(5, ws.max_row + 1) if ws.cell(r, 6).value]
+    assert items == [r.kpi_item for r in records if r.kpi_item] and len(items) == 37
     assert not wb.defined_names.get("部署一覧")
 
 
@@ -239,7 +240,9 @@ def test_open_data_csv_is_utf8_with_bom_one_row_a_kpi(demo):
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     assert list(rows[0]) == OPEN_DATA_COLUMNS
     records, _ = master_records(master)
-    assert len(rows) == len(records)
+    kpis = [r for r in records if r.kpi_item]  # a measure's row without a KPI is no KPI
+    assert len(rows) == len(kpis) == 37
+    assert [(r["施策番号"], r["KPI"]) for r in rows] == [(k.measure_id, k.kpi_item) for k in kpis]
     assert [r["ID"] for r in rows] == [str(i) for i in range(1, len(rows) + 1)]
     assert {r["全国地方公共団体コード"] for r in rows} == {"162019"}
     assert {r["地方公共団体名"] for r in rows} == {"富山市"}
@@ -259,7 +262,9 @@ def test_open_data_csv_is_utf8_with_bom_one_row_a_kpi(demo):
 @pytest.mark.libreoffice
 def test_open_data_csv_opens_in_libreoffice_with_japanese_intact(demo, tmp_path):
     _, out = demo
-    xlsx = soffice(out / f"{STEM}.csv", tmp_path / "out", "xlsx", tmp_path / "profile")
+    # headless LibreOffice takes the character set it is given (its import dialog reads the BOM)
+    xlsx = soffice(out / f"{STEM}.csv", tmp_path / "out", "xlsx", tmp_path / "profile",
+                   infilter="Text - txt - csv (StarCalc):44,34,76")
     ws = openpyxl.load_workbook(xlsx).active
     rows = list(ws.iter_rows(values_only=True))
     assert list(rows[0]) == OPEN_DATA_COLUMNS
@@ -274,3 +279,17 @@ def test_export_stays_the_interchange_csv(demo, tmp_path):
     assert main(["export", str(master), "--csv", str(tmp_path / "e.csv")]) == 0
     from xl_kpi.files.csvio import sample_csv_path
     assert (tmp_path / "e.csv").read_bytes() == sample_csv_path().read_bytes()
+
+
+def test_publish_takes_the_city_from_the_settings_sheet(demo, tmp_path):
+    master, _ = demo
+    copy = tmp_path / "m.xlsx"
+    wb = openpyxl.load_workbook(master)
+    ws = wb["設定"]
+    rows = {ws.cell(r, 1).value: r for r in range(1, 30)}
+    ws.cell(rows["全国地方公共団体コード"], 2).value = 11002  # 札幌市 011002, typed as a number: the zero went
+    ws.cell(rows["地方公共団体名"], 2).value = "札幌市"
+    wb.save(copy)
+    assert main(["publish", str(copy), "--out-dir", str(tmp_path / "o")]) == 0
+    rows_out = list(csv.DictReader(io.StringIO((tmp_path / "o" / f"{STEM}.csv").read_text(encoding="utf-8-sig"))))
+    assert {(r["全国地方公共団体コード"], r["地方公共団体名"]) for r in rows_out} == {("011002", "札幌市")}
