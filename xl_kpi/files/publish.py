@@ -4,7 +4,7 @@ Four files named for the report's year (``取組状況_令和2年度.*``):
 
 - the HTML report (:func:`~.report.build_report`, accessible: WCAG 2.1 AA as JIS X 8341-3:2016
   asks), without the internal チェック結果;
-- a tagged PDF of 取組状況 and 集計 (:func:`~.report.print_pdf`);
+- a tagged PDF of 取組状況 and 集計, printed from the 公開用 workbook (:func:`~.report.workbook_pdf`);
 - the 公開用 workbook (:func:`~.writer.build_public`): 取組状況 and 集計 only, every KPI, no
   provenance columns, no hidden sheets;
 - the open-data CSV (:func:`open_data_csv`): UTF-8 with a BOM, one row a KPI, laid out as the
@@ -30,9 +30,9 @@ from ..core.quantity import parse_quantity
 from ..core.rate import GradeBands
 from ..core.summary import Evaluated, evaluated
 from .history_sheet import histories_from_rows
-from .layout import Settings
+from .layout import Settings, report_title
 from .reader import read_workbook
-from .report import print_pdf, write_report
+from .report import workbook_pdf, write_report
 from .safesave import atomic_write
 from .writer import build_public
 
@@ -149,11 +149,12 @@ def publish(master: Path, out_dir: Path, *, code: str | None = None, name: str |
     organisation = f"{city}（全国地方公共団体コード {checked}）"
     write_report(master, out.html, findings=False, organisation=organisation)
     histories = histories_from_rows(wb.history_rows)
-    atomic_write(out.workbook, build_public(settings, records, histories, city), keep=0)
+    public = build_public(settings, records, histories, city)
+    atomic_write(out.workbook, public, keep=0)
     scheme = settings.grading()
     items = evaluated(records, scheme.table, scheme=scheme if scheme.name != "bands" else None)
     rows = open_data_rows(items, scheme.table, settings.year, checked, city, published or date.today())
     atomic_write(out.csv, open_data_csv(rows), keep=0)
-    if out.pdf is not None:
-        print_pdf(master, out.pdf)
+    if out.pdf is not None:  # printed from the 公開用 workbook: the same two sheets, laid out now
+        workbook_pdf(public, out.pdf, report_title(settings.year))
     return out

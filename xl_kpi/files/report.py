@@ -252,23 +252,30 @@ def print_pdf(master: Path, out: Path, timeout: float = 300, all_sheets: bool = 
     published sheets (取組状況 and 集計), or every sheet with `all_sheets`. The PDF has a structure
     tree (``MarkInfo/Marked``), the document language Japanese and the report's title (`title`,
     by default the title of the master's reporting year), shown by viewers instead of the file name."""
+    _, settings = master_records(master)  # a master that cannot be read safely stops here, before LibreOffice
+    if title is None:
+        title = report_title(settings.year) if settings and settings.year else "総合戦略に記載されている各種施策の取組状況"
+    data = master.read_bytes()
+    return workbook_pdf(data if all_sheets else only_sheets(data, PUBLISHED_SHEETS), out, title, timeout)
+
+
+def workbook_pdf(xlsx: bytes, out: Path, title: str, timeout: float = 300) -> Path:
+    """A workbook's visible sheets as a tagged PDF in their print layout, through LibreOffice, with
+    the document language Japanese and ``title`` (see :func:`label_pdf`)."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         raise FileError("PDF の作成には LibreOffice（soffice）が必要です。LibreOffice をインストールして"
                         "（Windows: libreoffice.org、Debian/Ubuntu: apt-get install libreoffice-calc-nogui）"
                         "もう一度実行してください。HTML レポートは作成済みです。", code="unreadable-file")
-    _, settings = master_records(master)  # a master that cannot be read safely stops here, before LibreOffice
-    if title is None:
-        title = report_title(settings.year) if settings and settings.year else "総合戦略に記載されている各種施策の取組状況"
     with tempfile.TemporaryDirectory() as tmp:
         profile = Path(tmp) / "profile"
-        printed = Path(tmp) / "print" / master.name
+        printed = Path(tmp) / "print" / "report.xlsx"
         printed.parent.mkdir()
-        printed.write_bytes(master.read_bytes() if all_sheets else only_sheets(master.read_bytes(), PUBLISHED_SHEETS))
+        printed.write_bytes(xlsx)
         proc = subprocess.run([soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless",
                                "--convert-to", PDF_FILTER, "--outdir", tmp, str(printed)],
                               capture_output=True, text=True, timeout=timeout)
-        produced = Path(tmp) / (master.stem + ".pdf")
+        produced = Path(tmp) / "report.pdf"
         if proc.returncode != 0 or not produced.exists():
             raise FileError(f"PDF を作成できませんでした: {proc.stderr.strip()[:200]}", code="unreadable-file")
         out.parent.mkdir(parents=True, exist_ok=True)
