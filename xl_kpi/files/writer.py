@@ -214,8 +214,8 @@ class KpiSheetWriter:
 
     def print_columns(self) -> None:
         """Print the printed columns down to the last row in use: a print area down to the sheet's
-        last rows (``$A$1:$T$1048575``), so rows a clerk adds are printed too (Excel and LibreOffice
-        print no empty page), and the provenance columns never are. Not whole columns (``$A:$T``):
+        last rows (``$A$1:$T$1048575``), so rows a clerk adds are printed too (LibreOffice prints
+        no empty page; tests/client/test_template_print.py), and the provenance columns never are. Not whole columns (``$A:$T``):
         openpyxl drops such a print area when it edits the file (feedback copies, a clerk's tools)."""
         self.ws.print_area(0, 0, PRINT_ROWS - 1, self.layout.last_printed_col - 1)
 
