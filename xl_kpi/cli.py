@@ -616,7 +616,7 @@ def _publish_args(p: argparse.ArgumentParser) -> None:
 @command("publish", "マスターからウェブ公開用のファイル一式（HTML・PDF・公開用ブック・オープンデータ CSV）を作る",
          _publish_args,
          "報告年度の名前（取組状況_令和N年度）で次のファイルを作成します:\n"
-         "  .html        アクセシビリティに配慮した HTML レポート（JIS X 8341-3 の AA を目安に確認済み）\n"
+         "  .html        アクセシビリティに配慮した HTML レポート（JIS X 8341-3 の適合レベル AA を目標に作成）\n"
          "  .pdf         取組状況と集計のタグ付き PDF（LibreOffice が必要）\n"
          "  _公開用.xlsx  取組状況と集計だけのブック（提出元の列・設定・チェック結果なし）\n"
          "  .csv         オープンデータの CSV（UTF-8 BOM つき、1行 1 KPI、全国地方公共団体コードつき）")
