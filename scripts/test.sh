@@ -22,7 +22,8 @@ fi
 python3 -m pip install -q --disable-pip-version-check -e '.[test,server]' || { echo "pip install failed" >&2; exit 1; }
 
 # Microsoft's Office.js type definitions, custom-functions metadata generator and TypeScript, pinned
-# by tests/js/package-lock.json: the add-in's JavaScript is checked against them (tests/server).
+# by tests/js/package-lock.json: the add-in's JavaScript is checked against them (tests/server); and
+# axe-core, which checks the HTML report's accessibility in Chromium (tests/report).
 (cd tests/js && npm ci --no-audit --no-fund --loglevel=error) || { echo "npm ci in tests/js failed" >&2; exit 1; }
 python3 -m ruff check xl_kpi tests scripts || { echo "ruff reported problems (configuration: pyproject.toml)" >&2; exit 1; }
 python3 -m mypy || { echo "mypy reported problems (configuration: pyproject.toml)" >&2; exit 1; }

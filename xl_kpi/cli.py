@@ -541,14 +541,18 @@ def _rollover_args(p: argparse.ArgumentParser) -> None:
 
 @command("rollover", "マスターから翌年度の提出用ブック（前年度実績つき）を作る", _rollover_args,
          "マスターの行を部署ごとの翌年度の提出用ブックにします。施策・KPI・基準値・目標値・変更後の目標値・\n"
-         "SDGs・取組状況などを引き継ぎ、今年度の値は「前年度実績」列に移して、今年度末時点の列を空にします。")
+         "SDGs・取組状況などを引き継ぎ、今年度の値は「前年度実績」列に移して、今年度末時点の列を空にします。\n"
+         "マスターの計画（「計画」シート）は「計画.xlsx」として書き出し、次年度の最初の統合が使います。")
 def cmd_rollover(args: argparse.Namespace) -> int:
     from .core.fiscal import format_fiscal_year
+    from .files.master import PLAN_FILE
     from .files.rollover import rollover
     files = rollover(args.master, args.year, args.out_dir)
     for f in files:
         print(f)
-    _err(f"{len(files)} 部署の{format_fiscal_year(args.year)}の提出用ブックを作成しました: {args.out_dir}")
+    books = [f for f in files if f.name != PLAN_FILE]
+    plan = f"と計画（{PLAN_FILE}）" if len(books) < len(files) else ""
+    _err(f"{len(books)} 部署の{format_fiscal_year(args.year)}の提出用ブック{plan}を作成しました: {args.out_dir}")
     return EXIT_OK
 
 
@@ -621,6 +625,30 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.pdf:
         print_pdf(args.master, _ready(args.pdf), all_sheets=args.all_sheets)
         print(f"PDF を作成しました: {args.pdf}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _publish_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("master", type=Path, metavar="マスター", help="マスターのブック")
+    p.add_argument("--out-dir", type=Path, required=True, metavar="フォルダー", help="公開用ファイルの出力先")
+    p.add_argument("--city-code", default=None, metavar="NNNNNN",
+                   help="全国地方公共団体コード（6桁、検査数字つき。省略時は設定シートの値）")
+    p.add_argument("--city-name", default=None, metavar="名称", help="地方公共団体名（省略時は設定シートの値）")
+
+
+@command("publish", "マスターからウェブ公開用のファイル一式（HTML・PDF・公開用ブック・オープンデータ CSV）を作る",
+         _publish_args,
+         "報告年度の名前（取組状況_令和N年度）で次のファイルを作成します:\n"
+         "  .html        アクセシビリティに配慮した HTML レポート（JIS X 8341-3 の適合レベル AA を目標に作成）\n"
+         "  .pdf         取組状況と集計のタグ付き PDF（LibreOffice が必要）\n"
+         "  _公開用.xlsx  取組状況と集計だけのブック（提出元の列・設定・チェック結果なし）\n"
+         "  .csv         オープンデータの CSV（UTF-8 BOM つき、1行 1 KPI、全国地方公共団体コードつき）")
+def cmd_publish(args: argparse.Namespace) -> int:
+    from .files.publish import publish
+    out = publish(args.master, args.out_dir, code=args.city_code, name=args.city_name)
+    for f in out.files:
+        print(f)
+    _err(f"公開用のファイルを {len(out.files)} 件作成しました: {args.out_dir}")
     return EXIT_OK
 
 

@@ -386,7 +386,8 @@ def test_a_near_miss_department_suggests_the_right_name_and_lists_them(submissio
 # --- sections -------------------------------------------------------------------------------------
 
 def _blank_template_filled(tmp_path: Path, submissions: Path) -> Path:
-    """The official template for 商工労働部, two KPI rows typed in with no heading rows above."""
+    """The official template for 商工労働部, its example heading rows typed over with two KPI rows:
+    no heading rows above them."""
     p = tmp_path / "in" / "商工労働部.xlsx"
     p.parent.mkdir()
     p.write_bytes(build_template(Settings(year=2020), "商工労働部"))
@@ -395,6 +396,8 @@ def _blank_template_filled(tmp_path: Path, submissions: Path) -> Path:
 
     def change(wb):
         ws = wb["商工労働部"]
+        for rng in [r for r in ws.merged_cells.ranges if r.min_row in (5, 6)]:
+            ws.unmerge_cells(str(rng))  # the example 【基本目標】/【基本的方向】 rows
         for i, r in enumerate((r0, r0 + 1)):
             for c in range(1, 21):
                 ws.cell(5 + i, c).value = src.cell(r, c).value

@@ -83,7 +83,8 @@ def test_template_is_what_the_layout_declares():
     for c in LAYOUT.columns:
         if c.group:
             groups.setdefault(c.group, []).append(LAYOUT.letter(c.field))
-    assert view.merges == ungrouped | {f"{g[0]}3:{g[-1]}3" for g in groups.values()}
+    example_headings = {f"A{r}:{LAYOUT.letter('sdgs')}{r}" for r in (5, 6)}  # 【基本目標1】, 【基本的方向：ア】
+    assert view.merges == ungrouped | {f"{g[0]}3:{g[-1]}3" for g in groups.values()} | example_headings
     measure_cols = sum(c.measure_level for c in LAYOUT.columns)
     assert view.frozen_at == f"{column_letter(measure_cols + 1)}{LAYOUT.first_data_row}"
     lists = {sqref.split(":")[0]: f for sqref, f in view.validations.items()}

@@ -115,6 +115,10 @@ def test_report_pdf_has_pages(master, tmp_path):
     assert main(["report", str(master), "-o", str(tmp_path / "r.html"), "--pdf", str(pdf)]) == 0
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page(?![s\w])", data)) >= 2
+    pikepdf = pytest.importorskip("pikepdf")
+    with pikepdf.open(pdf) as doc:  # tagged, in Japanese, titled as publish's (tests/report/test_publish.py)
+        assert "/StructTreeRoot" in doc.Root and str(doc.Root.Lang) == "ja-JP"
+        assert str(doc.docinfo.Title) == "総合戦略に記載されている各種施策の取組状況（令和2年度）"
 
 
 def test_diff_lists_exactly_the_changes_made(submissions, master, tmp_path):

@@ -430,6 +430,17 @@ def _status(result: MergeResult, existing: Mapping[str, Submission], records: Se
     return sorted(rows, key=lambda s: (s.department, s.file, s.sheet))
 
 
+def evaluate_master(records: Sequence[KpiRecord], settings: ReportSettings,
+                    histories: Sequence[KpiHistory] = (), register: PlanRegister | None = None) -> ReportContent:
+    """The content of a master read back (``report``, ``publish``): its rows as merged, their
+    rates, and the projections of its 「推移」 (this year's values already in it). Nothing is
+    reconciled again: the merge did that."""
+    evaluations = {id(r): evaluate(r) for r in records}
+    projections = {h.key: project(h, settings.plan_start, settings.plan_end) for h in histories}
+    return ReportContent(list(records), evaluations, [], list(histories), projections, [],
+                         register if register is not None else PlanRegister())
+
+
 def check_submission(records: Sequence[KpiRecord], read_findings: Sequence[Finding],
                      settings: ReportSettings | None, register: PlanRegister | None = None
                      ) -> tuple[list[KpiRecord], list[Finding]]:
@@ -450,5 +461,5 @@ def check_submission(records: Sequence[KpiRecord], read_findings: Sequence[Findi
 
 __all__ = [
     "EXPLAINED_CODES", "LastYear", "NOT_SUBMITTED", "ReportContent", "ReportSettings", "check_submission",
-    "evaluate_report", "known_departments", "normalize_identities", "unknown_departments", "without_explained",
+    "evaluate_master", "evaluate_report", "known_departments", "normalize_identities", "unknown_departments", "without_explained",
 ]

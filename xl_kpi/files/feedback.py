@@ -18,15 +18,17 @@ from pathlib import Path
 import openpyxl
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from ..core.errors import InputError
 from ..core.findings import ERROR, SEVERITY_LABELS, Finding, actionable_first
 from ..core.record import FIELD_LABELS
 from .comments import XLKPI_MARK, staff_text
-from .layout import FINDINGS_SHEET
+from .layout import FINDINGS_SHEET, LAYOUT, RESERVED_SHEETS, squash
 from .master import validate_files
 from .safesave import atomic_write
+from .writer import PRINT_ROWS
 
 AUTHOR = "xl-kpi"
 MARK = XLKPI_MARK
@@ -128,10 +130,29 @@ def _findings_sheet(wb, findings: Sequence[Finding]) -> None:
     ws.print_title_rows = "1:1"
 
 
+def _print_rows_in_use(wb) -> None:
+    """Each KPI sheet prints its columns (施策番号 to SDGs) down to the last row in use: a print area
+    of whole columns, also in copies of files made when the template's print area stopped at the
+    rows it was written with (rows a clerk added were not printed)."""
+    sdgs = LAYOUT.column("sdgs")
+    for ws in wb.worksheets:
+        if ws.title in RESERVED_SHEETS:
+            continue
+        if ws.max_row < LAYOUT.header_row:
+            continue
+        headers: dict[int, str] = {}  # a header merged over the two header rows keeps its text in the upper one
+        for row in (LAYOUT.group_row, LAYOUT.header_row):
+            headers |= {c.column: squash(str(c.value)) for c in ws[row] if c.value is not None}
+        last = next((col for col, h in headers.items() if sdgs.matches(h)), None)
+        if last is not None and headers.get(1) == squash(LAYOUT.columns[0].header):
+            ws.print_area = f"A1:{get_column_letter(last)}{PRINT_ROWS}"
+
+
 def annotate_workbook(data: bytes, findings: Sequence[Finding], keep_vba: bool = False) -> tuple[bytes, list[str]]:
     """The workbook bytes with the findings written in (comments, fills, 「チェック結果」)."""
     wb = openpyxl.load_workbook(io.BytesIO(data), keep_vba=keep_vba, keep_links=True, rich_text=True)
     done = _annotate(wb, findings)
+    _print_rows_in_use(wb)
     _findings_sheet(wb, findings)
     buf = io.BytesIO()
     wb.save(buf)

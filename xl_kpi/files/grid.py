@@ -21,6 +21,7 @@ from ..core.errors import InputError, QuantityError
 from ..core.findings import CATALOGUE, WARNING, Finding, make_finding, parse_severity
 from ..core.fiscal import format_fiscal_year, parse_reporting_year
 from ..core.grading import BANDS, parse_scheme
+from ..core.municipality import check_digit
 from ..core.presentation import rate_cell
 from ..core.rate import NO_LOWER_BOUND, GradeBands, parse_rate
 from ..core.record import (
@@ -569,7 +570,19 @@ def settings_from_rows(rows: list[list[Any]], file: str, findings: list[Finding]
         grade_bands = GradeBands()
     return Settings(year=year, plan_end=plan_end, departments=tuple(departments), bands=grade_bands,
                     version=str(values.get("様式", "")).strip(),
-                    severities=_severities(severity_rows, file, findings), plan_start=plan_start, scheme=scheme)
+                    severities=_severities(severity_rows, file, findings), plan_start=plan_start, scheme=scheme,
+                    city_code=_code_text(values.get("全国地方公共団体コード")),
+                    city_name=str(values.get("地方公共団体名") or "").strip())
+
+
+def _code_text(raw: Any) -> str:
+    """A code cell as text: a number Excel made of a typed code gets its leading zeros back."""
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool) and float(raw).is_integer():
+        text = str(int(raw))
+        if len(text) == 5 and check_digit(text.zfill(6)[:5]) == text[-1]:
+            return text.zfill(6)  # 011002 typed as a number: 11002
+        return text.zfill(5) if len(text) == 4 else text
+    return str(raw or "").strip()
 
 
 def _settings_year(values: dict[str, Any], label: str, default: int, file: str, findings: list[Finding]) -> int:

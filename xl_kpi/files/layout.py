@@ -173,6 +173,8 @@ class SheetLayout:
 
 
 LAYOUT = SheetLayout()
+# The 公開用 workbook's 取組状況 (``xl-kpi publish``): the printed columns, without provenance.
+PUBLIC_LAYOUT = SheetLayout(LAYOUT.printed)
 # Next year's pre-filled submissions (``xl-kpi rollover``): 前年度実績 beside 令和N年度末時点.
 ROLLOVER_LAYOUT = LAYOUT.including("previous_value", before="current")
 
@@ -189,6 +191,8 @@ class Settings:
     severities: dict[str, str] = field(default_factory=dict)  # finding code → severity (指摘の重要度)
     plan_start: int = DEFAULT_PLAN_START
     scheme: str = BANDS  # the grading scheme (xl_kpi.core.grading.SCHEMES)
+    city_code: str = ""  # 全国地方公共団体コード as typed in 設定 (checked when publishing)
+    city_name: str = ""  # 地方公共団体名
 
     def grading(self, scheme: str | None = None) -> Scheme:
         """The grading scheme of these settings (or ``scheme`` instead), with the plan period."""

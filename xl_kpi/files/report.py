@@ -21,87 +21,126 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import FileError
-from ..core.fiscal import format_fiscal_year
 from ..core.rate import DEFAULT_BANDS, GradeBands, format_rate
 from ..core.summary import Evaluated, SummaryRow, below, by_department, by_goal, evaluated, summarize, total
 from .history_sheet import histories_from_rows
-from .layout import FINDINGS_SHEET, PUBLISHED_SHEETS, Settings
+from .layout import FINDINGS_SHEET, PUBLISHED_SHEETS, Settings, report_title
 from .master import master_records
 from .reader import read_workbook
 from .trends import CSS as TREND_CSS
 from .trends import trend_section
 
 BAND_COLORS = ["#2E75B6", "#70AD47", "#FFC000", "#C00000", "#7F7F7F"]
+NOT_COMPUTABLE_COLOR = "#BFBFBF"
 CSS = """
 body{font-family:"Hiragino Sans","Yu Gothic","Meiryo","IPAexGothic",sans-serif;margin:24px;color:#222}
 h1{font-size:22px} h2{font-size:18px;border-bottom:2px solid #2E75B6;padding-bottom:4px;margin-top:28px}
 table{border-collapse:collapse;font-size:13px;margin:8px 0} th,td{border:1px solid #bbb;padding:4px 8px}
-th{background:#DDEBF7} td.num{text-align:right} .bar{background:#eee;width:160px;height:12px;position:relative}
+th{background:#DDEBF7;text-align:left} th[scope=row]{font-weight:normal;background:#F2F2F2}
+caption{text-align:left;font-weight:bold;padding:4px 0} td.num{text-align:right}
+.bar{background:#fff;border:1px solid #767676;width:160px;height:12px;position:relative}
 .bar span{position:absolute;left:0;top:0;bottom:0} .filters{margin:8px 0;font-size:14px}
+.filters label{margin-left:8px} select{font-size:14px;padding:2px}
+select:focus-visible{outline:3px solid #1F4E79;outline-offset:1px}
 .kpi td{vertical-align:top} .sev-error{background:#F8CBAD} .sev-warning{background:#FFE699} .sev-info{background:#DDEBF7}
 .charts{display:flex;flex-wrap:wrap;gap:24px} figure{margin:0} figcaption{font-size:13px;font-weight:bold}
+.org{font-size:14px}
 """
 SCRIPT = """
 function applyFilters(){var d=document.getElementById('f-dept').value,g=document.getElementById('f-grade').value,n=0;
 document.querySelectorAll('tr.kpi').forEach(function(tr){var ok=(!d||tr.dataset.dept===d)&&(!g||tr.dataset.grade===g);
-tr.style.display=ok?'':'none';if(ok)n++;});document.getElementById('f-count').textContent=n+' 件';}
+tr.hidden=!ok;if(ok)n++;});document.getElementById('f-count').textContent=n+' 件';}
+['f-dept','f-grade'].forEach(function(id){var s=document.getElementById(id);
+s.addEventListener('change',applyFilters);s.addEventListener('input',applyFilters);});
 """
+
+
+def _luminance(color: str) -> float:
+    """Relative luminance of an sRGB colour ``#RRGGBB`` (WCAG 2.x definition)."""
+    def channel(c: int) -> float:
+        s = c / 255
+        return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
+    r, g, b = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def contrast(a: str, b: str) -> float:
+    """The WCAG contrast ratio of two colours (1 to 21)."""
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def ink(fill: str) -> str:
+    """Black or white, whichever reads better on ``fill`` (labels on chart bars)."""
+    return "#000000" if contrast(fill, "#000000") >= contrast(fill, "#FFFFFF") else "#FFFFFF"
 
 
 def _e(v: Any) -> str:
     return html.escape("" if v is None else str(v))
 
 
-def _summary_table(title: str, rows: Sequence[SummaryRow], bands: GradeBands) -> str:
-    head = "".join(f"<th>{_e(letter)}（{_e(s)}）</th>" for _, letter, s in bands.bands)
+def _grade_labels(bands: GradeBands) -> dict[str, str]:
+    """Grade letter → the letter with its symbol (``A（◎）``): a grade is never shown by colour alone."""
+    return {letter: f"{letter}（{symbol}）" if symbol else letter for _, letter, symbol in bands.bands}
+
+
+def _summary_table(title: str, rows: Sequence[SummaryRow], bands: GradeBands, level: int = 2) -> str:
+    head = "".join(f'<th scope="col">{_e(label)}</th>' for label in _grade_labels(bands).values())
     body = []
     for r in rows:
         cells = "".join(f'<td class="num">{r.bands.get(letter, 0)}</td>' for letter in bands.letters)
         med = format_rate(r.median) if r.median is not None else "-"
-        body.append(f'<tr><td>{_e(r.label)}</td><td class="num">{r.kpis}</td>{cells}'
+        body.append(f'<tr><th scope="row">{_e(r.label)}</th><td class="num">{r.kpis}</td>{cells}'
                     f'<td class="num">{r.not_computable}</td><td class="num">{med}</td></tr>')
-    return (f"<h2>{_e(title)}</h2><table><tr><th>区分</th><th>KPI数</th>{head}<th>計算不可</th>"
-            f"<th>達成率の中央値</th></tr>{''.join(body)}</table>")
+    return (f"<h{level}>{_e(title)}</h{level}><table><caption>{_e(title)}の KPI 数（評価区分別）と達成率の中央値</caption>"
+            f'<tr><th scope="col">区分</th><th scope="col">KPI数</th>{head}<th scope="col">計算不可</th>'
+            f'<th scope="col">達成率の中央値</th></tr>{"".join(body)}</table>')
 
 
 def _chart(row: SummaryRow, bands: GradeBands) -> str:
-    """A stacked horizontal bar of the KPIs of one goal by grade band (inline SVG)."""
+    """A stacked horizontal bar of the KPIs of one goal by grade band (inline SVG); its text
+    alternative gives every count, so nothing is told by colour alone."""
     width, height = 420, 64
     counted = sum(row.bands.values()) + row.not_computable or 1
     x = 0.0
     parts = []
-    series = [(f"{letter}（{s}）", row.bands.get(letter, 0), BAND_COLORS[i % len(BAND_COLORS)])
-              for i, (_, letter, s) in enumerate(bands.bands)] + [("計算不可", row.not_computable, "#BFBFBF")]
+    series = [(label, row.bands.get(letter, 0), BAND_COLORS[i % len(BAND_COLORS)])
+              for i, (letter, label) in enumerate(_grade_labels(bands).items())]
+    series.append(("計算不可", row.not_computable, NOT_COMPUTABLE_COLOR))
     legend = []
     for i, (label, n, color) in enumerate(series):
         w = width * n / counted
         if n:
-            parts.append(f'<rect x="{x:.1f}" y="4" width="{w:.1f}" height="26" fill="{color}">'
-                         f'<title>{_e(label)}: {n}件</title></rect>')
+            parts.append(f'<rect x="{x:.1f}" y="4" width="{w:.1f}" height="26" fill="{color}"/>')
             if w > 18:
-                parts.append(f'<text x="{x + w / 2:.1f}" y="22" font-size="12" fill="#fff" text-anchor="middle">{n}</text>')
-        legend.append(f'<rect x="{i * 80}" y="42" width="10" height="10" fill="{color}"/>'
-                      f'<text x="{i * 80 + 14}" y="51" font-size="11">{_e(label)}</text>')
+                parts.append(f'<text x="{x + w / 2:.1f}" y="22" font-size="12" fill="{ink(color)}" '
+                             f'text-anchor="middle">{n}</text>')
+        legend.append(f'<rect x="{i * 80}" y="42" width="10" height="10" fill="{color}" stroke="#595959"/>'
+                      f'<text x="{i * 80 + 14}" y="51" font-size="11" fill="#222222">{_e(label)}</text>')
         x += w
+    described = "、".join(f"{label}{n}件" for label, n, _ in series)
     return (f'<figure><figcaption>{_e(row.label)}（KPI {row.kpis}件）</figcaption>'
             f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
-            f'aria-label="{_e(row.label)}の達成状況">{"".join(parts)}{"".join(legend)}</svg></figure>')
+            f'aria-label="{_e(row.label)}の達成状況: {_e(described)}">{"".join(parts)}{"".join(legend)}</svg></figure>')
 
 
 def _kpi_rows(items: Sequence[Evaluated], bands: GradeBands = DEFAULT_BANDS) -> str:
+    labels = _grade_labels(bands)
     out = []
     for it in items:
         r = it.record
         v = it.rate.value
         pct = 0 if v is None else max(0.0, min(float(v), 1.0)) * 100
-        color = BAND_COLORS[min(bands.letters.index(it.grade), 3)] if it.grade in bands.letters else "#BFBFBF"
+        color = BAND_COLORS[min(bands.letters.index(it.grade), 3)] if it.grade in bands.letters else NOT_COMPUTABLE_COLOR
         dept = r.submitted_by or r.owner
         reason = "" if v is not None else f'<br><small>{_e(it.rate.reason)}</small>'
+        alt = f"達成率 {it.rate.display}" if v is not None else "達成率 計算不可"
         out.append(
             f'<tr class="kpi" data-dept="{_e(dept)}" data-grade="{_e(it.grade)}"><td>{_e(r.measure_id)}</td>'
             f'<td>{_e(r.kpi_item)}</td><td>{_e(dept)}</td><td>{_e(r.target)}</td><td>{_e(r.current)}</td>'
-            f'<td class="num">{_e(it.rate.display)}{reason}</td><td><div class="bar"><span style="width:{pct:.0f}%;'
-            f'background:{color}"></span></div></td><td>{_e(it.grade)}</td></tr>')
+            f'<td class="num">{_e(it.rate.display)}{reason}</td><td><div class="bar" role="img" aria-label="{_e(alt)}">'
+            f'<span style="width:{pct:.0f}%;background:{color}"></span></div></td>'
+            f'<td>{_e(labels.get(it.grade, it.grade))}</td></tr>')
     return "".join(out)
 
 
@@ -117,7 +156,9 @@ def _findings(master: Path) -> list[list[Any]]:
     return [r for r in rows[1:] if r and r[0]]
 
 
-def build_report(master: Path) -> str:
+def build_report(master: Path, *, findings: bool = True, organisation: str = "") -> str:
+    """The report's HTML. ``findings``: include the master's チェック結果 (not in the published
+    page); ``organisation``: a line under the title naming the city (the published page)."""
     wb = read_workbook(master)
     records = next((s.records for s in wb.sheets if s.is_master), None)
     if records is None:
@@ -125,48 +166,57 @@ def build_report(master: Path) -> str:
     settings = wb.settings or Settings(year=0)
     scheme = settings.grading() if settings.year else None
     bands = scheme.table if scheme else settings.bands
-    year = format_fiscal_year(settings.year) if settings.year else ""
     items = evaluated(records, bands, scheme=scheme if scheme and scheme.name != "bands" else None)
     trends = trend_section(histories_from_rows(wb.history_rows), settings) if settings.year else ""
     goals = summarize(items, by_goal, bands)
     depts = summarize(items, by_department, bands)
     low = below(items)
-    findings = _findings(master)
-    severity_class = {"エラー": "error", "警告": "warning", "情報": "info"}
     dept_options = "".join(f'<option value="{_e(d.key)}">{_e(d.label)}</option>' for d in depts)
-    grade_options = "".join(f'<option value="{_e(letter)}">{_e(letter)}（{_e(s)}）</option>'
-                            for _, letter, s in bands.bands)
-    finding_rows = "".join(
-        f'<tr class="sev-{severity_class.get(str(f[1]), "info")}"><td>{_e(f[1])}</td><td>{_e(f[0])}</td>'
-        f'<td>{_e(f[2])}</td><td>{_e(f[-1])}</td></tr>' for f in findings)
+    grade_options = "".join(f'<option value="{_e(letter)}">{_e(label)}</option>'
+                            for letter, label in _grade_labels(bands).items())
     t = total(items, bands)
+    title = report_title(settings.year) if settings.year else "総合戦略に記載されている各種施策の取組状況"
+    org = f'<p class="org">{_e(organisation)}</p>' if organisation else ""
     return f"""<!DOCTYPE html>
 <html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>総合戦略 KPI 取組状況 {year}</title><style>{CSS}{TREND_CSS}</style></head>
-<body>
-<h1>総合戦略に記載されている各種施策の取組状況（{_e(year)}）</h1>
-<p>KPI {t.kpis} 件のうち、目標を達成（{_e(bands.bands[0][1])}）したものは {t.bands.get(bands.bands[0][1], 0)} 件、
-達成率50%未満は {len(low)} 件、達成率の中央値は {format_rate(t.median) if t.median is not None else "-"} です。</p>
-<h2>基本目標別の達成状況</h2><div class="charts">{"".join(_chart(g, bands) for g in goals)}</div>
-{_summary_table("基本目標別", [*goals, t], bands)}
-{_summary_table("部署別", depts, bands)}
+<title>{_e(title)}</title><style>{CSS}{TREND_CSS}</style></head>
+<body><main>
+<h1>{_e(title)}</h1>{org}
+<p>KPI {t.kpis} 件のうち、目標を達成（{_e(_grade_labels(bands)[bands.bands[0][1]])}）したものは {t.bands.get(bands.bands[0][1], 0)} 件、
+達成率50%未満は {len(low)} 件、達成率の中央値は {format_rate(t.median) if t.median is not None else "-"} です。
+評価の区分: {_e("、".join(bands.describe()))}、-: 計算できない。</p>
+<h2>達成状況（基本目標別・部署別）</h2><div class="charts">{"".join(_chart(g, bands) for g in goals)}</div>
+{_summary_table("基本目標別", [*goals, t], bands, 3)}
+{_summary_table("部署別", depts, bands, 3)}
 <h2>KPIの一覧</h2>
-<div class="filters">部署: <select id="f-dept" onchange="applyFilters()"><option value="">すべて</option>{dept_options}</select>
-評価: <select id="f-grade" onchange="applyFilters()"><option value="">すべて</option>{grade_options}<option value="-">-</option></select>
-<span id="f-count">{len(items)} 件</span></div>
-<table id="kpis"><tr><th>施策番号</th><th>KPI</th><th>部署</th><th>目標値</th><th>現在値</th><th>達成率</th><th>進捗</th><th>評価</th></tr>
+<div class="filters" role="group" aria-label="KPIの絞り込み">絞り込み:
+<label for="f-dept">部署</label> <select id="f-dept"><option value="">すべて</option>{dept_options}</select>
+<label for="f-grade">評価</label> <select id="f-grade"><option value="">すべて</option>{grade_options}<option value="-">-（計算不可）</option></select>
+<span>表示中: <span id="f-count" aria-live="polite">{len(items)} 件</span></span></div>
+<table id="kpis"><caption>KPIの一覧（施策番号順。達成率の棒は 100% で満杯）</caption>
+<tr><th scope="col">施策番号</th><th scope="col">KPI</th><th scope="col">部署</th><th scope="col">目標値</th><th scope="col">現在値</th><th scope="col">達成率</th><th scope="col">進捗</th><th scope="col">評価</th></tr>
 {_kpi_rows(items, bands)}</table>
 {trends}
-<h2>チェック結果（{len(findings)} 件）</h2>
-<table><tr><th>重要度</th><th>コード</th><th>場所</th><th>内容</th></tr>{finding_rows}</table>
-<script>{SCRIPT}</script>
+{_findings_section(master) if findings else ""}
+</main><script>{SCRIPT}</script>
 </body></html>
 """
 
 
-def write_report(master: Path, out: Path) -> Path:
+def _findings_section(master: Path) -> str:
+    found = _findings(master)
+    severity_class = {"エラー": "error", "警告": "warning", "情報": "info"}
+    rows = "".join(
+        f'<tr class="sev-{severity_class.get(str(f[1]), "info")}"><td>{_e(f[1])}</td><td>{_e(f[0])}</td>'
+        f'<td>{_e(f[2])}</td><td>{_e(f[-1])}</td></tr>' for f in found)
+    return (f"<h2>チェック結果（{len(found)} 件）</h2><table><caption>入力チェックの指摘（重要度・コード・場所・内容）</caption>"
+            f'<tr><th scope="col">重要度</th><th scope="col">コード</th><th scope="col">場所</th><th scope="col">内容</th></tr>'
+            f"{rows}</table>")
+
+
+def write_report(master: Path, out: Path, **options: Any) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(build_report(master), encoding="utf-8")
+    out.write_text(build_report(master, **options), encoding="utf-8")
     return out
 
 
@@ -191,26 +241,61 @@ def only_sheets(xlsx: bytes, keep: Sequence[str]) -> bytes:
     return out.getvalue()
 
 
-def print_pdf(master: Path, out: Path, timeout: float = 300, all_sheets: bool = False) -> Path:
-    """The master as PDF in its print layout, through LibreOffice (``soffice``): the published
-    sheets (取組状況 and 集計), or every sheet with `all_sheets`."""
+# LibreOffice's PDF export options (filter data of calc_pdf_Export), passed on the command line as
+# JSON (LibreOffice 7.4 and later): UseTaggedPDF writes the structure tree a screen reader follows.
+PDF_FILTER = 'pdf:calc_pdf_Export:{"UseTaggedPDF":{"type":"boolean","value":"true"}}'
+PDF_LANGUAGE = "ja-JP"
+
+
+def print_pdf(master: Path, out: Path, timeout: float = 300, all_sheets: bool = False, title: str | None = None) -> Path:
+    """The master as a tagged PDF in its print layout, through LibreOffice (``soffice``): the
+    published sheets (取組状況 and 集計), or every sheet with `all_sheets`. The PDF has a structure
+    tree (``MarkInfo/Marked``), the document language Japanese and the report's title (`title`,
+    by default the title of the master's reporting year), shown by viewers instead of the file name."""
+    _, settings = master_records(master)  # a master that cannot be read safely stops here, before LibreOffice
+    if title is None:
+        title = report_title(settings.year) if settings and settings.year else "総合戦略に記載されている各種施策の取組状況"
+    data = master.read_bytes()
+    return workbook_pdf(data if all_sheets else only_sheets(data, PUBLISHED_SHEETS), out, title, timeout)
+
+
+def workbook_pdf(xlsx: bytes, out: Path, title: str, timeout: float = 300) -> Path:
+    """A workbook's visible sheets as a tagged PDF in their print layout, through LibreOffice, with
+    the document language Japanese and ``title`` (see :func:`label_pdf`)."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         raise FileError("PDF の作成には LibreOffice（soffice）が必要です。LibreOffice をインストールして"
                         "（Windows: libreoffice.org、Debian/Ubuntu: apt-get install libreoffice-calc-nogui）"
                         "もう一度実行してください。HTML レポートは作成済みです。", code="unreadable-file")
-    master_records(master)  # a master that cannot be read safely stops here, before LibreOffice
     with tempfile.TemporaryDirectory() as tmp:
         profile = Path(tmp) / "profile"
-        printed = Path(tmp) / "print" / master.name
+        printed = Path(tmp) / "print" / "report.xlsx"
         printed.parent.mkdir()
-        printed.write_bytes(master.read_bytes() if all_sheets else only_sheets(master.read_bytes(), PUBLISHED_SHEETS))
+        printed.write_bytes(xlsx)
         proc = subprocess.run([soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless",
-                               "--convert-to", "pdf", "--outdir", tmp, str(printed)],
+                               "--convert-to", PDF_FILTER, "--outdir", tmp, str(printed)],
                               capture_output=True, text=True, timeout=timeout)
-        produced = Path(tmp) / (master.stem + ".pdf")
+        produced = Path(tmp) / "report.pdf"
         if proc.returncode != 0 or not produced.exists():
             raise FileError(f"PDF を作成できませんでした: {proc.stderr.strip()[:200]}", code="unreadable-file")
         out.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(produced, out)
+        label_pdf(produced, out, title)
     return out
+
+
+def label_pdf(src: Path, out: Path, title: str, language: str = PDF_LANGUAGE) -> None:
+    """Copy a tagged PDF with its document language and title set (the catalogue's ``/Lang``, the
+    document information and XMP title, ``ViewerPreferences/DisplayDocTitle``): LibreOffice takes
+    the language from its own locale and the title from the workbook's properties."""
+    import pikepdf
+
+    with pikepdf.open(src) as pdf:
+        pdf.Root.Lang = pikepdf.String(language)
+        prefs = pdf.Root.get("/ViewerPreferences") or pikepdf.Dictionary()
+        prefs.DisplayDocTitle = True
+        pdf.Root.ViewerPreferences = prefs
+        with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
+            meta["dc:title"] = title
+            meta["dc:language"] = [language]
+        pdf.docinfo["/Title"] = pikepdf.String(title)
+        pdf.save(out)

@@ -13,10 +13,10 @@ from ..core.history import KpiHistory, Projection
 from .layout import Settings
 
 WIDTH, HEIGHT, PAD = 180, 44, 5
-TRACK_COLORS = {history.ON_TRACK: "#2E7D32", history.OFF_TRACK: "#C00000", history.UNKNOWN: "#7F7F7F"}
+TRACK_COLORS = {history.ON_TRACK: "#2E7D32", history.OFF_TRACK: "#C00000", history.UNKNOWN: "#595959"}
 CSS = """
 .trend td{vertical-align:middle} .badge{padding:1px 8px;border-radius:8px;color:#fff;font-size:12px;white-space:nowrap}
-.track-on-track{background:#2E7D32} .track-off-track{background:#C00000} .track-unknown{background:#7F7F7F}
+.track-on-track{background:#2E7D32} .track-off-track{background:#C00000} .track-unknown{background:#595959}
 .years{font-size:12px;color:#555}
 """
 
@@ -55,8 +55,11 @@ def sparkline(points: Sequence[tuple[int, Decimal]], target: Decimal | None, pro
                  + " ".join(f"{x:.1f},{y:.1f}" for x, y in coords) + '"/>')
     parts += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="#2E75B6"><title>{format_fiscal_year(yr)}: '
               f'{_e(v.normalize())}</title></circle>' for (x, y), (yr, v) in zip(coords, points)]
+    said = "、".join(f"{format_fiscal_year(yr)} {v.normalize()}" for yr, v in points)
+    said += f"。目標値 {target.normalize()}" if target is not None else ""
+    said += f"。{format_fiscal_year(plan_end)}末の見込み {proj.value.normalize()}" if proj.value is not None else ""
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" role="img" '
-            f'aria-label="{_e(label)}の推移">{"".join(parts)}</svg>')
+            f'aria-label="{_e(label)}の推移: {_e(said)}">{"".join(parts)}</svg>')
 
 
 def trend_section(histories: Sequence[KpiHistory], settings: Settings) -> str:
@@ -83,5 +86,7 @@ def trend_section(histories: Sequence[KpiHistory], settings: Settings) -> str:
             f'<p>現在のペースが続いた場合、{_e(end)}末に目標に届く見込みのKPIは {on} 件'
             f'（{labels[history.ON_TRACK]}）、届かない見込みは {off} 件（{labels[history.OFF_TRACK]}）、'
             f'判定できないものは {unknown} 件です。線は実績、点線は目標値、破線は見込みです。</p>'
-            f'<table id="trend-table"><tr><th>施策番号</th><th>KPI</th><th>項目と各年度の値</th><th>目標値</th>'
-            f'<th>推移</th><th>見込み</th><th>根拠</th></tr>{"".join(rows)}</table>')
+            f'<table id="trend-table"><caption>KPIの推移（線・点線・破線の内容は各グラフの説明にあります）</caption>'
+            + "<tr>" + "".join(f'<th scope="col">{h}</th>' for h in
+                               ("施策番号", "KPI", "項目と各年度の値", "目標値", "推移", "見込み", "根拠"))
+            + f'</tr>{"".join(rows)}</table>')

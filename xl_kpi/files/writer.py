@@ -44,6 +44,7 @@ from .layout import (
     LAYOUT,
     MASTER_SHEET,
     META,
+    PUBLIC_LAYOUT,
     QUANTITY,
     RATE,
     SETTINGS_SHEET,
@@ -53,8 +54,10 @@ from .layout import (
     TEMPLATE_VERSION,
     TUNABLE_CODES,
     VERSION_LABEL,
-    Settings,  # noqa: F401  (re-exported: writers take Settings)
+    Settings,
     SheetLayout,
+    direction_heading,
+    goal_heading,  # noqa: F401  (re-exported: writers take Settings)
     report_title,
     safe_sheet_name,
 )
@@ -66,6 +69,10 @@ FIXED_DATE = datetime(2020, 4, 1, tzinfo=timezone.utc)
 EMPTY_TEMPLATE_ROWS = 150
 SPARE_ROWS = 50
 DEPARTMENT_LIST_NAME = "部署一覧"
+PRINT_ROWS = 1_048_575  # a KPI sheet's print area: every row but the sheet's last (see print_columns)
+# A blank template's example heading pair (the user guide's first section explains heading rows).
+EXAMPLE_HEADINGS = (("goal", goal_heading("1", "（基本目標の名称。総合戦略の記載どおりに）")),
+                    ("direction", direction_heading("ア", "（基本的方向の名称。総合戦略の記載どおりに）")))
 
 
 @dataclass
@@ -206,6 +213,22 @@ class KpiSheetWriter:
         self.ws.print_area(0, 0, max(last_row, self.layout.first_data_row) - 1,
                            self.layout.last_printed_col - 1)
 
+    def print_columns(self) -> None:
+        """Print the printed columns down to the last row in use: a print area down to the sheet's
+        last rows (``$A$1:$T$1048575``), so rows a clerk adds are printed too (LibreOffice prints
+        no empty page; tests/client/test_template_print.py), and the provenance columns never are. Not whole columns (``$A:$T``):
+        openpyxl drops such a print area when it edits the file (feedback copies, a clerk's tools)."""
+        self.ws.print_area(0, 0, PRINT_ROWS - 1, self.layout.last_printed_col - 1)
+
+    def example_headings(self) -> int:
+        """One example 【基本目標】/【基本的方向】 heading pair at the first data rows of a blank
+        sheet (the rows under them need them: missing-section); returns the last row (1-based)."""
+        top, last_col = self.layout.first_data_row - 1, self.layout.last_printed_col - 1
+        for k, (kind, text) in enumerate(EXAMPLE_HEADINGS):
+            self.ws.merge_range(top + k, 0, top + k, last_col, text, self.fmt[kind])
+            self.ws.set_row(top + k, 20 if kind == "goal" else 16)
+        return top + len(EXAMPLE_HEADINGS)
+
     # -- rows ----------------------------------------------------------------------------------
     def rows(self, records: Sequence[KpiRecord], computed: bool,
              evaluations: Mapping[int, Evaluation] | None = None) -> int:
@@ -291,6 +314,7 @@ def _style(kind: str) -> str:
 
 SETTINGS_ROWS = ("様式", "報告年度", "計画最終年度")
 CYCLE_ROWS = ("計画開始年度", "評価方式")
+PUBLICATION_ROWS = ("全国地方公共団体コード", "地方公共団体名")
 
 
 def _settings_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, s: Settings) -> None:
@@ -316,12 +340,23 @@ def _settings_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, s: Settings) -> None
                                start=6):
         ws.write_string(i, 0, k, fmt["label"])
         ws.write_string(i, 1, v, fmt["cell"])
+    # who publishes the report (xl-kpi publish)
+    for i, (k, v) in enumerate(zip(PUBLICATION_ROWS, (s.city_code, s.city_name)), start=6 + len(CYCLE_ROWS)):
+        ws.write_string(i, 0, k, fmt["label"])
+        if v:  # a code typed as a number is read back with its zeros
+            ws.write_string(i, 1, v, fmt["cell"])
+        else:
+            ws.write_blank(i, 1, None, fmt["cell"])
+    code_row = 6 + len(CYCLE_ROWS)
+    ws.data_validation(code_row, 1, code_row, 1, {
+        "validate": "any", "input_title": PUBLICATION_ROWS[0],
+        "input_message": "公表する団体の6桁のコード（検査数字つき。例: 富山市 162019）。xl-kpi publish が使います"})
     scheme_row = 6 + CYCLE_ROWS.index("評価方式")
     ws.data_validation(scheme_row, 1, scheme_row, 1, {
         "validate": "list", "source": list(SCHEME_LABELS.values()), "error_title": "評価方式",
         "error_message": "一覧から評価方式を選んでください。",
         "input_title": "評価方式", "input_message": "集計・レポート・=KPI_GRADE() の評価に使います"})
-    bands_row = scheme_row + 2
+    bands_row = code_row + len(PUBLICATION_ROWS) + 1
     ws.write_string(bands_row, 0, "評価区分", fmt["label"])
     for j, h in enumerate(("下限（%以上）", "評価", "記号")):
         ws.write_string(bands_row, j + 1, h, fmt["table_header"])
@@ -372,9 +407,13 @@ def build_template(settings: Settings, department: str | None = None,
     name = safe_sheet_name(department) if department else "入力"
     w = KpiSheetWriter(wb, fmt, name, settings, layout)
     w.frame(f"部署: {department}" if department else "部署: （部署名を入力）")
-    last = w.rows(records, computed=False) if records else layout.first_data_row - 1
-    w.validations(layout.first_data_row, max(last, layout.first_data_row) + (SPARE_ROWS if records else EMPTY_TEMPLATE_ROWS))
-    w.print_area(last)
+    if records:
+        last = w.rows(records, computed=False)
+        w.validations(layout.first_data_row, last + SPARE_ROWS)
+    else:
+        w.example_headings()
+        w.validations(layout.first_data_row, layout.first_data_row + EMPTY_TEMPLATE_ROWS)
+    w.print_columns()
     if register is not None:
         write_register_sheet(wb, fmt, register)
     _settings_sheet(wb, fmt, settings)
@@ -417,7 +456,31 @@ def build_plan(settings: Settings, register: PlanRegister) -> bytes:
     return buf.getvalue()
 
 
+def build_public(settings: Settings, content: ReportContent, organisation: str = "") -> bytes:
+    """The 公開用 workbook a city publishes: 取組状況 (every KPI, in the template's look, without the
+    provenance columns) and 集計, and no other sheet — no 設定, チェック結果, 提出状況, 推移 or 計画.
+
+    ``content``: the master's rows and the projections of its 「推移」, for 集計's 見込み columns
+    (:func:`~xl_kpi.core.evaluation.evaluate_master`)."""
+    buf = io.BytesIO()
+    wb = _new_workbook(buf, None)
+    wb.set_properties({"title": report_title(settings.year), "author": organisation or "xl-kpi",
+                       "created": FIXED_DATE, "comments": f"{VERSION_LABEL} {TEMPLATE_VERSION}"})
+    fmt = _Formats(wb)
+    w = KpiSheetWriter(wb, fmt, MASTER_SHEET, settings, PUBLIC_LAYOUT)
+    w.frame(organisation)
+    records, evaluations = content.records, content.evaluations
+    last = w.rows(records, computed=True, evaluations=evaluations)
+    w.print_area(last)
+    w.ws.activate()
+    _summary_sheet(wb, fmt, records, settings, w.row_of, evaluations, content.tracks)
+    wb.close()
+    return buf.getvalue()
+
+
 SUMMARY_HEADERS = ("KPI数", "計算不可", "達成率の中央値")
+SUMMARY_FIRST_WIDTH, SUMMARY_WIDTH = 22, 10  # 集計's column widths: labels, then counts
+SUMMARY_CHART_ROWS = 17  # rows the chart under the goal table takes (280 px) and a blank row
 LINKS_MAX = 1_000  # links to 取組状況 rows in 集計's list (Excel keeps at most 65,530 a sheet); the rest name the row
 
 
@@ -450,8 +513,8 @@ def _summary_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, records: Sequence[Kpi
     scheme = settings.grading()
     bands = scheme.table
     items = evaluated(records, bands, evaluations, scheme=scheme if scheme.name != BANDS else None)
-    ws.set_column(0, 0, 22)
-    ws.set_column(1, 12, 10)
+    ws.set_column(0, 0, SUMMARY_FIRST_WIDTH)
+    ws.set_column(1, 12, SUMMARY_WIDTH)
     ws.write_string(0, 0, f"集計（{format_fiscal_year(settings.year) if settings.year else ''}）", fmt["title"])
     goals = summarize(items, by_goal, bands)
     first, last = _summary_table(ws, fmt, 2, "基本目標別", [*goals, total(items, bands)], bands)
@@ -471,10 +534,13 @@ def _summary_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, records: Sequence[Kpi
     chart.set_title({"name": "基本目標別の達成状況（KPI数）"})
     chart.set_x_axis({"name": "KPI数"})
     chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": 560, "height": 300})
-    ws.insert_chart(2, track_col + 4, chart, {"x_offset": 8})
+    # The chart under the goal table, as wide as the tables, so the printed page is filled
+    # across (beside them it made the page twice as wide and the tables small in one corner).
+    last_col = track_col + 2 if tracks is not None else 3 + len(bands.letters)
+    chart.set_size({"width": int(SUMMARY_FIRST_WIDTH * 7 + 5 + (last_col) * (SUMMARY_WIDTH * 7 + 5)), "height": 280})
+    ws.insert_chart(last + 2, 0, chart)
     depts = summarize(items, by_department, bands)
-    d_top = max(last + 3, 18)
+    d_top = last + 2 + SUMMARY_CHART_ROWS
     _, d_last = _summary_table(ws, fmt, d_top, "部署別", depts, bands)
     if tracks is not None:
         write_track_columns(ws, fmt, d_top + 1, depts, track_counts_by(items, tracks, by_department),
@@ -503,7 +569,11 @@ def _summary_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, records: Sequence[Kpi
     ws.set_landscape()
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
+    ws.print_area(0, 0, max(top + 1 + len(low), d_last), last_col)
+    ws.center_horizontally()
+    ws.repeat_rows(0)
     ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+    ws.set_footer("&C集計 &P / &N")
 
 
 FINDING_COLUMNS = (("code", "コード", 22), ("severity", "重要度", 8), ("location", "場所", 26),
