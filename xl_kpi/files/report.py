@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import FileError
+from ..core.evaluation import evaluate_master
 from ..core.rate import DEFAULT_BANDS, GradeBands, format_rate
 from ..core.summary import Evaluated, SummaryRow, below, by_department, by_goal, evaluated, summarize, total
 from .history_sheet import histories_from_rows
@@ -166,8 +167,9 @@ def build_report(master: Path, *, findings: bool = True, organisation: str = "")
     settings = wb.settings or Settings(year=0)
     scheme = settings.grading() if settings.year else None
     bands = scheme.table if scheme else settings.bands
-    items = evaluated(records, bands, scheme=scheme if scheme and scheme.name != "bands" else None)
-    trends = trend_section(histories_from_rows(wb.history_rows), settings) if settings.year else ""
+    content = evaluate_master(records, settings, histories_from_rows(wb.history_rows) if settings.year else [])
+    items = evaluated(records, bands, content.evaluations, scheme=scheme if scheme and scheme.name != "bands" else None)
+    trends = trend_section(content.histories, settings, content.projections) if settings.year else ""
     goals = summarize(items, by_goal, bands)
     depts = summarize(items, by_department, bands)
     low = below(items)

@@ -4,7 +4,7 @@ final year at the current pace, and on/off track — from the master's 「推移
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from ..core import history
@@ -62,13 +62,15 @@ def sparkline(points: Sequence[tuple[int, Decimal]], target: Decimal | None, pro
             f'aria-label="{_e(label)}の推移: {_e(said)}">{"".join(parts)}</svg>')
 
 
-def trend_section(histories: Sequence[KpiHistory], settings: Settings) -> str:
-    """The HTML of the report's 推移 section ('' without histories)."""
+def trend_section(histories: Sequence[KpiHistory], settings: Settings,
+                  projected: Mapping[tuple[str, str], history.Projection] | None = None) -> str:
+    """The HTML of the report's 推移 section ('' without histories); ``projected``: each KPI's
+    projection as the evaluation made it (made here when not given)."""
     if not histories:
         return ""
     rows, projections = [], []
     for h in histories:
-        proj = history.project(h, settings.plan_start, settings.plan_end)
+        proj = (projected or {}).get(h.key) or history.project(h, settings.plan_start, settings.plan_end)
         projections.append(proj)
         points = history.series(h, settings.plan_start)
         first = min([y for y, _ in points] + [settings.plan_start - 1])
