@@ -380,7 +380,9 @@ def evaluate_report(submissions: Sequence[Submission], settings: ReportSettings,
     dropped = {**remembered, **{register_key(r): r for r in result.dropped}}
     filled, missing = unsubmitted_rows(plan, present, records, dropped)
     submitted = {s.department for s in result.used} | set(result.kept_departments)
-    records = order_records([*records, *filled, *[r for r in result.dropped if plan.find(r) is None]])
+    extra = [*filled, *[r for r in result.dropped if plan.find(r) is None]]
+    if extra:  # merge_submissions gave its rows in the published order already
+        records = order_records([*records, *extra])
     findings.extend(unknown_departments([r for r in records if r.submitted_by], known))
     submitted_rows = [r for r in records if not _placeholder(r)]
     findings.extend(validate_records(submitted_rows))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from .errors import QuantityError
 from .findings import Finding, make_finding
@@ -32,6 +33,7 @@ _DASHES = "-‐‑‒–—―ー－−﹣ｰ─"
 _MEASURE_ID_RE = re.compile(r"^\s*(\d+)\s*[" + _DASHES + r"]\s*(\d+)\s*$")
 
 
+@lru_cache(maxsize=8192)
 def normalize_measure_id(text: str) -> str:
     """A 施策番号 as the plan writes it: half-width digits and one ASCII hyphen (「１－０３」 →
     1-03, 「1ー15」 → 1-15); the number after the hyphen keeps at least two digits (「1-3」 →
