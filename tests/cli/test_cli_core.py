@@ -119,3 +119,15 @@ def test_check_csv_reads_cp932_skips_blank_lines_and_reports_bad_csv(capsys, tmp
     huge.write_text(text.splitlines()[0] + "\n" + '"' + "x" * 200_000 + '"\n', encoding="utf-8")
     code, _, err = run(capsys, "check-csv", str(huge))
     assert code == 2 and "huge.csv" in err
+
+
+@pytest.mark.parametrize("current", ["1e28", "1" + "0" * 28 + "人", "1E+28"])
+def test_rate_of_a_number_too_large_exits_2_with_the_reason_not_70(capsys, current):
+    code, out, err = run(capsys, "rate", "--current", current, "--target", "100人")
+    assert code == 2 and out == "" and "大きすぎ" in err
+
+
+@pytest.mark.parametrize("current", ["x0y", "=cmd|' /C calc'!A0"])
+def test_rate_of_digits_in_a_word_or_a_formula_is_refused_not_zero(capsys, current):
+    code, out, err = run(capsys, "rate", "--current", current, "--target", "100人")
+    assert code == 2 and out == "" and "数値ではありません" in err

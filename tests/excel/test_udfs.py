@@ -90,3 +90,12 @@ def test_blank_and_unreadable_cells():
     assert udfs.kpi_grade([[True]]).startswith("#N/A")
     assert udfs.kpi_grade([[None]]) == "-"
     assert udfs.broadcast(lambda a: a, []) is not None
+
+
+@pytest.mark.parametrize("value", [1e28, 1e300, 5e-324, "1" + "0" * 28 + "人", "1E+28", "x0y", "=cmd|' /C calc'!A0"])
+def test_a_value_of_any_size_or_a_word_is_na_with_the_reason_in_every_udf(value):
+    for out in (udfs.kpi_rate([[value]], [["100人"]]), udfs.kpi_rate([["100人"]], [[value]]),
+                udfs.kpi_value([[value]])):
+        assert isinstance(out, str) and out.startswith("#N/A") and len(out) > 5, out
+    graded = udfs.kpi_grade([[value]])  # a rate of 10^28 is no rate; 5e-324 is 0 %
+    assert graded == ("D" if value == 5e-324 else "-") or graded.startswith("#N/A")

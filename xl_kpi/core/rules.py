@@ -233,8 +233,10 @@ def _read(c: _Checker, name: str, text: str) -> Quantity | None:
     if isinstance(q, QuantityError):  # refused
         if q.code == "missing-value":
             return None
-        code = "multiple-values" if q.code == "multiple-values" else "unparseable-value"
-        c.add(code, name, text, severity=WARNING if name == "baseline" else ERROR)
+        code = q.code if q.code in ("multiple-values", "value-out-of-range") else "unparseable-value"
+        reason = str(q)  # a specific reason (digits of a word, a formula, too large) is quoted
+        detail = "" if code == "multiple-values" or reason.endswith("読み取れません。") else reason
+        c.add(code, name, text, detail, severity=WARNING if name == "baseline" else ERROR)
         c.refused.add(name)
         return None
     number = c.rec.numbers.get(name)
