@@ -274,9 +274,8 @@ def _parse_uncached(raw: str) -> Quantity:
     word = _WORD_QUANTITIES.get(text.strip())
     if word is not None:
         return word._replace(raw=raw)
-    if "E" in text or "e" in text:
-        if _SCIENTIFIC_RE.fullmatch(text):
-            return Quantity(Decimal(text.strip()), raw=raw)
+    if ("E" in text or "e" in text) and _SCIENTIFIC_RE.fullmatch(text):
+        return Quantity(Decimal(text.strip()), raw=raw)
     m = _FAST_RE.fullmatch(text)
     if m is not None:
         label, words, sign, num, unit, cum, era, year, est = m.groups()
@@ -419,13 +418,7 @@ def _prepared(raw: str, text: str) -> str:
         raise QuantityError(what, code="missing-value", value=raw)
     if len(text) > 200:
         raise QuantityError(f"「{raw[:40]}…」は長すぎて数量として読み取れません。", value=raw)
-    if text[0] in "=@" or _CELL_REFERENCE_RE.search(text):
-        raise QuantityError(f"「{raw.strip()[:40]}」は数式のような文字列で、数値ではありません。値を入力してください。",
-                            value=raw)
-    if "・" in text:
-        text = NAKAGURO_DECIMAL_RE.sub(r"\1.\2", text)
-    if "、" in text:
-        text = IDEOGRAPHIC_THOUSANDS_RE.sub(lambda m: m.group().replace("、", ","), text)
+    text = _typeset(raw, text)
     if "西暦" in text:
         text = text.replace("西暦", "").strip()
         if not text:
@@ -447,6 +440,19 @@ def _prepared(raw: str, text: str) -> str:
         text = text.translate({ord(a): " " for a in ARROWS}).strip()
     if text[:1] in ("ゼ", "零"):
         text = ZERO_WORD_RE.sub("0", text)
+    return text
+
+
+def _typeset(raw: str, text: str) -> str:
+    """Refuses formula-like text (=…, @…, a cell reference); reads typographic notation: ・ between
+    digits as the decimal point (12・9), 、 between groups of three digits as the thousands separator."""
+    if text[0] in "=@" or _CELL_REFERENCE_RE.search(text):
+        raise QuantityError(f"「{raw.strip()[:40]}」は数式のような文字列で、数値ではありません。値を入力してください。",
+                            value=raw)
+    if "・" in text:
+        text = NAKAGURO_DECIMAL_RE.sub(r"\1.\2", text)
+    if "、" in text:
+        text = IDEOGRAPHIC_THOUSANDS_RE.sub(lambda m: m.group().replace("、", ","), text)
     return text
 
 
