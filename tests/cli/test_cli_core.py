@@ -131,3 +131,17 @@ def test_rate_of_a_number_too_large_exits_2_with_the_reason_not_70(capsys, curre
 def test_rate_of_digits_in_a_word_or_a_formula_is_refused_not_zero(capsys, current):
     code, out, err = run(capsys, "rate", "--current", current, "--target", "100人")
     assert code == 2 and out == "" and "数値ではありません" in err
+
+
+@pytest.mark.parametrize(("argv", "shown"), [
+    ((), "28%"), (("--decimals", "1"), "27.9%"), (("--decimals", "1", "--rounding", "truncate"), "27.8%"),
+    (("--decimals", "1", "--rounding", "切り捨て"), "27.8%"), (("--rounding", "truncate"), "27%"),
+])
+def test_rate_shows_the_decimals_and_rounding_asked_for(capsys, argv, shown):
+    assert run(capsys, "rate", "--current", "131", "--target", "470", *argv) == (0, f"{shown}\n", "")
+
+
+def test_rate_grades_on_the_shown_percent(capsys):
+    code, out, _ = run(capsys, "rate", "--current", "9995", "--target", "10000", "--rounding", "truncate",
+                       "--scheme", "bands")
+    assert (code, out) == (0, "99%\tB\n")

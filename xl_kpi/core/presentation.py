@@ -7,9 +7,10 @@ Pure (no Excel library): the writers take these values and apply them in their o
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 from .findings import ERROR, INFO, WARNING, Finding, Report
-from .rate import Rate
+from .rate import HALF_UP, Rate, Rounding
 
 # Cell fills by severity (Excel's "Bad" / "Neutral" / a light blue), and of header rows.
 SEVERITY_COLORS = {ERROR: "#F8CBAD", WARNING: "#FFE699", INFO: "#DDEBF7"}
@@ -22,10 +23,18 @@ NOT_COMPUTABLE = "-"
 
 def rate_cell(rate: Rate | None) -> float | str:
     """A computed 達成率 as a cell holds it: the fraction (formatted 0%), '-' when it cannot be
-    computed, '' when the row has no KPI."""
+    computed, '' when the row has no KPI. Shown in ``rate.rounding.number_format``."""
     if rate is None:
         return ""
-    return NOT_COMPUTABLE if rate.value is None else float(rate.value)
+    if rate.value is None:
+        return NOT_COMPUTABLE
+    return percent_cell(rate.value, rate.rounding)
+
+
+def percent_cell(value: Decimal, rounding: Rounding) -> float:
+    """A fraction as a cell formatted ``rounding.number_format`` holds it: a number format rounds
+    half up, so a truncated rate is written as shown (27.87 % → 0.278 in 0.0%)."""
+    return float(value) if rounding.mode == HALF_UP else float(rounding.fraction(value))
 
 
 def severity_counts(findings: Iterable[Finding] = ()) -> dict[str, int]:

@@ -26,7 +26,16 @@ from .quantity import (
     read_quantity,
     with_exact_value,
 )
-from .rate import Rate, choose_method, format_rate, kpi_rate, parse_rate, target_says_lower, units_compatible
+from .rate import (
+    DEFAULT_ROUNDING,
+    Rate,
+    Rounding,
+    choose_method,
+    kpi_rate,
+    parse_rate,
+    target_says_lower,
+    units_compatible,
+)
 from .record import HIGHER_IS_BETTER, LOWER_IS_BETTER, RECORD_FIELDS, KpiRecord
 from .text import CIRCLED, has_control_characters, looks_like_formula, to_halfwidth
 from .yearly import stale_values
@@ -47,16 +56,17 @@ class Evaluation:
     revised_rate: Rate | None
 
 
-def evaluate(record: KpiRecord) -> Evaluation:
+def evaluate(record: KpiRecord, rounding: Rounding = DEFAULT_ROUNDING) -> Evaluation:
     """Compute 達成率 and 変更後の達成率 of one record; unreadable texts give a not-computable Rate.
 
-    A value typed as a number counts with its unrounded number (see :func:`figure`)."""
+    A value typed as a number counts with its unrounded number (see :func:`figure`); ``rounding``
+    is how the rates are shown (設定's 達成率の表示)."""
     if not record.has_kpi:
         return Evaluation(None, None)
     lower = record.lower_is_better
     current, baseline = figure(record, "current"), figure(record, "baseline")
-    rate = _safe_rate(current, figure(record, "target"), baseline, lower)
-    revised = (_safe_rate(current, figure(record, "revised_target"), baseline, lower)
+    rate = _safe_rate(current, figure(record, "target"), baseline, lower, rounding)
+    revised = (_safe_rate(current, figure(record, "revised_target"), baseline, lower, rounding)
                if given(record.revised_target) else None)
     return Evaluation(rate, revised)
 
@@ -77,22 +87,24 @@ def figure(record: KpiRecord, name: str) -> str | Quantity:
     return text if isinstance(q, QuantityError) else with_exact_value(q, number.exact)
 
 
-def _safe_rate(current: str | Quantity, target: str | Quantity, baseline: str | Quantity, lower: bool) -> Rate:
+def _safe_rate(current: str | Quantity, target: str | Quantity, baseline: str | Quantity, lower: bool,
+               rounding: Rounding = DEFAULT_ROUNDING) -> Rate:
     try:
-        return kpi_rate(current, target, baseline or None, lower_is_better=lower)
+        return kpi_rate(current, target, baseline or None, lower_is_better=lower, rounding=rounding)
     except QuantityError as err:
         if baseline:  # an unreadable 基準値 (reported on its own) costs no rate that does not need it
-            return _safe_rate(current, target, "", lower)
-        return Rate(None, "auto", "unparseable", str(err))
+            return _safe_rate(current, target, "", lower, rounding)
+        return Rate(None, "auto", "unparseable", str(err), rounding)
 
 
 class _Checker:
     """Runs the per-record rules for one record, collecting findings."""
 
-    __slots__ = ("rec", "out", "q", "refused")
+    __slots__ = ("rec", "out", "q", "refused", "rounding")
 
-    def __init__(self, rec: KpiRecord):
+    def __init__(self, rec: KpiRecord, rounding: Rounding = DEFAULT_ROUNDING):
         self.rec = rec
+        self.rounding = rounding
         self.out: list[Finding] = []
         self.q: dict[str, Quantity | None] = {}
         self.refused: set[str] = set()  # fields whose text was reported as unreadable
@@ -360,37 +372,49 @@ def _check_rate(c: _Checker, field: str, target: Quantity | None) -> None:
     cur = c.q.get("current")
     if target is None or cur is None:
         return  # already reported as missing or unreadable
-    rate = kpi_rate(cur, target, c.q.get("baseline"), lower_is_better=rec.lower_is_better)
+    rate = kpi_rate(cur, target, c.q.get("baseline"), lower_is_better=rec.lower_is_better, rounding=c.rounding)
     entered_text = getattr(rec, field).strip()
     if not rate.computable:
         c.add("rate-not-computable", field, entered_text, rate.reason or "")
         return
     if not entered_text:
         return
-    shown = _entered_display(entered_text)
+    # an entered rate with fewer decimals than 設定's (「28%」 beside 27.8 %) is compared at its own
+    rounding = _entered_rounding(entered_text, c.rounding)
+    shown = _entered_display(entered_text, rounding)
     if shown is None:
         c.add("unparseable-value", field, entered_text)
-    elif shown and shown != rate.display:
+    elif shown and shown != rounding.format(rate.value):
         c.add("rate-mismatch", field, entered_text, rate.display)
 
 
+_PERCENT_DECIMALS_RE = re.compile(r"[.・](\d+)\s*[%％]")
+
+
+def _entered_rounding(text: str, rounding: Rounding) -> Rounding:
+    """``rounding`` at the decimals an entered percent text shows, when it shows fewer."""
+    m = _PERCENT_DECIMALS_RE.search(text)
+    shown = len(m.group(1)) if m else (0 if "%" in text or "％" in text else rounding.decimals)
+    return rounding if shown >= rounding.decimals else Rounding(shown, rounding.mode)
+
+
 @lru_cache(maxsize=4096)
-def _entered_display(text: str) -> str | None:
+def _entered_display(text: str, rounding: Rounding = DEFAULT_ROUNDING) -> str | None:
     """An entered 達成率 as displayed ('113%'), '' when blank or '-', None when unreadable."""
     try:
         value = parse_rate(text)
     except QuantityError:
         return None
-    return "" if value is None else format_rate(value)
+    return "" if value is None else rounding.format(value)
 
 
 RecordRule = Callable[[_Checker], None]
 RECORD_RULES: tuple[RecordRule, ...] = (_check_texts, _check_structure, _check_kpi)
 
 
-def check_record(record: KpiRecord) -> list[Finding]:
-    """Findings of the per-record rules for one record."""
-    c = _Checker(record)
+def check_record(record: KpiRecord, rounding: Rounding = DEFAULT_ROUNDING) -> list[Finding]:
+    """Findings of the per-record rules for one record (rates shown with ``rounding``)."""
+    c = _Checker(record, rounding)
     for rule in RECORD_RULES:
         rule(c)
     return c.out
@@ -440,12 +464,13 @@ CROSS_RULES: tuple[Callable[[list[KpiRecord]], Iterable[Finding]], ...] = (
     _duplicates, _relisted, _unnumbered, stale_values)
 
 
-def validate_records(records: Iterable[KpiRecord]) -> Report:
-    """Validate records: every finding of every rule, per-record findings in record order first."""
+def validate_records(records: Iterable[KpiRecord], rounding: Rounding = DEFAULT_ROUNDING) -> Report:
+    """Validate records: every finding of every rule, per-record findings in record order first.
+    ``rounding`` is how 達成率 is published (an entered rate is checked as shown that way)."""
     recs = list(records)
     findings: list[Finding] = []
     for r in recs:
-        findings.extend(check_record(r))
+        findings.extend(check_record(r, rounding))
     for rule in CROSS_RULES:
         findings.extend(rule(recs))
     return Report(findings)

@@ -19,6 +19,7 @@ from ..core.fiscal import japan_time
 from ..core.grading import count_grades, grade_record
 from ..core.merge import Submission, merge_submissions
 from ..core.presentation import HEADER_COLOR, rate_cell, worst_by_cell
+from ..core.rate import DEFAULT_ROUNDING
 from ..core.record import FIELD_LABELS
 from ..core.rules import evaluate, validate_records
 from ..files.feedback import anchor, by_cell, comment_text
@@ -79,7 +80,7 @@ def compute_rates(book) -> ActionResult:
     scheme = settings.grading()
     grades: list[str] = []
     for rec in kpi.records:
-        ev = evaluate(rec)
+        ev = evaluate(rec, settings.rounding)
         if ev.rate is None:
             continue
         grades.append(grade_record(rec, scheme, ev.rate))
@@ -88,9 +89,10 @@ def compute_rates(book) -> ActionResult:
         if ev.revised_rate is not None:
             revised[rec.source.row] = rate_cell(ev.revised_rate)
     cols = kpi.header.columns
-    write_column_blocks(kpi.sheet, cols["rate"], rates, "0%")
+    shown_as = settings.rounding.number_format  # 設定's 達成率の表示
+    write_column_blocks(kpi.sheet, cols["rate"], rates, shown_as)
     if revised and "revised_rate" in cols:
-        write_column_blocks(kpi.sheet, cols["revised_rate"], revised, "0%")
+        write_column_blocks(kpi.sheet, cols["revised_rate"], revised, shown_as)
     msg = f"{len(rates)} 件の達成率を計算しました。" + (f"（計算できないもの {not_computable} 件）" if not_computable else "")
     graded = count_grades(grades, scheme)
     msg += f"評価（{scheme.label}）: " + "、".join(f"{g} {n}件" for g, n in graded.items() if n)
@@ -102,7 +104,7 @@ def sheet_findings(book, kpi) -> list[Finding]:
     settings = book_settings(book)
     findings = missing_header_findings(kpi.header, book.name, kpi.name) + kpi.findings
     findings += unknown_departments(kpi.records, settings)
-    findings += validate_records(kpi.records).findings
+    findings += validate_records(kpi.records, settings.rounding if settings else DEFAULT_ROUNDING).findings
     return with_severities(findings, settings.severities if settings else {})
 
 
@@ -234,12 +236,13 @@ def merge_sheets(book) -> ActionResult:
     result = merge_submissions(master.records if master else [], subs)
     findings = [f for s in departments for f in missing_header_findings(s.header, book.name, s.name) + s.findings]
     findings += master.findings if master else []
-    findings += validate_records(result.records).findings + result.findings
     settings = book_settings(book) or Settings(year=default_year())
+    findings += validate_records(result.records, settings.rounding).findings + result.findings
     sheet = master.sheet if master else book.sheets.add(MASTER_SHEET, before=book.sheets[0])
     if master:
         sheet.clear()
-    plan, groups = plan_sheet(result.records, computed=True)
+    evaluations = {id(r): evaluate(r, settings.rounding) for r in result.records}
+    plan, groups = plan_sheet(result.records, computed=True, evaluations=evaluations)
     render_kpi_sheet(sheet, settings, "全庁（各部署の提出を統合）", plan, groups)
     write_findings_sheet(book, findings, after=sheet)
     c = Report(findings).counts()

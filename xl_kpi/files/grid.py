@@ -21,7 +21,7 @@ from ..core.findings import CATALOGUE, WARNING, Finding, make_finding, parse_sev
 from ..core.fiscal import format_fiscal_year, parse_reporting_year
 from ..core.grading import BANDS, parse_scheme
 from ..core.presentation import rate_cell
-from ..core.rate import NO_LOWER_BOUND, GradeBands, parse_rate
+from ..core.rate import DEFAULT_ROUNDING, NO_LOWER_BOUND, GradeBands, parse_rate, parse_rounding
 from ..core.record import (
     DIRECTION_LABELS,
     HIGHER_IS_BETTER,
@@ -44,6 +44,7 @@ from .layout import (
     META,
     QUANTITY,
     RATE,
+    ROUNDING_LABEL,
     SETTINGS_SHEET,
     SEVERITY_TABLE,
     UNNUMBERED,
@@ -539,6 +540,13 @@ def settings_from_rows(rows: list[list[Any]], file: str, findings: list[Finding]
                                      detail=f"{err} 既定の達成率区分で評価します。", severity="warning"))
         scheme = BANDS
     try:
+        rounding = parse_rounding(values.get(ROUNDING_LABEL))
+    except InputError as err:
+        findings.append(make_finding("template-mismatch", file=file, sheet=SETTINGS_SHEET,
+                                     value=str(values.get(ROUNDING_LABEL, "")),
+                                     detail=f"{err} 既定の「{DEFAULT_ROUNDING.label}」で表示します。", severity="warning"))
+        rounding = DEFAULT_ROUNDING
+    try:
         grade_bands = GradeBands(tuple(bands)) if bands else GradeBands()
     except InputError:
         findings.append(make_finding("template-mismatch", file=file, sheet=SETTINGS_SHEET,
@@ -546,7 +554,8 @@ def settings_from_rows(rows: list[list[Any]], file: str, findings: list[Finding]
         grade_bands = GradeBands()
     return Settings(year=year, plan_end=plan_end, departments=tuple(departments), bands=grade_bands,
                     version=str(values.get("様式", "")).strip(),
-                    severities=_severities(severity_rows, file, findings), plan_start=plan_start, scheme=scheme)
+                    severities=_severities(severity_rows, file, findings), plan_start=plan_start, scheme=scheme,
+                    rounding=rounding)
 
 
 def _settings_year(values: dict[str, Any], label: str, default: int, file: str, findings: list[Finding]) -> int:

@@ -25,6 +25,7 @@ from ..core.history import (
     history_years,
     project,
 )
+from ..core.presentation import percent_cell
 from ..core.rate import parse_rate
 from ..core.record import KpiRecord
 from ..core.summary import Evaluated, SummaryRow
@@ -73,7 +74,7 @@ def write_history_sheet(wb: FastWorkbook, fmt, histories: Sequence[KpiHistory], 
         ws.set_column(col + j, col + j, width)
     ws.set_row(GROUP_ROW, 2 * LINE_HEIGHT + 3)
     ws.set_row(HEADER_ROW, LINE_HEIGHT + 3)
-    cell, pct = fmt["cell"], fmt["pct"]
+    cell, pct = fmt["cell"], fmt.numbered("pct", settings.rounding.number_format)
     for i, h in enumerate(histories, start=HEADER_ROW + 1):
         texts = [str(getattr(h, name)) for name, _, _ in FIXED]
         need = [lines(text, width) for text, (_, _, width) in zip(texts, FIXED)]
@@ -84,7 +85,7 @@ def write_history_sheet(wb: FastWorkbook, fmt, histories: Sequence[KpiHistory], 
             need.append(lines(p.value, 12) if p else 1)
             cells.append((c, p.value if p else "", fmt["baseline_value"] if p and p.baseline else cell))
             if p is not None and p.rate is not None:
-                cells.append((c + 1, float(p.rate), pct))
+                cells.append((c + 1, percent_cell(p.rate, settings.rounding), pct))
             else:
                 cells.append((c + 1, "" if p is None or p.baseline else "-", cell))
             c += 2

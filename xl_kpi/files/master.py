@@ -19,6 +19,7 @@ from ..core.findings import CATALOGUE, ERROR, WARNING, Finding, Report, make_fin
 from ..core.fiscal import format_fiscal_year
 from ..core.history import KpiHistory, combine, update_history
 from ..core.merge import MergeResult, Submission, merge_submissions, order_records
+from ..core.rate import DEFAULT_ROUNDING, Rounding
 from ..core.record import KpiRecord, Source
 from ..core.rules import validate_records
 from ..core.yearly import year_over_year_findings
@@ -274,7 +275,7 @@ def _merge_locked(inputs, master: Path, skip_invalid: bool, budgets, year, progr
     progress("統合", 0, 1)
     existing, existing_status, repaired = _master_rows(current)
     result = merge_submissions(existing, [s for wb in reads for s in wb.submissions()], shown_time)
-    findings = _merge_findings(gathered.notes + skipped + repaired, reads, result)
+    findings = _merge_findings(gathered.notes + skipped + repaired, reads, result, settings.rounding)
     history = histories_from_rows(current.history_rows) if current is not None else []
     if last_year is not None:
         findings.extend(_against_last_year(last_year, result.records, settings))
@@ -364,13 +365,14 @@ def _master_rows(current: WorkbookRead | None) -> tuple[list[KpiRecord], dict[st
     return existing, _status_by_department(current.status_rows), repaired
 
 
-def _merge_findings(first: list[Finding], reads: list[WorkbookRead], result: MergeResult) -> list[Finding]:
+def _merge_findings(first: list[Finding], reads: list[WorkbookRead], result: MergeResult,
+                    rounding: Rounding = DEFAULT_ROUNDING) -> list[Finding]:
     findings: list[Finding] = list(first)
     for wb in reads:
         findings.extend(wb.withheld_findings())
     for sub in result.used:
         findings.extend(sub.findings)
-    findings.extend(validate_records(result.records))
+    findings.extend(validate_records(result.records, rounding))
     findings.extend(result.findings)
     return without_explained(findings)
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..core.errors import FileError
 from ..core.findings import Finding
+from ..core.rate import DEFAULT_ROUNDING
 from ..core.rules import validate_records
 from .preflight import Budgets
 from .reader import WorkbookRead, read_workbook
@@ -36,7 +37,8 @@ def read_one(path: Path, budgets: Budgets | None, validate: bool) -> Read:
         wb = read_workbook(path, budgets)
     except FileError as err:
         return err, []
-    checks = [list(validate_records(s.records)) for s in wb.sheets] if validate else []
+    rounding = wb.settings.rounding if wb.settings is not None else DEFAULT_ROUNDING  # its 設定's 達成率の表示
+    checks = [list(validate_records(s.records, rounding)) for s in wb.sheets] if validate else []
     return wb, checks
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from ..core.errors import FileError
 from ..core.fiscal import format_fiscal_year
-from ..core.rate import DEFAULT_BANDS, GradeBands, format_rate
+from ..core.rate import DEFAULT_BANDS, DEFAULT_ROUNDING, GradeBands, Rounding, format_rate
 from ..core.summary import Evaluated, SummaryRow, below, by_department, by_goal, evaluated, summarize, total
 from .history_sheet import histories_from_rows
 from .layout import FINDINGS_SHEET, PUBLISHED_SHEETS, Settings
@@ -52,12 +52,13 @@ def _e(v: Any) -> str:
     return html.escape("" if v is None else str(v))
 
 
-def _summary_table(title: str, rows: Sequence[SummaryRow], bands: GradeBands) -> str:
+def _summary_table(title: str, rows: Sequence[SummaryRow], bands: GradeBands,
+                   rounding: Rounding = DEFAULT_ROUNDING) -> str:
     head = "".join(f"<th>{_e(letter)}（{_e(s)}）</th>" for _, letter, s in bands.bands)
     body = []
     for r in rows:
         cells = "".join(f'<td class="num">{r.bands.get(letter, 0)}</td>' for letter in bands.letters)
-        med = format_rate(r.median) if r.median is not None else "-"
+        med = format_rate(r.median, rounding) if r.median is not None else "-"
         body.append(f'<tr><td>{_e(r.label)}</td><td class="num">{r.kpis}</td>{cells}'
                     f'<td class="num">{r.not_computable}</td><td class="num">{med}</td></tr>')
     return (f"<h2>{_e(title)}</h2><table><tr><th>区分</th><th>KPI数</th>{head}<th>計算不可</th>"
@@ -126,7 +127,8 @@ def build_report(master: Path) -> str:
     scheme = settings.grading() if settings.year else None
     bands = scheme.table if scheme else settings.bands
     year = format_fiscal_year(settings.year) if settings.year else ""
-    items = evaluated(records, bands, scheme=scheme if scheme and scheme.name != "bands" else None)
+    items = evaluated(records, bands, scheme=scheme if scheme and scheme.name != "bands" else None,
+                      rounding=settings.rounding)
     trends = trend_section(histories_from_rows(wb.history_rows), settings) if settings.year else ""
     goals = summarize(items, by_goal, bands)
     depts = summarize(items, by_department, bands)
@@ -146,10 +148,10 @@ def build_report(master: Path) -> str:
 <body>
 <h1>総合戦略に記載されている各種施策の取組状況（{_e(year)}）</h1>
 <p>KPI {t.kpis} 件のうち、目標を達成（{_e(bands.bands[0][1])}）したものは {t.bands.get(bands.bands[0][1], 0)} 件、
-達成率50%未満は {len(low)} 件、達成率の中央値は {format_rate(t.median) if t.median is not None else "-"} です。</p>
+達成率50%未満は {len(low)} 件、達成率の中央値は {format_rate(t.median, settings.rounding) if t.median is not None else "-"} です。</p>
 <h2>基本目標別の達成状況</h2><div class="charts">{"".join(_chart(g, bands) for g in goals)}</div>
-{_summary_table("基本目標別", [*goals, t], bands)}
-{_summary_table("部署別", depts, bands)}
+{_summary_table("基本目標別", [*goals, t], bands, settings.rounding)}
+{_summary_table("部署別", depts, bands, settings.rounding)}
 <h2>KPIの一覧</h2>
 <div class="filters">部署: <select id="f-dept" onchange="applyFilters()"><option value="">すべて</option>{dept_options}</select>
 評価: <select id="f-grade" onchange="applyFilters()"><option value="">すべて</option>{grade_options}<option value="-">-</option></select>
