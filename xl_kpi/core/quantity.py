@@ -32,6 +32,7 @@ from .fiscal import (
     span_from_match,
 )
 from .text import CIRCLED, to_halfwidth
+from .units import base_unit
 from .wording import (
     AGE_RE,
     AIM_RE,
@@ -77,7 +78,6 @@ from .wording import (
     STOPPED,
     TIME_WORD_RE,
     TOTAL_WORDS,
-    UNIT_ALIASES,
     UNIT_DIGIT_RE,
     UNIT_ONLY,
     ZERO_WORD_RE,
@@ -197,17 +197,9 @@ def _within_range(q: Quantity) -> Quantity:
 def normalized(q: Quantity) -> tuple[Decimal | None, str]:
     """Value and unit in one scale for comparing: magnitudes applied (3億円 → 300,000,000 円) and
     units written several ways made one (箇所/ヶ所 → か所, 名 → 人)."""
-    value, unit = q.value, q.unit
-    if unit[:1] in _MAGNITUDE_HEADS:
-        for word, factor in MAGNITUDES.items():
-            if unit.startswith(word):
-                value = None if value is None else value * factor
-                unit = unit[len(word):]
-                break
-    return value, UNIT_ALIASES.get(unit, unit)
-
-
-_MAGNITUDE_HEADS = frozenset(w[0] for w in MAGNITUDES)
+    factor, unit = base_unit(q.unit)
+    value = q.value
+    return (None if value is None else value * factor if factor != 1 else value), unit
 
 
 # The common shape — [①] number unit [(累計) | (平成30年度[末])] — read by one regex; anything

@@ -34,10 +34,10 @@ from .rate import (
     kpi_rate,
     parse_rate,
     target_says_lower,
-    units_compatible,
 )
 from .record import HIGHER_IS_BETTER, LOWER_IS_BETTER, RECORD_FIELDS, KpiRecord
 from .text import CIRCLED, has_control_characters, looks_like_formula, to_halfwidth
+from .units import same_unit
 from .yearly import stale_values
 
 EXCEL_CELL_LIMIT = 32767
@@ -355,10 +355,9 @@ def _compare_with_target(c: _Checker, t: Quantity, others) -> None:
     for q, name in others:
         if q is None or q.value is None:
             continue
-        if q.unit and t_unit and q.unit_text != t_unit_text:
-            sev = ERROR if name == "current" and not units_compatible(q, t) else WARNING
+        if q.unit and t_unit and not same_unit(q.unit, t_unit):  # 件/年 beside 件(累計): a basis-mismatch
             c.add("unit-mismatch", name, q.raw, f"目標値「{t.raw}」と異なります（{q.unit_text} と {t_unit_text}）。",
-                  severity=sev)
+                  severity=ERROR if name == "current" else WARNING)
         if name != "revised_target" and q.basis != t_basis:
             c.add("basis-mismatch", name, q.raw,
                   f"目標値「{t.raw}」と異なります（{_describe_basis(q)} と {_describe_basis(t)}）。")

@@ -118,7 +118,9 @@ COMBINATION_RE = re.compile(
 # Units written several ways that count the same thing.
 UNIT_ALIASES = {"ヶ所": "か所", "ケ所": "か所", "カ所": "か所", "ヵ所": "か所", "箇所": "か所",
                 "个所": "か所", "名": "人", "ｍ": "m", "㎡": "m2", "平方メートル": "m2", "ポイント": "pt",
-                "ﾎﾟｲﾝﾄ": "pt", "パーセント": "%"}
+                "ﾎﾟｲﾝﾄ": "pt", "パーセント": "%", "トン": "t", "ヘクタール": "ha", "キロメートル": "km",
+                "メートル": "m", "キログラム": "kg", "グラム": "g", "㎢": "km2", "平方キロメートル": "km2",
+                "㎞": "km", "㎏": "kg", "ｔ": "t"}
 
 # Words that name a reference without giving its number: 現状(平成19年度), 平成19年度調査.
 NO_VALUE_WORDS = frozenset({"現状", "現状値", "調査", "実績", "時点", "策定時", "計画策定時"})
