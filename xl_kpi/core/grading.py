@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from .direction import record_direction
 from .errors import InputError, QuantityError
 from .quantity import CONTINUE, DONE, MAINTAIN, STOPPED, Quantity, parse_quantity
 from .rate import (
@@ -265,7 +266,7 @@ def grade_record(r: KpiRecord, scheme: Scheme = DEFAULT_SCHEME, rate: Rate | Non
     """The grade of a KPI record; ``bands`` reuse the record's computed 達成率 when given."""
     if scheme.name == BANDS and rate is not None:
         return grade(rate, scheme.bands, rounding=scheme.rounding)
-    return grade_kpi(r.current, r.target, r.baseline or None, scheme=scheme, lower_is_better=r.lower_is_better,
+    return grade_kpi(r.current, r.target, r.baseline or None, scheme=scheme, lower_is_better=record_direction(r).lower,
                      revised_target=r.revised_target)
 
 

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from .direction import record_direction
 from .errors import QuantityError
 from .quantity import CONTINUE, CUMULATIVE, DONE, MAINTAIN, STOPPED, Quantity, parse_quantity
 from .rate import _CTX, _scaled, round_half_up, units_compatible
@@ -98,7 +99,7 @@ def update_history(earlier: Iterable[KpiHistory], records: Iterable[KpiRecord], 
         h.measure_id, h.kpi_no, h.kpi_item = r.measure_id, r.kpi_no, r.kpi_item
         h.department = r.submitted_by or r.owner
         h.baseline, h.target = r.baseline, r.revised_target.strip() or r.target
-        h.lower_is_better = r.lower_is_better
+        h.lower_is_better = record_direction(r).lower
         ev = evaluations.get(id(r)) if evaluations is not None else None
         if r.current.strip():
             h.points[year] = _entry(r, ev)

@@ -367,6 +367,8 @@ def _compute(method: str, c: Quantity, t: Quantity, b: Quantity | None, lower: b
         return _progress(c, t, b)
     cv, tv = _scaled(c, t)
     if method == "lower-better":
+        if tv == 0:  # ゼロを目指す: target ÷ current says nothing (0 % until the very end)
+            return _nc(method, "zero-target", "目標値が0のため計算できません。")
         if cv == 0:
             return _nc(method, "zero-current", "現在値が0のため計算できません（低いほど良い指標）。")
         return Rate(_CTX.divide(tv, cv), method)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
+from .direction import BELOW_BASELINE, ITEM_WORDS, kpi_direction, record_direction
 from .errors import QuantityError
 from .findings import CATALOGUE, ERROR, WARNING, Finding, Report, make_finding
 from .quantity import (
@@ -33,7 +34,6 @@ from .rate import (
     choose_method,
     kpi_rate,
     parse_rate,
-    target_says_lower,
 )
 from .record import HIGHER_IS_BETTER, LOWER_IS_BETTER, RECORD_FIELDS, KpiRecord
 from .text import CIRCLED, has_control_characters, looks_like_formula, to_halfwidth
@@ -63,7 +63,7 @@ def evaluate(record: KpiRecord, rounding: Rounding = DEFAULT_ROUNDING) -> Evalua
     is how the rates are shown (設定's 達成率の表示)."""
     if not record.has_kpi:
         return Evaluation(None, None)
-    lower = record.lower_is_better
+    lower = record_direction(record).lower
     current, baseline = figure(record, "current"), figure(record, "baseline")
     rate = _safe_rate(current, figure(record, "target"), baseline, lower, rounding)
     revised = (_safe_rate(current, figure(record, "revised_target"), baseline, lower, rounding)
@@ -100,11 +100,12 @@ def _safe_rate(current: str | Quantity, target: str | Quantity, baseline: str | 
 class _Checker:
     """Runs the per-record rules for one record, collecting findings."""
 
-    __slots__ = ("rec", "out", "q", "refused", "rounding")
+    __slots__ = ("rec", "out", "q", "refused", "rounding", "lower")
 
     def __init__(self, rec: KpiRecord, rounding: Rounding = DEFAULT_ROUNDING):
         self.rec = rec
         self.rounding = rounding
+        self.lower = rec.lower_is_better  # the KPI's direction, once its cells are read (_check_direction)
         self.out: list[Finding] = []
         self.q: dict[str, Quantity | None] = {}
         self.refused: set[str] = set()  # fields whose text was reported as unreadable
@@ -279,7 +280,7 @@ def _check_baseline_given(c: _Checker, t: Quantity | None, cur: Quantity | None)
     if c.q.get("baseline") is not None or "baseline" in c.refused:
         return
     example = f"「{_EXAMPLES['baseline']}」のように計画策定時点の値を入力してください。"
-    if _needs_baseline(t, cur, c.rec.lower_is_better):
+    if _needs_baseline(t, cur, c.lower):
         c.add("missing-value", "baseline", text, f"{_no_value_words(text)}達成率の計算に必要です。{example}",
               severity=WARNING)
     else:
@@ -310,6 +311,7 @@ def _check_kpi(c: _Checker) -> None:
     t = _quantity(c, "target", True)
     cur = _quantity(c, "current", True)
     rt = _quantity(c, "revised_target", False)
+    _check_direction(c, b, t, cur)
     _check_baseline_given(c, t, cur)
     if t is not None and t.value is not None:
         _compare_with_target(c, t, ((b, "baseline"), (cur, "current"), (rt, "revised_target")))
@@ -317,6 +319,26 @@ def _check_kpi(c: _Checker) -> None:
     _check_rate(c, "rate", t)
     if (rec.revised_target or rec.revised_rate) and (given(rec.revised_target) or given(rec.revised_rate)):
         _check_revision(c, rt)
+
+def _check_direction(c: _Checker, b: Quantity | None, t: Quantity | None, cur: Quantity | None) -> None:
+    """The KPI's direction (:func:`~xl_kpi.core.direction.kpi_direction`), said when it was derived:
+    from a target below the baseline (info), or guessed from the item's words (a warning asking for
+    指標の方向, with the rate either way)."""
+    rec = c.rec
+    d = kpi_direction(rec.direction, rec.kpi_item, b, t)
+    c.lower = d.lower
+    if d.source == BELOW_BASELINE and t is not None and b is not None:
+        c.add("direction-from-target", "direction", "", f"目標値「{t.raw.strip()}」が基準値「{b.raw.strip()}」より"
+              "小さいため、低いほど良い指標として計算しました。", cell=rec.source.cell("direction"))
+    elif d.source == ITEM_WORDS and t is not None and t.value is not None:
+        other = ""
+        if cur is not None and cur.value is not None:
+            ratio = kpi_rate(cur, t, b, lower_is_better=False, rounding=c.rounding)
+            other = f"（高いほど良い指標なら達成率は{ratio.display}）" if ratio.computable else ""
+        c.add("direction-needed", "direction", rec.kpi_item.strip(),
+              f"項目の「{d.word}」は減らすものと読めるため、低いほど良い指標として計算しました{other}。",
+              cell=rec.source.cell("direction"))
+
 
 # A fraction (0.85) and a percent figure (85) of the same thing differ in scale: one at or below
 # 1.5 (150 % as a fraction), the other above it.
@@ -332,8 +354,7 @@ def _check_progress(c: _Checker, b: Quantity | None, t: Quantity | None, cur: Qu
         c.add("baseline-equals-target", "baseline", b.raw)
     if cur is not None and cur.value is not None and b.unit_text == cur.unit_text and b.basis == cur.basis \
             and not (t and t.has(CONTINUE)):
-        lower = c.rec.lower_is_better or (t is not None and target_says_lower(t))
-        worse = cur.value > b.value if lower else cur.value < b.value
+        worse = cur.value > b.value if c.lower else cur.value < b.value
         if worse:
             c.add("below-baseline", "current", cur.raw, b.raw)
 
@@ -371,7 +392,7 @@ def _check_rate(c: _Checker, field: str, target: Quantity | None) -> None:
     cur = c.q.get("current")
     if target is None or cur is None:
         return  # already reported as missing or unreadable
-    rate = kpi_rate(cur, target, c.q.get("baseline"), lower_is_better=rec.lower_is_better, rounding=c.rounding)
+    rate = kpi_rate(cur, target, c.q.get("baseline"), lower_is_better=c.lower, rounding=c.rounding)
     entered_text = getattr(rec, field).strip()
     if not rate.computable:
         c.add("rate-not-computable", field, entered_text, rate.reason or "")
