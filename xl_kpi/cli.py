@@ -675,7 +675,7 @@ def _rate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--plan-end", type=fiscal_year, default=None, metavar="年度", help="計画最終年度（pace。既定: 令和6）")
     p.add_argument("--year", type=fiscal_year, default=None, metavar="年度", help="報告年度（pace で必要）")
     p.add_argument("--decimals", default="0", choices=("0", "1"),
-                   help="達成率の小数の桁数: 0 = 整数の%（既定）、1 = 小数第1位（設定シートの「達成率の表示」と同じ）")
+                   help="達成率の小数の桁数: 0 = 整数の%%（既定）、1 = 小数第1位（設定シートの「達成率の表示」と同じ）")
     p.add_argument("--rounding", default="half-up", choices=("half-up", "truncate", "四捨五入", "切り捨て"),
                    help="丸め方: half-up = 四捨五入（既定、ExcelのROUND）、truncate = 切り捨て（ROUNDDOWN）")
     _format(p)

@@ -242,6 +242,11 @@ def _quantity(c: _Checker, name: str, required: bool) -> Quantity | None:
 def _read(c: _Checker, name: str, text: str) -> Quantity | None:
     """The cell as a Quantity, or None: refused (in ``c.refused``) after a finding when it cannot
     be read, not refused when it names no value (blank, a placeholder)."""
+    if _EXCEL_DATE_RE.fullmatch(text):  # a date Excel made of the value, kept as its text by an earlier merge
+        c.add("date-in-value", name, text, f"「{_EXAMPLES[name]}」や「'1/2」のように入力してください",
+              severity=WARNING if name == "baseline" else ERROR)
+        c.refused.add(name)
+        return None
     q = read_quantity(text)
     if isinstance(q, QuantityError):  # refused
         if q.code == "missing-value":
@@ -265,6 +270,12 @@ def _read(c: _Checker, name: str, text: str) -> Quantity | None:
         c.add("per-year-and-cumulative", name, text,
               f"累計「{format_quantity(q._replace(pace=''))}」を目標とし、毎年の値「{q.pace}」は達成率に使いません。")
     return q
+
+
+# How Excel shows a date it made of a typed value (2018/3/31, 2018/3/31 0:00, 2018-03-31, 1/2, 1月2日): a
+# value cell holding that text still holds the date, in every later merge (the master keeps the text).
+_EXCEL_DATE_RE = re.compile(r"\s*(?:(?:19|20)\d\d[/-]\d{1,2}[/-]\d{1,2}(?:\s+\d{1,2}:\d\d(?::\d\d)?)?|"
+                            r"\d{1,2}/\d{1,2}|\d{1,2}月\d{1,2}日)\s*")
 
 
 _RANGE_RULE = {

@@ -25,6 +25,7 @@ from ..core.rules import evaluate, validate_records
 from ..files.feedback import anchor, by_cell, comment_text
 from ..files.grid import missing_header_findings, plan_sheet, unknown_departments
 from ..files.layout import FINDINGS_SHEET, LAYOUT, MASTER_SHEET, SETTINGS_SHEET, default_year, safe_sheet_name
+from ..files.master import without_explained
 from ..files.submitted import SETTINGS_LABEL as SUBMITTED_LABEL
 from ..files.writer import Settings
 from .adapter import (
@@ -105,7 +106,7 @@ def sheet_findings(book, kpi) -> list[Finding]:
     findings = missing_header_findings(kpi.header, book.name, kpi.name) + kpi.findings
     findings += unknown_departments(kpi.records, settings)
     findings += validate_records(kpi.records, settings.rounding if settings else DEFAULT_ROUNDING).findings
-    return with_severities(findings, settings.severities if settings else {})
+    return with_severities(without_explained(findings), settings.severities if settings else {})
 
 
 def _mark_cells(kpi, findings: list[Finding]) -> None:
@@ -237,7 +238,8 @@ def merge_sheets(book) -> ActionResult:
     findings = [f for s in departments for f in missing_header_findings(s.header, book.name, s.name) + s.findings]
     findings += master.findings if master else []
     settings = book_settings(book) or Settings(year=default_year())
-    findings += validate_records(result.records, settings.rounding).findings + result.findings
+    findings = without_explained(findings + validate_records(result.records, settings.rounding).findings
+                                 + result.findings)
     sheet = master.sheet if master else book.sheets.add(MASTER_SHEET, before=book.sheets[0])
     if master:
         sheet.clear()

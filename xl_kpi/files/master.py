@@ -203,12 +203,23 @@ EXPLAINED_CODES = frozenset(("multiple-values", "unparseable-value", "invalid-me
 
 def without_explained(findings: Iterable[Finding]) -> list[Finding]:
     """Findings less the parse errors of cells a ``date-in-value`` finding already explains
-    (a date shown as 「2019/3/31」 is not 「several numbers in one cell」)."""
+    (a date shown as 「2019/3/31」 is not 「several numbers in one cell」), and that finding once a cell."""
     found = list(findings)
     dates = {(f.file, f.sheet, f.cell) for f in found if f.code == "date-in-value"}
     if not dates:
         return found
-    return [f for f in found if f.code not in EXPLAINED_CODES or (f.file, f.sheet, f.cell) not in dates]
+    seen: set[tuple[str, str, str]] = set()  # the reader and the rules both say it of a date just typed: once
+    out = []
+    for f in found:
+        where = (f.file, f.sheet, f.cell)
+        if f.code == "date-in-value":
+            if where in seen:
+                continue
+            seen.add(where)
+        elif f.code in EXPLAINED_CODES and where in dates:
+            continue
+        out.append(f)
+    return out
 
 
 def refusal(p: Path, err: FileError) -> Finding:
