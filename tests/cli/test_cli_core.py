@@ -145,3 +145,11 @@ def test_rate_grades_on_the_shown_percent(capsys):
     code, out, _ = run(capsys, "rate", "--current", "9995", "--target", "10000", "--rounding", "truncate",
                        "--scheme", "bands")
     assert (code, out) == (0, "99%\tB\n")
+
+
+def test_rate_reads_the_direction_from_the_cells_unless_told(capsys):
+    """死傷事故件数 7,822 → 5,200, now 4,917 (published 105.8 %): the target below the baseline says lower is better."""
+    argv = ("rate", "--current", "4,917件", "--target", "5,200件", "--baseline", "7,822件")
+    assert run(capsys, *argv) == (0, "106%\n", "")
+    assert run(capsys, *argv, "--decimals", "1") == (0, "105.8%\n", "")
+    assert run(capsys, *argv, "--higher-is-better") == (0, "95%\n", "")

@@ -109,3 +109,8 @@ def test_kpi_rate_and_kpi_grade_take_the_rounding_of_the_settings():
     assert udfs.kpi_rate([[131]], [[470]], None, None, 3, None).startswith("#N/A")
     assert udfs.kpi_grade([[0.9996]]) == "A"
     assert udfs.kpi_grade([[0.9996]], False, None, None, None, None, None, None, None, None, 1, "切り捨て") == "B"
+
+
+def test_kpi_rate_reads_the_direction_like_the_ribbon_unless_told():
+    assert udfs.kpi_rate([["4,917件"]], [["5,200件"]], [["7,822件"]]) == pytest.approx(5200 / 4917)
+    assert udfs.kpi_rate([["4,917件"]], [["5,200件"]], [["7,822件"]], [["高いほど良い"]]) == pytest.approx(4917 / 5200)

@@ -8,8 +8,9 @@ baseline and target read as quantities (the plan register's direction will be pa
 2. The target's own words: 以下 / 未満 / 減 / 削減 make it lower-is-better, 増 / 以上 higher; a rank
    (第1位) is lower-is-better (:func:`~xl_kpi.core.rate.choose_method` reads those).
 3. A numeric target below a baseline of the same unit and basis (and no 増 in it) makes it
-   lower-is-better, said by an info finding (``direction-from-target``) — unless the item names
-   what a plan keeps up (人口, 観光客 …: :data:`KEEP_WORDS`), whose lower target is a decline accepted.
+   lower-is-better, said by an info finding (``direction-from-target``) that asks for 指標の方向
+   「高いほど良い」 where the lower target is a decline accepted, not sought (人口 501,670 → 490,000人程度).
+   The rate reads only the cells (no item), so every entry point gives the same number.
 4. Without such a baseline, an item that names something to reduce (:data:`REDUCE_WORDS`) is taken
    as lower-is-better with a warning asking for 指標の方向 (``direction-needed``) — never silently.
 5. Otherwise higher is better.
@@ -28,6 +29,7 @@ from .quantity import (
     DECREASE,
     ESTIMATE,
     INCREASE,
+    MAINTAIN,
     Quantity,
     normalized,
     read_quantity,
@@ -54,11 +56,6 @@ _ACTION_WORDS = re.compile(
     r"防止|対策|解消|除却|撤去|活用|利活用|登録|講習|教室|支援|相談|改修|改善|削減|減少|抑制|取組|取り組|参加|受講|"
     r"実施|整備|設置|導入|啓発|研修|訓練|協定|パトロール|見守り|補助|助成|回収|リサイクル|再資源|解決|再生|率の低下")
 _REDUCE_RE = re.compile("|".join(REDUCE_WORDS))
-# Items a plan keeps up, whose target may still lie below the baseline (a managed decline: 圏域の総人口
-# 501,670人 → 490,000人程度, published 101 % as current ÷ target in the sample's seed table): more is better.
-KEEP_WORDS = re.compile(r"人口|出生|就業者|就労者|観光客|入込|来訪者|交流人口|定住|移住|転入|世帯数|児童数|生徒数|会員数|"
-                        r"事業所数|企業数|農家数|担い手")
-
 
 @dataclass(frozen=True, slots=True)
 class Direction:
@@ -103,9 +100,7 @@ def kpi_direction(stated: str, item: str, baseline: Quantity | None, target: Qua
             return Direction(True, TARGET_WORDS)
         if target.has(INCREASE) or target.has(AT_LEAST):
             return Direction(False, TARGET_WORDS)
-        compared = _target_below_baseline(baseline, target)
-        if compared and KEEP_WORDS.search(item) and not reduce_word(item):
-            return HIGHER  # 人口: a target below the baseline is a decline the plan accepts, not one it seeks
+        compared = None if target.has(MAINTAIN) else _target_below_baseline(baseline, target)
         if compared is not None:
             return Direction(True, BELOW_BASELINE) if compared else HIGHER
         if target.value is None:  # 継続実施, 現状維持 …: no ratio to orient

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .direction import record_direction
+from .direction import kpi_direction, record_direction
 from .errors import InputError, QuantityError
 from .quantity import CONTINUE, DONE, MAINTAIN, STOPPED, Quantity, parse_quantity
 from .rate import (
@@ -165,7 +165,7 @@ def _q(text: object) -> Quantity | None:
 def _rate(current: object, target: object, baseline: object, lower: bool,
           rounding: Rounding = DEFAULT_ROUNDING) -> Rate | None:
     try:
-        return kpi_rate(current, target, baseline, lower_is_better=lower, rounding=rounding)
+        return kpi_rate(current, target, baseline, rounding=rounding, direction="lower" if lower else "higher")
     except (QuantityError, InputError):
         return None
 
@@ -175,8 +175,12 @@ def _percent(rate: Rate | None) -> Decimal | None:
 
 
 def grade_kpi(current: object, target: object, baseline: object = None, *, scheme: Scheme = DEFAULT_SCHEME,
-              lower_is_better: bool = False, revised_target: object = None) -> str:
-    """The grade of one KPI under ``scheme`` ('-' when the scheme cannot judge it)."""
+              lower_is_better: bool = False, revised_target: object = None, direction: str = "") -> str:
+    """The grade of one KPI under ``scheme`` ('-' when the scheme cannot judge it). ``direction``
+    (指標の方向) or ``lower_is_better`` decides the direction; else the target and baseline do."""
+    if not lower_is_better and direction not in ("lower", "higher"):
+        direction = "lower" if kpi_direction("", "", _q(baseline), _q(target)).lower else "higher"
+    lower_is_better = lower_is_better or direction == "lower"
     if scheme.name == BANDS:
         return grade(_rate(current, target, baseline, lower_is_better, scheme.rounding), scheme.bands)
     in_force = revised_target if _q(revised_target) is not None else target
@@ -266,8 +270,8 @@ def grade_record(r: KpiRecord, scheme: Scheme = DEFAULT_SCHEME, rate: Rate | Non
     """The grade of a KPI record; ``bands`` reuse the record's computed 達成率 when given."""
     if scheme.name == BANDS and rate is not None:
         return grade(rate, scheme.bands, rounding=scheme.rounding)
-    return grade_kpi(r.current, r.target, r.baseline or None, scheme=scheme, lower_is_better=record_direction(r).lower,
-                     revised_target=r.revised_target)
+    return grade_kpi(r.current, r.target, r.baseline or None, scheme=scheme,
+                     direction="lower" if record_direction(r).lower else "higher", revised_target=r.revised_target)
 
 
 def count_grades(grades: Sequence[str], scheme: Scheme) -> dict[str, int]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal
 
+from .direction import kpi_direction
 from .errors import InputError, QuantityError
 from .quantity import (
     AT_MOST,
@@ -235,7 +236,7 @@ def is_rank(q: Quantity) -> bool:
 
 
 def kpi_rate(current: object, target: object, baseline: object = None, method: str = "auto", *,
-             lower_is_better: bool = False, rounding: Rounding = DEFAULT_ROUNDING) -> Rate:
+             lower_is_better: bool = False, rounding: Rounding = DEFAULT_ROUNDING, direction: str = "") -> Rate:
     """The 達成率 of one KPI.
 
     ``current``, ``target`` and ``baseline`` are cell texts, numbers or :class:`Quantity`.
@@ -250,15 +251,18 @@ def kpi_rate(current: object, target: object, baseline: object = None, method: s
     one that does not (ratio ignores the baseline) is computed.
     Raises QuantityError for text that is not a quantity at all; anything else that prevents a
     rate is a not-computable :class:`Rate` with the reason. ``rounding`` is how the rate is shown.
+    ``direction`` (指標の方向: ``lower`` / ``higher``) decides the direction when given (as does
+    ``lower_is_better``); otherwise the cells do: the target's words (以下, 減 …) or a numeric target
+    below a comparable baseline make it lower-is-better (:func:`~xl_kpi.core.direction.kpi_direction`).
     """
-    rate = _kpi_rate(current, target, baseline, method, lower_is_better)
+    rate = _kpi_rate(current, target, baseline, method, "lower" if lower_is_better else direction)
     if rate.value is not None and abs(rate.value) >= RATE_LIMIT:
         rate = _nc(rate.method, "rate-out-of-range",
                    "達成率が大きすぎます（目標値が現在値に比べて極端に小さい値です）。目標値と現在値の単位・桁を確かめてください。")
     return rate if rounding == DEFAULT_ROUNDING else replace(rate, rounding=rounding)
 
 
-def _kpi_rate(current: object, target: object, baseline: object, method: str, lower_is_better: bool) -> Rate:
+def _kpi_rate(current: object, target: object, baseline: object, method: str, direction: str) -> Rate:
     if method not in METHODS:
         raise InputError(f"方式「{method}」は使えません（{', '.join(METHODS)}）。", value=method)
     t = _quantity(target, "目標値")
@@ -269,6 +273,7 @@ def _kpi_rate(current: object, target: object, baseline: object, method: str, lo
     if t.has(QUALITATIVE) and method not in ("continue", "maintain"):
         return _nc(method, "qualitative-target",
                    f"目標値「{t.raw.strip()}」は数値のない定性的な目標のため、達成率を計算できません（達成状況は文章で評価します）。")
+    lower_is_better = kpi_direction(direction, "", base, t).lower
     method = choose_method(method, cur, t, lower_is_better)
     if cur is None:
         return _missing(method, "missing-current", "現在値", current)

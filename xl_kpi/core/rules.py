@@ -87,10 +87,13 @@ def figure(record: KpiRecord, name: str) -> str | Quantity:
     return text if isinstance(q, QuantityError) else with_exact_value(q, number.exact)
 
 
+_DIRECTIONS = {True: LOWER_IS_BETTER, False: HIGHER_IS_BETTER}  # the KPI's direction, resolved once
+
+
 def _safe_rate(current: str | Quantity, target: str | Quantity, baseline: str | Quantity, lower: bool,
                rounding: Rounding = DEFAULT_ROUNDING) -> Rate:
     try:
-        return kpi_rate(current, target, baseline or None, lower_is_better=lower, rounding=rounding)
+        return kpi_rate(current, target, baseline or None, rounding=rounding, direction=_DIRECTIONS[lower])
     except QuantityError as err:
         if baseline:  # an unreadable 基準値 (reported on its own) costs no rate that does not need it
             return _safe_rate(current, target, "", lower, rounding)
@@ -344,7 +347,7 @@ def _check_direction(c: _Checker, b: Quantity | None, t: Quantity | None, cur: Q
     elif d.source == ITEM_WORDS and t is not None and t.value is not None:
         other = ""
         if cur is not None and cur.value is not None:
-            ratio = kpi_rate(cur, t, b, lower_is_better=False, rounding=c.rounding)
+            ratio = kpi_rate(cur, t, b, rounding=c.rounding, direction=HIGHER_IS_BETTER)
             other = f"（高いほど良い指標なら達成率は{ratio.display}）" if ratio.computable else ""
         c.add("direction-needed", "direction", rec.kpi_item.strip(),
               f"項目の「{d.word}」は減らすものと読めるため、低いほど良い指標として計算しました{other}。",
@@ -403,7 +406,7 @@ def _check_rate(c: _Checker, field: str, target: Quantity | None) -> None:
     cur = c.q.get("current")
     if target is None or cur is None:
         return  # already reported as missing or unreadable
-    rate = kpi_rate(cur, target, c.q.get("baseline"), lower_is_better=c.lower, rounding=c.rounding)
+    rate = kpi_rate(cur, target, c.q.get("baseline"), rounding=c.rounding, direction=_DIRECTIONS[c.lower])
     entered_text = getattr(rec, field).strip()
     if not rate.computable:
         c.add("rate-not-computable", field, entered_text, rate.reason or "")

@@ -111,13 +111,13 @@ def _rate_one(current: Any, target: Any, baseline: Any, method: Any, rounding: R
     if _blank(current) and _blank(target):
         return ""
     m = "auto" if _blank(method) else str(method).strip()
-    lower = m in ("低いほど良い", "lower")
-    if lower:
+    direction = {"低いほど良い": "lower", "lower": "lower", "高いほど良い": "higher", "higher": "higher"}.get(m, "")
+    if direction:
         m = "auto"
     if m not in METHODS:
         return not_available(f"方式「{m}」は使えません（{', '.join(METHODS)}）。")
     try:
-        rate = core_kpi_rate(current, target, None if _blank(baseline) else baseline, m, lower_is_better=lower,
+        rate = core_kpi_rate(current, target, None if _blank(baseline) else baseline, m, direction=direction,
                              rounding=rounding)
     except XlKpiError as err:
         return not_available(str(err))
@@ -169,7 +169,7 @@ def _grade_one(rate: Any, symbols: Any, rounding: Rounding = DEFAULT_ROUNDING) -
 @xw.arg("baseline", "raw", doc="基準値（任意。progress・現状維持で使用）")
 @xw.arg("method", "raw",
         doc="計算方式（任意）: auto / ratio / progress / lower-better / lower-better-gap / continue / maintain、"
-            "または「低いほど良い」")
+            "または指標の方向「低いほど良い」「高いほど良い」（空欄なら目標値・基準値の書き方で決めます）")
 @xw.arg("decimals", doc="達成率の桁数（任意）: 0 = 整数の%（既定）、1 = 小数第1位。設定シートの「達成率の表示」と同じにします")
 @xw.arg("rounding", doc="丸め方（任意）: 四捨五入（既定）/ 切り捨て（half-up / truncate）")
 def kpi_rate(current, target, baseline=None, method=None, decimals=None, rounding=None):
@@ -195,12 +195,12 @@ def kpi_unit(text):
     return broadcast(_unit_one, text)
 
 
-def _scheme_grade_one(scheme, current: Any, target: Any, baseline: Any, lower: bool) -> Any:
+def _scheme_grade_one(scheme, current: Any, target: Any, baseline: Any, direction: str) -> Any:
     if _blank(current) and _blank(target):
         return ""
     try:
         return grade_kpi(None if _blank(current) else current, None if _blank(target) else target,
-                         None if _blank(baseline) else baseline, scheme=scheme, lower_is_better=lower)
+                         None if _blank(baseline) else baseline, scheme=scheme, direction=direction)
     except XlKpiError as err:
         return not_available(str(err))
 
@@ -221,7 +221,7 @@ def _year_arg(v: Any) -> int | None:
 @xw.arg("year", doc="報告年度（pace で使用。例: 令和3）")
 @xw.arg("plan_start", doc="計画開始年度（pace。既定: 令和2）")
 @xw.arg("plan_end", doc="計画最終年度（pace。既定: 令和6）")
-@xw.arg("direction", doc="指標の方向（任意）: 「低いほど良い」")
+@xw.arg("direction", doc="指標の方向（任意）: 「低いほど良い」「高いほど良い」（空欄なら目標値・基準値の書き方で決めます）")
 @xw.arg("decimals", doc="達成率の桁数（任意）: 0（既定）/ 1。評価は表示した達成率で決まります")
 @xw.arg("rounding", doc="丸め方（任意）: 四捨五入（既定）/ 切り捨て")
 def kpi_grade(rate, symbols=False, scheme=None, current=None, target=None, baseline=None, year=None,
@@ -238,8 +238,9 @@ def kpi_grade(rate, symbols=False, scheme=None, current=None, target=None, basel
                                   rounding=shown)
     except XlKpiError as err:
         return not_available(str(err))
-    lower = str(direction or "").strip() in ("低いほど良い", "lower")
-    return broadcast(lambda c, t, b: _scheme_grade_one(chosen, c, t, b, lower), current, target, baseline,
+    stated = {"低いほど良い": "lower", "lower": "lower", "高いほど良い": "higher", "higher": "higher"}.get(
+        str(direction or "").strip(), "")
+    return broadcast(lambda c, t, b: _scheme_grade_one(chosen, c, t, b, stated), current, target, baseline,
                      on_error=lambda _code: "-")
 
 

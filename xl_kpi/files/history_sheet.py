@@ -55,8 +55,9 @@ def write_history_sheet(wb: FastWorkbook, fmt, histories: Sequence[KpiHistory], 
     years = history_years(histories, settings.year)
     ws.write_string(TITLE_ROW, 0, f"KPIの推移（{format_fiscal_year(years[0])}～{format_fiscal_year(years[-1])}）",
                     fmt["title"])
-    ws.write_string(TITLE_ROW + 1, 0, f"値は各年度末時点（基準値はその年度に表示）。見込みは現在のペースが続いた場合の"
-                    f"{format_fiscal_year(settings.plan_end)}末の値。", fmt["info"])
+    ws.write_string(TITLE_ROW + 1, 0, f"値は各年度末時点（基準値はその年度に表示）。見込みは、最初の比べられる値（基準値、"
+                    f"累計なら計画開始前の0）から最新の値までの年平均の変化が続いた場合の{format_fiscal_year(settings.plan_end)}"
+                    "末の値（目標値の単位・桁で表示。数や額は0未満、割合は100%超にならない）。", fmt["info"])
     for j, (_, header, width) in enumerate(FIXED):
         ws.merge_range(GROUP_ROW, j, HEADER_ROW, j, header, fmt["table_header"])
         ws.set_column(j, j, width)
@@ -90,7 +91,7 @@ def write_history_sheet(wb: FastWorkbook, fmt, histories: Sequence[KpiHistory], 
                 cells.append((c + 1, "" if p is None or p.baseline else "-", cell))
             c += 2
         proj = projections[h.key]
-        cells += [(c, float(proj.value), fmt["plain"]) if proj.value is not None else (c, "-", cell),
+        cells += [(c, proj.shown, fmt["plain"]) if proj.value is not None else (c, "-", cell),  # 9億円: its unit
                   (c + 1, proj.label, fmt[TRACK_STYLE[proj.status]]), (c + 2, proj.reason, cell)]
         ws.put_row(i, cells)
         ws.set_row(i, LINE_HEIGHT * max(need + [lines(proj.reason, 40)]) + 3)
