@@ -92,7 +92,7 @@ def test_a_change_that_was_negative_may_stay_negative():
 
 def test_the_register_passes_the_unit_and_the_direction():
     p = project(SALES, 2020, 2024, unit="万円", lower=False)
-    assert p.value == Decimal(90000) and "9億円" in p.reason and "目標 8億円" in p.reason
+    assert p.value == Decimal(90000) and p.reason.endswith("計画最終年度に 90,000万円（目標 80,000万円）")
     assert series(SALES, 2020, "万円")[1] == (2020, Decimal(62000))
 
 
@@ -104,7 +104,9 @@ def test_any_scale_of_the_unit_gives_the_same_projection(points):
 
 def test_each_years_value_is_shown_in_the_reference_unit_and_scale_with_every_digit():
     from xl_kpi.core.history import shown_value
-    assert [shown_value(SALES, p.value) for _, p in sorted(SALES.points.items())] == ["5億円", "6億2,000万円", "7億円"]
-    h = _h("", "2,000人(累計)", {2021: "1943人(累計)"})
-    assert shown_value(h, "1943人(累計)") == "1,943人(累計)"
-    assert shown_value(h, "継続実施") == "継続実施" and shown_value(h, "5件") == "5件"
+    assert [shown_value(SALES, p.value) for _, p in sorted(SALES.points.items())] == ["5億円", "6.2億円", "7億円"]
+    h = _h("", "100,000千円(累計)", {2020: "11,141千円(累計)", 2021: "3,500万円(累計)"})
+    assert [shown_value(h, p.value) for _, p in sorted(h.points.items())] == ["11,141千円(累計)", "35,000千円(累計)"]
+    people = _h("", "50人(累計)", {2021: "30名(累計)"})
+    assert shown_value(people, "30名(累計)") == "30人(累計)"
+    assert shown_value(people, "継続実施") == "継続実施" and shown_value(people, "5件") == "5件"

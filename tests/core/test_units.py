@@ -83,3 +83,12 @@ def test_a_rate_across_scales_is_computed_in_one_scale():
 
 def test_parse_keeps_the_unit_as_written():
     assert parse_quantity("6億2,000万円").unit == "円" and parse_quantity("8億円").unit == "億円"
+
+
+def test_a_value_is_shown_beside_its_target_in_the_targets_unit_and_scale():
+    from xl_kpi.core.presentation import in_unit_of
+    assert in_unit_of("3,500万円(累計)", "100,000千円(累計)") == "35,000千円(累計)"
+    assert in_unit_of("30名(累計)", "50人(累計)") == "30人(累計)"
+    assert in_unit_of("6億2,000万円", "8億円") == "6.2億円"
+    assert in_unit_of("45件", "40件") == "45件" and in_unit_of("5人", "40件") == "5人"
+    assert in_unit_of("継続実施", "継続実施") == "継続実施" and in_unit_of("12", "40件") == "12"

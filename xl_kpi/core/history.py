@@ -278,7 +278,7 @@ def project(h: KpiHistory, plan_start: int, plan_end: int, unit: str | None = No
     ok = projected <= target if ref.lower else projected >= target
     since = _since(h, points, plan_start)
     return Projection(ON_TRACK if ok else OFF_TRACK, projected,
-                      f"{since}の年平均 {_shown(pace, ref.unit)} の変化が続くと、計画最終年度に "
+                      f"{since}の年平均 {_pace_shown(pace, ref.unit)} の変化が続くと、計画最終年度に "
                       f"{_shown(projected, ref.unit)}{bound}{shown_target}", ref.unit)
 
 
@@ -327,37 +327,33 @@ def _since(h: KpiHistory, points: list[tuple[int, Decimal]], plan_start: int) ->
 
 
 def shown_value(h: KpiHistory, text: str) -> str:
-    """A year's value of ``h`` as the 推移 shows it: in the KPI's reference unit and scale with
-    separators (6億2,000万円 and 7億円 alike in 億 and 万), or the text as reported when it has no
-    number in that unit (継続実施, a report in another unit)."""
+    """A year's value of ``h`` as the 推移 shows it: as reported when written in the reference unit
+    and scale, else converted to it with every digit (3,500万円 under a target in 千円 → 35,000千円,
+    30名 → 30人), the 累計 kept; a text with no number in that unit (継続実施) as reported."""
     q = _q(text)
     ref = reference(h)
-    value = _in(q, ref.unit) if q is not None and q.value is not None and ref is not None else None
-    return text.strip() if value is None else _exact(value, ref.unit) + _basis_suffix(q)
+    if q is None or q.value is None or ref is None or q.unit == ref.unit:
+        return text.strip()
+    value = _in(q, ref.unit)
+    return text.strip() if value is None else format_in_unit(value, ref.unit) + _basis_suffix(q)
 
 
 def _basis_suffix(q: Quantity | None) -> str:
     return "(累計)" if q is not None and q.basis == CUMULATIVE else ""
 
 
-def _exact(value: Decimal, unit: str) -> str:
-    """Every digit of a reported figure, with separators and its unit (money in 万 and 億)."""
-    factor, base = base_unit(unit)
-    return format_in_unit(value * factor, "円") if base == "円" else format_in_unit(value, unit)
-
-
-def shown_in(value: Decimal, unit: str) -> str:
-    """A reported figure in ``unit`` with separators and its unit (see :func:`shown_value`)."""
-    return _exact(value, unit)
-
-
 def _shown(d: Decimal, unit: str) -> str:
-    """A figure of a projection with separators and its unit, to three significant digits; an amount
-    of money in 万 and 億 whatever its scale (66,666,667円 and 0.67億円 alike: 6,670万円)."""
-    factor, base = base_unit(unit)
-    if base == "円":
-        return format_in_unit(significant(d * factor), "円")
+    """A figure of a projection in the reference unit and scale, with separators, to three significant digits."""
     return format_in_unit(significant(round_half_up(d, 2)), unit)
+
+
+def _pace_shown(d: Decimal, unit: str) -> str:
+    """A yearly change: as :func:`_shown`, but an amount of money in 万 and 億 (0.667億円 a year reads
+    6,670万円), since a change smaller than the unit's scale reads badly in it."""
+    factor, base = base_unit(unit)
+    if base == "円" and factor > 1 and abs(d) < 1:
+        return format_in_unit(significant(d * factor), "円")
+    return _shown(d, unit)
 
 
 def track_counts(projections: Iterable[Projection]) -> dict[str, int]:

@@ -9,8 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
+from .errors import QuantityError
 from .findings import ERROR, INFO, WARNING, Finding, Report
+from .quantity import CUMULATIVE, read_quantity
 from .rate import HALF_UP, Rate, Rounding
+from .units import convert, format_in_unit
 
 # Cell fills by severity (Excel's "Bad" / "Neutral" / a light blue), and of header rows.
 SEVERITY_COLORS = {ERROR: "#F8CBAD", WARNING: "#FFE699", INFO: "#DDEBF7"}
@@ -46,3 +49,17 @@ def worst_by_cell(findings: Iterable[Finding]) -> dict[str, str]:
     """The severity of the most severe finding of each cell named."""
     ranked = sorted((f for f in findings if f.cell), key=lambda f: SEVERITY_RANK[f.severity])
     return {f.cell: f.severity for f in ranked}
+
+
+def in_unit_of(text: str, reference: str) -> str:
+    """A value cell's text as a report shows it beside its target: as written when in the target's
+    unit and scale, else converted to them with every digit (3,500万円(累計) beside 100,000千円 →
+    35,000千円(累計); 30名 beside 50人 → 30人). A text that is no number in that unit stays as written."""
+    q, t = read_quantity(text), read_quantity(reference)
+    if isinstance(q, QuantityError) or isinstance(t, QuantityError) or q.value is None or t.value is None \
+            or not q.unit or not t.unit or q.unit == t.unit:
+        return text
+    value = convert(q.value, q.unit, t.unit)
+    if value is None:
+        return text
+    return format_in_unit(value, t.unit) + ("(累計)" if q.basis == CUMULATIVE else "")

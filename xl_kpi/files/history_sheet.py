@@ -24,6 +24,7 @@ from ..core.history import (
     YearPoint,
     history_years,
     project,
+    shown_value,
 )
 from ..core.presentation import percent_cell
 from ..core.rate import parse_rate
@@ -83,8 +84,9 @@ def write_history_sheet(wb: FastWorkbook, fmt, histories: Sequence[KpiHistory], 
         c = len(FIXED)
         for y in years:
             p = h.points.get(y)
-            need.append(lines(p.value, 12) if p else 1)
-            cells.append((c, p.value if p else "", fmt["baseline_value"] if p and p.baseline else cell))
+            shown = shown_value(h, p.value) if p else ""  # in the KPI's reference unit and scale
+            need.append(lines(shown, 12) if p else 1)
+            cells.append((c, shown, fmt["baseline_value"] if p and p.baseline else cell))
             if p is not None and p.rate is not None:
                 cells.append((c + 1, percent_cell(p.rate, settings.rounding), pct))
             else:

@@ -22,6 +22,7 @@ from typing import Any
 
 from ..core.errors import FileError
 from ..core.fiscal import format_fiscal_year
+from ..core.presentation import in_unit_of
 from ..core.rate import DEFAULT_BANDS, DEFAULT_ROUNDING, GradeBands, Rounding, format_rate
 from ..core.summary import Evaluated, SummaryRow, below, by_department, by_goal, evaluated, summarize, total
 from .history_sheet import histories_from_rows
@@ -100,7 +101,7 @@ def _kpi_rows(items: Sequence[Evaluated], bands: GradeBands = DEFAULT_BANDS) -> 
         reason = "" if v is not None else f'<br><small>{_e(it.rate.reason)}</small>'
         out.append(
             f'<tr class="kpi" data-dept="{_e(dept)}" data-grade="{_e(it.grade)}"><td>{_e(r.measure_id)}</td>'
-            f'<td>{_e(r.kpi_item)}</td><td>{_e(dept)}</td><td>{_e(r.target)}</td><td>{_e(r.current)}</td>'
+            f'<td>{_e(r.kpi_item)}</td><td>{_e(dept)}</td><td>{_e(r.target)}</td><td>{_e(in_unit_of(r.current, r.target))}</td>'
             f'<td class="num">{_e(it.rate.display)}{reason}</td><td><div class="bar"><span style="width:{pct:.0f}%;'
             f'background:{color}"></span></div></td><td>{_e(it.grade)}</td></tr>')
     return "".join(out)

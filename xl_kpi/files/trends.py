@@ -10,6 +10,7 @@ from decimal import Decimal
 from ..core import history
 from ..core.fiscal import format_fiscal_year
 from ..core.history import KpiHistory, Projection
+from ..core.units import format_in_unit
 from .layout import Settings
 
 WIDTH, HEIGHT, PAD = 180, 44, 5
@@ -54,7 +55,7 @@ def sparkline(points: Sequence[tuple[int, Decimal]], target: Decimal | None, pro
     parts.append('<polyline fill="none" stroke="#2E75B6" stroke-width="2" points="'
                  + " ".join(f"{x:.1f},{y:.1f}" for x, y in coords) + '"/>')
     parts += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="#2E75B6"><title>{format_fiscal_year(yr)}: '
-              f'{_e(history.shown_in(v, unit))}</title></circle>' for (x, y), (yr, v) in zip(coords, points)]
+              f'{_e(format_in_unit(v, unit))}</title></circle>' for (x, y), (yr, v) in zip(coords, points)]
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" role="img" '
             f'aria-label="{_e(label)}の推移">{"".join(parts)}</svg>')
 
