@@ -290,7 +290,7 @@ def _incomparable(h: KpiHistory, t: Quantity, ref: Reference) -> str:
         if _in(q, ref.unit) is None:
             return (f"{format_fiscal_year(y)}の実績値「{q.raw.strip()}」の単位を目標値の単位（{ref.unit or '単位なし'}）"
                     "に換算できないため、見込みを計算できません。")
-    kinds = {}
+    kinds: dict[str, int] = {}
     for y, q in numeric:
         kinds.setdefault(_basis_label(q), y)
     if len(kinds) > 1:

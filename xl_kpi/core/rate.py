@@ -63,7 +63,8 @@ class Rounding:
 
     def percent(self, fraction: Decimal) -> Decimal:
         """The shown percent of a fraction: 0.27872 → 28 (default), 27.8 (one decimal, truncated)."""
-        return _quantize(fraction * HUNDRED, self.decimals, ROUNDING_MODES[self.mode])
+        shown = _quantize(fraction * HUNDRED, self.decimals, ROUNDING_MODES[self.mode])
+        return shown if shown else abs(shown)  # -0.4 % as a whole percent is 0 %, not -0 %
 
     def fraction(self, fraction: Decimal) -> Decimal:
         """The shown percent as a fraction (what a cell formatted :attr:`number_format` holds)."""
