@@ -272,13 +272,19 @@ def title_conflicts(records: Iterable[KpiRecord]) -> list[Finding]:
 
 
 def _title_clash(seen: dict, key, title: str, r: KpiRecord, what: str) -> list[Finding]:
-    title = _squash(title)
-    first = seen.setdefault(key, (title, r))
-    if first[0] == title:
+    first = seen.get(key)
+    if first is not None and first[2] == title:  # the same text as the first: no need to compare closer
         return []
+    squashed = _squash(title)
+    if first is None:
+        seen[key] = (squashed, r, title)
+        return []
+    if first[0] == squashed:
+        return []
+    title = squashed
     where = first[1].source.file or "計画"
     if (first[1].source.file, first[1].source.sheet) == (r.source.file, r.source.sheet):
-        seen[key] = (title, r)  # one sheet's own second title: reported once, not for every row
+        seen[key] = (title, r, title)  # one sheet's own second title: reported once, not for every row
     return [make_finding("title-differs", record=r, field="goal_title", value=title,
                          detail=f"{what}の名称が「{first[0]}」（{where}）と「{title}」（{r.source.file or '計画'}）"
                                 f"で異なります。「{first[0]}」を使いました。")]
