@@ -303,13 +303,16 @@ def test_joint_owners_are_two_departments_only_when_both_are_departments():
     assert department_names("企 画 管 理 部") == ("企画管理部",)  # no list: one character a part is one name
 
 
+def retitle_goal_2(ws) -> None:
+    """A clerk retypes the heading 【基本目標2】 with another title."""
+    for r in range(1, ws.max_row + 1):
+        v = ws.cell(r, 1).value
+        if isinstance(v, str) and v.startswith("【基本目標2】"):
+            ws.cell(r, 1).value = "【基本目標2】交流と定住の促進"
+
+
 def test_two_titles_for_one_goal_are_a_warning_naming_both(seed, tmp_path):
-    def retitle(ws):
-        for r in range(1, ws.max_row + 1):
-            v = ws.cell(r, 1).value
-            if isinstance(v, str) and v.startswith("【基本目標2】"):
-                ws.cell(r, 1).value = "【基本目標2】交流と定住の促進"
-    edit(seed / "企画管理部.xlsx", retitle)
+    edit(seed / "企画管理部.xlsx", retitle_goal_2)
     out = merge_files([seed], tmp_path / "m.xlsx")
     found = by_code(out.report, "title-differs")
     assert found and {f.severity for f in found} == {"warning"} and {f.file for f in found} == {"企画管理部.xlsx"}
@@ -320,13 +323,7 @@ def test_two_titles_for_one_goal_are_a_warning_naming_both(seed, tmp_path):
 
 def test_two_departments_titling_one_goal_differently_without_a_plan_are_named(seed, tmp_path):
     (seed / "計画.xlsx").unlink()
-
-    def retitle(ws):
-        for r in range(1, ws.max_row + 1):
-            v = ws.cell(r, 1).value
-            if isinstance(v, str) and v.startswith("【基本目標2】"):
-                ws.cell(r, 1).value = "【基本目標2】交流と定住の促進"
-    edit(seed / "商工労働部.xlsx", retitle)
+    edit(seed / "商工労働部.xlsx", retitle_goal_2)
     out = merge_files([seed], tmp_path / "m.xlsx")
     found = by_code(out.report, "title-differs")
     assert found and "交流と定住の促進" in found[0].message

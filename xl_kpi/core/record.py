@@ -212,12 +212,16 @@ def _department_names(text: str, known: tuple[str, ...]) -> tuple[str, ...]:
     return (joined,)
 
 
-def _text(value: object) -> str:
+def value_text(value: object) -> str:
+    """A cell's value as text: None is '', a whole float its integer (3.0 → '3')."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+_text = value_text
 
 
 def records_to_frame(records: Iterable[KpiRecord]):

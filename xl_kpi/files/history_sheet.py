@@ -28,7 +28,7 @@ from ..core.history import (
 )
 from ..core.presentation import percent_cell
 from ..core.rate import parse_rate
-from ..core.record import KpiRecord
+from ..core.record import KpiRecord, value_text
 from ..core.summary import Evaluated, SummaryRow
 from ..core.yearly import history_key
 from .fastsheet import FastWorkbook
@@ -106,11 +106,7 @@ def write_history_sheet(wb: FastWorkbook, fmt, histories: Sequence[KpiHistory], 
 
 
 def _text(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v).strip()
+    return value_text(v).strip()
 
 
 def _year_of(v: Any) -> int | None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..core.findings import Finding, make_finding
 from ..core.fiscal import format_fiscal_year
-from ..core.record import DIRECTION_LABELS, KpiRecord, Source
+from ..core.record import DIRECTION_LABELS, KpiRecord, Source, value_text
 from ..core.register import REGISTER_SHEET, PlanRegister, register_from_records
 from .addressing import column_letter
 from .grid import DIRECTIONS
@@ -90,11 +90,7 @@ MAX_LINES = 12       # a very long 施策の内容 is cut in print rather than t
 
 
 def _text(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v).strip()
+    return value_text(v).strip()
 
 
 def register_from_rows(rows: Sequence[Sequence[Any]], file: str, *, departments: Sequence[str] = (),
