@@ -57,7 +57,7 @@ class Limits:
     max_findings: int = 1_000                 # findings in one answer (the total is still counted)
     max_response: int = 32 * 1024 * 1024      # bytes of one answer
     max_tasks: int = 500                      # tasks a worker runs before it is replaced
-    max_memory: int = 1536 * 1024 * 1024      # a worker's resident memory that retires the pool
+    max_memory: int = 512 * 1024 * 1024       # a worker's resident memory that retires the pool
 
 
 LIMITS = Limits()
