@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import copy
 import http.client
+import json
+import os
 import threading
 import time
 
@@ -179,3 +181,50 @@ def test_merges_run_in_the_worker_pool_and_health_answers_while_20_run(tokens_fi
     print(f"/health during 20 merges: p95 {p95 * 1000:.1f} ms, max {worst * 1000:.1f} ms, {len(latencies)} probes")
     assert p95 <= 0.100 and worst <= 0.250, (f"p95 {p95 * 1000:.0f} ms, max {worst * 1000:.0f} ms "
                                              f"over {len(latencies)} probes")
+
+
+def rss_kib(pid: int, field: str = "VmRSS") -> int:
+    with open(f"/proc/{pid}/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith(field + ":"))
+
+
+def children(pid: int) -> list[int]:
+    out = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as fh:
+            out += [int(c) for c in fh.read().split()]
+    return out
+
+
+@pytest.mark.slow
+def test_a_40000_row_validation_is_answered_bounded_and_its_worker_does_not_keep_the_memory(
+        tokens_file, tmp_path, payload):
+    """Fails before: a 202 MB answer; the server process grew to 588 MB and each worker kept ~780 MB."""
+    sheet = payload["sheets"][0]
+    head, rows = sheet["values"][:4], [r for r in sheet["values"][4:] if any(v not in (None, "") for v in r)]
+    short = [[v[:6] if isinstance(v, str) else v for v in r] for r in rows]  # ~120 bytes a row, as reported
+    sheet["values"] = head + [short[i % len(short)] for i in range(40_000)]
+    body = json.dumps(payload, ensure_ascii=False).encode()
+    assert 3_000_000 < len(body) < 10 * 1024 * 1024  # under the book limit: the server must take it
+    proc, log, base = start_server(tokens_file, tmp_path)
+    try:
+        import httpx
+        r = httpx.post(base + "/xlwings/custom-scripts-call/validate_sheet", content=body, timeout=300,
+                       headers={**auth(SHOKO), "content-type": "application/json"})
+        assert len(r.content) <= 32 * 2**20  # the default answer limit
+        assert r.status_code in (200, 413) and japanese(r.text[:2000])
+        server_peak_mib = rss_kib(proc.pid, "VmHWM") / 1024
+        heaviest = 0.0
+        for _ in range(50):  # the pool is replaced after the call; its old worker exits (bounded: 10 s)
+            heaviest = max((rss_kib(c) for c in children(proc.pid) if os.path.exists(f"/proc/{c}")), default=0) / 1024
+            if heaviest < 512:  # the default memory mark, MiB
+                break
+            time.sleep(0.2)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+    print(f"40,000 rows ({len(body) / 1e6:.1f} MB): {r.status_code}, answer {len(r.content) / 1e6:.1f} MB, "
+          f"server peak {server_peak_mib:.0f} MiB, heaviest worker after {heaviest:.0f} MiB")
+    assert server_peak_mib < 400, server_peak_mib
+    assert heaviest < 512, heaviest
