@@ -16,7 +16,6 @@ import contextlib
 import logging
 import os
 import tempfile
-import unicodedata
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,14 +28,13 @@ from fastapi import FastAPI, Request  # noqa: E402
 from fastapi.middleware.cors import CORSMiddleware  # noqa: E402
 from fastapi.responses import JSONResponse, PlainTextResponse, Response  # noqa: E402
 from fastapi.staticfiles import StaticFiles  # noqa: E402
-from starlette.datastructures import UploadFile  # noqa: E402
 from starlette.exceptions import HTTPException  # noqa: E402
 from xlwings import server as xws  # noqa: E402
 
 from .. import __version__  # noqa: E402
 from ..core.errors import XlKpiError  # noqa: E402
 from ..excel import scripts, udfs  # noqa: E402
-from . import security, work  # noqa: E402
+from . import security, upload, work  # noqa: E402
 from .guard import GuardMiddleware  # noqa: E402
 from .manifest import check_base_url, manifest_xml  # noqa: E402
 from .payload import UserError  # noqa: E402
@@ -45,7 +43,6 @@ log = logging.getLogger("xl_kpi.server")
 STATIC = Path(__file__).parent / "static"
 MAX_BODY = 20 * 1024 * 1024
 MAX_BOOK = 10 * 1024 * 1024
-MAX_NAME_BYTES = 240  # an upload's file name in UTF-8 (file systems allow 255 bytes a name)
 REQUIRED = {
     "XL_KPI_TOKENS_FILE": "アクセストークンの JSON ファイル",
     "XLWINGS_LICENSE_KEY": "xlwings のライセンスキー（非商用: noncommercial、商用: 購入したキー）",
@@ -235,42 +232,6 @@ def add_excel_routes(app: FastAPI, config: ServerConfig) -> None:
         return worker_response(answer, request)
 
 
-MULTIPART_MESSAGES = (  # Starlette's multipart errors (starlette.formparsers), in Japanese
-    ("Too many files", "ファイルが多すぎます（1回に {max_files:,} 個まで）。分けてアップロードしてください。"),
-    ("Too many fields", "フォームの項目が多すぎます。"),
-    ("exceeded maximum size", "フォームの項目（ファイル以外）が大きすぎます（1 MB まで）。"),
-    ("Missing boundary", "アップロードの形式（multipart/form-data の boundary）が正しくありません。"),
-)
-
-
-async def read_form(request: Request, max_files: int):
-    """The multipart form, with Starlette's English errors answered in Japanese (400)."""
-    try:
-        return await request.form(max_files=max_files, max_fields=max_files + 10)
-    except HTTPException as err:
-        text = str(err.detail)
-        for mark, message in MULTIPART_MESSAGES:
-            if mark in text:
-                raise UserError(400, message.format(max_files=max_files)) from None
-        raise UserError(400, "アップロードの形式（multipart/form-data）を読み取れません。") from None
-
-
-def upload_name(raw: str | None, i: int) -> str:
-    """An uploaded file's name as the findings show it, or a 400 when it cannot be a file's name:
-    a folder part (``/`` or ``\\``), ``.``/``..``, a control character, over :data:`MAX_NAME_BYTES`."""
-    name = unicodedata.normalize("NFC", raw or "")
-    if not name:
-        return f"file{i}"
-    shown = security.sanitize_log(name, 40)
-    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in name):
-        raise UserError(400, f"ファイル名「{shown}」に制御文字が含まれています。名前を付け直してください。")
-    if "/" in name or "\\" in name or name.strip() in (".", ".."):
-        raise UserError(400, f"ファイル名「{shown}」は使えません（フォルダーの区切り「/」「\\」や「..」を含めないでください）。")
-    if len(name.encode()) > MAX_NAME_BYTES:
-        raise UserError(400, f"ファイル名が長すぎます（{len(name)} 文字）。{MAX_NAME_BYTES // 3} 文字程度までにしてください。")
-    return name
-
-
 def add_merge_route(app: FastAPI, config: ServerConfig) -> None:
     """``/api/merge``: upload submissions, get the merged master (rules of ``xl-kpi merge``),
     merged in the worker pool, at most :meth:`ServerConfig.merges_at_once` at a time (the others wait)."""
@@ -289,41 +250,15 @@ def add_merge_route(app: FastAPI, config: ServerConfig) -> None:
 
 
 async def _merge(request: Request, config: ServerConfig) -> work.Answer:
-    """Read the upload, save each file under its own folder, merge them in a worker process."""
-    form = await read_form(request, config.max_files)
-    uploads = [f for k, f in form.multi_items() if k == "files" and isinstance(f, UploadFile)]
-    master_upload = form.get("master")
-    if not uploads:
-        raise UserError(400, "提出ファイルを選んでください。")
-    names = [upload_name(f.filename, i) for i, f in enumerate(uploads)]
-    skip = form.get("skip_invalid") in ("1", "true", "on")
-    with tempfile.TemporaryDirectory(prefix="xl-kpi-") as tmp:
-        paths = []
-        for i, (f, name) in enumerate(zip(uploads, names, strict=True)):  # each in its own folder:
-            (Path(tmp) / f"{i:03d}").mkdir()                             # the findings name the file as uploaded
-            paths.append(str(Path(tmp) / f"{i:03d}" / name))
-            await _save(f, Path(paths[-1]))
-        master = Path(tmp) / "取組状況.xlsx"
-        if isinstance(master_upload, UploadFile):
-            await _save(master_upload, master)
-        previous = await _saved_upload(form.get("previous"), Path(tmp) / "前年度.xlsx")
-        return await work.in_pool(config.workers, work.run_merge, paths, str(master), skip,
-                                  str(previous) if previous else None)
-
-
-async def _save(upload: UploadFile, path: Path) -> None:
-    """An uploaded file written to ``path`` in 1 MiB pieces (the event loop stays free)."""
-    with open(path, "wb") as out:
-        while chunk := await upload.read(1 << 20):
-            out.write(chunk)
-
-
-async def _saved_upload(upload, path: Path) -> Path | None:
-    """An optional uploaded file (last year's master) saved to ``path``; None if not sent."""
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        return None
-    await _save(upload, path)
-    return path
+    """The request's body to a file (the event loop only moves bytes), then parsed, checked and
+    merged in a worker process (:func:`.upload.merge_request`)."""
+    with tempfile.TemporaryDirectory(prefix="xl-kpi-upload-") as tmp:
+        body = Path(tmp) / "body"
+        with open(body, "wb") as out:
+            async for chunk in request.stream():
+                out.write(chunk)
+        return await work.in_pool(config.workers, upload.merge_request, request.headers.get("content-type", ""),
+                                  str(body), config.max_files)
 
 
 def functions_js() -> str:

@@ -273,26 +273,22 @@ def run_script(script: str, body: bytes, role: str, department: str) -> Answer:
     return answer(run)
 
 
-def run_merge(paths: list[str], master: str, skip_invalid: bool, previous: str | None) -> Answer:
-    """``/api/merge`` in a worker: the files layer's merge of the uploaded files (the rules of
-    ``xl-kpi merge``), answered with the master's bytes in base64 and the findings, capped."""
+def merge_outcome(paths: list[Path], master: Path, skip_invalid: bool, previous: Path | None) -> dict:
+    """The files layer's merge of uploaded files (the rules of ``xl-kpi merge``) as the answer's data:
+    the master's bytes in base64 and the findings, capped. Refused (exit 2 in the CLI): a 400 with
+    every finding (capped too)."""
     from ..files.master import InputsRefused, merge_files
-
-    def run():
-        try:
-            outcome = merge_files([Path(p) for p in paths], Path(master), skip_invalid=skip_invalid,
-                                  previous=Path(previous) if previous else None)
-        except InputsRefused as err:  # refused (exit 2 in the CLI) → 400 with every finding
-            raise Refused(dumps({"detail": str(err), "code": err.code,
-                                 "findings_total": len(err.findings),
-                                 "findings": capped([f.to_dict() for f in err.findings])})) from None
-        report = outcome.report
-        findings = [f.to_dict() for f in report.findings]
-        return {"rows": len(outcome.records), "valid": report.valid, "counts": report.counts(),
-                "findings_total": len(findings), "findings": capped(findings),
-                "skipped": capped([f.to_dict() for f in outcome.skipped]),
-                "filename": "取組状況.xlsx", "master_base64": base64.b64encode(Path(master).read_bytes()).decode()}
-    return answer(run)
+    try:
+        outcome = merge_files(paths, master, skip_invalid=skip_invalid, previous=previous)
+    except InputsRefused as err:
+        raise Refused(dumps({"detail": str(err), "code": err.code, "findings_total": len(err.findings),
+                             "findings": capped([f.to_dict() for f in err.findings])})) from None
+    report = outcome.report
+    findings = [f.to_dict() for f in report.findings]
+    return {"rows": len(outcome.records), "valid": report.valid, "counts": report.counts(),
+            "findings_total": len(findings), "findings": capped(findings),
+            "skipped": capped([f.to_dict() for f in outcome.skipped]),
+            "filename": "取組状況.xlsx", "master_base64": base64.b64encode(master.read_bytes()).decode()}
 
 
 class Refused(Exception):
