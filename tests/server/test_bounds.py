@@ -235,3 +235,34 @@ def test_a_40000_row_validation_is_answered_bounded_and_its_worker_does_not_keep
           f"server peak {server_peak_mib:.0f} MiB, heaviest worker after {heaviest:.0f} MiB")
     assert server_peak_mib < 400, server_peak_mib
     assert heaviest < 512, heaviest
+
+
+def test_merges_at_once_are_limited_and_the_others_wait(config, monkeypatch, submissions):
+    """Six merges sent together: never more than `merge_limit` in the worker pool at once, all answered."""
+    import httpx
+
+    from xl_kpi.server import app as server_app
+    running, most = 0, 0
+
+    async def fake_pool(_size, fn, *args):
+        nonlocal running, most
+        assert fn is server_app.upload.merge_request
+        running += 1
+        most = max(most, running)
+        await asyncio.sleep(0.05)
+        running -= 1
+        return 200, b'{"rows": 0}', None
+
+    monkeypatch.setattr(server_app.work, "in_pool", fake_pool)
+    app = create_app(ServerConfig(**{**config.__dict__, "merge_limit": 2}))
+    data = (submissions / "商工労働部.xlsx").read_bytes()
+
+    async def send_all():
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+            return await asyncio.gather(*(c.post("/api/merge", files=[("files", ("a.xlsx", data))],
+                                                 headers=auth(PLANNING)) for _ in range(6)))
+    answers = asyncio.run(send_all())
+    assert [r.status_code for r in answers] == [200] * 6
+    assert most == 2
+    assert ServerConfig(**{**config.__dict__, "workers": 2}).merges_at_once() == 1  # one worker left for the pane
+    assert ServerConfig(**{**config.__dict__, "workers": 4}).merges_at_once() == 3
