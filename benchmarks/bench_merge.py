@@ -16,6 +16,13 @@ formula and a LibreOffice round trip). It measures in the same run, each in a fr
 and prints the ratios xl-kpi/pandas+calamine, xl-kpi/pandas and xl-kpi/floor against the goals
 (≤ 1.0× pandas+calamine, ≤ 2.5× the floor, ≤ 1 GiB), with the growth from the smallest to the
 largest size.
+
+``--remerge`` measures the master that grows without a ceiling instead (issue 25): N files of
+exactly ``--rows`` KPI rows (default 1,000 × 50 = 50,000 rows) merged into a new master, then merged
+again into that master (the monthly case: the master is an input too) and the master validated,
+each in a fresh process, against the floor of the same cells — python-calamine reading every
+submission and every sheet of the master, XlsxWriter ``constant_memory`` writing them, one run.
+Goals: the merge again ≤ 2.5 × that floor and ≤ 1.5 GB peak; neither run refused by a budget.
 """
 
 from __future__ import annotations
@@ -41,6 +48,28 @@ pd.concat(frames, ignore_index=True).to_excel(sys.argv[2], index=False)
 GOAL_VS_PANDAS = 1.0     # × the pandas + calamine script
 GOAL_VS_FLOOR = 2.5      # × the calamine + XlsxWriter floor
 GOAL_PEAK_MIB = 1024
+GOAL_REMERGE_PEAK_MIB = 1536
+
+REMERGE_FLOOR_SCRIPT = r"""
+import sys, glob, python_calamine, xlsxwriter
+files = sorted(glob.glob(sys.argv[1] + "/*.xlsx"))
+wb = xlsxwriter.Workbook(sys.argv[2], {"constant_memory": True})
+ws = wb.add_worksheet()
+r = 0
+def copy(sheet):
+    global r
+    for row in sheet.to_python():
+        for c, v in enumerate(row):
+            if v != "":
+                ws.write(r, c, v)
+        r += 1
+for f in files:
+    copy(python_calamine.CalamineWorkbook.from_path(f).get_sheet_by_index(0))
+master = python_calamine.CalamineWorkbook.from_path(sys.argv[3])
+for name in master.sheet_names:
+    copy(master.get_sheet_by_name(name))
+wb.close()
+"""
 
 FLOOR_SCRIPT = r"""
 import sys, glob, python_calamine, xlsxwriter
@@ -59,30 +88,32 @@ wb.close()
 """
 
 
-def generate(n: int, out: Path, seed: int = 7) -> Path:
+def generate(n: int, out: Path, seed: int = 7, rows: int | None = None) -> Path:
+    """N submissions of 50–100 KPI rows each, or of exactly ``rows``."""
     from synthetic import department_records
 
     from xl_kpi.files.writer import Settings, build_template
-    d = out / f"subs_{n}"
+    d = out / (f"subs_{n}" if rows is None else f"subs_{n}x{rows}")
     if d.exists() and len(list(d.glob("*.xlsx"))) == n:
         return d
     d.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     settings = Settings(year=2020)
     for i in range(n):
-        recs = department_records(i, rng.randint(50, 100), seed + i)
+        recs = department_records(i, rows or rng.randint(50, 100), seed + i)
         (d / f"dept_{i:04d}.xlsx").write_bytes(build_template(settings, recs[0].department, recs))
     return d
 
 
-def measure(cmd: list[str], extra_env: dict[str, str] | None = None, ok: tuple[int, ...] = (0,)
-            ) -> tuple[float, float, float]:
+def measure(cmd: list[str], extra_env: dict[str, str] | None = None, ok: tuple[int, ...] = (0,),
+            stdout=None) -> tuple[float, float, float]:
     """(wall seconds, peak RSS in MiB, CPU seconds user + system with its children) of a
     command run in a fresh process. On a shared machine the CPU ratio is the steadier one."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # as installed: .pyc cached
     env.update(extra_env or {})
     t0 = time.perf_counter()
-    proc = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", *cmd], capture_output=True, text=True, env=env)
+    proc = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", *cmd], stdout=stdout or subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, env=env)
     elapsed = time.perf_counter() - t0
     if proc.returncode not in ok:
         raise SystemExit(f"{cmd[0]} failed:\n{proc.stderr[-2000:]}")
@@ -191,6 +222,44 @@ def print_table(results: list[dict]) -> None:
               f"{one} | {cpu} |")
 
 
+def measure_remerge(n: int, rows: int, out: Path) -> dict:
+    """A new master from N files of ``rows`` rows, the merge again into it, its validation, the floor."""
+    py = sys.executable
+    d = generate(n, out, rows=rows)
+    master = out / f"remerge_{n}x{rows}.xlsx"
+    if master.exists():
+        master.unlink()
+    merge = [py, "-m", "xl_kpi.cli", "merge", str(d), "-o", str(master), "--format", "json"]
+    refused = []
+
+    def run(name: str, cmd: list[str]) -> tuple[float, float, float]:
+        log = out / f"remerge_{name}.json"
+        with open(log, "w") as fh:
+            result = measure(cmd, ok=(0, 1), stdout=fh)
+        text = log.read_text(encoding="utf-8", errors="replace")
+        refused.extend(code for code in ("too-many-cells", "zip-bomb", "too-many-entries", "file-too-large")
+                       if f'"{code}"' in text)
+        return result
+    rows_out = {"new master": run("new", merge), "merge again": run("again", merge),
+                "validate": run("validate", [py, "-m", "xl_kpi.cli", "validate", str(master), "--format", "json"]),
+                "floor": measure([py, "-c", REMERGE_FLOOR_SCRIPT, str(d), str(out / f"floor_remerge_{n}.xlsx"),
+                                  str(master)])}
+    again, floor = rows_out["merge again"], rows_out["floor"]
+    return {"files": n, "rows": n * rows, "master_mb": master.stat().st_size / 1e6, "refused": sorted(set(refused)),
+            **{f"{k}_s": v[0] for k, v in rows_out.items()}, **{f"{k}_mib": v[1] for k, v in rows_out.items()},
+            "vs_floor": again[0] / floor[0], "cpu_vs_floor": again[2] / floor[2]}
+
+
+def print_remerge(r: dict) -> None:
+    print(f"{r['files']:,} files × {r['rows'] // r['files']} rows = {r['rows']:,} KPI rows "
+          f"(master {r['master_mb']:.1f} MB): new master {r['new master_s']:.2f} s {r['new master_mib']:.0f} MiB | "
+          f"merge again {r['merge again_s']:.2f} s {r['merge again_mib']:.0f} MiB | "
+          f"validate {r['validate_s']:.2f} s {r['validate_mib']:.0f} MiB | floor {r['floor_s']:.2f} s | "
+          f"merge again ÷ floor {r['vs_floor']:.2f}x ({verdict(r['vs_floor'] <= GOAL_VS_FLOOR)}; CPU "
+          f"{r['cpu_vs_floor']:.2f}x) | peak {verdict(r['merge again_mib'] <= GOAL_REMERGE_PEAK_MIB)} | "
+          f"refused by a budget: {', '.join(r['refused']) or 'none'}", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--files", type=int, nargs="+", default=[30, 200, 1000])
@@ -198,8 +267,17 @@ def main() -> None:
     ap.add_argument("--default-pandas-up-to", type=int, default=200,
                     help="also time pandas' default reader up to this many files (it is slow)")
     ap.add_argument("--out", type=Path, default=Path("benchmarks/out"))
+    ap.add_argument("--remerge", action="store_true",
+                    help="merge N files of --rows rows into a new master, then again into it, and validate it")
+    ap.add_argument("--rows", type=int, default=50, help="KPI rows per file with --remerge (default 50)")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.remerge:
+        results = [measure_remerge(n, args.rows, args.out) for n in sorted(args.files)]
+        for r in results:
+            print_remerge(r)
+        (args.out / "remerge_results.json").write_text(json.dumps(results, indent=2))
+        return
     results = []
     for kind, n, d in folders(args.kinds, sorted(args.files), args.out):
         results.append(measure_size(kind, n, d, args.out, n <= args.default_pandas_up_to))

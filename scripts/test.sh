@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install everything the test suite needs — Debian packages (LibreOffice, a CJK font, Chromium,
+# Install everything the test suite needs — Debian packages (LibreOffice, a CJK font, Chromium, nginx,
 # poppler) and the Python package with its test and server extras — then lint (ruff), type-check
 # (mypy) and run the whole suite. Any of the three failing fails the run. Extra arguments go to pytest.
 set -uo pipefail
@@ -12,6 +12,7 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 fc-list 2>/dev/null | grep -qi "ipaex" || missing+=(fonts-ipaexfont)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+command -v nginx >/dev/null 2>&1 || missing+=(nginx-light)  # the README's reverse-proxy configuration, tested (tests/server)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing Debian packages: ${missing[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"

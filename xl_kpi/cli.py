@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
-from .core.errors import InputError, XlKpiError
+from .core.errors import InputError, XlKpiError, describe_os_error
 from .core.findings import json_document, json_lines
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE, EXIT_INTERNAL = 0, 1, 2, 70
@@ -798,9 +798,19 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1", metavar="アドレス", help="待ち受けるアドレス（既定: 127.0.0.1 = この PC のみ）")
     p.add_argument("--port", type=count(1, 65535, "ポート番号"), default=8000, metavar="番号",
                    help="待ち受けるポート（既定: 8000）")
-    p.add_argument("--forwarded-allow-ips", default="127.0.0.1", metavar="IP", help="TLS を終端するリバースプロキシの IP")
+    p.add_argument("--trusted-proxy", "--forwarded-allow-ips", dest="trusted_proxy", default=None, metavar="IP",
+                   help="TLS を終端するリバースプロキシの IP（カンマ区切り）。指定したときだけ、その接続の "
+                        "X-Forwarded-For を利用者のアドレスとして監査ログに書きます（既定: 信頼しない）")
     p.add_argument("--workers", type=count(1, 64, "ワーカー数"), default=1, metavar="数",
                    help="ワーカープロセス数（CPU コア数まで）")
+    p.add_argument("--header-timeout", type=count(1, 600, "秒数"), default=10, metavar="秒",
+                   help="リクエストのヘッダーを待つ秒数。過ぎると 408 で切断（既定: 10）")
+    p.add_argument("--body-timeout", type=count(1, 600, "秒数"), default=30, metavar="秒",
+                   help="リクエストの本文の続きを待つ秒数。過ぎると 408 で切断（既定: 30）")
+    p.add_argument("--keep-alive-timeout", type=count(1, 600, "秒数"), default=5, metavar="秒",
+                   help="応答のあと次のリクエストを待つ秒数（既定: 5）")
+    p.add_argument("--max-connections", type=count(1, 100_000, "接続数"), default=100, metavar="数",
+                   help="同時に開いておける接続の数。超えた接続には 503（既定: 100）")
 
 
 LICENCE_HELP = ("XLWINGS_LICENSE_KEY を設定してください。市役所など非商用の利用は "
@@ -808,37 +818,77 @@ LICENCE_HELP = ("XLWINGS_LICENSE_KEY を設定してください。市役所な�
                 "商用の利用は購入したライセンスキーを設定します。")
 
 
+def _serve_settings_problems() -> list[str]:
+    """Every setting ``serve`` cannot start without that is missing or wrong: all named at once."""
+    problems = []
+    tokens = os.environ.get("XL_KPI_TOKENS_FILE")
+    if not tokens or not Path(tokens).is_file():
+        where = f"の {tokens} がありません" if tokens else "が設定されていません"
+        problems.append(f"XL_KPI_TOKENS_FILE（アクセストークンの JSON ファイル）{where}。ファイルを作って設定してください。"
+                        "書き方は利用者ガイド（xl-kpi guide）の「サーバーの設定」にあります。")
+    if not os.environ.get("XLWINGS_LICENSE_KEY"):
+        problems.append(LICENCE_HELP)
+    return problems
+
+
+def _port_in_use(host: str, port: int) -> str | None:
+    """Why ``host:port`` cannot be listened on (in Japanese), or None when it can."""
+    import errno
+    import socket
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            sock.bind((host, port))
+        except OSError as err:
+            if err.errno == errno.EADDRINUSE:
+                return (f"ポート {port}（{host}）は他のプログラムが使っています。別の xl-kpi serve が動いていないかを確かめるか、"
+                        f"--port で別のポートを指定してください。")
+            return (f"アドレス {host}:{port} で待ち受けられません（{describe_os_error(err)}）。"
+                    "--host と --port を確かめてください。")
+    return None
+
+
 @command("serve", "Office.js アドインのサーバーを起動する", _serve_args,
          "Excel（Windows・Mac・Web）の Office.js アドインのサーバーを起動します。環境変数:\n"
-         "  XL_KPI_TOKENS_FILE   アクセストークンの JSON ファイル（必須）\n"
+         "  XL_KPI_TOKENS_FILE   アクセストークンの JSON ファイル（必須。変更は数秒で反映）\n"
          "  XLWINGS_LICENSE_KEY  noncommercial（非商用）または購入したキー（必須）\n"
          "  XL_KPI_BASE_URL      利用者が開く HTTPS のアドレス（例: https://kpi.city.example.jp）\n"
          "利用者ガイドは /guide、マニフェストは /manifest.xml で配信します。")
 def cmd_serve(args: argparse.Namespace) -> int:  # uvicorn itself is exercised in tests/server
-    tokens = os.environ.get("XL_KPI_TOKENS_FILE")
-    if not tokens or not Path(tokens).is_file():
-        where = f"の {tokens} がありません" if tokens else "が設定されていません"
-        raise InputError(f"XL_KPI_TOKENS_FILE（アクセストークンの JSON ファイル）{where}。ファイルを作って設定してください。"
-                         "書き方は利用者ガイド（xl-kpi guide）の「サーバーの設定」にあります。")
-    if not os.environ.get("XLWINGS_LICENSE_KEY"):
-        raise InputError(LICENCE_HELP)
+    problems = _serve_settings_problems()
+    if problems:
+        raise InputError("サーバーを起動できません。\n" + "\n".join(f"- {p}" for p in problems))
+    busy = _port_in_use(args.host, args.port)
+    if busy:
+        raise InputError(busy)
     if not os.environ.get("XL_KPI_BASE_URL"):
         os.environ["XL_KPI_BASE_URL"] = f"https://localhost:{args.port}"
         _err(f"注意: XL_KPI_BASE_URL が未設定のため、マニフェストは https://localhost:{args.port} を指します"
              "（この PC での試用のみ）。職員に配るときは XL_KPI_BASE_URL=https://（サーバーのアドレス）を設定してください。")
     os.environ.setdefault("XLWINGS_ON_SERVER", "true")
+    # read by the app (body) and the HTTP protocol (headers, connections) in every worker process
+    os.environ["XL_KPI_BODY_TIMEOUT"] = str(args.body_timeout)
+    os.environ["XL_KPI_HEADER_TIMEOUT"] = str(args.header_timeout)
+    os.environ["XL_KPI_MAX_CONNECTIONS"] = str(args.max_connections)
     try:
         import uvicorn
 
         from .server.app import LOG_CONFIG, ServerConfig
+        from .server.protocol import GuardedHttpProtocol
     except Exception as err:
         if type(err).__name__ == "LicenseError":
             raise InputError(f"xlwings のライセンスキーが使えません（{err}）。" + LICENCE_HELP)
         raise
     ServerConfig.from_env()  # fail fast, with the Japanese message, before any worker starts
-    uvicorn.run("xl_kpi.server.app:app_from_env", factory=True, host=args.host, port=args.port,
-                workers=args.workers, log_level="info", proxy_headers=True, log_config=LOG_CONFIG,
-                access_log=False, forwarded_allow_ips=args.forwarded_allow_ips)
+    try:
+        uvicorn.run("xl_kpi.server.app:app_from_env", factory=True, host=args.host, port=args.port,
+                    workers=args.workers, log_level="info", log_config=LOG_CONFIG, access_log=False,
+                    http=GuardedHttpProtocol, timeout_keep_alive=args.keep_alive_timeout,
+                    proxy_headers=bool(args.trusted_proxy), forwarded_allow_ips=args.trusted_proxy or "")
+    except SystemExit as stop:  # uvicorn exits 1 when it cannot bind (the port taken since the check)
+        if stop.code:
+            raise InputError(_port_in_use(args.host, args.port) or "サーバーを起動できませんでした（ログを確かめてください）。")
     return EXIT_OK
 
 
@@ -847,6 +897,9 @@ def _manifest_args(p: argparse.ArgumentParser) -> None:
                    help="サーバーの HTTPS アドレス（例: https://kpi.city.example.jp。既定: 環境変数 XL_KPI_BASE_URL）")
     p.add_argument("-o", "--output", type=output_path(".xml", kind="マニフェスト"), metavar="出力先", default=None,
                    help="書き出すファイル（例: manifest.xml。省略時は標準出力）")
+    p.add_argument("--app-domain", action="append", default=[], metavar="URL",
+                   help="作業ウィンドウが開く、アドイン以外のドメイン（例: https://login.city.example.jp。"
+                        "繰り返し指定可。アドイン自身のアドレスは不要）")
 
 
 @command("manifest", "Office アドインのマニフェストを書き出す", _manifest_args,
@@ -858,7 +911,7 @@ def cmd_manifest(args: argparse.Namespace) -> int:
     if not base:
         raise UsageError("サーバーのアドレスを --base-url で指定してください（例: --base-url https://kpi.city.example.jp）",
                          "xl-kpi manifest")
-    text = manifest_xml(base)
+    text = manifest_xml(base, app_domains=args.app_domain)
     if args.output is None:
         _emit_data(text)
     else:

@@ -55,13 +55,13 @@ class LiveServer(str):
     log: Path
 
 
-def start_server(tokens_file, tmp_path, extra_env: dict | None = None):
+def start_server(tokens_file, tmp_path, extra_env: dict | None = None, args: tuple[str, ...] = ()):
     port = free_port()
     env = {**os.environ, "XL_KPI_TOKENS_FILE": str(tokens_file), "XLWINGS_LICENSE_KEY": "noncommercial",
            "XL_KPI_BASE_URL": "https://kpi.city.example.jp", **(extra_env or {})}
     log_path = tmp_path / f"server-{port}.log"
     log = open(log_path, "w")  # noqa: SIM115 - open while the server runs
-    proc = subprocess.Popen([sys.executable, "-m", "xl_kpi.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "xl_kpi.cli", "serve", "--host", "127.0.0.1", "--port", str(port), *args],
                             env=env, stdout=log, stderr=subprocess.STDOUT)
     base = LiveServer(f"http://127.0.0.1:{port}")
     base.log = log_path

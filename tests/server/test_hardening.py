@@ -102,7 +102,7 @@ def test_one_audit_line_per_request_without_the_token(client, caplog):
         client.get("/health?token=" + PLANNING)
     lines = [r.getMessage() for r in caplog.records if r.name == "xl_kpi.audit"]
     assert len(lines) == 2
-    assert re.search(r"time=\S+ role=department department=商工労働部 method=POST "
+    assert re.search(r"time=\S+ who=fp:[0-9a-f]{12} role=department department=商工労働部 client=\S+ method=POST "
                      r"route=/xlwings/custom-functions-call status=200 duration_ms=[\d.]+", lines[0])
     assert "role=- " in lines[1] and "status=400" in lines[1]
     assert all(SHOKO not in line and PLANNING not in line for line in lines)
@@ -124,7 +124,8 @@ def test_the_live_server_writes_audit_lines_and_never_the_token(tokens_file, tmp
         log.close()
     text = base.log.read_text()
     assert PLANNING not in text
-    lines = re.findall(r"xl_kpi\.audit time=\S+ role=- department=- method=GET route=/health status=(\d+)", text)
+    lines = re.findall(r"xl_kpi\.audit time=\S+ who=- role=- department=- client=127\.0\.0\.1 method=GET route=/health "
+                       r"status=(\d+)", text)
     assert "400" in lines and "200" in lines
 
 

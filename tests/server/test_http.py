@@ -125,7 +125,7 @@ def test_user_error_is_400_with_japanese_message_and_unknown_script_404(client, 
 
 def test_anything_else_is_a_generic_500_with_the_security_headers(client, monkeypatch, caplog):
     """Fails before: the 500 came from Starlette's outermost error middleware, without the headers."""
-    def boom(_base_url):
+    def boom(_base_url, **_kwargs):
         raise RuntimeError("secret internal detail\r\nforged log line")
     monkeypatch.setattr("xl_kpi.server.app.manifest_xml", boom)
     with caplog.at_level(logging.ERROR, logger="xl_kpi.server"):

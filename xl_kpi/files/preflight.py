@@ -6,6 +6,9 @@ Each is refused here with its own finding code and a Japanese message naming the
 nothing else in xl-kpi opens the file. Things that do not stop reading — macros, external
 links, data connections, content openpyxl would drop — are reported and processing goes on.
 Budgets are settings (:class:`Budgets`, overridable by ``XL_KPI_MAX_*`` environment variables).
+The budgets on what a file holds once unpacked (bytes, cells, extent) grow with the file's size on
+disk (:meth:`Budgets.for_size`): a bomb is small on disk and huge unpacked, an honest workbook — the
+master of 50,000 KPI rows xl-kpi writes itself — is large on both, in the proportion every xlsx has.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import os
 import re
 import zipfile
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..core.errors import describe_os_error
@@ -47,12 +50,24 @@ class Budgets:
     max_extent: int = 5_000_000                # rows × columns from A1 to a sheet's farthest cell
                                                # (checked beyond Z9999)
     prolog_bytes: int = 65_536                 # bytes of an XML part read to find its root
+    # Above the fixed budgets, what a file may hold grows with its size on disk. Honest workbooks:
+    # the masters xl-kpi writes hold ~195 cells per KiB and unpack to ~10 × their size (10,000 and
+    # 50,000 KPI rows alike); a cell bomb packs thousands of cells into a KiB, a zip bomb 100 × and more.
+    cells_per_kib: int = 250                   # cells per KiB of the file
+    max_total_ratio: int = 25                  # all entries unpacked ÷ the file's size
+
+    def for_size(self, size: int) -> Budgets:
+        """The budgets for a file of ``size`` bytes: the fixed ones, or more in proportion to the size."""
+        cells = max(self.max_cells, self.cells_per_kib * size // 1024)
+        return replace(self, max_cells=cells, max_uncompressed=max(self.max_uncompressed, self.max_total_ratio * size),
+                       max_extent=max(self.max_extent, 10 * cells))
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Budgets:
         env = dict(os.environ if env is None else env)
         kwargs = {}
-        for name in ("max_bytes", "max_entries", "max_uncompressed", "max_ratio", "max_cells", "max_extent"):
+        for name in ("max_bytes", "max_entries", "max_uncompressed", "max_ratio", "max_cells", "max_extent",
+                     "cells_per_kib", "max_total_ratio"):
             key = f"XL_KPI_{name.upper()}"
             if key in env:
                 kwargs[name] = int(env[key])
@@ -90,6 +105,7 @@ def preflight(path: str | Path, budgets: Budgets | None = None) -> Preflight:
     result = Preflight(p)
     stop = _file_refusal(p, b)
     if stop is None:
+        b = b.for_size(p.stat().st_size)
         try:
             with zipfile.ZipFile(p) as zf:
                 stop = _package_refusal(zf, b)

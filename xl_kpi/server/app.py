@@ -3,38 +3,38 @@
 Routes: ``/health``; ``/guide`` (the user guide); ``/manifest.xml``; the task pane and its glue under ``/static``;
 ``/xlwings/custom-functions-meta|code|call`` and ``/xlwings/custom-scripts-call/{script}``; and
 ``/api/merge`` (upload submissions, get the merged master and its findings). Bearer tokens from
-``XL_KPI_TOKENS_FILE``; a department acts on its own sheets only, merging is for ``planning``.
-A user error is a 400 with its Japanese message; anything else a generic 500, details in the log.
+``XL_KPI_TOKENS_FILE``, followed while the server runs; a department acts on its own sheets only,
+merging is for ``planning``. Anything a client can send that is wrong — a script's argument
+shapes, an upload's name, a multipart limit — is a 4xx with its Japanese message; anything else a
+generic 500, details in the log. Merges run in the worker pool, at most ``merge_limit`` at a time.
 """
 
 from __future__ import annotations
 
-import base64
+import asyncio
 import contextlib
 import logging
 import os
 import tempfile
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
 os.environ.setdefault("XLWINGS_ON_SERVER", "true")
 
-import anyio  # noqa: E402
 import orjson  # noqa: E402
 import xlwings as xw  # noqa: E402
 from fastapi import FastAPI, Request  # noqa: E402
 from fastapi.middleware.cors import CORSMiddleware  # noqa: E402
 from fastapi.responses import JSONResponse, PlainTextResponse, Response  # noqa: E402
 from fastapi.staticfiles import StaticFiles  # noqa: E402
-from starlette.datastructures import UploadFile  # noqa: E402
 from starlette.exceptions import HTTPException  # noqa: E402
 from xlwings import server as xws  # noqa: E402
 
 from .. import __version__  # noqa: E402
 from ..core.errors import XlKpiError  # noqa: E402
 from ..excel import scripts, udfs  # noqa: E402
-from ..files.master import InputsRefused  # noqa: E402
-from . import security, work  # noqa: E402
+from . import security, upload, work  # noqa: E402
 from .guard import GuardMiddleware  # noqa: E402
 from .manifest import check_base_url, manifest_xml  # noqa: E402
 from .payload import UserError  # noqa: E402
@@ -43,35 +43,69 @@ log = logging.getLogger("xl_kpi.server")
 STATIC = Path(__file__).parent / "static"
 MAX_BODY = 20 * 1024 * 1024
 MAX_BOOK = 10 * 1024 * 1024
+REQUIRED = {
+    "XL_KPI_TOKENS_FILE": "アクセストークンの JSON ファイル",
+    "XLWINGS_LICENSE_KEY": "xlwings のライセンスキー（非商用: noncommercial、商用: 購入したキー）",
+}
+
+
+def missing_settings(env: dict[str, str]) -> list[str]:
+    """Every required setting that is not set, so one message can name them all."""
+    return [f"{name}（{what}）" for name, what in REQUIRED.items() if not env.get(name)]
 
 
 @dataclass
 class ServerConfig:
-    tokens: list[security.TokenEntry]
+    tokens: list[security.TokenEntry] | security.TokenStore
     base_url: str = "https://localhost:8000"
     cors_origins: list[str] = field(default_factory=list)
     max_body: int = MAX_BODY
     max_book: int = MAX_BOOK
     production: bool = True
-    workers: int = 0  # processes for custom functions and scripts; 0: one per core
+    workers: int = 0  # processes for custom functions, scripts and merges; 0: one per core
+    limits: work.Limits = field(default_factory=work.Limits)
+    merge_limit: int = 0  # merges at once; 0: one fewer than the workers (at least 1)
+    body_timeout: float = 30.0  # seconds the server waits for the next part of a request's body
+    max_files: int = 1_000  # files in one upload
+    app_domains: list[str] = field(default_factory=list)  # the manifest's additional AppDomains
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> ServerConfig:
         env = dict(os.environ if env is None else env)
-        tokens_file = env.get("XL_KPI_TOKENS_FILE")
-        if not tokens_file:
-            raise XlKpiError("XL_KPI_TOKENS_FILE（トークンの JSON ファイル）を設定してください。")
-        if not env.get("XLWINGS_LICENSE_KEY"):
-            raise XlKpiError("XLWINGS_LICENSE_KEY を設定してください（非商用: noncommercial、商用: 購入したキー）。")
+        missing = missing_settings(env)
+        if missing:
+            raise XlKpiError("次の設定がありません: " + "、".join(missing) + "。")
+        limits = work.Limits(
+            max_findings=int(env.get("XL_KPI_MAX_FINDINGS", work.Limits.max_findings)),
+            max_response=int(env.get("XL_KPI_MAX_RESPONSE", work.Limits.max_response)),
+            max_tasks=int(env.get("XL_KPI_WORKER_MAX_TASKS", work.Limits.max_tasks)),
+            max_memory=int(env.get("XL_KPI_WORKER_MAX_MEMORY", work.Limits.max_memory)))
         return cls(
-            tokens=security.load_tokens(tokens_file),
+            tokens=security.TokenStore(env["XL_KPI_TOKENS_FILE"]),
             base_url=check_base_url(env.get("XL_KPI_BASE_URL", "https://localhost:8000")),
             cors_origins=[o.strip() for o in env.get("XL_KPI_CORS_ORIGINS", "").split(",") if o.strip()],
             max_body=int(env.get("XL_KPI_MAX_BODY", MAX_BODY)),
             max_book=int(env.get("XL_KPI_MAX_BOOK_JSON", MAX_BOOK)),
             production=env.get("XL_KPI_ENV", "production") != "development",
             workers=int(env.get("XL_KPI_WORKERS", 0)),
+            limits=limits,
+            merge_limit=int(env.get("XL_KPI_MAX_MERGES", 0)),
+            body_timeout=float(env.get("XL_KPI_BODY_TIMEOUT", 30)),
+            app_domains=[d.strip() for d in env.get("XL_KPI_APP_DOMAINS", "").split(",") if d.strip()],
         )
+
+    def current_tokens(self) -> list[security.TokenEntry]:
+        return self.tokens.current() if isinstance(self.tokens, security.TokenStore) else self.tokens
+
+    def known_tokens(self) -> set[str]:
+        """Every token loaded since the start (masked wherever a path or message is logged)."""
+        if isinstance(self.tokens, security.TokenStore):
+            return self.tokens.seen
+        return {e.token for e in self.tokens}
+
+    def merges_at_once(self) -> int:
+        workers = self.workers or os.cpu_count() or 1
+        return self.merge_limit or max(1, workers - 1)
 
 
 def json_response(data: object, status: int = 200) -> Response:
@@ -82,6 +116,7 @@ def json_response(data: object, status: int = 200) -> Response:
 def create_app(config: ServerConfig) -> FastAPI:
     if not hasattr(udfs.kpi_rate, "__xlfunc__") or not xw.__dict__.get("on_server", True):
         raise XlKpiError("xlwings がサーバーモードで読み込まれていません（XLWINGS_ON_SERVER=true を xlwings より先に設定）。")
+    work.configure(config.limits)
     app = FastAPI(title="xl-kpi", version=__version__, docs_url=None, redoc_url=None, openapi_url=None,
                   lifespan=start_workers(config))
     add_middleware(app, config)
@@ -112,7 +147,8 @@ def add_middleware(app: FastAPI, config: ServerConfig) -> None:
         app.add_middleware(CORSMiddleware, allow_origins=config.cors_origins, allow_methods=["GET", "POST"],
                            allow_headers=["Authorization", "Content-Type"], allow_credentials=False)
     app.add_middleware(GuardMiddleware, max_body=config.max_body, production=config.production,
-                       headers=security.security_headers(config.base_url.startswith("https://")))
+                       headers=security.security_headers(config.base_url.startswith("https://")),
+                       secrets=config.known_tokens, body_timeout=config.body_timeout)
 
 
 def add_error_handlers(app: FastAPI) -> None:
@@ -133,7 +169,7 @@ def add_error_handlers(app: FastAPI) -> None:
 
 def principal(config: ServerConfig, request: Request) -> security.Principal:
     """Who sent the request, from the ``Authorization: Bearer`` header only."""
-    who = security.authenticate(config.tokens, request.headers.get("authorization"))
+    who = security.authenticate(config.current_tokens(), request.headers.get("authorization"))
     if who is None:
         raise UserError(401, "認証が必要です（作業ウィンドウでアクセストークンを設定してください）。")
     request.state.principal = who
@@ -167,7 +203,7 @@ def add_addin_routes(app: FastAPI, config: ServerConfig) -> None:
 
     @app.get("/manifest.xml")
     async def manifest():
-        return Response(manifest_xml(config.base_url), media_type="application/xml")
+        return Response(manifest_xml(config.base_url, app_domains=config.app_domains), media_type="application/xml")
 
     @app.get("/xlwings/custom-functions-meta")
     async def functions_meta():
@@ -197,55 +233,32 @@ def add_excel_routes(app: FastAPI, config: ServerConfig) -> None:
 
 
 def add_merge_route(app: FastAPI, config: ServerConfig) -> None:
-    """``/api/merge``: upload submissions, get the merged master (rules of ``xl-kpi merge``)."""
+    """``/api/merge``: upload submissions, get the merged master (rules of ``xl-kpi merge``),
+    merged in the worker pool, at most :meth:`ServerConfig.merges_at_once` at a time (the others wait)."""
+    merges: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # event loop → its semaphore
+
     @app.post("/api/merge")
     async def merge(request: Request):
         who = principal(config, request)
         if who.role != security.PLANNING:
             raise UserError(403, "統合は企画担当（planning）のみ実行できます。")
-        form = await request.form()
-        uploads = [f for k, f in form.multi_items() if k == "files" and isinstance(f, UploadFile)]
-        master_upload = form.get("master")
-        if not uploads:
-            raise UserError(400, "提出ファイルを選んでください。")
-        skip = form.get("skip_invalid") in ("1", "true", "on")
-        with tempfile.TemporaryDirectory(prefix="xl-kpi-") as tmp:
-            paths = []
-            for i, f in enumerate(uploads):  # each in its own folder: the findings name the file as uploaded
-                name = Path(f.filename or "").name or f"file{i}"
-                (Path(tmp) / f"{i:03d}").mkdir()
-                paths.append(Path(tmp) / f"{i:03d}" / name)
-                paths[-1].write_bytes(await f.read())
-            master = Path(tmp) / "取組状況.xlsx"
-            if master_upload is not None and hasattr(master_upload, "read"):
-                master.write_bytes(await master_upload.read())
-            previous = await _saved_upload(form.get("previous"), Path(tmp) / "前年度.xlsx")
-            try:  # the same rules as `xl-kpi merge`: refused (exit 2) → 400 with every finding
-                outcome = await anyio.to_thread.run_sync(merge_upload, paths, master, skip, previous)
-            except InputsRefused as err:
-                return json_response({"detail": str(err), "code": err.code,
-                                      "findings": [f.to_dict() for f in err.findings]}, 400)
-            data = master.read_bytes()
-        report = outcome.report
-        return json_response({"rows": len(outcome.records), "valid": report.valid, "counts": report.counts(),
-                              "findings": [f.to_dict() for f in report.findings],
-                              "skipped": [f.to_dict() for f in outcome.skipped],
-                              "filename": "取組状況.xlsx", "master_base64": base64.b64encode(data).decode()})
+        loop = asyncio.get_running_loop()
+        limit = merges.get(loop) or merges.setdefault(loop, asyncio.Semaphore(config.merges_at_once()))
+        async with limit:  # waiting merges do not even read their uploads: the event loop stays free
+            answer = await _merge(request, config)
+        return worker_response(answer, request)
 
 
-async def _saved_upload(upload, path: Path) -> Path | None:
-    """An optional uploaded file (last year's master) saved to ``path``; None if not sent."""
-    if upload is None or not hasattr(upload, "read") or not getattr(upload, "filename", ""):
-        return None
-    path.write_bytes(await upload.read())
-    return path
-
-
-def merge_upload(paths: list[Path], master: Path, skip_invalid: bool, previous: Path | None = None):
-    """The files layer's merge of the uploaded files into a master file (run in a thread);
-    ``previous``: last year's master, whose 「推移」 the new one carries forward."""
-    from ..files.master import merge_files
-    return merge_files(paths, master, skip_invalid=skip_invalid, previous=previous)
+async def _merge(request: Request, config: ServerConfig) -> work.Answer:
+    """The request's body to a file (the event loop only moves bytes), then parsed, checked and
+    merged in a worker process (:func:`.upload.merge_request`)."""
+    with tempfile.TemporaryDirectory(prefix="xl-kpi-upload-") as tmp:
+        body = Path(tmp) / "body"
+        with open(body, "wb") as out:
+            async for chunk in request.stream():
+                out.write(chunk)
+        return await work.in_pool(config.workers, upload.merge_request, request.headers.get("content-type", ""),
+                                  str(body), config.max_files)
 
 
 def functions_js() -> str:

@@ -32,9 +32,39 @@ def check_base_url(base_url: str) -> str:
     return base_url.rstrip("/")
 
 
-def manifest_xml(base_url: str, display_name: str = "xl-kpi 取組状況") -> str:
+def check_app_domain(domain: str, base_url: str) -> str:
+    """One ``<AppDomain>`` value as Microsoft's AppDomain page requires it
+    (learn.microsoft.com/javascript/api/manifest/appdomain): the protocol (http or https) and the
+    host, with an explicit port if it has one; no path or other segment after the domain; no
+    trailing slash; no wildcard. The add-in's own origin (that of ``SourceLocation``) is not an
+    additional domain: listing it "has no effect and may be misleading"."""
+    u = urlparse(domain.strip())
+    if u.scheme not in ("http", "https") or not u.netloc:
+        raise InputError(f"AppDomain「{domain}」は https://（ホスト名）の形にしてください（例: https://login.city.example.jp）。")
+    if "*" in domain:
+        raise InputError(f"AppDomain「{domain}」にワイルドカード（*）は使えません。信頼するドメインを1つずつ指定してください。")
+    if u.path or u.params or u.query or u.fragment or u.username or u.password:
+        raise InputError(f"AppDomain「{domain}」はドメインまでにしてください（パスや末尾の「/」を付けない。例: {u.scheme}://{u.hostname}）。")
+    own = urlparse(base_url)
+    if (u.scheme, u.netloc.lower()) == (own.scheme, own.netloc.lower()):
+        raise InputError(f"AppDomain「{domain}」はアドイン自身のアドレスです。自身のドメインは指定不要です（Microsoft の AppDomain の説明）。")
+    return f"{u.scheme}://{u.netloc.lower()}"
+
+
+def app_domains_xml(domains: list[str] | tuple[str, ...], base_url: str) -> str:
+    """``<AppDomains>`` with the additional domains, or nothing: the element may not be empty."""
+    checked = list(dict.fromkeys(check_app_domain(d, base_url) for d in domains))
+    if not checked:
+        return ""
+    return "<AppDomains>" + "".join(f"<AppDomain>{escape(d)}</AppDomain>" for d in checked) + "</AppDomains>\n  "
+
+
+def manifest_xml(base_url: str, display_name: str = "xl-kpi 取組状況", app_domains: tuple[str, ...] | list[str] = ()) -> str:
+    """The manifest. ``app_domains``: additional domains Office should trust (e.g. a sign-in page
+    the task pane navigates to); the add-in's own origin needs none."""
     base = check_base_url(base_url)
     b = escape(base, quote=True)
+    domains = app_domains_xml(app_domains, base)
     buttons = []
     for control_id, (_label, _tip, action) in RIBBON.items():
         buttons.append(f"""
@@ -61,8 +91,7 @@ def manifest_xml(base_url: str, display_name: str = "xl-kpi 取組状況") -> st
   <IconUrl DefaultValue="{b}/static/icon-32.png"/>
   <HighResolutionIconUrl DefaultValue="{b}/static/icon-80.png"/>
   <SupportUrl DefaultValue="{b}/static/taskpane.html"/>
-  <AppDomains><AppDomain>{b}</AppDomain></AppDomains>
-  <Hosts><Host Name="Workbook"/></Hosts>
+  {domains}<Hosts><Host Name="Workbook"/></Hosts>
   <Requirements><Sets DefaultMinVersion="1.1">{requirement_sets()}</Sets></Requirements>
   <DefaultSettings><SourceLocation DefaultValue="{b}/static/taskpane.html"/></DefaultSettings>
   <Permissions>ReadWriteDocument</Permissions>
