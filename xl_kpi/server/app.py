@@ -2,7 +2,8 @@
 
 Routes: ``/health``; ``/guide`` (the user guide); ``/manifest.xml``; the task pane and its glue under ``/static``;
 ``/xlwings/custom-functions-meta|code|call`` and ``/xlwings/custom-scripts-call/{script}``; and
-``/api/merge`` (upload submissions, get the merged master and its findings). Bearer tokens from
+``/api/merge`` (upload submissions, get the merged master and its findings); the submission
+inbox (``/api/submissions``, ``/api/status``, ``/inbox``: :mod:`.inbox`). Bearer tokens from
 ``XL_KPI_TOKENS_FILE``; a department acts on its own sheets only, merging is for ``planning``.
 A user error is a 400 with its Japanese message; anything else a generic 500, details in the log.
 """
@@ -89,6 +90,8 @@ def create_app(config: ServerConfig) -> FastAPI:
     add_addin_routes(app, config)
     add_excel_routes(app, config)
     add_merge_route(app, config)
+    from .inbox import inbox_router  # the submission inbox (its own module: routes, page, database)
+    app.include_router(inbox_router(lambda: config.tokens, lambda request: principal(config, request)))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 

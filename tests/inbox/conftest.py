@@ -1,0 +1,133 @@
+"""The inbox's tests run against SQLite and against a real PostgreSQL server (Debian
+``postgresql``, 15) that this fixture starts itself: ``initdb`` a throwaway cluster in a temporary
+folder, ``pg_ctl start`` on a free loopback port (no Unix socket but in that folder), one new
+database per test, ``pg_ctl stop`` at the end. PostgreSQL refuses to run as root, so as root (CI)
+the cluster belongs to the ``postgres`` user the Debian package creates and its commands run
+through ``runuser``. Skipped only when the PostgreSQL binaries are not installed."""
+
+from __future__ import annotations
+
+import json
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from itertools import count
+from pathlib import Path
+
+import pytest
+
+from tests.server.conftest import free_port
+
+PG_BIN = Path(os.environ.get("XL_KPI_PG_BIN", "/usr/lib/postgresql/15/bin"))
+SEED = Path(__file__).resolve().parents[1] / "data" / "seed_kpis.csv"
+
+PLANNING = "inbox-planning-token-0123456789"
+KANKYO = "inbox-kankyo-token-0123456789"
+KODOMO = "inbox-kodomo-token-0123456789"
+SHOKO = "inbox-shoko-token-0123456789"
+
+
+class PostgresCluster:
+    def __init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="xl-kpi-pg-", dir="/tmp"))
+        self.data = self.root / "data"
+        self.port = free_port()
+        self.user = "xlkpi"
+        self.as_user: list[str] = []
+        if os.geteuid() == 0:
+            try:
+                pw = pwd.getpwnam("postgres")
+            except KeyError:
+                pytest.skip("running as root and there is no postgres user to run PostgreSQL as")
+            os.chown(self.root, pw.pw_uid, pw.pw_gid)
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+        self._numbers = count(1)
+
+    def run(self, *args: str) -> None:
+        done = subprocess.run([*self.as_user, *args], capture_output=True, text=True, timeout=120)
+        if done.returncode:
+            raise AssertionError(f"{args[0]} failed: {done.stdout}\n{done.stderr}")
+
+    def start(self) -> None:
+        self.run(str(PG_BIN / "initdb"), "-D", str(self.data), "-U", self.user, "--auth=trust",
+                 "--encoding=UTF8", "--locale=C", "--no-sync")
+        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c fsync=on"
+        self.run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.root / "log"),
+                 "-w", "-t", "60", "start")
+
+    def stop(self) -> None:
+        try:
+            self.run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "-t", "60", "stop")
+        finally:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://{self.user}@127.0.0.1:{self.port}/{database}"
+
+    def new_database(self) -> str:
+        import psycopg
+        name = f"inbox_{next(self._numbers)}"
+        with psycopg.connect(self.url(), autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+        return self.url(name)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresCluster]:
+    if not (PG_BIN / "initdb").exists() or not (PG_BIN / "pg_ctl").exists():
+        pytest.skip(f"PostgreSQL is not installed ({PG_BIN}/initdb; Debian package postgresql)")
+    pytest.importorskip("psycopg")
+    cluster = PostgresCluster()
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> str:
+    """A new, empty inbox database: a SQLite file, or a database on the test PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'inbox.sqlite3'}"
+    return request.getfixturevalue("postgres").new_database()
+
+
+@pytest.fixture(scope="session")
+def _seed_once(tmp_path_factory) -> Path:
+    from xl_kpi.cli import main
+    d = tmp_path_factory.mktemp("inbox-seed") / "配布"
+    assert main(["import-csv", str(SEED), "--out-dir", str(d), "--year", "令和2"]) == 0
+    return d
+
+
+@pytest.fixture
+def seed(_seed_once, tmp_path) -> Path:
+    """The departments' workbooks and 計画.xlsx that ``import-csv`` makes from the seed plan."""
+    d = tmp_path / "配布"
+    shutil.copytree(_seed_once, d)
+    return d
+
+
+@pytest.fixture
+def inbox_tokens(tmp_path) -> Path:
+    p = tmp_path / "tokens.json"
+    p.write_text(json.dumps({"tokens": [
+        {"token": PLANNING, "role": "planning"},
+        {"token": KANKYO, "role": "department", "department": "環境部"},
+        {"token": KODOMO, "role": "department", "department": "子ども家庭部"},
+        {"token": SHOKO, "role": "department", "department": "商工労働部"},
+    ]}), encoding="utf-8")
+    return p
+
+
+def wait_for(check, timeout: float = 10.0, step: float = 0.05) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(step)
