@@ -131,3 +131,34 @@ def wait_for(check, timeout: float = 10.0, step: float = 0.05) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("timed out")
         time.sleep(step)
+
+
+def edit(path: Path, fn) -> Path:
+    """A department's workbook edited as staff edit it in Excel (openpyxl, then saved)."""
+    import openpyxl
+    wb = openpyxl.load_workbook(path)
+    fn(wb.worksheets[0])
+    wb.save(path)
+    return path
+
+
+def empty_rows(ws, rows) -> None:
+    """Rows deleted by a clerk: every cell of the row emptied (merged areas unmerged first)."""
+    rows = set(rows)
+    for rng in list(ws.merged_cells.ranges):
+        if rng.min_row in rows or rng.max_row in rows:
+            ws.unmerge_cells(str(rng))
+    for r in rows:
+        for c in range(1, ws.max_column + 1):
+            ws.cell(r, c).value = None
+
+
+def fix_rate(ws) -> None:
+    """子ども家庭部's seed workbook states 1% as the 達成率 of KPI 3 (J10): the check's error. Fixed
+    by emptying the cell (the rate is computed)."""
+    ws["J10"] = None
+
+
+def partly(ws) -> None:
+    """環境部's second KPI (施策4-09, row 10) deleted: the submission covers only part of the plan."""
+    empty_rows(ws, [10])
