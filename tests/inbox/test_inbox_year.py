@@ -6,102 +6,17 @@ acknowledged submission; a cut-off upload leaves nothing; the CLI reads the same
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
-import signal
 import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
-import uuid
-from pathlib import Path
 
 import pytest
 
-from tests.inbox.conftest import KANKYO, KODOMO, PLANNING, SHOKO, edit, fix_rate, partly
-from tests.server.conftest import start_server
+from tests.inbox.conftest import KANKYO, KODOMO, PLANNING, SHOKO, Server, edit, fix_rate, multipart, partly
 from tests.support.axe import axe_violations, describe
 from tests.support.browser import chromium_page
-
-
-def children(pid: int) -> set[int]:
-    out = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            out.add(int(stat.parent.name))
-    return out
-
-
-class Server:
-    """``xl-kpi serve`` with the inbox on ``database_url``; restartable, killable."""
-
-    def __init__(self, tokens: Path, tmp_path: Path, env: dict[str, str]):
-        self.tokens, self.tmp_path, self.env = tokens, tmp_path, {"XL_KPI_WORKERS": "1", **env}
-        self.proc = None
-        self.start()
-
-    def start(self) -> None:
-        self.proc, self.log, self.base = start_server(self.tokens, self.tmp_path, self.env)
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown at all (its worker processes, orphaned, are ended too)."""
-        workers = children(self.proc.pid) if Path("/proc").exists() else set()
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=20)
-        for pid in workers:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        self.log.close()
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=30)
-            self.log.close()
-
-    def call(self, method: str, path: str, token: str, body: bytes | None = None,
-             content_type: str | None = None) -> tuple[int, bytes, dict]:
-        headers = {"Authorization": f"Bearer {token}"}
-        if content_type:
-            headers["Content-Type"] = content_type
-        req = urllib.request.Request(self.base + path, data=body, method=method, headers=headers)
-        try:
-            with urllib.request.urlopen(req, timeout=120) as r:
-                return r.status, r.read(), dict(r.headers)
-        except urllib.error.HTTPError as err:
-            return err.code, err.read(), dict(err.headers)
-
-    def json(self, method: str, path: str, token: str, body: bytes | None = None, content_type: str | None = None):
-        status, data, _ = self.call(method, path, token, body, content_type)
-        return status, json.loads(data)
-
-    def submit(self, token: str, path: Path):
-        body, content_type = multipart("file", path.name, path.read_bytes())
-        return self.json("POST", "/api/submissions", token, body, content_type)
-
-
-def multipart(field: str, filename: str, data: bytes) -> tuple[bytes, str]:
-    boundary = uuid.uuid4().hex
-    head = (f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{filename}"\r\n'
-            "Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n").encode()
-    return head + data + f"\r\n--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
-
-
-@pytest.fixture
-def server(inbox_tokens, tmp_path, database_url, seed):
-    s = Server(inbox_tokens, tmp_path, {"XL_KPI_DATABASE_URL": database_url,
-                                        "XL_KPI_PLAN": str(seed / "計画.xlsx")})
-    try:
-        yield s
-    finally:
-        s.stop()
 
 
 def states(server: Server) -> dict[str, tuple]:

@@ -21,6 +21,12 @@ VERSION = "1.0.0.0"
 REQUIREMENT_SETS = {"SharedRuntime": "1.1", "ExcelApi": "1.7"}
 
 
+# 「提出」: not an xlwings script (it sends the workbook file itself to the inbox, /api/submissions);
+# the task pane's submit.js is associated with this function name (Office.actions.associate).
+SUBMIT_BUTTON = ("btnSubmit", "提出", "このブックを企画担当に提出します。サーバーがすぐにチェックし、"
+                 "受付番号か直すところを作業ウィンドウに示します", "submit_workbook")
+
+
 def requirement_sets() -> str:
     return "".join(f'<Set Name="{n}" MinVersion="{v}"/>' for n, v in REQUIREMENT_SETS.items())
 
@@ -36,7 +42,8 @@ def manifest_xml(base_url: str, display_name: str = "xl-kpi 取組状況") -> st
     base = check_base_url(base_url)
     b = escape(base, quote=True)
     buttons = []
-    for control_id, (_label, _tip, action) in RIBBON.items():
+    commands = {**RIBBON, SUBMIT_BUTTON[0]: SUBMIT_BUTTON[1:]}
+    for control_id, (_label, _tip, action) in commands.items():
         buttons.append(f"""
                 <Control xsi:type="Button" id="{control_id}">
                   <Label resid="{control_id}.Label"/>
@@ -44,8 +51,8 @@ def manifest_xml(base_url: str, display_name: str = "xl-kpi 取組状況") -> st
                   <Icon><bt:Image size="16" resid="Icon.16"/><bt:Image size="32" resid="Icon.32"/><bt:Image size="80" resid="Icon.80"/></Icon>
                   <Action xsi:type="ExecuteFunction"><FunctionName>{action}</FunctionName></Action>
                 </Control>""")
-    labels = "".join(f'\n        <bt:String id="{cid}.Label" DefaultValue="{escape(label)}"/>' for cid, (label, _, _) in RIBBON.items())
-    tips = "".join(f'\n        <bt:String id="{cid}.Tip" DefaultValue="{escape(tip)}"/>' for cid, (_, tip, _) in RIBBON.items())
+    labels = "".join(f'\n        <bt:String id="{cid}.Label" DefaultValue="{escape(label)}"/>' for cid, (label, _, _) in commands.items())
+    tips = "".join(f'\n        <bt:String id="{cid}.Tip" DefaultValue="{escape(tip)}"/>' for cid, (_, tip, _) in commands.items())
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <OfficeApp xmlns="http://schemas.microsoft.com/office/appforoffice/1.1"
            xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
