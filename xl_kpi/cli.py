@@ -854,12 +854,12 @@ def _inbox_args(p: argparse.ArgumentParser) -> None:
 def cmd_inbox(args: argparse.Namespace) -> int:
     from .inbox.service import InboxSettings, department_states, export_files
     from .inbox.store import Inbox, database_url, describe_url
+    if args.action == "export" and args.out_dir is None:
+        raise UsageError("書き出し先を --out-dir で指定してください（例: --out-dir 提出）", "xl-kpi inbox export")
     url = database_url()
     inbox = Inbox.open(url)
     try:
         if args.action == "export":
-            if args.out_dir is None:
-                raise UsageError("書き出し先を --out-dir で指定してください（例: --out-dir 提出）", "xl-kpi inbox export")
             files = export_files(inbox, args.out_dir)
             for f in files:
                 print(f)

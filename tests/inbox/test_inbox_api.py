@@ -166,3 +166,26 @@ def test_the_inbox_master_is_the_master_xl_kpi_merge_gives(make_client, seed, tm
                            "-o", str(master)], capture_output=True, text=True, timeout=120)
     assert done.returncode in (0, 1), done.stderr
     assert r.content == master.read_bytes()
+
+
+def test_the_token_id_is_a_fingerprint_or_the_entrys_name_never_the_token(make_client, seed, database_url):
+    from dataclasses import dataclass
+
+    from xl_kpi.inbox.store import Inbox
+    from xl_kpi.server.inbox import token_id
+
+    @dataclass
+    class Named:
+        token: str
+        name: str
+
+    entries = [Named("a-token-of-sixteen-chars", "商工労働部 担当A")]
+    assert token_id(entries, "Bearer a-token-of-sixteen-chars") == "商工労働部 担当A"
+    fingerprint = token_id([], f"Bearer {KANKYO}")
+    assert fingerprint.startswith("sha256:") and len(fingerprint) == 19 and KANKYO not in fingerprint
+    client = make_client()
+    post(client, KANKYO, seed / "環境部.xlsx")
+    inbox = Inbox.open(database_url)
+    [stored] = inbox.listing()
+    assert stored.token_id == fingerprint
+    inbox.close()
