@@ -189,3 +189,23 @@ def test_the_token_id_is_a_fingerprint_or_the_entrys_name_never_the_token(make_c
     [stored] = inbox.listing()
     assert stored.token_id == fingerprint
     inbox.close()
+
+
+@pytest.mark.parametrize("number", ["abc", "-1", "1.5", "99999999999999999999", "１２", "0"])
+def test_a_submission_number_no_database_holds_is_a_japanese_404(make_client, number):
+    client = make_client()
+    for method, path in (("GET", f"/api/submissions/{number}"), ("POST", f"/api/submissions/{number}/accept"),
+                         ("POST", f"/api/submissions/{number}/reopen")):
+        r = client.request(method, path, headers=auth(PLANNING), json={"message": "確認してください。"})
+        assert r.status_code == 404 and "の提出はありません" in r.json()["detail"], (method, path, r.text)
+
+
+@pytest.mark.parametrize("name", ["a" * 300 + ".xlsx", "環境部\r\n.xlsx", "..\\..\\環境部.xlsx", "環境部.XLSX"])
+def test_the_stored_file_name_is_the_uploads_own_made_safe(make_client, seed, name):
+    client = make_client()
+    r = client.post("/api/submissions", headers=auth(KANKYO),
+                    files={"file": (name, (seed / "環境部.xlsx").read_bytes(), "application/octet-stream")})
+    assert r.status_code == 201, r.text
+    stored = r.json()["filename"]
+    assert len(stored) <= 120 and stored.lower().endswith(".xlsx")
+    assert not any(ch in stored for ch in "\r\n/\\") and not stored.startswith(".")

@@ -37,6 +37,7 @@ from .payload import UserError
 log = logging.getLogger("xl_kpi.server")
 STATIC = Path(__file__).parent / "static"
 MESSAGE_LIMIT = 2000
+FINDINGS_LIMIT = 1000  # findings in one answer; the total is said (findings_total)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -52,6 +53,18 @@ def token_id(entries, authorization: str | None) -> str:
 
 def json_response(data: object, status: int = 200) -> Response:
     return Response(orjson.dumps(data, default=str), status_code=status, media_type="application/json")
+
+
+def submission_number(text: str) -> int:
+    """A 受付番号 from the URL; anything else (letters, a number no database holds) is a 404 in Japanese."""
+    if not text.isascii() or not text.isdigit() or len(text) > 9:
+        raise UserError(404, f"受付番号「{security.sanitize_log(text, 20)}」の提出はありません。")
+    return int(text)
+
+
+def bounded(findings: list[dict]) -> dict:
+    """The findings of an answer, at most FINDINGS_LIMIT, with their total."""
+    return {"findings": findings[:FINDINGS_LIMIT], "findings_total": len(findings)}
 
 
 class InboxState:
@@ -119,7 +132,7 @@ def add_submission_routes(router: APIRouter, state: InboxState, tokens: Callable
         try:
             stored = await anyio.to_thread.run_sync(run)
         except service.Refused as err:
-            return json_response({"detail": err.message, "counts": err.counts, "findings": err.findings}, err.status)
+            return json_response({"detail": err.message, "counts": err.counts, **bounded(err.findings)}, err.status)
         body = stored.to_dict()
         body["detail"] = (f"受け付けました（受付番号 {stored.id}）。" if stored.state == ACCEPTED else
                           f"受け付けました（受付番号 {stored.id}）。企画担当の確認を待っています。")
@@ -132,13 +145,16 @@ def add_submission_routes(router: APIRouter, state: InboxState, tokens: Callable
         found = await anyio.to_thread.run_sync(lambda: state.inbox().listing(dept))
         return json_response({"submissions": [s.to_dict() for s in reversed(found)]})
 
-    @router.get("/api/submissions/{submission_id}")
-    async def one(submission_id: int, request: Request):
+    @router.get("/api/submissions/{number}")
+    async def one(number: str, request: Request):
         who = principal(request)
+        submission_id = submission_number(number)
         found = await anyio.to_thread.run_sync(lambda: state.inbox().get(submission_id, with_findings=True))
         if found is None or (who.role == security.DEPARTMENT and found.department != who.department):
             raise UserError(404, f"受付番号 {submission_id} の提出はありません。")
-        return json_response(found.to_dict(findings=True))
+        body = found.to_dict(findings=True)
+        body.update(bounded(body["findings"]))
+        return json_response(body)
 
     @router.get("/api/status")
     async def status(request: Request):
@@ -175,9 +191,10 @@ def add_planning_routes(router: APIRouter, state: InboxState, tokens: Callable[[
         log.info(security.sanitize_log(f"inbox: {who.label} {new_state} submission {submission_id}"))
         return json_response(found.to_dict())
 
-    @router.post("/api/submissions/{submission_id}/reopen")
-    async def reopen(submission_id: int, request: Request):
+    @router.post("/api/submissions/{number}/reopen")
+    async def reopen(number: str, request: Request):
         planning(request)
+        submission_id = submission_number(number)
         try:
             body = orjson.loads(await request.body() or b"{}")
         except orjson.JSONDecodeError:
@@ -189,9 +206,9 @@ def add_planning_routes(router: APIRouter, state: InboxState, tokens: Callable[[
             raise UserError(400, f"メッセージは {MESSAGE_LIMIT} 文字までにしてください。")
         return await decide(submission_id, request, REOPENED, message.strip())
 
-    @router.post("/api/submissions/{submission_id}/accept")
-    async def accept(submission_id: int, request: Request):
-        return await decide(submission_id, request, ACCEPTED)
+    @router.post("/api/submissions/{number}/accept")
+    async def accept(number: str, request: Request):
+        return await decide(submission_number(number), request, ACCEPTED)
 
     @router.post("/api/inbox/merge")
     async def merge(request: Request):
