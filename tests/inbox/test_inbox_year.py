@@ -166,3 +166,16 @@ def test_an_acknowledged_submission_survives_sigkill_and_a_cut_off_upload_leaves
     assert only["id"] == stored["id"]
     status, master, _ = server.call("POST", "/api/inbox/merge", PLANNING)
     assert status == 200 and master[:2] == b"PK"
+
+
+def test_submissions_at_the_same_moment_are_all_kept(server, seed):
+    """Departments submitting at once (the last afternoon before the deadline): every 201 is a row."""
+    from concurrent.futures import ThreadPoolExecutor
+    jobs = [(KANKYO, seed / "環境部.xlsx"), (SHOKO, seed / "商工労働部.xlsx")] * 3
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(lambda job: server.submit(*job), jobs))
+    assert [status for status, _ in answers] == [201] * 6
+    ids = sorted(body["id"] for _, body in answers)
+    assert len(set(ids)) == 6
+    listed = server.json("GET", "/api/submissions", PLANNING)[1]["submissions"]
+    assert sorted(s["id"] for s in listed) == ids
