@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 
 from ..core.errors import InputError
 from ..excel.scripts import RIBBON
+from ..excel.submit import SUBMIT_BUTTON  # 「提出」: the task pane's submit.js, not a script
 
 ADDIN_ID = uuid.UUID("6f5bd3c4-0b6a-4d0e-9d8a-6b1f2c3e4a51")  # stable: one add-in, many servers
 VERSION = "1.0.0.0"
@@ -19,12 +20,6 @@ VERSION = "1.0.0.0"
 # whose errors carry a message need CustomFunctionsRuntime 1.2 (the glue checks it with
 # isSetSupported and falls back to the message as text).
 REQUIREMENT_SETS = {"SharedRuntime": "1.1", "ExcelApi": "1.7"}
-
-
-# 「提出」: not an xlwings script (it sends the workbook file itself to the inbox, /api/submissions);
-# the task pane's submit.js is associated with this function name (Office.actions.associate).
-SUBMIT_BUTTON = ("btnSubmit", "提出", "このブックを企画担当に提出します。サーバーがすぐにチェックし、"
-                 "受付番号か直すところを作業ウィンドウに示します", "submit_workbook")
 
 
 def requirement_sets() -> str:
