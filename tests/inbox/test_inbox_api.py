@@ -107,6 +107,7 @@ def test_reopen_needs_a_message_and_the_department_sees_it(make_client, seed):
     assert client.post("/api/submissions/999999/reopen", headers=auth(PLANNING), json={"message": "x"}).status_code == 404
     r = client.post(url, headers=auth(PLANNING), json={"message": "施策1-01 の実績値の出典を備考に書いてください。"})
     assert r.status_code == 200 and r.json()["state"] == "reopened"
+    assert client.get("/api/status", headers=auth(SHOKO)).json()["role"] == "department"
     mine = client.get("/api/status", headers=auth(SHOKO)).json()["departments"]
     assert [(d["department"], d["status"], d["latest"]["message"]) for d in mine] == [
         ("商工労働部", "差し戻し", "施策1-01 の実績値の出典を備考に書いてください。")]

@@ -75,6 +75,10 @@ def test_a_year_through_the_server(server, seed, tmp_path, database_url):
     reason = "施策1-01 の実績値の出典を備考に書いてから、もう一度提出してください。"
     with chromium_page() as page:
         page.goto(server.base + "/inbox")
+        page.get_by_label("企画担当のアクセストークン").fill(SHOKO)  # a department's token: not this page's
+        page.get_by_role("button", name="表示").click()
+        wait_text(page, "#status", "企画担当（planning）のアクセストークンで開きます")
+        assert page.locator("#states tbody tr").count() == 0
         page.get_by_label("企画担当のアクセストークン").fill(PLANNING)
         page.get_by_role("button", name="表示").click()
         wait_text(page, "#status", "表示しました")

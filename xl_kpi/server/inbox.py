@@ -166,7 +166,7 @@ def add_submission_routes(router: APIRouter, state: InboxState, tokens: Callable
                 rows = [r for r in rows if r.department == who.department]
             return rows
         rows = await anyio.to_thread.run_sync(run)
-        return json_response({"departments": [r.to_dict() for r in rows],
+        return json_response({"role": who.role, "departments": [r.to_dict() for r in rows],
                               "settings": {"allow_errors": state.settings.allow_errors,
                                            "review": state.settings.review,
                                            "plan": state.settings.plan is not None}})

@@ -82,6 +82,10 @@
       var data = await (await api("api/status")).json();
       var body = document.querySelector("#states tbody");
       body.textContent = "";
+      if (data.role !== "planning") {
+        status("このページは企画担当（planning）のアクセストークンで開きます。部署の提出状況は作業ウィンドウで確かめてください。");
+        return;
+      }
       var counts = {};
       data.departments.forEach(function (d) {
         body.appendChild(row(d));
