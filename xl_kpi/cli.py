@@ -715,27 +715,35 @@ def _rate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--baseline", default=None, help="基準値（progress 方式で使用）")
     p.add_argument("--method", default="auto", choices=METHODS, help="計算方式（既定: auto = 目標値の書き方で選ぶ）")
     p.add_argument("--lower-is-better", action="store_true", help="低いほど良い指標（目標値 ÷ 現在値）")
+    p.add_argument("--higher-is-better", action="store_true",
+                   help="高いほど良い指標（目標値が基準値より小さくても 現在値 ÷ 目標値。指定がなければセルの書き方で決めます）")
     p.add_argument("--revised-target", default=None, help="変更後の目標値（評価方式 symbols・baseline-relative・pace で使用）")
     p.add_argument("--scheme", default=None, metavar="評価方式",
                    help="評価方式: bands（既定）/ symbols / baseline-relative / pace（「評価」を出力に加える）")
     p.add_argument("--plan-start", type=fiscal_year, default=None, metavar="年度", help="計画開始年度（pace。既定: 令和2）")
     p.add_argument("--plan-end", type=fiscal_year, default=None, metavar="年度", help="計画最終年度（pace。既定: 令和6）")
     p.add_argument("--year", type=fiscal_year, default=None, metavar="年度", help="報告年度（pace で必要）")
+    p.add_argument("--decimals", default="0", choices=("0", "1"),
+                   help="達成率の小数の桁数: 0 = 整数の%%（既定）、1 = 小数第1位（設定シートの「達成率の表示」と同じ）")
+    p.add_argument("--rounding", default="half-up", choices=("half-up", "truncate", "四捨五入", "切り捨て"),
+                   help="丸め方: half-up = 四捨五入（既定、ExcelのROUND）、truncate = 切り捨て（ROUNDDOWN）")
     _format(p)
 
 
 @command("rate", "達成率を計算して表示する（例: 113%）", _rate_args,
-         "現在値・目標値（と基準値）のセルの文字から達成率を計算し、公表資料と同じ表示（整数の%、四捨五入）で表示します。\n"
+         "現在値・目標値（と基準値）のセルの文字から達成率を計算し、公表資料と同じ表示（既定は整数の%、四捨五入。"
+         "--decimals 1 --rounding truncate で小数第1位・切り捨て）で表示します。\n"
          "計算できないときは「-」と理由を表示します。例: xl-kpi rate --current 45件 --target 40件")
 def cmd_rate(args: argparse.Namespace) -> int:
     from .core.grading import grade_kpi, scheme_from_args
-    from .core.rate import grade, kpi_rate
-    rate = kpi_rate(args.current, args.target, args.baseline, args.method,
-                    lower_is_better=args.lower_is_better)
-    scheme = scheme_from_args(args.scheme, args.plan_start, args.plan_end, args.year)
+    from .core.rate import grade, kpi_rate, parse_rounding
+    rounding = parse_rounding(args.decimals, args.rounding)
+    direction = "lower" if args.lower_is_better else "higher" if args.higher_is_better else ""
+    rate = kpi_rate(args.current, args.target, args.baseline, args.method, rounding=rounding, direction=direction)
+    scheme = scheme_from_args(args.scheme, args.plan_start, args.plan_end, args.year, rounding=rounding)
     graded = (grade(rate) if scheme.name == "bands" else
-              grade_kpi(args.current, args.target, args.baseline, scheme=scheme,
-                        lower_is_better=args.lower_is_better, revised_target=args.revised_target))
+              grade_kpi(args.current, args.target, args.baseline, scheme=scheme, direction=direction,
+                        revised_target=args.revised_target))
     if args.format == "json":
         _emit_data(json.dumps({"display": rate.display, "value": None if rate.value is None else str(rate.value),
                                "method": rate.method, "grade": graded, "scheme": scheme.name,

@@ -12,7 +12,7 @@ from .core.findings import SEVERITY_LABELS, actionable_first, entry
 from .core.rate import DEFAULT_BANDS
 from .core.summary import evaluated
 from .files.csvio import sample_csv_path
-from .files.master import export_csv, import_csv, merge_files, validate_files
+from .files.master import PLAN_FILE, export_csv, import_csv, merge_files, validate_files
 from .files.safesave import atomic_write
 from .files.writer import Settings, build_template
 
@@ -26,7 +26,8 @@ def run_demo(out: Path, progress=None) -> int:
     atomic_write(template, build_template(Settings(year=SAMPLE_YEAR)), keep=0)
     say(f"1. 様式: {template}")
     subs = import_csv(sample_csv_path(), out / "提出", SAMPLE_YEAR)
-    say(f"2. 部署ごとの提出ブック: {len(subs)} 件（{out / '提出'}）")
+    books = [p for p in subs if p.name != PLAN_FILE]
+    say(f"2. 部署ごとの提出ブック: {len(books)} 件と計画（{PLAN_FILE}）（{out / '提出'}）")
     v = validate_files(subs)
     c = v.report.counts()
     say(f"3. 入力チェック: エラー {c['error']} 件、警告 {c['warning']} 件、情報 {c['info']} 件")

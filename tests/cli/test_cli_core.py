@@ -119,3 +119,37 @@ def test_check_csv_reads_cp932_skips_blank_lines_and_reports_bad_csv(capsys, tmp
     huge.write_text(text.splitlines()[0] + "\n" + '"' + "x" * 200_000 + '"\n', encoding="utf-8")
     code, _, err = run(capsys, "check-csv", str(huge))
     assert code == 2 and "huge.csv" in err
+
+
+@pytest.mark.parametrize("current", ["1e28", "1" + "0" * 28 + "人", "1E+28"])
+def test_rate_of_a_number_too_large_exits_2_with_the_reason_not_70(capsys, current):
+    code, out, err = run(capsys, "rate", "--current", current, "--target", "100人")
+    assert code == 2 and out == "" and "大きすぎ" in err
+
+
+@pytest.mark.parametrize("current", ["x0y", "=cmd|' /C calc'!A0"])
+def test_rate_of_digits_in_a_word_or_a_formula_is_refused_not_zero(capsys, current):
+    code, out, err = run(capsys, "rate", "--current", current, "--target", "100人")
+    assert code == 2 and out == "" and "数値ではありません" in err
+
+
+@pytest.mark.parametrize(("argv", "shown"), [
+    ((), "28%"), (("--decimals", "1"), "27.9%"), (("--decimals", "1", "--rounding", "truncate"), "27.8%"),
+    (("--decimals", "1", "--rounding", "切り捨て"), "27.8%"), (("--rounding", "truncate"), "27%"),
+])
+def test_rate_shows_the_decimals_and_rounding_asked_for(capsys, argv, shown):
+    assert run(capsys, "rate", "--current", "131", "--target", "470", *argv) == (0, f"{shown}\n", "")
+
+
+def test_rate_grades_on_the_shown_percent(capsys):
+    code, out, _ = run(capsys, "rate", "--current", "9995", "--target", "10000", "--rounding", "truncate",
+                       "--scheme", "bands")
+    assert (code, out) == (0, "99%\tB\n")
+
+
+def test_rate_reads_the_direction_from_the_cells_unless_told(capsys):
+    """死傷事故件数 7,822 → 5,200, now 4,917 (published 105.8 %): the target below the baseline says lower is better."""
+    argv = ("rate", "--current", "4,917件", "--target", "5,200件", "--baseline", "7,822件")
+    assert run(capsys, *argv) == (0, "106%\n", "")
+    assert run(capsys, *argv, "--decimals", "1") == (0, "105.8%\n", "")
+    assert run(capsys, *argv, "--higher-is-better") == (0, "95%\n", "")

@@ -15,7 +15,7 @@ import pytest
 from tests.core.corpus import EXPLANATIONS, FIELDS, CorpusRow, in_one_scale, load_corpus, published_percent
 from xl_kpi import KpiRecord, QuantityError, Source, kpi_rate, parse_quantity, validate_records
 from xl_kpi.core.quantity import Quantity
-from xl_kpi.core.rate import round_half_up
+from xl_kpi.core.rate import HALF_UP, TRUNCATE, Rounding
 
 ROWS = load_corpus()
 PARSED_SHARE_GOAL = Decimal("0.98")
@@ -97,10 +97,22 @@ def test_cells_are_read_as_the_publisher_meant(capsys):
     assert Decimal(read) / (total - several) >= PARSED_SHARE_GOAL
 
 
-def compute(row: CorpusRow):
+# Sources that truncate their published 達成率 (the check of their other-denominator rows says so).
+TRUNCATING = frozenset(r["source_id"] for r in ROWS for code, check in r.expect.cells.values()
+                       if code == "other-denominator" and check.endswith(";truncate"))
+
+
+def setting(row: CorpusRow, published: tuple[Decimal, int] | None) -> Rounding:
+    """The 達成率の表示 a city would choose to publish as this source does: its decimals, and
+    truncation for a source that truncates."""
+    decimals = min(published[1], 1) if published else 0
+    return Rounding(decimals, TRUNCATE if row["source_id"] in TRUNCATING else HALF_UP)
+
+
+def compute(row: CorpusRow, rounding: Rounding | None = None):
     try:
         return kpi_rate(row["current"], row["target"], row["baseline"] or None, row.expect.method,
-                        lower_is_better=row.expect.direction == "lower")
+                        lower_is_better=row.expect.direction == "lower", rounding=rounding or Rounding())
     except QuantityError as err:
         return err
 
@@ -113,8 +125,9 @@ def record(row: CorpusRow) -> KpiRecord:
     return KpiRecord.from_mapping(values, Source("corpus.csv", "", row.line, {}))
 
 
-def reproduces(value: Decimal | None, published: tuple[Decimal, int]) -> bool:
-    return value is not None and round_half_up(value * 100, published[1]) == published[0]
+def reproduces(rate, published: tuple[Decimal, int]) -> bool:
+    """The rate, shown with the source's setting (its decimals, half up or truncated), is the published one."""
+    return rate.value is not None and rate.display == f"{published[0]}%"
 
 
 def explained(row: CorpusRow, rate, published: tuple[Decimal, int] | None) -> str | None:
@@ -122,14 +135,12 @@ def explained(row: CorpusRow, rate, published: tuple[Decimal, int] | None) -> st
     code, check = row.expect.cells.get("rate", ("", ""))
     value = None if isinstance(rate, QuantityError) else rate.value
     if code == "source-method":
-        return code if published and reproduces(value, published) else None
+        return code if published and not isinstance(rate, QuantityError) and reproduces(rate, published) else None
     if code == "other-denominator":
         figure, _, how = check.partition(";")
-        cur = parse_quantity(row["current"]).value
-        ratio = cur / Decimal(figure) * 100
-        shown = ratio.quantize(Decimal(1).scaleb(-published[1]), rounding="ROUND_DOWN") if how == "truncate" \
-            else round_half_up(ratio, published[1])
-        return code if shown == published[0] else None
+        assert (how == "truncate") == (row["source_id"] in TRUNCATING)
+        shown = kpi_rate(row["current"], figure, rounding=setting(row, published))
+        return code if published and reproduces(shown, published) else None
     if code == "difference-in-points":
         diff = parse_quantity(row["current"]).value - parse_quantity(row["target"]).value
         return code if diff == published[0] else None
@@ -148,9 +159,9 @@ def test_published_rates_are_reproduced_or_explained(capsys):
         if not row["published_rate"].strip():
             continue
         published = published_percent(row["published_rate"])
-        rate = compute(row)
+        rate = compute(row, setting(row, published))
         method_given = row.expect.method != "auto"
-        if published and not isinstance(rate, QuantityError) and reproduces(rate.value, published):
+        if published and not isinstance(rate, QuantityError) and reproduces(rate, published):
             tally["reproduced (source's method)" if method_given else "reproduced (auto)"] += 1
             continue
         why = explained(row, rate, published)
@@ -180,3 +191,23 @@ def test_every_row_gives_a_rate_or_a_reason(row):
 def test_every_explanation_code_is_documented():
     used = {code for r in ROWS for code, _ in r.expect.cells.values()}
     assert used <= set(EXPLANATIONS)
+
+
+def test_rows_of_sources_that_print_one_decimal_or_truncate_are_reproduced_with_that_setting():
+    """Every published rate with a decimal is shown exactly so (its text) by the rounding 設定 offers."""
+    checked = Counter()
+    for row in ROWS:
+        published = published_percent(row["published_rate"]) if row["published_rate"].strip() else None
+        if not published or published[1] != 1:
+            continue
+        rounding = setting(row, published)
+        code, check = row.expect.cells.get("rate", ("", ""))
+        if code == "other-denominator":
+            rate = kpi_rate(row["current"], check.partition(";")[0], rounding=rounding)
+        elif code in ("", "source-method"):
+            rate = compute(row, rounding)
+        else:
+            continue
+        assert rate.display == f"{published[0]}%", (row.id, row["published_rate"], rate.display, rounding)
+        checked[rounding.label] += 1
+    assert checked["小数第1位・四捨五入"] >= 50 and checked["小数第1位・切り捨て"] >= 2, checked

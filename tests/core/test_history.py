@@ -39,7 +39,7 @@ def test_slower_pace_is_off_track():
     # (2019, 20) → (2021, 27): 3.5 a year; 27 + 10.5 = 37.5 < 40
     p = project(_h("20件(令和元年度)", "40件", {2021: "27件"}), 2020, 2024)
     assert (p.status, p.value) == (OFF_TRACK, Decimal("37.5"))
-    assert "37.5" in p.reason and "目標 40" in p.reason
+    assert "37.5件" in p.reason and "目標 40件" in p.reason
 
 
 def test_cumulative_values_count_from_the_plans_start():
@@ -106,19 +106,24 @@ def test_year_over_year_flags_stale_values_and_targets_changed_in_place():
     ("", "40件", {2021: "継続実施"}, False, Projection(UNKNOWN, None, "実績値を目標値と比べられません。")),
     ("", "40件", {2021: "集計中"}, False, Projection(UNKNOWN, None, "実績値を目標値と比べられません。")),
     # exactly at the target counts as reached, either way
-    ("新規", "10件", {2020: "10件"}, False, Projection(ON_TRACK, Decimal(10), "目標値に達しています。")),
-    ("100件(令和元年度)", "80件", {2021: "80件"}, True, Projection(ON_TRACK, Decimal(80), "目標値に達しています。")),
+    ("新規", "10件", {2020: "10件"}, False,
+     Projection(ON_TRACK, Decimal(10), "目標値に達しています（令和2年度 10件、目標 10件）。")),
+    ("100件(令和元年度)", "80件", {2021: "80件"}, True,
+     Projection(ON_TRACK, Decimal(80), "目標値に達しています（令和3年度 80件、目標 80件）。")),
     ("新規", "10件", {2020: "3件"}, False,
      Projection(UNKNOWN, None, "比べられる過去の値がないため、ペースを計算できません。")),
     # lower is better: (2019, 100) → (2021, 90): −5 a year; 90 − 15 = 75 ≤ 80
     ("100件(令和元年度)", "80件", {2021: "90件"}, True,
-     Projection(ON_TRACK, Decimal(75), "年平均 -5 の変化が続くと、計画最終年度に 75（目標 80）")),
+     Projection(ON_TRACK, Decimal(75), "基準値（令和元年度）から令和3年度までの年平均 -5件 の変化が続くと、"
+                                      "計画最終年度に 75件（目標 80件）")),
     # (2018, 20) → (2021, 21): 1/3 a year, shown to two places; 21 + 3 × 1/3 = 22 < 40
     ("20件(平成30年度)", "40件", {2021: "21件"}, False,
-     Projection(OFF_TRACK, Decimal(22), "年平均 0.33 の変化が続くと、計画最終年度に 22（目標 40）")),
+     Projection(OFF_TRACK, Decimal(22), "基準値（平成30年度）から令和3年度までの年平均 0.33件 の変化が続くと、"
+                                       "計画最終年度に 22件（目標 40件）")),
     # reported after the plan's final year (2025 > 2024): no years left, the projection is the value
     ("20件(令和元年度)", "40件", {2025: "32件"}, False,
-     Projection(OFF_TRACK, Decimal(32), "年平均 2 の変化が続くと、計画最終年度に 32（目標 40）")),
+     Projection(OFF_TRACK, Decimal(32), "基準値（令和元年度）から令和7年度までの年平均 2件 の変化が続くと、"
+                                       "計画最終年度に 32件（目標 40件）")),
 ])
 def test_each_projection_case_gives_its_status_value_and_reason(baseline, target, points, lower, expected):
     assert project(_h(baseline, target, points, lower), 2020, 2024) == expected
@@ -137,7 +142,7 @@ def test_the_pace_runs_from_the_first_point_not_the_second():
 
 
 def test_target_value_is_the_target_in_force_in_the_latest_values_scale():
-    assert target_value(_h("", "3億円", {2021: "5,000万円"})) == Decimal(300_000_000)
+    assert target_value(_h("", "3億円", {2021: "5,000万円"})) == Decimal(3)  # in the target's own scale
     assert target_value(_h("", "0.5", {2021: "45%"})) == Decimal(50)   # a bare fraction beside a %
     assert target_value(_h("", "40件", {2020: "3件", 2021: "5件"})) == Decimal(40)
     assert target_value(_h("", "", {2021: "5件"})) is None

@@ -49,7 +49,7 @@ def test_a_clean_record_has_no_findings():
     ({"target": "39.9栽培面積: ha", "current": "10ha", "baseline": "", "rate": "25%"}, "garbled-value", "target",
      "warning"),
     ({"current": "10人", "rate": ""}, "unit-mismatch", "current", "error"),  # incomparable: no rate
-    ({"current": "10件/年", "rate": ""}, "unit-mismatch", "current", "warning"),  # same unit, per year
+    ({"current": "10件/年", "rate": ""}, "basis-mismatch", "current", "info"),  # one unit, per year: a basis
     ({"target": "30件(累計)", "current": "10件(累計)"}, "basis-mismatch", "baseline", "info"),
     ({"rate": "34%"}, "rate-mismatch", "rate", "error"),
     ({"target": "0件", "rate": ""}, "rate-not-computable", "rate", "warning"),
@@ -117,8 +117,8 @@ def test_known_faults_of_the_sample(sample_records):
     expected = {
         ("1-08", "1", "target", "garbled-value"), ("1-08", "1", "current", "garbled-value"),
         ("1-18", "2", "kpi_item", "unnumbered-kpis"), ("1-18", "2", "baseline", "baseline-equals-target"),
-        ("1-01", "1", "baseline", "basis-mismatch"), ("1-02", "1", "baseline", "unit-mismatch"),
-        ("2-08", "1", "baseline", "unit-mismatch"),
+        ("1-01", "1", "baseline", "basis-mismatch"), ("1-02", "1", "baseline", "basis-mismatch"),
+        ("2-08", "1", "baseline", "basis-mismatch"),  # 件/年 beside 件(累計): one unit, another basis
         ("2-10", "1", "current", "below-baseline"), ("2-12", "2", "current", "below-baseline"),
         ("1-07", "1", "current", "below-baseline"),
     }
@@ -240,8 +240,7 @@ UNIT_DETAIL = "目標値「30件」と異なります（{} と {}）。"
                                        "単位が異なるため計算できません（現在値: 人、目標値: 件）。", "J7")]),
     ({"baseline": "5件(累計)"}, [("basis-mismatch", "info", "baseline", "5件(累計)",
                                  UNIT_DETAIL.format("累計", "単年度"), "G7")]),
-    ({"baseline": "5件/年"}, [("unit-mismatch", "warning", "baseline", "5件/年", UNIT_DETAIL.format("件/年", "件"), "G7"),
-                             ("basis-mismatch", "info", "baseline", "5件/年", UNIT_DETAIL.format("年あたり", "単年度"),
+    ({"baseline": "5件/年"}, [("basis-mismatch", "info", "baseline", "5件/年", UNIT_DETAIL.format("年あたり", "単年度"),
                               "G7")]),
     ({"baseline": "5件(平均)"}, [("basis-mismatch", "info", "baseline", "5件(平均)",
                                  UNIT_DETAIL.format("平均", "単年度"), "G7")]),
@@ -252,7 +251,11 @@ UNIT_DETAIL = "目標値「30件」と異なります（{} と {}）。"
     ({"rate": "33.4%"}, []),
     ({"rate": "0.33"}, []),
     ({"rate": "34%"}, [("rate-mismatch", "error", "rate", "34%", "33%", "J7")]),
-    ({"target": "0件", "rate": "5%"}, [("rate-not-computable", "warning", "rate", "5%",
+    ({"target": "0件", "rate": "5%"}, [("direction-from-target", "info", "direction", "",
+                                        "目標値「0件」が基準値「5件(平成30年度)」より小さいため、低いほど良い指標として計算しました。",
+                                        "N7"),
+                                       ("below-baseline", "warning", "current", "10件", "5件(平成30年度)", "I7"),
+                                       ("rate-not-computable", "warning", "rate", "5%",
                                         "目標値が0のため計算できません。", "J7")]),
     ({"baseline": "30件", "current": "10件"}, [("baseline-equals-target", "warning", "baseline", "30件", "", "G7"),
                                               ("below-baseline", "warning", "current", "10件", "30件", "I7")]),

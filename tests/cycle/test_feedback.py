@@ -27,8 +27,8 @@ KNOWN_FAULTS = [
     ("企画管理部.xlsx", "F13", "unnumbered-kpis"),    # 1-18 two KPIs in one cell without ①②
     ("企画管理部.xlsx", "G13", "baseline-equals-target"),  # 1-18 KPI 2 baseline = target
     ("商工労働部.xlsx", "G7", "basis-mismatch"),      # 1-01 single-year baseline, 累計 target
-    ("商工労働部.xlsx", "G8", "unit-mismatch"),       # 1-02 件/年 vs 件
-    ("商工労働部.xlsx", "G22", "unit-mismatch"),      # 2-08 個/年 vs 個
+    ("商工労働部.xlsx", "G8", "basis-mismatch"),      # 1-02 件/年(平均) vs 件(累計): one unit, another basis
+    ("商工労働部.xlsx", "G22", "basis-mismatch"),     # 2-08 個/年(平均) vs 個(累計)
     ("活力都市創造部.xlsx", "G7", "basis-mismatch"),  # 2-01 ① baseline with a label
     ("企画管理部.xlsx", "G18", "basis-mismatch"),     # 2-07 ① values
     ("農林水産部.xlsx", "I16", "below-baseline"),     # 2-10 fell below its baseline

@@ -260,3 +260,43 @@ def test_empty_cells_sent_as_empty_text_act_as_blank_cells(submissions, script, 
         answers.append((result.to_dict(), book.json()["actions"]))
     assert answers[0] == answers[1]
     assert answers[0][0]["counts"]
+
+
+def _one_book(submissions, path, skip=()):
+    """Every department's sheet (and the plan's 「計画」 unless skipped) copied into one workbook."""
+    out = openpyxl.Workbook()
+    out.remove(out.active)
+    for p in sorted(submissions.iterdir()):
+        src = openpyxl.load_workbook(p).worksheets[0]
+        if src.title in skip:
+            continue
+        ws = out.create_sheet(src.title)
+        for row in src.iter_rows():
+            for c in row:
+                if type(c).__name__ != "MergedCell":
+                    ws.cell(c.row, c.column, c.value)
+        for rng in src.merged_cells.ranges:
+            ws.merge_cells(str(rng))
+    out.save(path)
+    return path
+
+
+def test_merge_sheets_keeps_the_plans_kpis_of_a_department_without_a_sheet(submissions, tmp_path):
+    book = _one_book(submissions, tmp_path / "all.xlsx", skip=("福祉保健部",))
+    result, _ = run_and_apply(book, actions.merge_sheets)
+    master = next(s for s in read_workbook(book).sheets if s.is_master)
+    missing = [r for r in master.records if r.department == "福祉保健部" and r.kpi_no]
+    assert missing and {r.current for r in missing} == {"未提出"}
+    assert len(master.records) == 38
+    (f,) = [f for f in result.findings if f.code == "not-submitted"]
+    assert f.value == "福祉保健部" and f.severity == "error"
+
+
+def test_merge_sheets_without_a_plan_writes_the_plan_it_made(submissions, tmp_path):
+    book = _one_book(submissions, tmp_path / "all.xlsx", skip=("計画",))
+    run_and_apply(book, actions.merge_sheets)
+    wb = read_workbook(book)
+    register, problems = wb.register()
+    assert problems == [] and register is not None and len(register) == 38
+    run_and_apply(book, actions.merge_sheets)  # the second run reconciles with the written plan
+    assert len(next(s for s in read_workbook(book).sheets if s.is_master).records) == 38

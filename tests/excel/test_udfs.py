@@ -70,9 +70,9 @@ def test_metadata_has_japanese_descriptions_for_every_argument():
     by_name = {f["name"]: f for f in meta["functions"]}
     assert set(by_name) >= {"KPI_RATE", "KPI_VALUE", "KPI_UNIT", "KPI_GRADE"}
     rate = by_name["KPI_RATE"]
-    assert [p["name"] for p in rate["parameters"]] == ["current", "target", "baseline", "method"]
+    assert [p["name"] for p in rate["parameters"]] == ["current", "target", "baseline", "method", "decimals", "rounding"]
     assert all(any("\u3040" <= ch <= "\u9fff" for ch in p["description"]) for p in rate["parameters"])
-    assert [p.get("optional", False) for p in rate["parameters"]] == [False, False, True, True]
+    assert [p.get("optional", False) for p in rate["parameters"]] == [False, False, True, True, True, True]
     assert "達成率" in rate["description"]
 
 
@@ -90,3 +90,27 @@ def test_blank_and_unreadable_cells():
     assert udfs.kpi_grade([[True]]).startswith("#N/A")
     assert udfs.kpi_grade([[None]]) == "-"
     assert udfs.broadcast(lambda a: a, []) is not None
+
+
+@pytest.mark.parametrize("value", [1e28, 1e300, 5e-324, "1" + "0" * 28 + "人", "1E+28", "x0y", "=cmd|' /C calc'!A0"])
+def test_a_value_of_any_size_or_a_word_is_na_with_the_reason_in_every_udf(value):
+    for out in (udfs.kpi_rate([[value]], [["100人"]]), udfs.kpi_rate([["100人"]], [[value]]),
+                udfs.kpi_value([[value]])):
+        assert isinstance(out, str) and out.startswith("#N/A") and len(out) > 5, out
+    graded = udfs.kpi_grade([[value]])  # a rate of 10^28 is no rate; 5e-324 is 0 %
+    assert graded == ("D" if value == 5e-324 else "-") or graded.startswith("#N/A")
+
+
+def test_kpi_rate_and_kpi_grade_take_the_rounding_of_the_settings():
+    assert udfs.kpi_rate([[131]], [[470]]) == pytest.approx(131 / 470)  # the 0% format rounds it half up
+    assert udfs.kpi_rate([[131]], [[470]], None, None, 1, "切り捨て") == pytest.approx(0.278)
+    assert udfs.kpi_rate([[131]], [[470]], None, None, 1.0, "truncate") == pytest.approx(0.278)
+    assert udfs.kpi_rate([[131]], [[470]], None, None, 0, "truncate") == pytest.approx(0.27)
+    assert udfs.kpi_rate([[131]], [[470]], None, None, 3, None).startswith("#N/A")
+    assert udfs.kpi_grade([[0.9996]]) == "A"
+    assert udfs.kpi_grade([[0.9996]], False, None, None, None, None, None, None, None, None, 1, "切り捨て") == "B"
+
+
+def test_kpi_rate_reads_the_direction_like_the_ribbon_unless_told():
+    assert udfs.kpi_rate([["4,917件"]], [["5,200件"]], [["7,822件"]]) == pytest.approx(5200 / 4917)
+    assert udfs.kpi_rate([["4,917件"]], [["5,200件"]], [["7,822件"]], [["高いほど良い"]]) == pytest.approx(4917 / 5200)

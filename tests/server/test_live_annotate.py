@@ -35,7 +35,7 @@ def test_task_pane_writes_notes_and_links_where_excel_supports_notes(live_server
     out = _run(live_server, submissions, api118=True)
     assert "メモ" in out["status"] and "書き込みました" in out["status"]
     notes = {n["address"]: n["content"] for n in out["notes"]}
-    assert "unit-mismatch" in notes["G8"] and "【xl-kpi チェック】" in notes["G8"]  # 1-02 件/年 vs 件
+    assert "basis-mismatch" in notes["G8"] and "【xl-kpi チェック】" in notes["G8"]  # 1-02 件/年(平均) vs 件(累計)
     assert any(link.get("documentReference") == "'商工労働部'!G8" for link in out["links"])
 
 

@@ -35,7 +35,7 @@ needs_npm_packages = pytest.mark.skipif(not (JS / "node_modules" / ".bin" / "tsc
                                         reason="run `npm ci` in tests/js (scripts/test.sh does)")
 
 
-GRADE_OMITTED = [None] * 8  # =KPI_GRADE(rate, symbols) leaves scheme, current … direction out
+GRADE_OMITTED = [None] * 10  # =KPI_GRADE(rate, symbols) leaves scheme, current … direction, decimals, rounding out
 
 
 def excel_calls(page: str, calls: list[dict], tmp_path: Path, token: str = SHOKO) -> dict:
@@ -52,19 +52,22 @@ def excel_calls(page: str, calls: list[dict], tmp_path: Path, token: str = SHOKO
 def test_each_custom_function_called_as_excel_calls_it(live_server, tmp_path):
     """Fails before: the glue sent the Invocation as a fifth argument → TypeError → HTTP 500."""
     out = excel_calls(live_server + "/static/taskpane.html", [
-        {"id": "KPI_RATE", "args": [[["45件"]], [["40件"]], None, None]},
-        {"id": "KPI_RATE", "args": [[["60"]], [["100"]], [["20"]], [["progress"]]]},
-        {"id": "KPI_RATE", "args": [[["1件(累計)"], ["6件(累計)"]], [["12件(累計)"]], None, None]},
-        {"id": "KPI_RATE", "args": [[["5件"]], [["0件"]], None, None]},
+        {"id": "KPI_RATE", "args": [[["45件"]], [["40件"]], None, None, None, None]},
+        {"id": "KPI_RATE", "args": [[["60"]], [["100"]], [["20"]], [["progress"]], None, None]},
+        {"id": "KPI_RATE", "args": [[["1件(累計)"], ["6件(累計)"]], [["12件(累計)"]], None, None, None, None]},
+        {"id": "KPI_RATE", "args": [[["5件"]], [["0件"]], None, None, None, None]},
         {"id": "KPI_VALUE", "args": [[["1,943人(平成30年度)"]]]},
         {"id": "KPI_UNIT", "args": [[["32件/年(平成28～30年の平均)"]]]},
         {"id": "KPI_GRADE", "args": [[[0.5]], None, *GRADE_OMITTED]},  # Excel: null for each omitted one
         {"id": "KPI_GRADE", "args": [[[0.85]], [[True]], *GRADE_OMITTED]},
-        {"id": "KPI_GRADE", "args": [None, None, "pace", [["28件"]], [["40件"]], [["20件"]], "令和3", None, None, None]},
+        {"id": "KPI_GRADE", "args": [None, None, "pace", [["28件"]], [["40件"]], [["20件"]], "令和3", None, None, None,
+                                     None, None]},
+        {"id": "KPI_RATE", "args": [[["131"]], [["470"]], None, None, 1, "切り捨て"]},
     ], tmp_path)
     assert out["registered"] == ["KPI_GRADE", "KPI_RATE", "KPI_UNIT", "KPI_VALUE"]
     # Each function takes its declared parameters and then the Invocation.
-    assert out["arity"] == {"KPI_RATE": 5, "KPI_VALUE": 2, "KPI_UNIT": 2, "KPI_GRADE": 11}  # rate, symbols, scheme … direction
+    # rate, symbols, scheme … direction, decimals, rounding
+    assert out["arity"] == {"KPI_RATE": 7, "KPI_VALUE": 2, "KPI_UNIT": 2, "KPI_GRADE": 13}
     results = [r.get("result") for r in out["results"]]
     assert results[0] == [[1.125]]
     assert results[1] == [[pytest.approx(0.5)]]
@@ -73,8 +76,9 @@ def test_each_custom_function_called_as_excel_calls_it(live_server, tmp_path):
     assert results[4] == [[1943.0]] and results[5] == [["件/年"]]
     assert results[6] == [["C"]] and results[7] == [["○"]]
     assert results[8] == [["A"]]  # pace: (28 − 20)/(40 − 20) = 0.4 ≥ 2 of 5 years
+    assert results[9] == [[pytest.approx(0.278)]]  # one decimal, truncated: 27.8 % as shown
     sent = out["requests"][0]["body"]
-    assert sent["args"] == [[["45件"]], [["40件"]], None, None]  # the Invocation is not sent
+    assert sent["args"] == [[["45件"]], [["40件"]], None, None, None, None]  # the Invocation is not sent
     assert sent["caller_address"] == "Sheet1!C2"
     assert all(r["url"] == live_server + "/xlwings/custom-functions-call" for r in out["requests"])
 
@@ -84,7 +88,7 @@ def test_error_cells_as_arguments_are_not_computable_with_a_reason(live_server, 
     """An error cell reaches a function (allowErrorForDataTypeAny, which xlwings' metadata sets)
     as an error; the glue sends its code and the server says why the value is not computable."""
     out = excel_calls(live_server + "/static/taskpane.html", [
-        {"id": "KPI_RATE", "args": [[[{"__error__": "#N/A"}]], [["40件"]], None, None]},
+        {"id": "KPI_RATE", "args": [[[{"__error__": "#N/A"}]], [["40件"]], None, None, None, None]},
         {"id": "KPI_VALUE", "args": [[["#DIV/0!"]]]},
         {"id": "KPI_GRADE", "args": [[[{"__error__": "#VALUE!"}]], None, *GRADE_OMITTED]},
     ], tmp_path)

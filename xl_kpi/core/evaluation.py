@@ -34,7 +34,8 @@ from .grading import Scheme
 from .history import KpiHistory, Projection, combine, project, update_history
 from .merge import MergeResult, Submission, merge_submissions, order_records
 from .quantity import is_placeholder, normalized, read_quantity
-from .record import KpiRecord
+from .rate import DEFAULT_ROUNDING, Rounding
+from .record import LOWER_IS_BETTER, CellNumber, KpiRecord
 from .register import (
     PlanKpi,
     PlanRegister,
@@ -61,6 +62,7 @@ class ReportSettings(Protocol):
     plan_end: int
     departments: tuple[str, ...]
     severities: dict[str, str]
+    rounding: Rounding
 
     def grading(self, scheme: str | None = None) -> Scheme: ...
 
@@ -109,12 +111,23 @@ EXPLAINED_CODES = frozenset(("multiple-values", "unparseable-value", "invalid-me
 
 def without_explained(findings: Iterable[Finding]) -> list[Finding]:
     """Findings less the parse errors of cells a ``date-in-value`` finding already explains
-    (a date shown as 「2019/3/31」 is not 「several numbers in one cell」)."""
+    (a date shown as 「2019/3/31」 is not 「several numbers in one cell」), and that finding once a cell."""
     found = list(findings)
     dates = {(f.file, f.sheet, f.cell) for f in found if f.code == "date-in-value"}
     if not dates:
         return found
-    return [f for f in found if f.code not in EXPLAINED_CODES or (f.file, f.sheet, f.cell) not in dates]
+    seen: set[tuple[str, str, str]] = set()  # the reader and the rules both say it of a date just typed: once
+    out = []
+    for f in found:
+        where = (f.file, f.sheet, f.cell)
+        if f.code == "date-in-value":
+            if where in seen:
+                continue
+            seen.add(where)
+        elif f.code in EXPLAINED_CODES and where in dates:
+            continue
+        out.append(f)
+    return out
 
 
 # --- identities ------------------------------------------------------------------------------------
@@ -208,19 +221,24 @@ def against_plan(records: Sequence[KpiRecord], register: PlanRegister) -> tuple[
 
 def _titles(r: KpiRecord, goals: Mapping[str, str], directions: Mapping[tuple[str, str], str],
             changes: dict[str, object], findings: list[Finding], reported: set[tuple]) -> None:
-    for field_name, title, what, key in (
-            ("goal_title", goals.get(r.goal_no), f"【基本目標{r.goal_no}】", (r.goal_no,)),
-            ("direction_title", directions.get((r.goal_no, r.direction_letter)),
-             f"【基本目標{r.goal_no}】の【基本的方向：{r.direction_letter}】", (r.goal_no, r.direction_letter))):
-        given = getattr(r, field_name)
-        if title is None or given == title:
-            continue
-        changes[field_name] = title
-        once = (r.source.file, r.source.sheet, field_name, key)
-        if given.strip() and not same_title(given, title) and once not in reported:
-            reported.add(once)
-            findings.append(make_finding("title-differs", record=r, field=field_name, value=given,
-                                         detail=f"{what}の名称が計画では「{title}」です。計画の名称を使いました。"))
+    goal = goals.get(r.goal_no)
+    if goal is not None and r.goal_title != goal:
+        _title(r, "goal_title", goal, (r.goal_no,), changes, findings, reported)
+    direction = directions.get((r.goal_no, r.direction_letter))
+    if direction is not None and r.direction_title != direction:
+        _title(r, "direction_title", direction, (r.goal_no, r.direction_letter), changes, findings, reported)
+
+
+def _title(r: KpiRecord, field_name: str, title: str, key: tuple, changes: dict[str, object],
+           findings: list[Finding], reported: set[tuple]) -> None:
+    given = getattr(r, field_name)
+    changes[field_name] = title
+    once = (r.source.file, r.source.sheet, field_name, key)
+    if given.strip() and not same_title(given, title) and once not in reported:
+        reported.add(once)
+        what = f"【基本目標{r.goal_no}】" + (f"の【基本的方向：{r.direction_letter}】" if len(key) > 1 else "")
+        findings.append(make_finding("title-differs", record=r, field=field_name, value=given,
+                                     detail=f"{what}の名称が計画では「{title}」です。計画の名称を使いました。"))
 
 
 def same_plan_value(given: str, planned: str) -> bool:
@@ -237,11 +255,13 @@ def same_plan_value(given: str, planned: str) -> bool:
 def _plan_values(r: KpiRecord, plan: PlanKpi, changes: dict[str, object], findings: list[Finding]) -> None:
     if r.current == NOT_SUBMITTED:
         return
-    numbers = dict(r.numbers)
+    numbers: dict[str, CellNumber] | None = None  # copied only when a value is replaced
     for name in PLAN_FIELDS:
         given, planned = getattr(r, name).strip(), getattr(plan, name)
         if not planned or given == planned or same_plan_value(given, planned):
             continue
+        if numbers is None:
+            numbers = dict(r.numbers)
         label = "目標値" if name == "target" else "基準値"
         if not given or is_placeholder(given):  # left empty: the plan's value, said as information
             findings.append(make_finding("plan-value-changed", record=r, field=name, value=given, severity=INFO,
@@ -258,7 +278,7 @@ def _plan_values(r: KpiRecord, plan: PlanKpi, changes: dict[str, object], findin
                                             f"達成率は計画の値で計算しました。{how}"))
         changes[name] = planned
         numbers.pop(name, None)
-    if len(numbers) != len(r.numbers):
+    if numbers is not None and len(numbers) != len(r.numbers):
         changes["numbers"] = numbers
     if not r.revised_target.strip() and plan.revised_target:
         changes["revised_target"] = plan.revised_target
@@ -380,10 +400,12 @@ def evaluate_report(submissions: Sequence[Submission], settings: ReportSettings,
     dropped = {**remembered, **{register_key(r): r for r in result.dropped}}
     filled, missing = unsubmitted_rows(plan, present, records, dropped)
     submitted = {s.department for s in result.used} | set(result.kept_departments)
-    records = order_records([*records, *filled, *[r for r in result.dropped if plan.find(r) is None]])
+    extra = [*filled, *[r for r in result.dropped if plan.find(r) is None]]
+    if extra:  # merge_submissions gave its rows in the published order already
+        records = order_records([*records, *extra])
     findings.extend(unknown_departments([r for r in records if r.submitted_by], known))
     submitted_rows = [r for r in records if not _placeholder(r)]
-    findings.extend(validate_records(submitted_rows))
+    findings.extend(validate_records(submitted_rows, settings.rounding))
     findings.extend(result.findings)
     findings.extend(plan_findings)
     findings.extend(_missing_findings(missing, submitted, list(dropped.values())))
@@ -391,10 +413,10 @@ def evaluate_report(submissions: Sequence[Submission], settings: ReportSettings,
         findings.extend(year_over_year_findings(submitted_rows, last_year.records, settings.year,
                                                 targets=False))
     findings = with_severities(without_explained(findings), settings.severities)
-    evaluations = {id(r): evaluate(r) for r in records}
+    evaluations = {id(r): evaluate(r, settings.rounding) for r in records}
     earlier = combine(last_year.history, history) if last_year is not None else list(history)
     histories = update_history([deepcopy(h) for h in earlier], submitted_rows, settings.year, evaluations)
-    projections = {h.key: project(h, settings.plan_start, settings.plan_end) for h in histories}
+    projections = projections_of(histories, settings, plan)
     status = _status(result, existing_status or {}, records, missing)
     return ReportContent(records, evaluations, findings, histories, projections, status, plan, created, result,
                          notices)
@@ -430,13 +452,26 @@ def _status(result: MergeResult, existing: Mapping[str, Submission], records: Se
     return sorted(rows, key=lambda s: (s.department, s.file, s.sheet))
 
 
+def projections_of(histories: Sequence[KpiHistory], settings: ReportSettings,
+                   register: PlanRegister | None = None) -> dict[tuple[str, str], Projection]:
+    """Each KPI's projection to the plan's final year, in the unit and scale and with the direction
+    the plan states (the target's and the KPI's own where the plan says nothing)."""
+    out = {}
+    for h in histories:
+        k = register.get((normalize_measure_id(h.measure_id) or h.key[0], h.kpi_no, "0")) if register else None
+        unit = k.unit or None if k is not None else None
+        lower = (k.direction == LOWER_IS_BETTER) if k is not None and k.direction else None
+        out[h.key] = project(h, settings.plan_start, settings.plan_end, unit=unit, lower=lower)
+    return out
+
+
 def evaluate_master(records: Sequence[KpiRecord], settings: ReportSettings,
                     histories: Sequence[KpiHistory] = (), register: PlanRegister | None = None) -> ReportContent:
     """The content of a master read back (``report``, ``publish``): its rows as merged, their
     rates, and the projections of its 「推移」 (this year's values already in it). Nothing is
     reconciled again: the merge did that."""
-    evaluations = {id(r): evaluate(r) for r in records}
-    projections = {h.key: project(h, settings.plan_start, settings.plan_end) for h in histories}
+    evaluations = {id(r): evaluate(r, settings.rounding) for r in records}
+    projections = projections_of(histories, settings, register)
     return ReportContent(list(records), evaluations, [], list(histories), projections, [],
                          register if register is not None else PlanRegister())
 
@@ -452,7 +487,7 @@ def check_submission(records: Sequence[KpiRecord], read_findings: Sequence[Findi
     recs, findings = normalize_identities(records, known)
     out: list[Finding] = [*read_findings, *findings]
     out.extend(unknown_departments(recs, known))
-    out.extend(validate_records(recs))
+    out.extend(validate_records(recs, settings.rounding if settings is not None else DEFAULT_ROUNDING))
     if register is not None and len(register):
         recs, plan_findings = against_plan(recs, register)
         out.extend(plan_findings)

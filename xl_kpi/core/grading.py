@@ -24,9 +24,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from .direction import kpi_direction, record_direction
 from .errors import InputError, QuantityError
 from .quantity import CONTINUE, DONE, MAINTAIN, STOPPED, Quantity, parse_quantity
-from .rate import _CTX, DEFAULT_BANDS, HUNDRED, GradeBands, Rate, _scaled, grade, kpi_rate, units_compatible
+from .rate import (
+    _CTX,
+    DEFAULT_BANDS,
+    DEFAULT_ROUNDING,
+    HUNDRED,
+    GradeBands,
+    Rate,
+    Rounding,
+    _scaled,
+    grade,
+    kpi_rate,
+    units_compatible,
+)
 from .record import KpiRecord
 
 BANDS, SYMBOLS, BASELINE_RELATIVE, PACE = "bands", "symbols", "baseline-relative", "pace"
@@ -96,6 +109,7 @@ class Scheme:
     bands: GradeBands = DEFAULT_BANDS
     plan: PlanPeriod | None = None
     equal_from: int = EQUAL_FROM
+    rounding: Rounding = DEFAULT_ROUNDING  # grades read the rate as shown (設定's 達成率の表示)
 
     def __post_init__(self) -> None:
         if self.name not in SCHEMES:
@@ -128,14 +142,14 @@ DEFAULT_SCHEME = Scheme()
 
 
 def scheme_from_args(name: str | None, plan_start: int | None, plan_end: int | None, year: int | None,
-                     bands: GradeBands = DEFAULT_BANDS) -> Scheme:
+                     bands: GradeBands = DEFAULT_BANDS, rounding: Rounding = DEFAULT_ROUNDING) -> Scheme:
     """A scheme from command-line style options; pace needs the reporting year."""
     scheme = parse_scheme(name)
     if scheme != PACE:
-        return Scheme(scheme, bands)
+        return Scheme(scheme, bands, rounding=rounding)
     if year is None:
         raise InputError("評価方式 pace には報告年度（--year 令和N）が必要です。")
-    return Scheme(scheme, bands, PlanPeriod(plan_start or PLAN_START, plan_end or PLAN_END, year))
+    return Scheme(scheme, bands, PlanPeriod(plan_start or PLAN_START, plan_end or PLAN_END, year), rounding=rounding)
 
 
 def _q(text: object) -> Quantity | None:
@@ -148,29 +162,34 @@ def _q(text: object) -> Quantity | None:
         return None
 
 
-def _rate(current: object, target: object, baseline: object, lower: bool) -> Rate | None:
+def _rate(current: object, target: object, baseline: object, lower: bool,
+          rounding: Rounding = DEFAULT_ROUNDING) -> Rate | None:
     try:
-        return kpi_rate(current, target, baseline, lower_is_better=lower)
+        return kpi_rate(current, target, baseline, rounding=rounding, direction="lower" if lower else "higher")
     except (QuantityError, InputError):
         return None
 
 
-def _percent(rate: Rate | None) -> int | None:
+def _percent(rate: Rate | None) -> Decimal | None:
     return None if rate is None else rate.percent
 
 
 def grade_kpi(current: object, target: object, baseline: object = None, *, scheme: Scheme = DEFAULT_SCHEME,
-              lower_is_better: bool = False, revised_target: object = None) -> str:
-    """The grade of one KPI under ``scheme`` ('-' when the scheme cannot judge it)."""
+              lower_is_better: bool = False, revised_target: object = None, direction: str = "") -> str:
+    """The grade of one KPI under ``scheme`` ('-' when the scheme cannot judge it). ``direction``
+    (指標の方向) or ``lower_is_better`` decides the direction; else the target and baseline do."""
+    if not lower_is_better and direction not in ("lower", "higher"):
+        direction = "lower" if kpi_direction("", "", _q(baseline), _q(target)).lower else "higher"
+    lower_is_better = lower_is_better or direction == "lower"
     if scheme.name == BANDS:
-        return grade(_rate(current, target, baseline, lower_is_better), scheme.bands)
+        return grade(_rate(current, target, baseline, lower_is_better, scheme.rounding), scheme.bands)
     in_force = revised_target if _q(revised_target) is not None else target
     c, t, b = _q(current), _q(in_force), _q(baseline)
     if scheme.name == PACE:
         return _pace(c, t, b, scheme.plan)
     if scheme.name == SYMBOLS and _stopped(current):
         return "×"
-    pct = _percent(_rate(current, in_force, baseline, lower_is_better))  # None when c is None
+    pct = _percent(_rate(current, in_force, baseline, lower_is_better, scheme.rounding))  # None when c is None
     if scheme.name == SYMBOLS:
         return _symbols(c, b, pct, lower_is_better, scheme.equal_from)
     return _baseline_relative(c, b, pct, lower_is_better)
@@ -195,7 +214,7 @@ def _gain(c: Quantity, b: Quantity | None, lower: bool) -> tuple[Decimal, Decima
     return (bv - cv if lower else cv - bv), bv
 
 
-def _symbols(c: Quantity | None, b: Quantity | None, pct: int | None, lower: bool, equal_from: int) -> str:
+def _symbols(c: Quantity | None, b: Quantity | None, pct: Decimal | None, lower: bool, equal_from: int) -> str:
     if c is None or pct is None:
         return NONE
     if pct >= 100:
@@ -206,7 +225,7 @@ def _symbols(c: Quantity | None, b: Quantity | None, pct: int | None, lower: boo
     return "○" if pct >= equal_from else "△"
 
 
-def _baseline_relative(c: Quantity | None, b: Quantity | None, pct: int | None, lower: bool) -> str:
+def _baseline_relative(c: Quantity | None, b: Quantity | None, pct: Decimal | None, lower: bool) -> str:
     if c is None:
         return "−"
     if pct is not None and pct >= 100:
@@ -250,9 +269,9 @@ def _pace(c: Quantity | None, t: Quantity | None, b: Quantity | None, plan: Plan
 def grade_record(r: KpiRecord, scheme: Scheme = DEFAULT_SCHEME, rate: Rate | None = None) -> str:
     """The grade of a KPI record; ``bands`` reuse the record's computed 達成率 when given."""
     if scheme.name == BANDS and rate is not None:
-        return grade(rate, scheme.bands)
-    return grade_kpi(r.current, r.target, r.baseline or None, scheme=scheme, lower_is_better=r.lower_is_better,
-                     revised_target=r.revised_target)
+        return grade(rate, scheme.bands, rounding=scheme.rounding)
+    return grade_kpi(r.current, r.target, r.baseline or None, scheme=scheme,
+                     direction="lower" if record_direction(r).lower else "higher", revised_target=r.revised_target)
 
 
 def count_grades(grades: Sequence[str], scheme: Scheme) -> dict[str, int]:

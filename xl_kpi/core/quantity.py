@@ -32,6 +32,7 @@ from .fiscal import (
     span_from_match,
 )
 from .text import CIRCLED, to_halfwidth
+from .units import base_unit
 from .wording import (
     AGE_RE,
     AIM_RE,
@@ -52,6 +53,7 @@ from .wording import (
     DONE,
     ESTIMATE,
     FORMULA_RE,
+    IDEOGRAPHIC_THOUSANDS_RE,
     INCREASE,
     MAGNITUDE_TYPOS,
     MAGNITUDES,
@@ -76,7 +78,6 @@ from .wording import (
     STOPPED,
     TIME_WORD_RE,
     TOTAL_WORDS,
-    UNIT_ALIASES,
     UNIT_DIGIT_RE,
     UNIT_ONLY,
     ZERO_WORD_RE,
@@ -155,11 +156,14 @@ def parse_quantity(text: object) -> Quantity:
     if isinstance(text, bool):
         raise QuantityError(f"「{text}」は数量として読み取れません。", value=text)
     if isinstance(text, (int, Decimal)):
-        return Quantity(Decimal(text), raw=str(text))
+        number = Decimal(text)
+        if not number.is_finite():
+            raise QuantityError(f"「{text}」は数量として読み取れません。", value=str(text))
+        return _within_range(Quantity(number, raw=str(text)))
     if isinstance(text, float):
         if text != text or text in (float("inf"), float("-inf")):
             raise QuantityError(f"「{text}」は数量として読み取れません。", value=text)
-        return Quantity(Decimal(repr(text)), raw=repr(text))
+        return _within_range(Quantity(Decimal(repr(text)), raw=repr(text)))
     if text is None:
         raise QuantityError("空欄です。", code="missing-value", value="")
     if not isinstance(text, str):
@@ -167,20 +171,35 @@ def parse_quantity(text: object) -> Quantity:
     return _parse_text(text)
 
 
+# The figures a KPI cell can hold: Excel keeps 15 significant digits, and no count, amount or
+# share of a plan is 10^15 or more (1,000兆) or, unless zero, smaller than 10^-15.
+LARGEST = Decimal(10) ** 15
+SMALLEST = Decimal(10) ** -15
+
+
+def _within_range(q: Quantity) -> Quantity:
+    """``q`` if its figures (in the base unit: 3億円 as 300,000,000円) are in the range a KPI
+    cell can hold; else a refusal with code ``value-out-of-range`` (never a crash later on)."""
+    for value in (q.value, q.upper):
+        if value is None:
+            continue
+        size = abs(normalized(q._replace(value=value))[0] or value)
+        if size >= LARGEST or (size and size < SMALLEST):
+            what = "大きすぎ" if size >= LARGEST else "小さすぎ"
+            raise QuantityError(f"「{str(q.raw).strip()[:40]}」は数値が{what}て、KPIの値として扱えません"
+                                f"（{format_number(LARGEST)}未満、0でなければ{format_number(SMALLEST)}以上の値を入力してください）。",
+                                code="value-out-of-range", value=q.raw)
+        if not value and abs(int(value.as_tuple().exponent)) > 15:  # 0E+999999: zero, written plainly
+            q = q._replace(value=Decimal(0)) if value is q.value else q._replace(upper=Decimal(0))
+    return q
+
+
 def normalized(q: Quantity) -> tuple[Decimal | None, str]:
     """Value and unit in one scale for comparing: magnitudes applied (3億円 → 300,000,000 円) and
     units written several ways made one (箇所/ヶ所 → か所, 名 → 人)."""
-    value, unit = q.value, q.unit
-    if unit[:1] in _MAGNITUDE_HEADS:
-        for word, factor in MAGNITUDES.items():
-            if unit.startswith(word):
-                value = None if value is None else value * factor
-                unit = unit[len(word):]
-                break
-    return value, UNIT_ALIASES.get(unit, unit)
-
-
-_MAGNITUDE_HEADS = frozenset(w[0] for w in MAGNITUDES)
+    factor, unit = base_unit(q.unit)
+    value = q.value
+    return (None if value is None else value * factor if factor != 1 else value), unit
 
 
 # The common shape — [①] number unit [(累計) | (平成30年度[末])] — read by one regex; anything
@@ -233,9 +252,13 @@ def _parse_text(raw: str) -> Quantity:
 @lru_cache(maxsize=65536)
 def _read_text(raw: str) -> Quantity | QuantityError:
     try:
-        return _parse_uncached(raw)
+        return _within_range(_parse_uncached(raw))
     except QuantityError as err:
         return err.with_traceback(None)
+
+
+# How Excel's General format shows a number too large or too small for its width: 1E+28, 2.5E-07.
+_SCIENTIFIC_RE = re.compile(r"\s*[-+]?\d+(?:\.\d+)?[Ee][-+]?\d{1,9}\s*")
 
 
 def _parse_uncached(raw: str) -> Quantity:
@@ -243,6 +266,8 @@ def _parse_uncached(raw: str) -> Quantity:
     word = _WORD_QUANTITIES.get(text.strip())
     if word is not None:
         return word._replace(raw=raw)
+    if ("E" in text or "e" in text) and _SCIENTIFIC_RE.fullmatch(text):
+        return Quantity(Decimal(text.strip()), raw=raw)
     m = _FAST_RE.fullmatch(text)
     if m is not None:
         label, words, sign, num, unit, cum, era, year, est = m.groups()
@@ -313,6 +338,10 @@ def _read_slow(raw: str, text: str) -> Quantity:
     _read_ages(r)
     upper = _read_range(r) if "~" in r.text else None
     numbers = list(_NUMBER_RE.finditer(r.text))
+    glued = [m for m in numbers if _in_a_word(r, m)]
+    if glued:
+        raise QuantityError(f"「{raw.strip()[:40]}」の数字「{glued[0].group('num')}」は語や記号の一部で、数値ではありません。"
+                            "数値と単位を入力してください。", value=raw)
     if len(numbers) > 1 or (numbers and _second_value(r, numbers[0])):
         latest = _read_by_year(raw, to_halfwidth(raw)) or _read_pace_and_total(raw, to_halfwidth(raw))
         if latest is not None:
@@ -381,6 +410,7 @@ def _prepared(raw: str, text: str) -> str:
         raise QuantityError(what, code="missing-value", value=raw)
     if len(text) > 200:
         raise QuantityError(f"「{raw[:40]}…」は長すぎて数量として読み取れません。", value=raw)
+    text = _typeset(raw, text)
     if "西暦" in text:
         text = text.replace("西暦", "").strip()
         if not text:
@@ -402,7 +432,31 @@ def _prepared(raw: str, text: str) -> str:
         text = text.translate({ord(a): " " for a in ARROWS}).strip()
     if text[:1] in ("ゼ", "零"):
         text = ZERO_WORD_RE.sub("0", text)
-    return NAKAGURO_DECIMAL_RE.sub(r"\1.\2", text) if "・" in text else text
+    return text
+
+
+def _typeset(raw: str, text: str) -> str:
+    """Refuses formula-like text (=…, @…, a cell reference); reads typographic notation: ・ between
+    digits as the decimal point (12・9), 、 between groups of three digits as the thousands separator."""
+    if text[0] in "=@" or _CELL_REFERENCE_RE.search(text):
+        raise QuantityError(f"「{raw.strip()[:40]}」は数式のような文字列で、数値ではありません。値を入力してください。",
+                            value=raw)
+    if "・" in text:
+        text = NAKAGURO_DECIMAL_RE.sub(r"\1.\2", text)
+    if "、" in text:
+        text = IDEOGRAPHIC_THOUSANDS_RE.sub(lambda m: m.group().replace("、", ","), text)
+    return text
+
+
+# A cell reference of a formula (Sheet1!A1, $B$2, a DDE call cmd|'…'!A0): no value.
+_CELL_REFERENCE_RE = re.compile(r"![$]?[A-Za-z]{1,3}[$]?\d|\$[A-Za-z]{1,3}\$\d|\w\|'")
+# A digit glued to a Latin letter before it (x0y, A0, abc12): part of a word or a code, no value.
+# Years (R3, H30), units (m2, CO2) and ages were taken out or masked before this is asked.
+_GLUED_RE = re.compile(r"[A-Za-z]$")
+
+
+def _in_a_word(r: _Reading, m: re.Match[str]) -> bool:
+    return m.group("sign") is None and _GLUED_RE.search(r.text, 0, m.start()) is not None
 
 
 # Digits that are no values (of a unit, a chemical formula, an age) are masked while the cell is read and

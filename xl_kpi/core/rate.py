@@ -8,9 +8,10 @@ rounded half up, as Excel's ROUND does — never Python's ``round`` (half to eve
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Context, Decimal
+from dataclasses import dataclass, replace
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal
 
+from .direction import kpi_direction
 from .errors import InputError, QuantityError
 from .quantity import (
     AT_MOST,
@@ -33,16 +34,112 @@ HUNDRED = Decimal(100)
 ONE = Decimal(1)
 ZERO = Decimal(0)
 _CTX = Context(prec=28, rounding=ROUND_HALF_UP)
+# A rate beyond ±100,000,000 % says the figures are wrong (a target typed far too small), not how
+# far the KPI went: it is not computable, with that reason.
+RATE_LIMIT = Decimal(10) ** 6
+
+HALF_UP, TRUNCATE = "half-up", "truncate"
+ROUNDING_MODES = {HALF_UP: ROUND_HALF_UP, TRUNCATE: ROUND_DOWN}
+# What 「設定」 shows for each choice (and reads back).
+DECIMALS_LABELS = {0: "整数", 1: "小数第1位"}
+MODE_LABELS = {HALF_UP: "四捨五入", TRUNCATE: "切り捨て"}
+
+
+@dataclass(frozen=True, slots=True)
+class Rounding:
+    """How a 達成率 is published: a whole percent or one decimal, rounded half up (Excel's ROUND, the
+    default) or truncated (Excel's ROUNDDOWN, toward zero: 131 / 470 = 27.87… % → 27.8 %). The
+    shown percent is what the report prints and what the grades read."""
+
+    decimals: int = 0
+    mode: str = HALF_UP
+
+    def __post_init__(self) -> None:
+        if self.decimals not in DECIMALS_LABELS:
+            raise InputError(f"達成率の桁数「{self.decimals}」は使えません（0 または 1）。", value=self.decimals)
+        if self.mode not in ROUNDING_MODES:
+            raise InputError(f"達成率の丸め方「{self.mode}」は使えません（{'、'.join(ROUNDING_MODES)}）。",
+                             value=self.mode)
+
+    def percent(self, fraction: Decimal) -> Decimal:
+        """The shown percent of a fraction: 0.27872 → 28 (default), 27.8 (one decimal, truncated)."""
+        shown = _quantize(fraction * HUNDRED, self.decimals, ROUNDING_MODES[self.mode])
+        return shown if shown else abs(shown)  # -0.4 % as a whole percent is 0 %, not -0 %
+
+    def fraction(self, fraction: Decimal) -> Decimal:
+        """The shown percent as a fraction (what a cell formatted :attr:`number_format` holds)."""
+        return self.percent(fraction) / HUNDRED
+
+    def format(self, fraction: Decimal | float | None) -> str:
+        """'28%', '27.8%', or '-' for no rate."""
+        if fraction is None:
+            return "-"
+        if isinstance(fraction, float):
+            fraction = Decimal(repr(fraction))
+        if not fraction.is_finite():
+            return "-"
+        return f"{self.percent(fraction):f}%"
+
+    @property
+    def number_format(self) -> str:
+        """The Excel number format that shows a rate cell as published: 0% or 0.0%."""
+        return "0%" if self.decimals == 0 else "0." + "0" * self.decimals + "%"
+
+    @property
+    def label(self) -> str:
+        """「整数・四捨五入」, 「小数第1位・切り捨て」: the 設定 sheet's text."""
+        return f"{DECIMALS_LABELS[self.decimals]}・{MODE_LABELS[self.mode]}"
+
+
+DEFAULT_ROUNDING = Rounding()
+
+
+def parse_rounding(text: object, mode: object = None) -> Rounding:
+    """A :class:`Rounding` from the 設定 text (「小数第1位・切り捨て」) or from a number of decimals and a
+    mode (1, 'truncate' / '切り捨て'); '' gives the default. Anything else is an InputError."""
+    raw = str(text if text is not None else "").strip()
+    if mode is None and not raw[:1].isdigit():
+        decimals_word, _, mode_word = raw.partition("・")
+        decimals = next((d for d, w in DECIMALS_LABELS.items() if w == decimals_word.strip()), None)
+        if raw and decimals is None:
+            raise InputError(f"達成率の表示「{raw}」は使えません（例: {Rounding(1, TRUNCATE).label}）。", value=raw)
+        return Rounding(decimals or 0, _mode(mode_word))
+    try:
+        decimals = int(raw) if raw else 0
+    except ValueError:
+        raise InputError(f"達成率の桁数「{raw}」は使えません（0 または 1）。", value=raw) from None
+    return Rounding(decimals, _mode(mode))
+
+
+def _mode(word: object) -> str:
+    raw = str(word or "").strip()
+    if not raw:
+        return HALF_UP
+    for mode, label in MODE_LABELS.items():
+        if raw in (mode, label):
+            return mode
+    raise InputError(f"達成率の丸め方「{raw}」は使えません（{'、'.join(MODE_LABELS.values())}）。", value=raw)
+
+
+def _quantize(value: Decimal, places: int, rounding: str) -> Decimal:
+    """``value`` at ``places`` decimals, with a precision that holds every digit of it (a figure
+    beyond the default 28 digits is rounded, never refused with InvalidOperation)."""
+    if not value.is_finite():
+        raise InputError(f"「{value}」は有限の数値ではありません。", value=str(value))
+    digits = max(value.adjusted(), 0) + places + 2
+    return value.quantize(Decimal(1).scaleb(-places), rounding=rounding, context=Context(prec=max(28, digits)))
 
 
 @dataclass(frozen=True, slots=True)
 class Rate:
-    """A 達成率: ``value`` is a fraction (1.125 = 112.5 %) or None with ``reason_code``/``reason``."""
+    """A 達成率: ``value`` is a fraction (1.125 = 112.5 %) or None with ``reason_code``/``reason``;
+    ``rounding`` is how it is shown (and graded)."""
 
     value: Decimal | None
     method: str
     reason_code: str | None = None
     reason: str | None = None
+    rounding: Rounding = DEFAULT_ROUNDING
 
     @property
     def computable(self) -> bool:
@@ -50,28 +147,28 @@ class Rate:
 
     @property
     def display(self) -> str:
-        """'113%', or '-' when not computable."""
-        return format_rate(self.value)
+        """'113%' (or '112.5%' with one decimal), or '-' when not computable."""
+        return self.rounding.format(self.value)
 
     @property
-    def percent(self) -> int | None:
-        """The whole percent as published (half up), or None."""
-        return None if self.value is None else int(round_half_up(self.value * HUNDRED))
+    def percent(self) -> Decimal | None:
+        """The percent as published (its rounding), or None."""
+        return None if self.value is None else self.rounding.percent(self.value)
+
+    @property
+    def shown(self) -> Decimal | None:
+        """The published percent as a fraction (what a rate cell formatted 0% / 0.0% holds)."""
+        return None if self.value is None else self.rounding.fraction(self.value)
 
 
 def round_half_up(value: Decimal, places: int = 0) -> Decimal:
     """Round like Excel's ROUND: halves away from zero (2.5 → 3, -64.5 → -65, 0.125 → 0.13 at 2)."""
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return _quantize(value, places, ROUND_HALF_UP)
 
 
-def format_rate(value: Decimal | float | None) -> str:
-    """A fraction as the published whole percent: 1.125 → '113%', -0.647 → '-65%', None → '-'."""
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        value = Decimal(repr(value))
-    pct = int(round_half_up(value * HUNDRED))
-    return f"{pct}%"
+def format_rate(value: Decimal | float | None, rounding: Rounding = DEFAULT_ROUNDING) -> str:
+    """A fraction as the published percent: 1.125 → '113%', -0.647 → '-65%', None → '-'."""
+    return rounding.format(value)
 
 
 def parse_rate(text: object) -> Decimal | None:
@@ -140,7 +237,7 @@ def is_rank(q: Quantity) -> bool:
 
 
 def kpi_rate(current: object, target: object, baseline: object = None, method: str = "auto", *,
-             lower_is_better: bool = False) -> Rate:
+             lower_is_better: bool = False, rounding: Rounding = DEFAULT_ROUNDING, direction: str = "") -> Rate:
     """The 達成率 of one KPI.
 
     ``current``, ``target`` and ``baseline`` are cell texts, numbers or :class:`Quantity`.
@@ -154,8 +251,19 @@ def kpi_rate(current: object, target: object, baseline: object = None, method: s
     needs it is not computable (``missing-current``, ``missing-target``, ``missing-baseline``);
     one that does not (ratio ignores the baseline) is computed.
     Raises QuantityError for text that is not a quantity at all; anything else that prevents a
-    rate is a not-computable :class:`Rate` with the reason.
+    rate is a not-computable :class:`Rate` with the reason. ``rounding`` is how the rate is shown.
+    ``direction`` (指標の方向: ``lower`` / ``higher``) decides the direction when given (as does
+    ``lower_is_better``); otherwise the cells do: the target's words (以下, 減 …) or a numeric target
+    below a comparable baseline make it lower-is-better (:func:`~xl_kpi.core.direction.kpi_direction`).
     """
+    rate = _kpi_rate(current, target, baseline, method, "lower" if lower_is_better else direction)
+    if rate.value is not None and abs(rate.value) >= RATE_LIMIT:
+        rate = _nc(rate.method, "rate-out-of-range",
+                   "達成率が大きすぎます（目標値が現在値に比べて極端に小さい値です）。目標値と現在値の単位・桁を確かめてください。")
+    return rate if rounding == DEFAULT_ROUNDING else replace(rate, rounding=rounding)
+
+
+def _kpi_rate(current: object, target: object, baseline: object, method: str, direction: str) -> Rate:
     if method not in METHODS:
         raise InputError(f"方式「{method}」は使えません（{', '.join(METHODS)}）。", value=method)
     t = _quantity(target, "目標値")
@@ -166,6 +274,7 @@ def kpi_rate(current: object, target: object, baseline: object = None, method: s
     if t.has(QUALITATIVE) and method not in ("continue", "maintain"):
         return _nc(method, "qualitative-target",
                    f"目標値「{t.raw.strip()}」は数値のない定性的な目標のため、達成率を計算できません（達成状況は文章で評価します）。")
+    lower_is_better = kpi_direction(direction, "", base, t).lower
     method = choose_method(method, cur, t, lower_is_better)
     if cur is None:
         return _missing(method, "missing-current", "現在値", current)
@@ -264,6 +373,8 @@ def _compute(method: str, c: Quantity, t: Quantity, b: Quantity | None, lower: b
         return _progress(c, t, b)
     cv, tv = _scaled(c, t)
     if method == "lower-better":
+        if tv == 0:  # ゼロを目指す: target ÷ current says nothing (0 % until the very end)
+            return _nc(method, "zero-target", "目標値が0のため計算できません。")
         if cv == 0:
             return _nc(method, "zero-current", "現在値が0のため計算できません（低いほど良い指標）。")
         return Rate(_CTX.divide(tv, cv), method)
@@ -347,15 +458,19 @@ DEFAULT_BANDS = GradeBands()
 
 
 def grade(rate: Rate | Decimal | float | None, bands: GradeBands = DEFAULT_BANDS,
-          symbols: bool = False) -> str:
-    """The grade letter (or symbol) of a rate, on its displayed whole percent; '-' if none."""
+          symbols: bool = False, rounding: Rounding | None = None) -> str:
+    """The grade letter (or symbol) of a rate, on its shown percent (the rate's rounding, or
+    ``rounding``: 99.96 % is 100 % as a whole percent half up, 99.9 % truncated); '-' if none."""
     if isinstance(rate, Rate):
+        rounding = rounding or rate.rounding
         rate = rate.value
     if rate is None:
         return "-"
     if isinstance(rate, float):
         rate = Decimal(repr(rate))
-    pct = int(round_half_up(rate * HUNDRED))
+    if not rate.is_finite() or abs(rate) >= RATE_LIMIT:  # no rate (see kpi_rate)
+        return "-"
+    pct = (rounding or DEFAULT_ROUNDING).percent(rate)
     for low, letter, symbol in bands.bands:
         if pct >= low:
             return symbol if symbols else letter

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from .errors import QuantityError
 from .findings import Finding, make_finding
@@ -32,6 +33,7 @@ _DASHES = "-‐‑‒–—―ー－−﹣ｰ─"
 _MEASURE_ID_RE = re.compile(r"^\s*(\d+)\s*[" + _DASHES + r"]\s*(\d+)\s*$")
 
 
+@lru_cache(maxsize=8192)
 def normalize_measure_id(text: str) -> str:
     """A 施策番号 as the plan writes it: half-width digits and one ASCII hyphen (「１－０３」 →
     1-03, 「1ー15」 → 1-15); the number after the hyphen keeps at least two digits (「1-3」 →
@@ -270,13 +272,19 @@ def title_conflicts(records: Iterable[KpiRecord]) -> list[Finding]:
 
 
 def _title_clash(seen: dict, key, title: str, r: KpiRecord, what: str) -> list[Finding]:
-    title = _squash(title)
-    first = seen.setdefault(key, (title, r))
-    if first[0] == title:
+    first = seen.get(key)
+    if first is not None and first[2] == title:  # the same text as the first: no need to compare closer
         return []
+    squashed = _squash(title)
+    if first is None:
+        seen[key] = (squashed, r, title)
+        return []
+    if first[0] == squashed:
+        return []
+    title = squashed
     where = first[1].source.file or "計画"
     if (first[1].source.file, first[1].source.sheet) == (r.source.file, r.source.sheet):
-        seen[key] = (title, r)  # one sheet's own second title: reported once, not for every row
+        seen[key] = (title, r, title)  # one sheet's own second title: reported once, not for every row
     return [make_finding("title-differs", record=r, field="goal_title", value=title,
                          detail=f"{what}の名称が「{first[0]}」（{where}）と「{title}」（{r.source.file or '計画'}）"
                                 f"で異なります。「{first[0]}」を使いました。")]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
+from .direction import BELOW_BASELINE, ITEM_WORDS, kpi_direction, record_direction
 from .errors import QuantityError
 from .findings import CATALOGUE, ERROR, WARNING, Finding, Report, make_finding
 from .quantity import (
@@ -26,9 +27,17 @@ from .quantity import (
     read_quantity,
     with_exact_value,
 )
-from .rate import Rate, choose_method, format_rate, kpi_rate, parse_rate, target_says_lower, units_compatible
+from .rate import (
+    DEFAULT_ROUNDING,
+    Rate,
+    Rounding,
+    choose_method,
+    kpi_rate,
+    parse_rate,
+)
 from .record import HIGHER_IS_BETTER, LOWER_IS_BETTER, RECORD_FIELDS, KpiRecord
 from .text import CIRCLED, has_control_characters, looks_like_formula, to_halfwidth
+from .units import same_unit
 from .yearly import stale_values
 
 EXCEL_CELL_LIMIT = 32767
@@ -47,16 +56,17 @@ class Evaluation:
     revised_rate: Rate | None
 
 
-def evaluate(record: KpiRecord) -> Evaluation:
+def evaluate(record: KpiRecord, rounding: Rounding = DEFAULT_ROUNDING) -> Evaluation:
     """Compute 達成率 and 変更後の達成率 of one record; unreadable texts give a not-computable Rate.
 
-    A value typed as a number counts with its unrounded number (see :func:`figure`)."""
+    A value typed as a number counts with its unrounded number (see :func:`figure`); ``rounding``
+    is how the rates are shown (設定's 達成率の表示)."""
     if not record.has_kpi:
         return Evaluation(None, None)
-    lower = record.lower_is_better
+    lower = record_direction(record).lower
     current, baseline = figure(record, "current"), figure(record, "baseline")
-    rate = _safe_rate(current, figure(record, "target"), baseline, lower)
-    revised = (_safe_rate(current, figure(record, "revised_target"), baseline, lower)
+    rate = _safe_rate(current, figure(record, "target"), baseline, lower, rounding)
+    revised = (_safe_rate(current, figure(record, "revised_target"), baseline, lower, rounding)
                if given(record.revised_target) else None)
     return Evaluation(rate, revised)
 
@@ -77,22 +87,28 @@ def figure(record: KpiRecord, name: str) -> str | Quantity:
     return text if isinstance(q, QuantityError) else with_exact_value(q, number.exact)
 
 
-def _safe_rate(current: str | Quantity, target: str | Quantity, baseline: str | Quantity, lower: bool) -> Rate:
+_DIRECTIONS = {True: LOWER_IS_BETTER, False: HIGHER_IS_BETTER}  # the KPI's direction, resolved once
+
+
+def _safe_rate(current: str | Quantity, target: str | Quantity, baseline: str | Quantity, lower: bool,
+               rounding: Rounding = DEFAULT_ROUNDING) -> Rate:
     try:
-        return kpi_rate(current, target, baseline or None, lower_is_better=lower)
+        return kpi_rate(current, target, baseline or None, rounding=rounding, direction=_DIRECTIONS[lower])
     except QuantityError as err:
         if baseline:  # an unreadable 基準値 (reported on its own) costs no rate that does not need it
-            return _safe_rate(current, target, "", lower)
-        return Rate(None, "auto", "unparseable", str(err))
+            return _safe_rate(current, target, "", lower, rounding)
+        return Rate(None, "auto", "unparseable", str(err), rounding)
 
 
 class _Checker:
     """Runs the per-record rules for one record, collecting findings."""
 
-    __slots__ = ("rec", "out", "q", "refused")
+    __slots__ = ("rec", "out", "q", "refused", "rounding", "lower")
 
-    def __init__(self, rec: KpiRecord):
+    def __init__(self, rec: KpiRecord, rounding: Rounding = DEFAULT_ROUNDING):
         self.rec = rec
+        self.rounding = rounding
+        self.lower = rec.lower_is_better  # the KPI's direction, once its cells are read (_check_direction)
         self.out: list[Finding] = []
         self.q: dict[str, Quantity | None] = {}
         self.refused: set[str] = set()  # fields whose text was reported as unreadable
@@ -229,12 +245,19 @@ def _quantity(c: _Checker, name: str, required: bool) -> Quantity | None:
 def _read(c: _Checker, name: str, text: str) -> Quantity | None:
     """The cell as a Quantity, or None: refused (in ``c.refused``) after a finding when it cannot
     be read, not refused when it names no value (blank, a placeholder)."""
+    if _EXCEL_DATE_RE.fullmatch(text):  # a date Excel made of the value, kept as its text by an earlier merge
+        c.add("date-in-value", name, text, f"「{_EXAMPLES[name]}」や「'1/2」のように入力してください",
+              severity=WARNING if name == "baseline" else ERROR)
+        c.refused.add(name)
+        return None
     q = read_quantity(text)
     if isinstance(q, QuantityError):  # refused
         if q.code == "missing-value":
             return None
-        code = "multiple-values" if q.code == "multiple-values" else "unparseable-value"
-        c.add(code, name, text, severity=WARNING if name == "baseline" else ERROR)
+        code = q.code if q.code in ("multiple-values", "value-out-of-range") else "unparseable-value"
+        reason = str(q)  # a specific reason (digits of a word, a formula, too large) is quoted
+        detail = "" if code == "multiple-values" or reason.endswith("読み取れません。") else reason
+        c.add(code, name, text, detail, severity=WARNING if name == "baseline" else ERROR)
         c.refused.add(name)
         return None
     number = c.rec.numbers.get(name)
@@ -252,6 +275,12 @@ def _read(c: _Checker, name: str, text: str) -> Quantity | None:
     return q
 
 
+# How Excel shows a date it made of a typed value (2018/3/31, 2018/3/31 0:00, 2018-03-31, 1/2, 1月2日): a
+# value cell holding that text still holds the date, in every later merge (the master keeps the text).
+_EXCEL_DATE_RE = re.compile(r"\s*(?:(?:19|20)\d\d[/-]\d{1,2}[/-]\d{1,2}(?:\s+\d{1,2}:\d\d(?::\d\d)?)?|"
+                            r"\d{1,2}/\d{1,2}|\d{1,2}月\d{1,2}日)\s*")
+
+
 _RANGE_RULE = {
     "target": "範囲に届けば達成として、下限（低いほど良い指標は上限）に対する達成率を計算しました。",
     "other": "下限の値を使いました。",
@@ -265,7 +294,7 @@ def _check_baseline_given(c: _Checker, t: Quantity | None, cur: Quantity | None)
     if c.q.get("baseline") is not None or "baseline" in c.refused:
         return
     example = f"「{_EXAMPLES['baseline']}」のように計画策定時点の値を入力してください。"
-    if _needs_baseline(t, cur, c.rec.lower_is_better):
+    if _needs_baseline(t, cur, c.lower):
         c.add("missing-value", "baseline", text, f"{_no_value_words(text)}達成率の計算に必要です。{example}",
               severity=WARNING)
     else:
@@ -296,6 +325,7 @@ def _check_kpi(c: _Checker) -> None:
     t = _quantity(c, "target", True)
     cur = _quantity(c, "current", True)
     rt = _quantity(c, "revised_target", False)
+    _check_direction(c, b, t, cur)
     _check_baseline_given(c, t, cur)
     if t is not None and t.value is not None:
         _compare_with_target(c, t, ((b, "baseline"), (cur, "current"), (rt, "revised_target")))
@@ -303,6 +333,26 @@ def _check_kpi(c: _Checker) -> None:
     _check_rate(c, "rate", t)
     if (rec.revised_target or rec.revised_rate) and (given(rec.revised_target) or given(rec.revised_rate)):
         _check_revision(c, rt)
+
+def _check_direction(c: _Checker, b: Quantity | None, t: Quantity | None, cur: Quantity | None) -> None:
+    """The KPI's direction (:func:`~xl_kpi.core.direction.kpi_direction`), said when it was derived:
+    from a target below the baseline (info), or guessed from the item's words (a warning asking for
+    指標の方向, with the rate either way)."""
+    rec = c.rec
+    d = kpi_direction(rec.direction, rec.kpi_item, b, t)
+    c.lower = d.lower
+    if d.source == BELOW_BASELINE and t is not None and b is not None:
+        c.add("direction-from-target", "direction", "", f"目標値「{t.raw.strip()}」が基準値「{b.raw.strip()}」より"
+              "小さいため、低いほど良い指標として計算しました。", cell=rec.source.cell("direction"))
+    elif d.source == ITEM_WORDS and t is not None and t.value is not None:
+        other = ""
+        if cur is not None and cur.value is not None:
+            ratio = kpi_rate(cur, t, b, rounding=c.rounding, direction=HIGHER_IS_BETTER)
+            other = f"（高いほど良い指標なら達成率は{ratio.display}）" if ratio.computable else ""
+        c.add("direction-needed", "direction", rec.kpi_item.strip(),
+              f"項目の「{d.word}」は減らすものと読めるため、低いほど良い指標として計算しました{other}。",
+              cell=rec.source.cell("direction"))
+
 
 # A fraction (0.85) and a percent figure (85) of the same thing differ in scale: one at or below
 # 1.5 (150 % as a fraction), the other above it.
@@ -318,8 +368,7 @@ def _check_progress(c: _Checker, b: Quantity | None, t: Quantity | None, cur: Qu
         c.add("baseline-equals-target", "baseline", b.raw)
     if cur is not None and cur.value is not None and b.unit_text == cur.unit_text and b.basis == cur.basis \
             and not (t and t.has(CONTINUE)):
-        lower = c.rec.lower_is_better or (t is not None and target_says_lower(t))
-        worse = cur.value > b.value if lower else cur.value < b.value
+        worse = cur.value > b.value if c.lower else cur.value < b.value
         if worse:
             c.add("below-baseline", "current", cur.raw, b.raw)
 
@@ -341,10 +390,9 @@ def _compare_with_target(c: _Checker, t: Quantity, others) -> None:
     for q, name in others:
         if q is None or q.value is None:
             continue
-        if q.unit and t_unit and q.unit_text != t_unit_text:
-            sev = ERROR if name == "current" and not units_compatible(q, t) else WARNING
+        if q.unit and t_unit and not same_unit(q.unit, t_unit):  # 件/年 beside 件(累計): a basis-mismatch
             c.add("unit-mismatch", name, q.raw, f"目標値「{t.raw}」と異なります（{q.unit_text} と {t_unit_text}）。",
-                  severity=sev)
+                  severity=ERROR if name == "current" else WARNING)
         if name != "revised_target" and q.basis != t_basis:
             c.add("basis-mismatch", name, q.raw,
                   f"目標値「{t.raw}」と異なります（{_describe_basis(q)} と {_describe_basis(t)}）。")
@@ -358,37 +406,49 @@ def _check_rate(c: _Checker, field: str, target: Quantity | None) -> None:
     cur = c.q.get("current")
     if target is None or cur is None:
         return  # already reported as missing or unreadable
-    rate = kpi_rate(cur, target, c.q.get("baseline"), lower_is_better=rec.lower_is_better)
+    rate = kpi_rate(cur, target, c.q.get("baseline"), rounding=c.rounding, direction=_DIRECTIONS[c.lower])
     entered_text = getattr(rec, field).strip()
     if not rate.computable:
         c.add("rate-not-computable", field, entered_text, rate.reason or "")
         return
     if not entered_text:
         return
-    shown = _entered_display(entered_text)
+    # an entered rate with fewer decimals than 設定's (「28%」 beside 27.8 %) is compared at its own
+    rounding = _entered_rounding(entered_text, c.rounding)
+    shown = _entered_display(entered_text, rounding)
     if shown is None:
         c.add("unparseable-value", field, entered_text)
-    elif shown and shown != rate.display:
+    elif shown and shown != rounding.format(rate.value):
         c.add("rate-mismatch", field, entered_text, rate.display)
 
 
+_PERCENT_DECIMALS_RE = re.compile(r"[.・](\d+)\s*[%％]")
+
+
+def _entered_rounding(text: str, rounding: Rounding) -> Rounding:
+    """``rounding`` at the decimals an entered percent text shows, when it shows fewer."""
+    m = _PERCENT_DECIMALS_RE.search(text)
+    shown = len(m.group(1)) if m else (0 if "%" in text or "％" in text else rounding.decimals)
+    return rounding if shown >= rounding.decimals else Rounding(shown, rounding.mode)
+
+
 @lru_cache(maxsize=4096)
-def _entered_display(text: str) -> str | None:
+def _entered_display(text: str, rounding: Rounding = DEFAULT_ROUNDING) -> str | None:
     """An entered 達成率 as displayed ('113%'), '' when blank or '-', None when unreadable."""
     try:
         value = parse_rate(text)
     except QuantityError:
         return None
-    return "" if value is None else format_rate(value)
+    return "" if value is None else rounding.format(value)
 
 
 RecordRule = Callable[[_Checker], None]
 RECORD_RULES: tuple[RecordRule, ...] = (_check_texts, _check_structure, _check_kpi)
 
 
-def check_record(record: KpiRecord) -> list[Finding]:
-    """Findings of the per-record rules for one record."""
-    c = _Checker(record)
+def check_record(record: KpiRecord, rounding: Rounding = DEFAULT_ROUNDING) -> list[Finding]:
+    """Findings of the per-record rules for one record (rates shown with ``rounding``)."""
+    c = _Checker(record, rounding)
     for rule in RECORD_RULES:
         rule(c)
     return c.out
@@ -438,12 +498,13 @@ CROSS_RULES: tuple[Callable[[list[KpiRecord]], Iterable[Finding]], ...] = (
     _duplicates, _relisted, _unnumbered, stale_values)
 
 
-def validate_records(records: Iterable[KpiRecord]) -> Report:
-    """Validate records: every finding of every rule, per-record findings in record order first."""
+def validate_records(records: Iterable[KpiRecord], rounding: Rounding = DEFAULT_ROUNDING) -> Report:
+    """Validate records: every finding of every rule, per-record findings in record order first.
+    ``rounding`` is how 達成率 is published (an entered rate is checked as shown that way)."""
     recs = list(records)
     findings: list[Finding] = []
     for r in recs:
-        findings.extend(check_record(r))
+        findings.extend(check_record(r, rounding))
     for rule in CROSS_RULES:
         findings.extend(rule(recs))
     return Report(findings)

@@ -9,7 +9,7 @@ from decimal import Decimal
 from statistics import median
 
 from .grading import Scheme, grade_record
-from .rate import DEFAULT_BANDS, GradeBands, Rate, grade
+from .rate import DEFAULT_BANDS, DEFAULT_ROUNDING, GradeBands, Rate, Rounding, grade
 from .record import KpiRecord
 from .rules import Evaluation, evaluate
 
@@ -39,14 +39,15 @@ class Evaluated:
 
 def evaluated(records: Iterable[KpiRecord], bands: GradeBands = DEFAULT_BANDS,
               evaluations: Mapping[int, Evaluation] | None = None,
-              scheme: Scheme | None = None) -> list[Evaluated]:
+              scheme: Scheme | None = None, rounding: Rounding = DEFAULT_ROUNDING) -> list[Evaluated]:
     """Each KPI record with its computed rate and grade (records without a KPI are left out).
 
     ``evaluations`` (``id(record)`` → its rates) reuses rates a caller already computed;
-    ``scheme`` grades by a grading scheme instead of the bands (:mod:`.grading`)."""
+    ``scheme`` grades by a grading scheme instead of the bands (:mod:`.grading`); ``rounding`` is
+    how rates computed here are shown and graded."""
     out = []
     for r in records:
-        ev = evaluations[id(r)] if evaluations is not None else evaluate(r)
+        ev = evaluations[id(r)] if evaluations is not None else evaluate(r, rounding)
         if ev.rate is None:
             continue
         g = grade_record(r, scheme, ev.rate) if scheme is not None else grade(ev.rate, bands)

@@ -84,8 +84,11 @@ PACE_RE = re.compile(r"毎年度?|年間|単年度?|各年度?|/年")
 ARROWS = "→⇒↑↓↗↘➡⇗⇘"
 # An age in the words before the value (65歳以上 30%): part of the label, not a second value.
 AGE_RE = re.compile(r"\d+\s*(?:~\s*\d+\s*)?歳(?:以上|以下|未満|代)?")
-# Newspapers set decimals with a middle dot in vertical text: 2・2% is 2.2%.
-NAKAGURO_DECIMAL_RE = re.compile(r"(?<![\d・])(\d+)・(\d+)(?=\s*%)")
+# Newspapers set decimals with a middle dot in vertical text: 2・2% is 2.2%, 12・9 is 12.9 (wherever a
+# value stands; a list of three numbers, 1・2・3, is no decimal).
+NAKAGURO_DECIMAL_RE = re.compile(r"(?<![\d・.])(\d+)・(\d+)(?![\d・])")
+# 、 between groups of three digits is a thousands separator in vertical text: 18、500 is 18,500.
+IDEOGRAPHIC_THOUSANDS_RE = re.compile(r"(?<![\d,、.])\d{1,3}(?:、\d{3})+(?![\d、,.・])")
 ZERO_WORD_RE = re.compile(r"^(?:ゼロ|零)(?=\s*(?:件|人|か所|社|団体|%|$))")
 # A period before the number makes it a total over the period: 5年間で100人, 5か年で…
 PERIOD_PREFIX_RE = re.compile(r"\d+\s*(?:年間|か年|カ年|ヶ年)\s*(?:で|の|累計)?")
@@ -115,7 +118,9 @@ COMBINATION_RE = re.compile(
 # Units written several ways that count the same thing.
 UNIT_ALIASES = {"ヶ所": "か所", "ケ所": "か所", "カ所": "か所", "ヵ所": "か所", "箇所": "か所",
                 "个所": "か所", "名": "人", "ｍ": "m", "㎡": "m2", "平方メートル": "m2", "ポイント": "pt",
-                "ﾎﾟｲﾝﾄ": "pt", "パーセント": "%"}
+                "ﾎﾟｲﾝﾄ": "pt", "パーセント": "%", "トン": "t", "ヘクタール": "ha", "キロメートル": "km",
+                "メートル": "m", "キログラム": "kg", "グラム": "g", "㎢": "km2", "平方キロメートル": "km2",
+                "㎞": "km", "㎏": "kg", "ｔ": "t"}
 
 # Words that name a reference without giving its number: 現状(平成19年度), 平成19年度調査.
 NO_VALUE_WORDS = frozenset({"現状", "現状値", "調査", "実績", "時点", "策定時", "計画策定時"})

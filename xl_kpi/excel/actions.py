@@ -92,7 +92,7 @@ def compute_rates(book) -> ActionResult:
     scheme = settings.grading()
     grades: list[str] = []
     for rec in kpi.records:
-        ev = evaluate(rec)
+        ev = evaluate(rec, settings.rounding)
         if ev.rate is None:
             continue
         grades.append(grade_record(rec, scheme, ev.rate))
@@ -101,9 +101,10 @@ def compute_rates(book) -> ActionResult:
         if ev.revised_rate is not None:
             revised[rec.source.row] = rate_cell(ev.revised_rate)
     cols = kpi.header.columns
-    write_column_blocks(kpi.sheet, cols["rate"], rates, "0%")
+    shown_as = settings.rounding.number_format  # 設定's 達成率の表示
+    write_column_blocks(kpi.sheet, cols["rate"], rates, shown_as)
     if revised and "revised_rate" in cols:
-        write_column_blocks(kpi.sheet, cols["revised_rate"], revised, "0%")
+        write_column_blocks(kpi.sheet, cols["revised_rate"], revised, shown_as)
     msg = f"{len(rates)} 件の達成率を計算しました。" + (f"（計算できないもの {not_computable} 件）" if not_computable else "")
     graded = count_grades(grades, scheme)
     msg += f"評価（{scheme.label}）: " + "、".join(f"{g} {n}件" for g, n in graded.items() if n)
@@ -254,7 +255,7 @@ def merge_sheets(book) -> ActionResult:
     sheet = master.sheet if master else book.sheets.add(MASTER_SHEET, before=book.sheets[0])
     if master:
         sheet.clear()
-    plan, groups = plan_sheet(content.records, computed=True)
+    plan, groups = plan_sheet(content.records, computed=True, evaluations=content.evaluations)
     render_kpi_sheet(sheet, settings, "全庁（各部署の提出を統合）", plan, groups)
     write_findings_sheet(book, findings, after=sheet)
     if content.register_created:

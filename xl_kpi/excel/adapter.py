@@ -275,5 +275,5 @@ def render_kpi_sheet(sheet, settings: Settings, info: str, plan: Sequence[Planne
         sheet.range((block[0], 1), (block[1], last_printed)).wrap_text = True
         for name in ("rate", "revised_rate"):
             col = lay.col(name)
-            sheet.range((block[0], col), (block[1], col)).number_format = "0%"
+            sheet.range((block[0], col), (block[1], col)).number_format = settings.rounding.number_format
 

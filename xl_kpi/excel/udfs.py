@@ -21,7 +21,7 @@ from ..core.errors import XlKpiError
 from ..core.fiscal import parse_reporting_year
 from ..core.grading import SCHEME_LABELS, grade_kpi, scheme_from_args
 from ..core.quantity import parse_quantity
-from ..core.rate import DEFAULT_BANDS, METHODS, grade
+from ..core.rate import DEFAULT_BANDS, DEFAULT_ROUNDING, METHODS, Rounding, grade, parse_rounding
 from ..core.rate import kpi_rate as core_kpi_rate
 
 NA = "#N/A"
@@ -100,20 +100,31 @@ def _blank(v: Any) -> bool:
     return v is None or (isinstance(v, str) and not v.strip())
 
 
-def _rate_one(current: Any, target: Any, baseline: Any, method: Any) -> Any:
+def _rounding(decimals: Any, mode: Any) -> Rounding:
+    """The rounding of =KPI_RATE(…, 桁数, 丸め方) (設定's 達成率の表示); blanks give the default."""
+    if isinstance(decimals, float) and decimals.is_integer():
+        decimals = int(decimals)
+    return parse_rounding("" if _blank(decimals) else decimals, None if _blank(mode) else mode)
+
+
+def _rate_one(current: Any, target: Any, baseline: Any, method: Any, rounding: Rounding = DEFAULT_ROUNDING) -> Any:
     if _blank(current) and _blank(target):
         return ""
     m = "auto" if _blank(method) else str(method).strip()
-    lower = m in ("低いほど良い", "lower")
-    if lower:
+    direction = {"低いほど良い": "lower", "lower": "lower", "高いほど良い": "higher", "higher": "higher"}.get(m, "")
+    if direction:
         m = "auto"
     if m not in METHODS:
         return not_available(f"方式「{m}」は使えません（{', '.join(METHODS)}）。")
     try:
-        rate = core_kpi_rate(current, target, None if _blank(baseline) else baseline, m, lower_is_better=lower)
+        rate = core_kpi_rate(current, target, None if _blank(baseline) else baseline, m, direction=direction,
+                             rounding=rounding)
     except XlKpiError as err:
         return not_available(str(err))
-    return float(rate.value) if rate.value is not None else not_available(rate.reason or "")
+    if rate.value is None:
+        return not_available(rate.reason or "")
+    # the fraction as computed (a 0% / 0.0% format rounds it half up); truncated, as shown
+    return float(rate.value) if rounding == DEFAULT_ROUNDING else float(rate.shown or 0)
 
 
 def _value_one(text: Any) -> Any:
@@ -135,7 +146,7 @@ def _unit_one(text: Any) -> Any:
         return not_available(str(err))
 
 
-def _grade_one(rate: Any, symbols: Any) -> Any:
+def _grade_one(rate: Any, symbols: Any, rounding: Rounding = DEFAULT_ROUNDING) -> Any:
     if _blank(rate) or (isinstance(rate, str) and rate.startswith(NA)):
         return "-"
     value: Decimal | float | None
@@ -149,7 +160,7 @@ def _grade_one(rate: Any, symbols: Any) -> Any:
         value = rate
     else:
         return not_available(f"「{rate}」は達成率ではありません。")
-    return grade(value, DEFAULT_BANDS, symbols=bool(symbols))
+    return grade(value, DEFAULT_BANDS, symbols=bool(symbols), rounding=rounding)
 
 
 @xw.func
@@ -158,10 +169,16 @@ def _grade_one(rate: Any, symbols: Any) -> Any:
 @xw.arg("baseline", "raw", doc="基準値（任意。progress・現状維持で使用）")
 @xw.arg("method", "raw",
         doc="計算方式（任意）: auto / ratio / progress / lower-better / lower-better-gap / continue / maintain、"
-            "または「低いほど良い」")
-def kpi_rate(current, target, baseline=None, method=None):
-    """達成率を割合で返します（表示形式 0% で 113% のように表示）。計算できない場合は #N/A と理由。"""
-    return broadcast(_rate_one, current, target, baseline, method)
+            "または指標の方向「低いほど良い」「高いほど良い」（空欄なら目標値・基準値の書き方で決めます）")
+@xw.arg("decimals", doc="達成率の桁数（任意）: 0 = 整数の%（既定）、1 = 小数第1位。設定シートの「達成率の表示」と同じにします")
+@xw.arg("rounding", doc="丸め方（任意）: 四捨五入（既定）/ 切り捨て（half-up / truncate）")
+def kpi_rate(current, target, baseline=None, method=None, decimals=None, rounding=None):
+    """達成率を割合で返します（表示形式 0% で 113% のように表示）。桁数・丸め方を指定すると、その表示の値（切り捨てなら 0.278 を 0.0% で 27.8%）。計算できない場合は #N/A と理由。"""  # noqa: E501
+    try:
+        chosen = _rounding(decimals, rounding)
+    except XlKpiError as err:
+        return not_available(str(err))
+    return broadcast(lambda c, t, b, m: _rate_one(c, t, b, m, chosen), current, target, baseline, method)
 
 
 @xw.func
@@ -178,12 +195,12 @@ def kpi_unit(text):
     return broadcast(_unit_one, text)
 
 
-def _scheme_grade_one(scheme, current: Any, target: Any, baseline: Any, lower: bool) -> Any:
+def _scheme_grade_one(scheme, current: Any, target: Any, baseline: Any, direction: str) -> Any:
     if _blank(current) and _blank(target):
         return ""
     try:
         return grade_kpi(None if _blank(current) else current, None if _blank(target) else target,
-                         None if _blank(baseline) else baseline, scheme=scheme, lower_is_better=lower)
+                         None if _blank(baseline) else baseline, scheme=scheme, direction=direction)
     except XlKpiError as err:
         return not_available(str(err))
 
@@ -204,18 +221,26 @@ def _year_arg(v: Any) -> int | None:
 @xw.arg("year", doc="報告年度（pace で使用。例: 令和3）")
 @xw.arg("plan_start", doc="計画開始年度（pace。既定: 令和2）")
 @xw.arg("plan_end", doc="計画最終年度（pace。既定: 令和6）")
-@xw.arg("direction", doc="指標の方向（任意）: 「低いほど良い」")
+@xw.arg("direction", doc="指標の方向（任意）: 「低いほど良い」「高いほど良い」（空欄なら目標値・基準値の書き方で決めます）")
+@xw.arg("decimals", doc="達成率の桁数（任意）: 0（既定）/ 1。評価は表示した達成率で決まります")
+@xw.arg("rounding", doc="丸め方（任意）: 四捨五入（既定）/ 切り捨て")
 def kpi_grade(rate, symbols=False, scheme=None, current=None, target=None, baseline=None, year=None,
-              plan_start=None, plan_end=None, direction=None):
+              plan_start=None, plan_end=None, direction=None, decimals=None, rounding=None):
     """KPIの評価を返します。既定は達成率の区分（A/B/C/D か ◎○△×）、評価方式を指定すると現在値・目標値・基準値から ◎○△×・S/A/B/C/−・A/B/F/N。"""  # noqa: E501
-    if _blank(scheme) or str(scheme).strip() in ("bands", SCHEME_LABELS["bands"]):
-        return broadcast(lambda r: _grade_one(r, symbols), rate, on_error=lambda _code: "-")
     try:
-        chosen = scheme_from_args(str(scheme), _year_arg(plan_start), _year_arg(plan_end), _year_arg(year))
+        shown = _rounding(decimals, rounding)
     except XlKpiError as err:
         return not_available(str(err))
-    lower = str(direction or "").strip() in ("低いほど良い", "lower")
-    return broadcast(lambda c, t, b: _scheme_grade_one(chosen, c, t, b, lower), current, target, baseline,
+    if _blank(scheme) or str(scheme).strip() in ("bands", SCHEME_LABELS["bands"]):
+        return broadcast(lambda r: _grade_one(r, symbols, shown), rate, on_error=lambda _code: "-")
+    try:
+        chosen = scheme_from_args(str(scheme), _year_arg(plan_start), _year_arg(plan_end), _year_arg(year),
+                                  rounding=shown)
+    except XlKpiError as err:
+        return not_available(str(err))
+    stated = {"低いほど良い": "lower", "lower": "lower", "高いほど良い": "higher", "higher": "higher"}.get(
+        str(direction or "").strip(), "")
+    return broadcast(lambda c, t, b: _scheme_grade_one(chosen, c, t, b, stated), current, target, baseline,
                      on_error=lambda _code: "-")
 
 

@@ -23,7 +23,7 @@ from ..core.fiscal import format_fiscal_year, parse_reporting_year
 from ..core.grading import BANDS, parse_scheme
 from ..core.municipality import check_digit
 from ..core.presentation import rate_cell
-from ..core.rate import NO_LOWER_BOUND, GradeBands, parse_rate
+from ..core.rate import DEFAULT_ROUNDING, NO_LOWER_BOUND, GradeBands, parse_rate, parse_rounding
 from ..core.record import (
     DIRECTION_LABELS,
     HIGHER_IS_BETTER,
@@ -47,6 +47,7 @@ from .layout import (
     META,
     QUANTITY,
     RATE,
+    ROUNDING_LABEL,
     SETTINGS_SHEET,
     SEVERITY_TABLE,
     UNNUMBERED,
@@ -563,6 +564,13 @@ def settings_from_rows(rows: list[list[Any]], file: str, findings: list[Finding]
                                      detail=f"{err} 既定の達成率区分で評価します。", severity="warning"))
         scheme = BANDS
     try:
+        rounding = parse_rounding(values.get(ROUNDING_LABEL))
+    except InputError as err:
+        findings.append(make_finding("template-mismatch", file=file, sheet=SETTINGS_SHEET,
+                                     value=str(values.get(ROUNDING_LABEL, "")),
+                                     detail=f"{err} 既定の「{DEFAULT_ROUNDING.label}」で表示します。", severity="warning"))
+        rounding = DEFAULT_ROUNDING
+    try:
         grade_bands = GradeBands(tuple(bands)) if bands else GradeBands()
     except InputError:
         findings.append(make_finding("template-mismatch", file=file, sheet=SETTINGS_SHEET,
@@ -572,7 +580,7 @@ def settings_from_rows(rows: list[list[Any]], file: str, findings: list[Finding]
                     version=str(values.get("様式", "")).strip(),
                     severities=_severities(severity_rows, file, findings), plan_start=plan_start, scheme=scheme,
                     city_code=_code_text(values.get("全国地方公共団体コード")),
-                    city_name=str(values.get("地方公共団体名") or "").strip())
+                    city_name=str(values.get("地方公共団体名") or "").strip(), rounding=rounding)
 
 
 def _code_text(raw: Any) -> str:

@@ -24,7 +24,9 @@ from ..core.history import (
     YearPoint,
     history_years,
     project,
+    shown_value,
 )
+from ..core.presentation import percent_cell
 from ..core.rate import parse_rate
 from ..core.record import KpiRecord
 from ..core.summary import Evaluated, SummaryRow
@@ -54,8 +56,9 @@ def write_history_sheet(wb: FastWorkbook, fmt, histories: Sequence[KpiHistory], 
     years = history_years(histories, settings.year)
     ws.write_string(TITLE_ROW, 0, f"KPIの推移（{format_fiscal_year(years[0])}～{format_fiscal_year(years[-1])}）",
                     fmt["title"])
-    ws.write_string(TITLE_ROW + 1, 0, f"値は各年度末時点（基準値はその年度に表示）。見込みは現在のペースが続いた場合の"
-                    f"{format_fiscal_year(settings.plan_end)}末の値。", fmt["info"])
+    ws.write_string(TITLE_ROW + 1, 0, f"値は各年度末時点（基準値はその年度に表示）。見込みは、最初の比べられる値（基準値、"
+                    f"累計なら計画開始前の0）から最新の値までの年平均の変化が続いた場合の{format_fiscal_year(settings.plan_end)}"
+                    "末の値（目標値の単位・桁で表示。数や額は0未満、割合は100%超にならない）。", fmt["info"])
     for j, (_, header, width) in enumerate(FIXED):
         ws.merge_range(GROUP_ROW, j, HEADER_ROW, j, header, fmt["table_header"])
         ws.set_column(j, j, width)
@@ -73,7 +76,7 @@ def write_history_sheet(wb: FastWorkbook, fmt, histories: Sequence[KpiHistory], 
         ws.set_column(col + j, col + j, width)
     ws.set_row(GROUP_ROW, 2 * LINE_HEIGHT + 3)
     ws.set_row(HEADER_ROW, LINE_HEIGHT + 3)
-    cell, pct = fmt["cell"], fmt["pct"]
+    cell, pct = fmt["cell"], fmt.numbered("pct", settings.rounding.number_format)
     for i, h in enumerate(histories, start=HEADER_ROW + 1):
         texts = [str(getattr(h, name)) for name, _, _ in FIXED]
         need = [lines(text, width) for text, (_, _, width) in zip(texts, FIXED)]
@@ -81,15 +84,16 @@ def write_history_sheet(wb: FastWorkbook, fmt, histories: Sequence[KpiHistory], 
         c = len(FIXED)
         for y in years:
             p = h.points.get(y)
-            need.append(lines(p.value, 12) if p else 1)
-            cells.append((c, p.value if p else "", fmt["baseline_value"] if p and p.baseline else cell))
+            shown = shown_value(h, p.value) if p else ""  # in the KPI's reference unit and scale
+            need.append(lines(shown, 12) if p else 1)
+            cells.append((c, shown, fmt["baseline_value"] if p and p.baseline else cell))
             if p is not None and p.rate is not None:
-                cells.append((c + 1, float(p.rate), pct))
+                cells.append((c + 1, percent_cell(p.rate, settings.rounding), pct))
             else:
                 cells.append((c + 1, "" if p is None or p.baseline else "-", cell))
             c += 2
         proj = projections[h.key]
-        cells += [(c, float(proj.value), fmt["plain"]) if proj.value is not None else (c, "-", cell),
+        cells += [(c, proj.shown, fmt["plain"]) if proj.value is not None else (c, "-", cell),  # 9億円: its unit
                   (c + 1, proj.label, fmt[TRACK_STYLE[proj.status]]), (c + 2, proj.reason, cell)]
         ws.put_row(i, cells)
         ws.set_row(i, LINE_HEIGHT * max(need + [lines(proj.reason, 40)]) + 3)

@@ -13,7 +13,7 @@ from datetime import date
 
 from ..core.fiscal import format_fiscal_year
 from ..core.grading import BANDS, PLAN_END, PLAN_START, PlanPeriod, Scheme
-from ..core.rate import DEFAULT_BANDS, GradeBands
+from ..core.rate import DEFAULT_BANDS, DEFAULT_ROUNDING, GradeBands, Rounding
 from .addressing import column_letter
 
 TEMPLATE_VERSION = "xl-kpi/1"
@@ -193,14 +193,17 @@ class Settings:
     scheme: str = BANDS  # the grading scheme (xl_kpi.core.grading.SCHEMES)
     city_code: str = ""  # 全国地方公共団体コード as typed in 設定 (checked when publishing)
     city_name: str = ""  # 地方公共団体名
+    rounding: Rounding = DEFAULT_ROUNDING  # 達成率の表示: whole percent or one decimal, half up or truncated
 
     def grading(self, scheme: str | None = None) -> Scheme:
-        """The grading scheme of these settings (or ``scheme`` instead), with the plan period."""
+        """The grading scheme of these settings (or ``scheme`` instead), with the plan period and
+        the rounding the grades read."""
         plan = PlanPeriod(min(self.plan_start, self.plan_end), self.plan_end, self.year) if self.year else None
-        return Scheme(scheme or self.scheme, self.bands, plan)
+        return Scheme(scheme or self.scheme, self.bands, plan, rounding=self.rounding)
 
 
 SEVERITY_TABLE = "指摘の重要度"
+ROUNDING_LABEL = "達成率の表示"  # the 設定 row of Settings.rounding (「整数・四捨五入」, 「小数第1位・切り捨て」 …)
 # The codes listed in the 設定 sheet's 指摘の重要度 table (more may be added there by hand).
 TUNABLE_CODES = ("basis-mismatch", "unit-mismatch", "below-baseline", "rate-not-computable", "percent-scale")
 

@@ -8,7 +8,7 @@ wrong in an edited row is a finding at its cell, like any input (:func:`register
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..core.findings import Finding, make_finding
@@ -57,8 +57,9 @@ def register_rows(register: PlanRegister) -> list[list[str]]:
     return rows
 
 
-def write_register_sheet(wb, fmt, register: PlanRegister) -> None:
-    """The 「計画」 sheet of a workbook being written (XlsxWriter ``wb``, the writer's formats)."""
+def write_register_sheet(wb, fmt, register: PlanRegister, lines_of: Callable[[str, float], int]) -> None:
+    """The 「計画」 sheet of a workbook being written (the writer's ``FastWorkbook``, its formats, and
+    its measure of the lines a wrapped text takes)."""
     ws = wb.add_worksheet(REGISTER_SHEET)
     ws.write_string(0, 0, register_title(register), fmt["title"])
     ws.write_string(1, 0, NOTE, fmt["info"])
@@ -67,14 +68,11 @@ def write_register_sheet(wb, fmt, register: PlanRegister) -> None:
     for j, (_, header, width) in enumerate(COLUMNS):
         ws.write_string(top, j, header, fmt["table_header"])
         ws.set_column(j, j, width)
+    cell = fmt["cell"]
+    widths = [w for _, _, w in COLUMNS]
     for i, row in enumerate(register_rows(register), start=top + 1):
-        lines = 1
-        for j, text in enumerate(row):
-            if text:
-                ws.write_string(i, j, text, fmt["cell"])
-                lines = max(lines, _lines(text, COLUMNS[j][2]))
-            else:
-                ws.write_blank(i, j, None, fmt["cell"])
+        ws.put_row(i, [(j, text or None, cell) for j, text in enumerate(row)])
+        lines = max(lines_of(text, widths[j]) for j, text in enumerate(row) if text) if any(row) else 1
         # LibreOffice and Excel do not grow rows for wrapped text written by a program: set them.
         ws.set_row(i, LINE_HEIGHT * min(lines, MAX_LINES) + 3)
     ws.freeze_panes(HEADER_ROW, 2)
@@ -89,15 +87,6 @@ def write_register_sheet(wb, fmt, register: PlanRegister) -> None:
 
 LINE_HEIGHT = 13.0   # points per line of the table's 10-point text
 MAX_LINES = 12       # a very long 施策の内容 is cut in print rather than taking a page
-
-
-def _lines(text: str, width: float) -> int:
-    """Lines a text takes in a column ``width`` characters wide (a full-width character counts 2)."""
-    total = 0
-    for part in text.split("\n"):
-        units = sum(2 if ord(c) > 0x2E80 else 1 for c in part)
-        total += max(1, -(-units // max(int(width * 1.1), 1)))
-    return total
 
 
 def _text(v: Any) -> str:

@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import FileError
-from ..core.rate import DEFAULT_BANDS, GradeBands, format_rate
+from ..core.evaluation import evaluate_master
+from ..core.presentation import in_unit_of
+from ..core.rate import DEFAULT_BANDS, DEFAULT_ROUNDING, GradeBands, Rounding, format_rate
 from ..core.summary import Evaluated, SummaryRow, below, by_department, by_goal, evaluated, summarize, total
 from .history_sheet import histories_from_rows
 from .layout import FINDINGS_SHEET, PUBLISHED_SHEETS, Settings, report_title
@@ -84,12 +86,13 @@ def _grade_labels(bands: GradeBands) -> dict[str, str]:
     return {letter: f"{letter}（{symbol}）" if symbol else letter for _, letter, symbol in bands.bands}
 
 
-def _summary_table(title: str, rows: Sequence[SummaryRow], bands: GradeBands, level: int = 2) -> str:
+def _summary_table(title: str, rows: Sequence[SummaryRow], bands: GradeBands, level: int = 2,
+                   rounding: Rounding = DEFAULT_ROUNDING) -> str:
     head = "".join(f'<th scope="col">{_e(label)}</th>' for label in _grade_labels(bands).values())
     body = []
     for r in rows:
         cells = "".join(f'<td class="num">{r.bands.get(letter, 0)}</td>' for letter in bands.letters)
-        med = format_rate(r.median) if r.median is not None else "-"
+        med = format_rate(r.median, rounding) if r.median is not None else "-"
         body.append(f'<tr><th scope="row">{_e(r.label)}</th><td class="num">{r.kpis}</td>{cells}'
                     f'<td class="num">{r.not_computable}</td><td class="num">{med}</td></tr>')
     return (f"<h{level}>{_e(title)}</h{level}><table><caption>{_e(title)}の KPI 数（評価区分別）と達成率の中央値</caption>"
@@ -137,7 +140,7 @@ def _kpi_rows(items: Sequence[Evaluated], bands: GradeBands = DEFAULT_BANDS) -> 
         alt = f"達成率 {it.rate.display}" if v is not None else "達成率 計算不可"
         out.append(
             f'<tr class="kpi" data-dept="{_e(dept)}" data-grade="{_e(it.grade)}"><td>{_e(r.measure_id)}</td>'
-            f'<td>{_e(r.kpi_item)}</td><td>{_e(dept)}</td><td>{_e(r.target)}</td><td>{_e(r.current)}</td>'
+            f'<td>{_e(r.kpi_item)}</td><td>{_e(dept)}</td><td>{_e(r.target)}</td><td>{_e(in_unit_of(r.current, r.target))}</td>'
             f'<td class="num">{_e(it.rate.display)}{reason}</td><td><div class="bar" role="img" aria-label="{_e(alt)}">'
             f'<span style="width:{pct:.0f}%;background:{color}"></span></div></td>'
             f'<td>{_e(labels.get(it.grade, it.grade))}</td></tr>')
@@ -166,8 +169,10 @@ def build_report(master: Path, *, findings: bool = True, organisation: str = "")
     settings = wb.settings or Settings(year=0)
     scheme = settings.grading() if settings.year else None
     bands = scheme.table if scheme else settings.bands
-    items = evaluated(records, bands, scheme=scheme if scheme and scheme.name != "bands" else None)
-    trends = trend_section(histories_from_rows(wb.history_rows), settings) if settings.year else ""
+    content = evaluate_master(records, settings, histories_from_rows(wb.history_rows) if settings.year else [])
+    items = evaluated(records, bands, content.evaluations, scheme=scheme if scheme and scheme.name != "bands" else None,
+                      rounding=settings.rounding)
+    trends = trend_section(content.histories, settings, content.projections) if settings.year else ""
     goals = summarize(items, by_goal, bands)
     depts = summarize(items, by_department, bands)
     low = below(items)
@@ -183,11 +188,11 @@ def build_report(master: Path, *, findings: bool = True, organisation: str = "")
 <body><main>
 <h1>{_e(title)}</h1>{org}
 <p>KPI {t.kpis} 件のうち、目標を達成（{_e(_grade_labels(bands)[bands.bands[0][1]])}）したものは {t.bands.get(bands.bands[0][1], 0)} 件、
-達成率50%未満は {len(low)} 件、達成率の中央値は {format_rate(t.median) if t.median is not None else "-"} です。
+達成率50%未満は {len(low)} 件、達成率の中央値は {format_rate(t.median, settings.rounding) if t.median is not None else "-"} です。
 評価の区分: {_e("、".join(bands.describe()))}、-: 計算できない。</p>
 <h2>達成状況（基本目標別・部署別）</h2><div class="charts">{"".join(_chart(g, bands) for g in goals)}</div>
-{_summary_table("基本目標別", [*goals, t], bands, 3)}
-{_summary_table("部署別", depts, bands, 3)}
+{_summary_table("基本目標別", [*goals, t], bands, 3, settings.rounding)}
+{_summary_table("部署別", depts, bands, 3, settings.rounding)}
 <h2>KPIの一覧</h2>
 <div class="filters" role="group" aria-label="KPIの絞り込み">絞り込み:
 <label for="f-dept">部署</label> <select id="f-dept"><option value="">すべて</option>{dept_options}</select>

@@ -4,12 +4,13 @@ final year at the current pace, and on/off track — from the master's 「推移
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from ..core import history
 from ..core.fiscal import format_fiscal_year
 from ..core.history import KpiHistory, Projection
+from ..core.units import format_in_unit
 from .layout import Settings
 
 WIDTH, HEIGHT, PAD = 180, 44, 5
@@ -26,7 +27,7 @@ def _e(v: object) -> str:
 
 
 def sparkline(points: Sequence[tuple[int, Decimal]], target: Decimal | None, proj: Projection,
-              first_year: int, plan_end: int, label: str) -> str:
+              first_year: int, plan_end: int, label: str, unit: str = "") -> str:
     """Values as a line, the target as a dotted line and the projection dashed to ``plan_end``."""
     if not points:
         return ""
@@ -54,30 +55,36 @@ def sparkline(points: Sequence[tuple[int, Decimal]], target: Decimal | None, pro
     parts.append('<polyline fill="none" stroke="#2E75B6" stroke-width="2" points="'
                  + " ".join(f"{x:.1f},{y:.1f}" for x, y in coords) + '"/>')
     parts += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="#2E75B6"><title>{format_fiscal_year(yr)}: '
-              f'{_e(v.normalize())}</title></circle>' for (x, y), (yr, v) in zip(coords, points)]
-    said = "、".join(f"{format_fiscal_year(yr)} {v.normalize()}" for yr, v in points)
-    said += f"。目標値 {target.normalize()}" if target is not None else ""
-    said += f"。{format_fiscal_year(plan_end)}末の見込み {proj.value.normalize()}" if proj.value is not None else ""
+              f'{_e(format_in_unit(v, unit))}</title></circle>' for (x, y), (yr, v) in zip(coords, points)]
+    said = "、".join(f"{format_fiscal_year(yr)} {format_in_unit(v, unit)}" for yr, v in points)
+    said += f"。目標値 {format_in_unit(target, unit)}" if target is not None else ""
+    said += (f"。{format_fiscal_year(plan_end)}末の見込み {format_in_unit(proj.value, unit)}"
+             if proj.value is not None else "")
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" role="img" '
             f'aria-label="{_e(label)}の推移: {_e(said)}">{"".join(parts)}</svg>')
 
 
-def trend_section(histories: Sequence[KpiHistory], settings: Settings) -> str:
-    """The HTML of the report's 推移 section ('' without histories)."""
+def trend_section(histories: Sequence[KpiHistory], settings: Settings,
+                  projected: Mapping[tuple[str, str], history.Projection] | None = None) -> str:
+    """The HTML of the report's 推移 section ('' without histories); ``projected``: each KPI's
+    projection as the evaluation made it (made here when not given)."""
     if not histories:
         return ""
     rows, projections = [], []
     for h in histories:
-        proj = history.project(h, settings.plan_start, settings.plan_end)
+        proj = (projected or {}).get(h.key) or history.project(h, settings.plan_start, settings.plan_end)
         projections.append(proj)
         points = history.series(h, settings.plan_start)
         first = min([y for y, _ in points] + [settings.plan_start - 1])
-        years = " → ".join(f"{format_fiscal_year(y, '')}: {p.value}" for y, p in sorted(h.points.items()))
+        years = " → ".join(f"{format_fiscal_year(y, '')}: {history.shown_value(h, p.value)}"
+                           for y, p in sorted(h.points.items()))
         rows.append(
             f'<tr class="trend" data-track="{proj.status}"><td>{_e(h.measure_id)}</td><td>{_e(h.kpi_no)}</td>'
             f'<td>{_e(h.kpi_item)}<div class="years">{_e(years)}</div></td><td>{_e(h.target)}</td>'
-            f'<td>{sparkline(points, history.target_value(h), proj, first, settings.plan_end, h.kpi_item)}</td>'
-            f'<td><span class="badge track-{proj.status}">{_e(proj.label)}</span></td><td>{_e(proj.reason)}</td></tr>')
+            f'<td>{sparkline(points, history.target_value(h), proj, first, settings.plan_end, h.kpi_item, proj.unit)}</td>'
+            f'<td><span class="badge track-{proj.status}">{_e(proj.label)}</span>'
+            f'<div class="years">{_e(proj.shown if proj.value is not None else "")}</div></td>'
+            f'<td>{_e(proj.reason)}</td></tr>')
     c = history.track_counts(projections)
     on, off, unknown = (c[s] for s in (history.ON_TRACK, history.OFF_TRACK, history.UNKNOWN))
     labels = history.TRACK_LABELS

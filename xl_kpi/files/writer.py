@@ -14,6 +14,7 @@ import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from decimal import Decimal
 from functools import lru_cache
 from typing import ClassVar
 
@@ -27,8 +28,14 @@ from ..core.findings import ERROR, INFO, SEVERITY_LABELS, WARNING, Finding, acti
 from ..core.fiscal import format_fiscal_year
 from ..core.grading import BANDS, SCHEME_LABELS
 from ..core.merge import Submission
-from ..core.presentation import HEADER_COLOR, META_HEADER_COLOR, SEVERITY_COLORS, severity_counts
-from ..core.rate import NO_LOWER_BOUND, GradeBands
+from ..core.presentation import (
+    HEADER_COLOR,
+    META_HEADER_COLOR,
+    SEVERITY_COLORS,
+    percent_cell,
+    severity_counts,
+)
+from ..core.rate import DECIMALS_LABELS, NO_LOWER_BOUND, ROUNDING_MODES, GradeBands, Rounding
 from ..core.record import KpiRecord
 from ..core.register import PlanRegister
 from ..core.rules import Evaluation
@@ -47,6 +54,7 @@ from .layout import (
     PUBLIC_LAYOUT,
     QUANTITY,
     RATE,
+    ROUNDING_LABEL,
     SETTINGS_SHEET,
     SEVERITY_TABLE,
     STATUS_SHEET,
@@ -156,6 +164,12 @@ class KpiSheetWriter:
         self.name = name
         self.row_of: dict[int, int] = {}  # id(record) → its 1-based row
 
+    def style(self, kind: str):
+        """The cell style of a column kind; a rate in the 設定's rounding (0% or 0.0%)."""
+        name = _style(kind)
+        number_format = self.settings.rounding.number_format
+        return self.fmt.numbered(name, number_format) if kind == RATE and number_format != "0%" else self.fmt[name]
+
     # -- frame ---------------------------------------------------------------------------------
     def frame(self, info: str) -> None:
         ws, f, lay, s = self.ws, self.fmt, self.layout, self.settings
@@ -181,7 +195,7 @@ class KpiSheetWriter:
         ws.set_row(g, 18)
         ws.set_row(h, 50)
         for idx, c in enumerate(lay.columns):
-            style = f[_style(c.kind)] if self.column_formats else None
+            style = self.style(c.kind) if self.column_formats else None
             ws.set_column(idx, idx, c.width, style, {"hidden": False, "level": 1 if c.kind == META else 0})
         ws.freeze_panes(lay.first_data_row - 1, lay.col("kpi_no") - 1)
         # Print: A3 landscape, one page wide, header rows repeated, page numbers.
@@ -244,7 +258,7 @@ class KpiSheetWriter:
                 ws.merge_range(top + k, 0, top + k, last_col, prow.values[0], f[prow.kind])
                 ws.set_row(top + k, 20 if prow.kind == "goal" else 16)
         names = [_style(c.kind) for c in lay.columns]
-        styles = [f[name] for name in names]
+        styles = [self.style(c.kind) for c in lay.columns]
         for g in groups:
             block = [plan[g.first_row + k].values for k in range(g.size)]
             row0 = top + g.first_row
@@ -313,7 +327,8 @@ def _style(kind: str) -> str:
 
 
 SETTINGS_ROWS = ("様式", "報告年度", "計画最終年度")
-CYCLE_ROWS = ("計画開始年度", "評価方式")
+CYCLE_ROWS = ("計画開始年度", "評価方式", ROUNDING_LABEL)
+ROUNDING_CHOICES = tuple(Rounding(d, m).label for d in DECIMALS_LABELS for m in ROUNDING_MODES)
 PUBLICATION_ROWS = ("全国地方公共団体コード", "地方公共団体名")
 
 
@@ -336,8 +351,8 @@ def _settings_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, s: Settings) -> None
                                     "input_message": "提出の直前に「提出日時の記入」ボタンで記入します"
                                                      "（手入力の例: 2021/5/10 9:30）"})
     # the yearly cycle's settings below it, so every cell above keeps its address
-    for i, (k, v) in enumerate(zip(CYCLE_ROWS, (format_fiscal_year(s.plan_start, ""), SCHEME_LABELS[s.scheme])),
-                               start=6):
+    for i, (k, v) in enumerate(zip(CYCLE_ROWS, (format_fiscal_year(s.plan_start, ""), SCHEME_LABELS[s.scheme],
+                                                s.rounding.label)), start=6):
         ws.write_string(i, 0, k, fmt["label"])
         ws.write_string(i, 1, v, fmt["cell"])
     # who publishes the report (xl-kpi publish)
@@ -356,6 +371,12 @@ def _settings_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, s: Settings) -> None
         "validate": "list", "source": list(SCHEME_LABELS.values()), "error_title": "評価方式",
         "error_message": "一覧から評価方式を選んでください。",
         "input_title": "評価方式", "input_message": "集計・レポート・=KPI_GRADE() の評価に使います"})
+    rounding_row = 6 + CYCLE_ROWS.index(ROUNDING_LABEL)
+    ws.data_validation(rounding_row, 1, rounding_row, 1, {
+        "validate": "list", "source": list(ROUNDING_CHOICES), "error_title": ROUNDING_LABEL,
+        "error_message": "一覧から達成率の表示（桁数と丸め方）を選んでください。",
+        "input_title": ROUNDING_LABEL, "input_message": "達成率の桁数（整数・小数第1位）と丸め方（四捨五入・切り捨て）。"
+                                                        "マスター・集計・レポート・評価が従います"})
     bands_row = code_row + len(PUBLICATION_ROWS) + 1
     ws.write_string(bands_row, 0, "評価区分", fmt["label"])
     for j, h in enumerate(("下限（%以上）", "評価", "記号")):
@@ -415,7 +436,7 @@ def build_template(settings: Settings, department: str | None = None,
         w.validations(layout.first_data_row, layout.first_data_row + EMPTY_TEMPLATE_ROWS)
     w.print_columns()
     if register is not None:
-        write_register_sheet(wb, fmt, register)
+        write_register_sheet(wb, fmt, register, _lines)
     _settings_sheet(wb, fmt, settings)
     wb.close()
     return buf.getvalue()
@@ -438,7 +459,7 @@ def build_master(settings: Settings, content: ReportContent, *, created: datetim
     write_history_sheet(wb, fmt, content.histories, settings, content.projections, _lines)
     _findings_sheet(wb, fmt, content.findings)
     _status_sheet(wb, fmt, content.status, content.findings)
-    write_register_sheet(wb, fmt, content.register)
+    write_register_sheet(wb, fmt, content.register, _lines)
     _settings_sheet(wb, fmt, settings)
     wb.close()
     return buf.getvalue()
@@ -450,7 +471,7 @@ def build_plan(settings: Settings, register: PlanRegister) -> bytes:
     buf = io.BytesIO()
     wb = _new_workbook(buf, None)
     fmt = _Formats(wb)
-    write_register_sheet(wb, fmt, register)
+    write_register_sheet(wb, fmt, register, _lines)
     _settings_sheet(wb, fmt, settings)
     wb.close()
     return buf.getvalue()
@@ -485,7 +506,7 @@ LINKS_MAX = 1_000  # links to 取組状況 rows in 集計's list (Excel keeps at
 
 
 def _summary_table(ws: Worksheet, fmt: _Formats, top: int, title: str, rows: list[SummaryRow],
-                   bands: GradeBands) -> tuple[int, int]:
+                   bands: GradeBands, rounding: Rounding) -> tuple[int, int]:
     """A summary table at `top` (0-based); returns (first data row, last data row) 0-based."""
     letters = bands.letters
     ws.write_string(top, 0, title, fmt["label"])
@@ -499,7 +520,8 @@ def _summary_table(ws: Worksheet, fmt: _Formats, top: int, title: str, rows: lis
             ws.write_number(i, j, row.bands.get(letter, 0), fmt["cell"])
         ws.write_number(i, 2 + len(letters), row.not_computable, fmt["cell"])
         if row.median is not None:
-            ws.write_number(i, 3 + len(letters), float(row.median), fmt["pct"])
+            ws.write_number(i, 3 + len(letters), percent_cell(row.median, rounding),
+                            fmt.numbered("pct", rounding.number_format))
         else:
             ws.write_string(i, 3 + len(letters), "-", fmt["cell"])
     return top + 2, top + 1 + len(rows)
@@ -517,7 +539,7 @@ def _summary_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, records: Sequence[Kpi
     ws.set_column(1, 12, SUMMARY_WIDTH)
     ws.write_string(0, 0, f"集計（{format_fiscal_year(settings.year) if settings.year else ''}）", fmt["title"])
     goals = summarize(items, by_goal, bands)
-    first, last = _summary_table(ws, fmt, 2, "基本目標別", [*goals, total(items, bands)], bands)
+    first, last = _summary_table(ws, fmt, 2, "基本目標別", [*goals, total(items, bands)], bands, settings.rounding)
     track_col = 4 + len(bands.letters)
     if tracks is not None:
         write_track_columns(ws, fmt, 3, [*goals, total(items, bands)], track_counts_by(items, tracks, by_goal),
@@ -541,7 +563,7 @@ def _summary_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, records: Sequence[Kpi
     ws.insert_chart(last + 2, 0, chart)
     depts = summarize(items, by_department, bands)
     d_top = last + 2 + SUMMARY_CHART_ROWS
-    _, d_last = _summary_table(ws, fmt, d_top, "部署別", depts, bands)
+    _, d_last = _summary_table(ws, fmt, d_top, "部署別", depts, bands, settings.rounding)
     if tracks is not None:
         write_track_columns(ws, fmt, d_top + 1, depts, track_counts_by(items, tracks, by_department),
                             track_col, settings)
@@ -556,7 +578,8 @@ def _summary_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, records: Sequence[Kpi
         r = it.record
         ws.write_string(i, 0, r.measure_id, fmt["cell"])
         ws.write_string(i, 1, r.kpi_no, fmt["cell"])
-        ws.write_number(i, 2, float(it.rate.value or 0), fmt["pct"])  # below() lists computable rates only
+        ws.write_number(i, 2, percent_cell(it.rate.value or Decimal(0), settings.rounding),  # computable only
+                        fmt.numbered("pct", settings.rounding.number_format))
         row = row_of.get(id(r))
         if row and i - top - 2 < LINKS_MAX:
             ws.write_url(i, 3, f"internal:'{MASTER_SHEET}'!A{row}", fmt["link"], string=f"{row}行目へ")
