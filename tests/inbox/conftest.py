@@ -244,3 +244,12 @@ def server(inbox_tokens, tmp_path, database_url, seed):
         yield s
     finally:
         s.stop()
+
+
+def as_received(path: Path, received_at: str) -> Path:
+    """A copy of a submitted file given the time the inbox received it as its modification time, as
+    ``xl-kpi inbox export`` writes it: the merge's time of a workbook without 提出日時."""
+    from datetime import datetime
+    t = datetime.fromisoformat(received_at).timestamp()
+    os.utime(path, (t, t))
+    return path

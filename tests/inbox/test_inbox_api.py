@@ -10,7 +10,7 @@ import sys
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.inbox.conftest import KANKYO, KODOMO, PLANNING, SHOKO, edit, fix_rate, partly
+from tests.inbox.conftest import KANKYO, KODOMO, PLANNING, SHOKO, as_received, edit, fix_rate, partly
 from xl_kpi.server import security
 from xl_kpi.server.app import ServerConfig, create_app
 
@@ -152,8 +152,9 @@ def test_the_upload_limit_and_the_audit_line_are_the_apps(make_client, seed, cap
 def test_the_inbox_master_is_the_master_xl_kpi_merge_gives(make_client, seed, tmp_path):
     client = make_client()
     assert client.post("/api/inbox/merge", headers=auth(PLANNING)).status_code == 400  # nothing accepted yet
-    post(client, KANKYO, seed / "環境部.xlsx")
-    post(client, KODOMO, edit(seed / "子ども家庭部.xlsx", fix_rate))
+    received = {name: post(client, token, path).json()["received_at"] for name, token, path in (
+        ("環境部.xlsx", KANKYO, seed / "環境部.xlsx"),
+        ("子ども家庭部.xlsx", KODOMO, edit(seed / "子ども家庭部.xlsx", fix_rate)))}
     assert client.post("/api/inbox/merge", headers=auth(KANKYO)).status_code == 403
     r = client.post("/api/inbox/merge", headers=auth(PLANNING))
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/vnd.openxmlformats")
@@ -162,6 +163,7 @@ def test_the_inbox_master_is_the_master_xl_kpi_merge_gives(make_client, seed, tm
     files.mkdir()
     for name in ("環境部.xlsx", "子ども家庭部.xlsx"):
         (files / name).write_bytes((seed / name).read_bytes())
+        as_received(files / name, received[name])
     master = tmp_path / "取組状況.xlsx"
     done = subprocess.run([sys.executable, "-m", "xl_kpi.cli", "merge", str(files), "--plan", str(seed / "計画.xlsx"),
                            "-o", str(master)], capture_output=True, text=True, timeout=120)

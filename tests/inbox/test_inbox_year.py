@@ -14,7 +14,18 @@ import time
 
 import pytest
 
-from tests.inbox.conftest import KANKYO, KODOMO, PLANNING, SHOKO, Server, edit, fix_rate, multipart, partly
+from tests.inbox.conftest import (
+    KANKYO,
+    KODOMO,
+    PLANNING,
+    SHOKO,
+    Server,
+    as_received,
+    edit,
+    fix_rate,
+    multipart,
+    partly,
+)
 from tests.support.axe import axe_violations, describe
 from tests.support.browser import chromium_page
 
@@ -113,8 +124,11 @@ def test_a_year_through_the_server(server, seed, tmp_path, database_url):
     # The master of the page = `xl-kpi merge` over the same files (the latest accepted of each).
     same = tmp_path / "同じ提出"
     same.mkdir()
+    received = {s["filename"]: s["received_at"] for s in server.json("GET", "/api/submissions", PLANNING)[1]["submissions"]
+                if s["state"] == "accepted"}
     for name in ("環境部.xlsx", "子ども家庭部.xlsx"):
         (same / name).write_bytes((seed / name).read_bytes())
+        as_received(same / name, received[name])
     by_hand = tmp_path / "手作業の取組状況.xlsx"
     done = cli("merge", str(same), "--plan", str(seed / "計画.xlsx"), "-o", str(by_hand), env={})
     assert done.returncode in (0, 1), done.stderr

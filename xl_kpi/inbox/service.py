@@ -20,6 +20,7 @@ import os
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from ..core.errors import FileError, InputError
@@ -195,7 +196,10 @@ def department_states(inbox: Inbox, register: PlanRegister | None) -> list[Depar
 
 def export_files(inbox: Inbox, out_dir: Path) -> list[Path]:
     """The latest accepted file of each department written to ``out_dir`` under its own name (a
-    name two departments share gets the department in front). Returns the paths written."""
+    name two departments share gets the department in front), its modification time the time it
+    was received — the time a merge gives a workbook that records no 提出日時 and was not saved
+    since it was made (:mod:`xl_kpi.files.submitted`), so every export merges to the same master.
+    Returns the paths written."""
     out_dir.mkdir(parents=True, exist_ok=True)
     chosen = inbox.latest_accepted()
     names = [s.filename for s in chosen]
@@ -204,6 +208,8 @@ def export_files(inbox: Inbox, out_dir: Path) -> list[Path]:
         name = s.filename if names.count(s.filename) == 1 else f"{s.department}_{s.filename}"
         path = out_dir / name
         path.write_bytes(s.content or b"")
+        received = datetime.fromisoformat(s.received_at).timestamp()
+        os.utime(path, (received, received))
         written.append(path)
     return written
 
