@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install everything the test suite needs — Debian packages (LibreOffice, a CJK font, Chromium, nginx,
-# poppler) and the Python package with its test and server extras — then lint (ruff), type-check
+# poppler, PostgreSQL) and the Python package with its test and server extras — then lint (ruff), type-check
 # (mypy) and run the whole suite. Any of the three failing fails the run. Extra arguments go to pytest.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +13,8 @@ fc-list 2>/dev/null | grep -qi "ipaex" || missing+=(fonts-ipaexfont)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v nginx >/dev/null 2>&1 || missing+=(nginx-light)  # the README's reverse-proxy configuration, tested (tests/server)
+# PostgreSQL 15: tests/inbox start a throwaway server of their own (initdb, pg_ctl) to test the inbox on it
+[ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing Debian packages: ${missing[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"

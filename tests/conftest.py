@@ -19,6 +19,17 @@ from xl_kpi.files.master import import_csv  # noqa: E402
 SAMPLE_YEAR = 2020
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _inbox_data_dir(tmp_path_factory):
+    """The inbox's default SQLite folder (XL_KPI_DATA_DIR, else ./xl-kpi-data) in a temporary folder
+    for every test and the servers they start, never in the working directory; a test of the
+    inbox names its own database (tests/inbox)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XL_KPI_DATA_DIR", str(tmp_path_factory.mktemp("xl-kpi-data")))
+        mp.delenv("XL_KPI_DATABASE_URL", raising=False)
+        yield
+
+
 @pytest.fixture(scope="session")
 def sample_records():
     return read_csv_records(sample_csv_path())

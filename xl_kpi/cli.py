@@ -854,7 +854,9 @@ def _port_in_use(host: str, port: int) -> str | None:
          "  XL_KPI_TOKENS_FILE   アクセストークンの JSON ファイル（必須。変更は数秒で反映）\n"
          "  XLWINGS_LICENSE_KEY  noncommercial（非商用）または購入したキー（必須）\n"
          "  XL_KPI_BASE_URL      利用者が開く HTTPS のアドレス（例: https://kpi.city.example.jp）\n"
-         "利用者ガイドは /guide、マニフェストは /manifest.xml で配信します。")
+         "  XL_KPI_DATA_DIR      提出箱（SQLite）のフォルダー（既定: ./xl-kpi-data）、または\n"
+         "  XL_KPI_DATABASE_URL  postgresql://… の提出箱、XL_KPI_PLAN 計画（提出を待つ部署）\n"
+         "利用者ガイドは /guide、マニフェストは /manifest.xml、企画担当の提出状況は /inbox で配信します。")
 def cmd_serve(args: argparse.Namespace) -> int:  # uvicorn itself is exercised in tests/server
     problems = _serve_settings_problems()
     if problems:
@@ -881,6 +883,7 @@ def cmd_serve(args: argparse.Namespace) -> int:  # uvicorn itself is exercised i
             raise InputError(f"xlwings のライセンスキーが使えません（{err}）。" + LICENCE_HELP)
         raise
     ServerConfig.from_env()  # fail fast, with the Japanese message, before any worker starts
+    _open_inbox()
     try:
         uvicorn.run("xl_kpi.server.app:app_from_env", factory=True, host=args.host, port=args.port,
                     workers=args.workers, log_level="info", log_config=LOG_CONFIG, access_log=False,
@@ -890,6 +893,65 @@ def cmd_serve(args: argparse.Namespace) -> int:  # uvicorn itself is exercised i
         if stop.code:
             raise InputError(_port_in_use(args.host, args.port) or "サーバーを起動できませんでした（ログを確かめてください）。")
     return EXIT_OK
+
+
+def _inbox_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", choices=["list", "export"], metavar="操作",
+                   help="list: 部署ごとの提出状況と提出の一覧、export: 受理した最新の提出を部署ごとに書き出す")
+    p.add_argument("--out-dir", type=Path, default=None, metavar="フォルダー", help="export の書き出し先（なければ作成）")
+    _format(p)
+
+
+@command("inbox", "サーバーが受け付けた提出（提出箱）を一覧・書き出しする", _inbox_args,
+         "xl-kpi serve が受け付けた提出（提出箱）を読みます。サーバーと同じ環境変数を使います:\n"
+         "  XL_KPI_DATABASE_URL  postgresql://…（省くと XL_KPI_DATA_DIR の SQLite ファイル）\n"
+         "  XL_KPI_DATA_DIR      SQLite のファイルを置くフォルダー（既定: ./xl-kpi-data）\n"
+         "  XL_KPI_PLAN          計画（計画.xlsx・計画のCSV・マスター）: 提出を待つ部署の一覧\n"
+         "xl-kpi inbox export --out-dir 提出 のあと xl-kpi merge 提出 --plan 計画.xlsx -o 取組状況.xlsx で、\n"
+         "サーバーの「統合してダウンロード」と同じマスターができます。")
+def cmd_inbox(args: argparse.Namespace) -> int:
+    from .inbox.service import InboxSettings, department_states, export_files
+    from .inbox.store import Inbox, database_url, describe_url
+    if args.action == "export" and args.out_dir is None:
+        raise UsageError("書き出し先を --out-dir で指定してください（例: --out-dir 提出）", "xl-kpi inbox export")
+    url = database_url()
+    inbox = Inbox.open(url)
+    try:
+        if args.action == "export":
+            files = export_files(inbox, args.out_dir)
+            for f in files:
+                print(f)
+            print(f"{len(files)} 部署の受理した最新の提出を書き出しました: {args.out_dir}（{describe_url(url)}）",
+                  file=sys.stderr)
+            return EXIT_OK
+        settings = InboxSettings.from_env()
+        states = department_states(inbox, settings.register())
+        if args.format == "json":
+            _emit_data(json_lines({"database": describe_url(url), "departments": [s.to_dict() for s in states],
+                                   "submissions": [s.to_dict() for s in inbox.listing()]}))
+            return EXIT_OK
+        print(f"提出箱: {describe_url(url)}")
+        for st in states:
+            last = st.latest
+            detail = (f"受付番号 {last.id}  {last.received_at}  {last.filename}  エラー {last.counts['error']}・"
+                      f"警告 {last.counts['warning']}" if last else "")
+            print(f"{st.department}\t{st.label}\t{detail}".rstrip())
+            if last is not None and last.message:
+                print(f"\t差し戻しの理由: {last.message}")
+        return EXIT_OK
+    finally:
+        inbox.close()
+
+
+def _open_inbox() -> None:
+    """Create or migrate the inbox database before the workers start, and say where it is."""
+    from .inbox.service import InboxSettings
+    from .inbox.store import Inbox, database_url, describe_url
+    settings = InboxSettings.from_env()
+    url = database_url()
+    Inbox.open(url).close()
+    plan = f"計画: {settings.plan}" if settings.plan else "計画: なし（XL_KPI_PLAN で提出を待つ部署を指定できます）"
+    _err(f"提出箱のデータベース: {describe_url(url)}（{plan}）")
 
 
 def _manifest_args(p: argparse.ArgumentParser) -> None:

@@ -73,8 +73,33 @@
   // "Minimize the number of sync() calls"): counted, so a test can see how many a button costs.
   window.__syncs__ = 0;
   var context = { workbook: workbook, sync: function () { window.__syncs__ += 1; return Promise.resolve(); } };
+  // Document.getFileAsync(Office.FileType.Compressed, {sliceSize}, callback): an AsyncResult whose
+  // value is a File (size, sliceCount, getSliceAsync(index, callback) → Slice.data as a byte array,
+  // closeAsync) — learn.microsoft.com/javascript/api/office/office.document (getFileAsync),
+  // office.file, office.slice. The bytes are the test's workbook file (base64 in __XLKPI_FILE__).
+  function getFileAsync(fileType, options, callback) {
+    var binary = atob(window.__XLKPI_FILE__ || "");
+    var bytes = [];
+    for (var i = 0; i < binary.length; i++) { bytes.push(binary.charCodeAt(i)); }
+    var size = (options && options.sliceSize) || 4194304;
+    var count = Math.max(1, Math.ceil(bytes.length / size));
+    window.__fileCalls__ = (window.__fileCalls__ || []).concat([fileType]);
+    var file = {
+      size: bytes.length, sliceCount: count,
+      getSliceAsync: function (index, cb) {
+        setTimeout(function () {
+          cb({ status: "succeeded", value: { index: index, data: bytes.slice(index * size, (index + 1) * size),
+                                             size: Math.min(size, bytes.length - index * size) } });
+        }, 0);
+      },
+      closeAsync: function (cb) { window.__fileClosed__ = true; if (cb) { cb({ status: "succeeded" }); } }
+    };
+    setTimeout(function () { callback({ status: "succeeded", value: file }); }, 0);
+  }
   window.Office = { onReady: function (cb) { setTimeout(function () { cb({ host: "Excel" }); }, 0); },
-                    context: { requirements: { isSetSupported: function () { return true; } } },
+                    context: { requirements: { isSetSupported: function () { return true; } },
+                               document: { getFileAsync: getFileAsync } },
+                    FileType: { Compressed: "compressed" }, AsyncResultStatus: { Succeeded: "succeeded", Failed: "failed" },
                     actions: { associate: function () {} } };
   window.Excel = { run: function (fn) { return fn(context); } };
   window.__XLKPI_BOOK_REF__ = book;

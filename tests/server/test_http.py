@@ -50,7 +50,8 @@ def test_manifest_is_https_with_a_button_per_script(client):
     ids = {c.get("id") for c in root.iter() if c.tag.endswith("Control")}
     assert set(RIBBON) <= ids
     funcs = {e.text for e in root.iter() if e.tag.endswith("FunctionName")}
-    assert funcs == set(SCRIPTS)
+    assert funcs == set(SCRIPTS) | {"submit_workbook"}  # 「提出」 (the task pane's submit.js, not a script)
+    assert 'DefaultValue="提出"' in r.text
     for label, _, _ in RIBBON.values():
         assert f'DefaultValue="{label}"' in r.text
     with pytest.raises(InputError):

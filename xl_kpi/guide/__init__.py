@@ -39,8 +39,9 @@ def finding_table() -> str:
 
 def ribbon_table() -> str:
     from ..excel.scripts import RIBBON
+    from ..excel.submit import SUBMIT_BUTTON
     rows = ["| ボタン | すること |", "|---|---|"]
-    rows += [f"| {label} | {_cell(tip)} |" for label, tip, _ in RIBBON.values()]
+    rows += [f"| {label} | {_cell(tip)} |" for label, tip, _ in [*RIBBON.values(), SUBMIT_BUTTON[1:]]]
     return "\n".join(rows)
 
 

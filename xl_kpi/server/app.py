@@ -7,6 +7,7 @@ Routes: ``/health``; ``/guide`` (the user guide); ``/manifest.xml``; the task pa
 merging is for ``planning``. Anything a client can send that is wrong — a script's argument
 shapes, an upload's name, a multipart limit — is a 4xx with its Japanese message; anything else a
 generic 500, details in the log. Merges run in the worker pool, at most ``merge_limit`` at a time.
+The submission inbox (``/api/submissions``, ``/api/status``, ``/inbox``) is :mod:`.inbox`.
 """
 
 from __future__ import annotations
@@ -124,8 +125,16 @@ def create_app(config: ServerConfig) -> FastAPI:
     add_addin_routes(app, config)
     add_excel_routes(app, config)
     add_merge_route(app, config)
+    from .inbox import inbox_router  # the submission inbox (its own module: routes, page, database)
+    app.include_router(inbox_router(lambda: current_tokens(config), lambda request: principal(config, request)))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+def current_tokens(config: ServerConfig) -> list[security.TokenEntry]:
+    """The tokens in force: the file's as last read (a store follows it), or the fixed list."""
+    tokens = config.tokens
+    return tokens.current() if isinstance(tokens, security.TokenStore) else list(tokens)
 
 
 def start_workers(config: ServerConfig):

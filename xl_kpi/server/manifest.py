@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 
 from ..core.errors import InputError
 from ..excel.scripts import RIBBON
+from ..excel.submit import SUBMIT_BUTTON  # 「提出」: the task pane's submit.js, not a script
 
 ADDIN_ID = uuid.UUID("6f5bd3c4-0b6a-4d0e-9d8a-6b1f2c3e4a51")  # stable: one add-in, many servers
 VERSION = "1.0.0.0"
@@ -66,7 +67,8 @@ def manifest_xml(base_url: str, display_name: str = "xl-kpi 取組状況", app_d
     b = escape(base, quote=True)
     domains = app_domains_xml(app_domains, base)
     buttons = []
-    for control_id, (_label, _tip, action) in RIBBON.items():
+    commands = {**RIBBON, SUBMIT_BUTTON[0]: SUBMIT_BUTTON[1:]}
+    for control_id, (_label, _tip, action) in commands.items():
         buttons.append(f"""
                 <Control xsi:type="Button" id="{control_id}">
                   <Label resid="{control_id}.Label"/>
@@ -74,8 +76,8 @@ def manifest_xml(base_url: str, display_name: str = "xl-kpi 取組状況", app_d
                   <Icon><bt:Image size="16" resid="Icon.16"/><bt:Image size="32" resid="Icon.32"/><bt:Image size="80" resid="Icon.80"/></Icon>
                   <Action xsi:type="ExecuteFunction"><FunctionName>{action}</FunctionName></Action>
                 </Control>""")
-    labels = "".join(f'\n        <bt:String id="{cid}.Label" DefaultValue="{escape(label)}"/>' for cid, (label, _, _) in RIBBON.items())
-    tips = "".join(f'\n        <bt:String id="{cid}.Tip" DefaultValue="{escape(tip)}"/>' for cid, (_, tip, _) in RIBBON.items())
+    labels = "".join(f'\n        <bt:String id="{cid}.Label" DefaultValue="{escape(label)}"/>' for cid, (label, _, _) in commands.items())
+    tips = "".join(f'\n        <bt:String id="{cid}.Tip" DefaultValue="{escape(tip)}"/>' for cid, (_, tip, _) in commands.items())
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <OfficeApp xmlns="http://schemas.microsoft.com/office/appforoffice/1.1"
            xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"

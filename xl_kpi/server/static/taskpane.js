@@ -72,9 +72,14 @@
       b.addEventListener("click", function () { run(b.dataset.script); });
     });
     $("merge-form").addEventListener("submit", merge);
+    $("submit").addEventListener("click", function () { XlKpiSubmit.submit(status, showFindings); });
+    XlKpiSubmit.showState();
     if (typeof Office !== "undefined" && Office.actions) {
       ["compute_rates", "validate_sheet", "merge_sheets", "new_submission"].forEach(function (name) {
         Office.actions.associate(name, function (event) { run(name).then(function () { event.completed(); }); });
+      });
+      Office.actions.associate("submit_workbook", function (event) {  // the ribbon's 「提出」
+        XlKpiSubmit.submit(status, showFindings).then(function () { event.completed(); });
       });
     }
   }
