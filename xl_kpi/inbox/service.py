@@ -214,6 +214,15 @@ def export_files(inbox: Inbox, out_dir: Path) -> list[Path]:
     return written
 
 
+def merge_inbox_at(url: str, settings: InboxSettings) -> tuple[bytes, list[Finding], int]:
+    """:func:`merge_inbox` of the inbox at ``url``, opened here: what a worker process runs."""
+    inbox = Inbox.open(url)
+    try:
+        return merge_inbox(inbox, settings)
+    finally:
+        inbox.close()
+
+
 def merge_inbox(inbox: Inbox, settings: InboxSettings) -> tuple[bytes, list[Finding], int]:
     """The master of the latest accepted submission of each department — ``xl-kpi merge --plan
     XL_KPI_PLAN`` over the files ``export_files`` writes. Returns its bytes, findings and rows."""

@@ -18,8 +18,10 @@ import logging
 import os
 import tempfile
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("XLWINGS_ON_SERVER", "true")
 
@@ -126,7 +128,8 @@ def create_app(config: ServerConfig) -> FastAPI:
     add_excel_routes(app, config)
     add_merge_route(app, config)
     from .inbox import inbox_router  # the submission inbox (its own module: routes, page, database)
-    app.include_router(inbox_router(lambda: current_tokens(config), lambda request: principal(config, request)))
+    app.include_router(inbox_router(lambda: current_tokens(config), lambda request: principal(config, request),
+                                    run_merge=lambda fn, *args: merge_in_pool(config, fn, *args)))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 
@@ -241,18 +244,28 @@ def add_excel_routes(app: FastAPI, config: ServerConfig) -> None:
         return worker_response(answer, request)
 
 
+_MERGES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # event loop → its semaphore of merges
+
+
+async def merge_in_pool(config: ServerConfig, fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)`` in the worker pool, behind the limit on merges at once (the others wait): every
+    merge the server runs — an upload's or the inbox's — goes this way."""
+    loop = asyncio.get_running_loop()
+    limit = _MERGES.get(loop) or _MERGES.setdefault(loop, asyncio.Semaphore(config.merges_at_once()))
+    async with limit:
+        return await work.in_pool(config.workers, fn, *args)
+
+
 def add_merge_route(app: FastAPI, config: ServerConfig) -> None:
     """``/api/merge``: upload submissions, get the merged master (rules of ``xl-kpi merge``),
     merged in the worker pool, at most :meth:`ServerConfig.merges_at_once` at a time (the others wait)."""
-    merges: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # event loop → its semaphore
-
     @app.post("/api/merge")
     async def merge(request: Request):
         who = principal(config, request)
         if who.role != security.PLANNING:
             raise UserError(403, "統合は企画担当（planning）のみ実行できます。")
         loop = asyncio.get_running_loop()
-        limit = merges.get(loop) or merges.setdefault(loop, asyncio.Semaphore(config.merges_at_once()))
+        limit = _MERGES.get(loop) or _MERGES.setdefault(loop, asyncio.Semaphore(config.merges_at_once()))
         async with limit:  # waiting merges do not even read their uploads: the event loop stays free
             answer = await _merge(request, config)
         return worker_response(answer, request)

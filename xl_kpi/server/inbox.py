@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -77,6 +77,7 @@ class InboxState:
         self._inbox: Inbox | None = None
         self._register = None
         self._lock = threading.Lock()
+        self.run_merge: MergeRunner = merge_in_thread
 
     def inbox(self) -> Inbox:
         with self._lock:
@@ -97,11 +98,21 @@ class InboxState:
             self._inbox.close()
 
 
+MergeRunner = Callable[..., Awaitable[tuple[bytes, list, int]]]
+
+
+async def merge_in_thread(fn: Callable[..., tuple[bytes, list, int]], *args) -> tuple[bytes, list, int]:
+    return await anyio.to_thread.run_sync(lambda: fn(*args))
+
+
 def inbox_router(tokens: Callable[[], list], principal: Callable[[Request], security.Principal],
-                 settings: service.InboxSettings | None = None, url: str | None = None) -> APIRouter:
+                 settings: service.InboxSettings | None = None, url: str | None = None,
+                 run_merge: MergeRunner = merge_in_thread) -> APIRouter:
     """The routes; ``tokens()``: the current token entries (for the token id), ``principal``: the
-    app's authentication of a request."""
+    app's authentication of a request; ``run_merge(fn, *args)``: how a merge runs (the app's
+    worker pool, behind its limit on merges at once; a thread without one)."""
     state = InboxState(settings or service.InboxSettings.from_env(), url)
+    state.run_merge = run_merge
     router = APIRouter()
     router.inbox_state = state  # type: ignore[attr-defined]  # for the app's shutdown and the tests
     add_submission_routes(router, state, tokens, principal)
@@ -214,8 +225,9 @@ def add_planning_routes(router: APIRouter, state: InboxState, tokens: Callable[[
     async def merge(request: Request):
         planning(request)
         try:
-            data, findings, rows = await anyio.to_thread.run_sync(
-                lambda: service.merge_inbox(state.inbox(), state.settings))
+            state.inbox()  # created and migrated here, once, before a worker opens it
+            data, findings, rows = await state.run_merge(service.merge_inbox_at, state.url or database_url(),
+                                                         state.settings)
         except XlKpiError as err:
             raise UserError(400, str(err))
         errors = sum(1 for f in findings if f.severity == "error")
