@@ -479,6 +479,7 @@ def _merge_args(p: argparse.ArgumentParser) -> None:
          "（xl-kpi restore）。安全に読めないファイルがあるとマスターを変更せずに終了します（終了コード 2）。")
 def cmd_merge(args: argparse.Namespace) -> int:
     from .files.master import merge_files
+    existed = args.output.exists()
     out = merge_files(args.inputs, args.output, skip_invalid=args.skip_invalid, year=args.year,
                       progress=_progress(args.format != "json"), previous=args.previous, plan=args.plan)
     report = out.report
@@ -497,7 +498,8 @@ def cmd_merge(args: argparse.Namespace) -> int:
             "findings": (f.to_dict() for f in report.findings)}))
     else:
         print(report.to_text())
-        state = "更新しました" if out.changed else "変更はありません（同じ内容です）"
+        state = ("変更はありません（同じ内容です）" if not out.changed else
+                 "更新しました" if existed else "作成しました")
         print(f"{out.master}: {len(out.records)} 行、{len(out.submissions)} 部署 — {state}")
         for f in out.skipped:
             print(f"スキップ: {f.file}: {f.message}", file=sys.stderr)
