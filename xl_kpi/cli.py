@@ -17,6 +17,7 @@ import json
 import os
 import re
 import sys
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,9 +62,65 @@ class UsageError(InputError):
 
 # --- the parser: Japanese help and usage errors ---------------------------------------------------
 
+def display_width(text: str) -> int:
+    """The columns a terminal gives ``text``: two for each wide or full-width character (East
+    Asian Width W or F: 出力先, （）), one for the rest."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+# A line may not start with closing punctuation nor end with an opening bracket (禁則).
+_NO_LINE_START, _NO_LINE_END = "、。，．）」』】〕：・ー", "（「『【〔"
+
+
+def wrap_display(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` columns: Japanese may break between any two
+    characters, other words only at spaces, and punctuation keeps to its neighbour."""
+    pieces: list[str] = []
+    for token in re.findall(r"\s+|[!-~]+|.", text.strip()):
+        if pieces and (token[0] in _NO_LINE_START or pieces[-1][-1] in _NO_LINE_END) and not token.isspace():
+            pieces[-1] += token
+        else:
+            pieces.append(token)
+    lines, line = [], ""
+    for piece in pieces:
+        if line and display_width(line + piece.rstrip()) > width:
+            lines.append(line.rstrip())
+            line = ""
+        if line or not piece.isspace():
+            line += piece
+    return [*lines, line.rstrip()] if line.strip() else lines
+
+
 class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Japanese headings, and option help in one column however wide the metavars' characters
+    are: argparse counts characters, a terminal shows 出力先 in six columns."""
+
     def add_usage(self, usage, actions, groups, prefix=None):
         super().add_usage(usage, actions, groups, "使い方: " if prefix is None else prefix)
+
+    def add_argument(self, action):
+        super().add_argument(action)
+        if action.help is not argparse.SUPPRESS:
+            invocations = [action, *self._iter_indented_subactions(action)]
+            widest = max(display_width(self._format_action_invocation(a)) for a in invocations)
+            self._action_max_length = max(self._action_max_length, widest + self._current_indent)
+
+    def _format_action(self, action):
+        header = self._format_action_invocation(action)
+        help_position = min(self._action_max_length + 2, self._max_help_position)
+        header_width = help_position - self._current_indent - 2
+        if not (action.help and action.help.strip()):
+            return super()._format_action(action)  # no help: nothing to align
+        lines = self._split_lines(self._expand_help(action), max(self._width - help_position, 11))
+        parts = [" " * self._current_indent + header]
+        if display_width(header) <= header_width:
+            parts[0] += " " * (header_width - display_width(header) + 2) + lines.pop(0)
+        parts = [part + "\n" for part in parts] + [" " * help_position + line + "\n" for line in lines]
+        parts += [self._format_action(sub) for sub in self._iter_indented_subactions(action)]
+        return self._join_parts(parts)
+
+    def _split_lines(self, text, width):
+        return wrap_display(self._whitespace_matcher.sub(" ", text), width)
 
 
 _ARGPARSE_MESSAGES = (
@@ -641,10 +698,10 @@ def _publish_args(p: argparse.ArgumentParser) -> None:
 @command("publish", "マスターからウェブ公開用のファイル一式（HTML・PDF・公開用ブック・オープンデータ CSV）を作る",
          _publish_args,
          "報告年度の名前（取組状況_令和N年度）で次のファイルを作成します:\n"
-         "  .html        アクセシビリティに配慮した HTML レポート（JIS X 8341-3 の適合レベル AA を目標に作成）\n"
-         "  .pdf         取組状況と集計のタグ付き PDF（LibreOffice が必要）\n"
+         "  .html         アクセシビリティに配慮した HTML レポート（JIS X 8341-3 の適合レベル AA が目標）\n"
+         "  .pdf          取組状況と集計のタグ付き PDF（LibreOffice が必要）\n"
          "  _公開用.xlsx  取組状況と集計だけのブック（提出元の列・設定・チェック結果なし）\n"
-         "  .csv         オープンデータの CSV（UTF-8 BOM つき、1行 1 KPI、全国地方公共団体コードつき）")
+         "  .csv          オープンデータの CSV（UTF-8 BOM つき、1行 1 KPI、全国地方公共団体コードつき）")
 def cmd_publish(args: argparse.Namespace) -> int:
     from .files.publish import publish
     out = publish(args.master, args.out_dir, code=args.city_code, name=args.city_name)

@@ -2,8 +2,10 @@
 counts add up to, help columns beside Japanese metavars, words that are not quantities, and what
 a script gets when merge refuses."""
 
-import json
 import re
+import unicodedata
+
+import pytest
 
 from xl_kpi.cli import main
 
@@ -32,3 +34,51 @@ def test_demo_says_which_rows_hold_no_kpi_when_its_grades_add_to_fewer_than_its_
     graded = sum(int(n) for n in re.findall(r"[A-D-] (\d+) 件", grades))
     assert (rows, graded) == (38, 37)
     assert "うち KPI のない行 1 行（1-03）: 施策の2つ目以降の事業だけを書いた行" in out, out
+
+
+def display_width(text: str) -> int:
+    """Columns a terminal gives ``text``: two for a wide or full-width character (出, Ｘ)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def help_columns(out: str) -> tuple[int, list[tuple[int, str]]]:
+    """The column where -h's help starts, and for each line of the 引数/オプション sections
+    that carries help text, the column where that text starts."""
+    lines = out.splitlines()
+    first = next(i for i, ln in enumerate(lines) if ln in ("引数:", "オプション:"))
+    column = None
+    starts = []
+    for line in lines[first:]:
+        if not line.startswith("  "):
+            continue
+        if line.startswith("  -h, --help"):
+            column = display_width(re.match(r"  -h, --help +", line).group(0))
+        m = re.match(r"( +)\S.*?  +(?=\S)|( +)(?=\S)", line)
+        if m is None or (m.group(2) is not None and len(m.group(2)) < 8):
+            continue  # a header that starts its help on the next line
+        starts.append((display_width(m.group(0)), line))
+    assert column is not None
+    return column, starts
+
+
+@pytest.mark.parametrize("name", ["merge", "diff", "feedback", "publish", "serve", "rate", "restore"])
+def test_help_columns_align_beside_full_width_metavars(capsys, monkeypatch, name):
+    monkeypatch.setenv("COLUMNS", "100")
+    with pytest.raises(SystemExit):
+        main([name, "--help"])
+    out = capsys.readouterr().out
+    column, starts = help_columns(out)
+    misaligned = [line for start, line in starts if start != column]
+    assert not misaligned, "\n".join(misaligned)
+    too_wide = [line for _, line in starts if display_width(line) > 98]
+    assert not too_wide, "\n".join(too_wide)
+
+
+def test_the_files_publish_makes_are_listed_in_one_column(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")
+    with pytest.raises(SystemExit):
+        main(["publish", "--help"])
+    table = [ln for ln in capsys.readouterr().out.splitlines() if re.match(r"  [._]\S+ ", ln)]
+    assert len(table) == 4
+    starts = {display_width(re.match(r"  \S+ +", ln).group(0)) for ln in table}
+    assert len(starts) == 1 and all(display_width(ln) <= 98 for ln in table), "\n".join(table)
