@@ -789,16 +789,28 @@ def _rate_args(p: argparse.ArgumentParser) -> None:
     _format(p)
 
 
+# Text with no number where the rate needs one exits 2 whether or not it reads as a word (abc,
+# 増えた); a placeholder (-, 未集計) or a target in words (推進) is a rate of 「-」 with its reason.
+NOT_A_NUMBER = {"non-numeric-current": "current", "non-numeric-target": "target"}
+RATE_HINT = "数値と単位で入力してください（例: 45件）。値がないときは「-」を入力します。"
+
+
 @command("rate", "達成率を計算して表示する（例: 113%）", _rate_args,
          "現在値・目標値（と基準値）のセルの文字から達成率を計算し、公表資料と同じ表示（既定は整数の%、四捨五入。"
          "--decimals 1 --rounding truncate で小数第1位・切り捨て）で表示します。\n"
          "計算できないときは「-」と理由を表示します。例: xl-kpi rate --current 45件 --target 40件")
 def cmd_rate(args: argparse.Namespace) -> int:
+    from .core.errors import QuantityError
     from .core.grading import grade_kpi, scheme_from_args
     from .core.rate import grade, kpi_rate, parse_rounding
     rounding = parse_rounding(args.decimals, args.rounding)
     direction = "lower" if args.lower_is_better else "higher" if args.higher_is_better else ""
-    rate = kpi_rate(args.current, args.target, args.baseline, args.method, rounding=rounding, direction=direction)
+    try:
+        rate = kpi_rate(args.current, args.target, args.baseline, args.method, rounding=rounding, direction=direction)
+    except QuantityError as err:
+        raise InputError(f"{err}{RATE_HINT}", value=err.value) from None
+    if rate.reason_code in NOT_A_NUMBER:  # a word (増えた) where a number is needed: typed, so a usage error
+        raise InputError(f"{rate.reason}{RATE_HINT}", value=getattr(args, NOT_A_NUMBER[rate.reason_code]))
     scheme = scheme_from_args(args.scheme, args.plan_start, args.plan_end, args.year, rounding=rounding)
     graded = (grade(rate) if scheme.name == "bands" else
               grade_kpi(args.current, args.target, args.baseline, scheme=scheme, direction=direction,

@@ -82,3 +82,24 @@ def test_the_files_publish_makes_are_listed_in_one_column(capsys, monkeypatch):
     assert len(table) == 4
     starts = {display_width(re.match(r"  \S+ +", ln).group(0)) for ln in table}
     assert len(starts) == 1 and all(display_width(ln) <= 98 for ln in table), "\n".join(table)
+
+
+@pytest.mark.parametrize("argv", [
+    ["--current", "abc", "--target", "40件"],
+    ["--current", "増えた", "--target", "40件"],
+    ["--current", "増加", "--target", "40件", "--format", "json"],
+    ["--current", "45件", "--target", "増えた", "--format", "json"],
+])
+def test_a_word_that_is_not_a_quantity_exits_2_with_a_japanese_message(capsys, argv):
+    code, out, err = run(capsys, "rate", *argv)
+    assert code == 2 and out == "", out
+    word = argv[1] if argv[1] != "45件" else argv[3]
+    assert err.startswith("エラー: ") and f"「{word}」" in err and "（例: 45件）" in err, err
+
+
+@pytest.mark.parametrize("current, target, printed", [
+    ("-", "40件", "-"), ("未集計", "40件", "-"), ("45件", "推進", "-"), ("継続", "継続", "100%"), ("45件", "40件", "113%"),
+])
+def test_placeholders_and_words_of_aim_are_rates_not_errors(capsys, current, target, printed):
+    code, out, _ = run(capsys, "rate", "--current", current, "--target", target)
+    assert (code, out.strip()) == (0, printed)
