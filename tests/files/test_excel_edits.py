@@ -509,6 +509,26 @@ def test_cell_comments_are_listed_as_info(submissions):
     assert "山田" in c[0].message and c[0].cell.startswith("I")
 
 
+def test_a_comment_libreoffice_saved_without_an_author_has_no_empty_parentheses(submissions):
+    """LibreOffice writes a comment whose author it does not know as ``<author> </author>``."""
+    p = submissions / "商工労働部.xlsx"
+    edit(p, lambda wb: setattr(wb["商工労働部"].cell(row_of(wb["商工労働部"], "1-15"), 9), "comment",
+                               Comment("速報値", "")))
+    _rewrite_part(p, "xl/comments/comment1.xml", lambda xml: xml.replace(b"<author></author>", b"<author> </author>"))
+    [c] = by_code(validate_files([p]).report, "cell-comment")
+    assert "（作成者不明）" in c.message and "（ ）" not in c.message and "（）" not in c.message, c.message
+
+
+def _rewrite_part(path: Path, name: str, change) -> None:
+    tmp = path.with_suffix(".tmp")
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+        assert name in src.namelist()
+        for item in src.infolist():
+            data = src.read(item.filename)
+            dst.writestr(item, change(data) if item.filename == name else data)
+    tmp.replace(path)
+
+
 def _add_threaded_comment(path: Path, cell: str, text: str) -> None:
     """What Excel 365 writes for a threaded comment ([MS-XLSX] 2.1.17, 2.6.205): a threaded
     comments part related from the sheet, beside the legacy note with its placeholder text."""
