@@ -529,6 +529,23 @@ def _rewrite_part(path: Path, name: str, change) -> None:
     tmp.replace(path)
 
 
+def test_rounded_display_and_cell_comment_rows_of_the_findings_sheet_name_the_kpi_of_their_row(submissions, tmp_path):
+    def change(wb):
+        _type_numbers_at_a_rounding_boundary(wb)
+        ws = wb["商工労働部"]
+        ws.cell(row_of(ws, "1-15"), 9).comment = Comment("速報値", "山田")
+    edit(submissions / "商工労働部.xlsx", change)
+    kpi_no = next(r.kpi_no for r in read_workbook(submissions / "商工労働部.xlsx").sheets[0].records
+                  if r.measure_id == "1-15")
+    master = tmp_path / "m.xlsx"
+    merge_files([submissions], master)
+    ws = openpyxl.load_workbook(master)["チェック結果"]
+    header = [c.value for c in ws[1]]
+    rows = [dict(zip(header, (c.value for c in row))) for row in ws.iter_rows(min_row=2)]
+    named = {(r["コード"], r["施策番号"], r["KPI"]) for r in rows if r["コード"] in ("rounded-display", "cell-comment")}
+    assert kpi_no and named == {("rounded-display", "1-15", kpi_no), ("cell-comment", "1-15", kpi_no)}
+
+
 def _add_threaded_comment(path: Path, cell: str, text: str) -> None:
     """What Excel 365 writes for a threaded comment ([MS-XLSX] 2.1.17, 2.6.205): a threaded
     comments part related from the sheet, beside the legacy note with its placeholder text."""

@@ -223,13 +223,16 @@ def _add_comments(p: Path, wb: WorkbookRead) -> None:
     """Each cell comment of a submission sheet becomes an info finding (its text and author)."""
     comments = read_comments(p)
     for s in wb.sheets:
+        on_row = {r.source.row: r for r in s.records}  # the KPI of the row a comment is on
         for c in comments.get(s.name, []) if not s.is_master else []:
             text = staff_text(c.text)  # xl-kpi's own feedback in a returned copy is not theirs
             if not text:
                 continue
             col = "".join(ch for ch in c.cell if ch.isalpha())
+            row = c.cell[len(col):]
             field_name = next((f for f, letter in _LETTERS.items() if letter == col), "")
-            s.findings.append(make_finding("cell-comment", file=p.name, sheet=s.name, cell=c.cell,
+            s.findings.append(make_finding("cell-comment", record=on_row.get(int(row)) if row.isdigit() else None,
+                                           file=p.name, sheet=s.name, cell=c.cell,
                                            field=field_name, value=text, detail=c.author or "作成者不明"))
 
 
