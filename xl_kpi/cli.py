@@ -537,12 +537,17 @@ def _merge_args(p: argparse.ArgumentParser) -> None:
 def cmd_merge(args: argparse.Namespace) -> int:
     from .files.master import merge_files
     existed = args.output.exists()
-    out = merge_files(args.inputs, args.output, skip_invalid=args.skip_invalid, year=args.year,
-                      progress=_progress(args.format != "json"), previous=args.previous, plan=args.plan)
+    try:
+        out = merge_files(args.inputs, args.output, skip_invalid=args.skip_invalid, year=args.year,
+                          progress=_progress(args.format != "json"), previous=args.previous, plan=args.plan)
+    except XlKpiError as err:
+        if args.format == "json":
+            _emit_data(json_document(_refusal(err, args.output)))
+        raise  # and the message on stderr, exit 2
     report = out.report
     if args.format == "json":
         _emit_data(json_lines({
-            "master": str(out.master), "changed": out.changed, "rows": len(out.records),
+            "refused": False, "master": str(out.master), "changed": out.changed, "rows": len(out.records),
             "backup": str(out.backup) if out.backup else None,
             "submissions": [{"department": s.department, "file": s.file, "sheet": s.sheet,
                              "sha256": s.sha256, "modified": s.modified, "time_source": s.time_source,
@@ -561,6 +566,17 @@ def cmd_merge(args: argparse.Namespace) -> int:
         for f in out.skipped:
             print(f"スキップ: {f.file}: {f.message}", file=sys.stderr)
     return EXIT_OK if report.valid else EXIT_FINDINGS
+
+
+def _refusal(err: XlKpiError, master: Path) -> dict[str, object]:
+    """What ``merge --format json`` prints when it refuses (exit 2): the code, the Japanese
+    message, and each file that could not be read safely (the master is unchanged)."""
+    findings = getattr(err, "findings", None)
+    path = getattr(err, "path", None)
+    files = ([f.to_dict() for f in findings] if findings else
+             [{"file": Path(path).name, "code": err.code, "message": str(err)}] if path else [])
+    return {"refused": True, "code": err.code, "message": str(err), "master": str(master), "changed": False,
+            "files": files}
 
 
 # --- the yearly cycle ------------------------------------------------------------------------------

@@ -2,11 +2,13 @@
 counts add up to, help columns beside Japanese metavars, words that are not quantities, and what
 a script gets when merge refuses."""
 
+import json
 import re
 import unicodedata
 
 import pytest
 
+from tests.support import hostile
 from xl_kpi.cli import main
 
 
@@ -103,3 +105,28 @@ def test_a_word_that_is_not_a_quantity_exits_2_with_a_japanese_message(capsys, a
 def test_placeholders_and_words_of_aim_are_rates_not_errors(capsys, current, target, printed):
     code, out, _ = run(capsys, "rate", "--current", current, "--target", target)
     assert (code, out.strip()) == (0, printed)
+
+
+def test_a_refused_merge_writes_the_refusal_as_json_on_stdout_for_scripts(capsys, submissions, tmp_path):
+    (submissions / "商工労働部.xls").write_bytes(hostile.legacy_xls())
+    master = tmp_path / "m.xlsx"
+    code, out, err = run(capsys, "merge", str(submissions), "-o", str(master), "--format", "json")
+    assert code == 2 and not master.exists()
+    doc = json.loads(out)
+    assert (doc["refused"], doc["changed"], doc["code"], doc["master"]) == (True, False, "legacy-xls", str(master))
+    assert doc["message"].startswith("安全に読み込めないファイルがあります。マスターは変更していません。")
+    assert [(f["file"], f["code"]) for f in doc["files"]] == [("商工労働部.xls", "legacy-xls")]
+    assert "商工労働部.xls" in err  # people still read the refusal on stderr
+
+
+def test_a_merge_of_an_empty_folder_refuses_in_json_too(capsys, tmp_path):
+    (tmp_path / "提出").mkdir()
+    code, out, _ = run(capsys, "merge", str(tmp_path / "提出"), "-o", str(tmp_path / "m.xlsx"), "--format", "json")
+    doc = json.loads(out)
+    assert code == 2 and doc["refused"] is True and "提出ブックがありません" in doc["message"] and doc["files"] == []
+
+
+def test_a_merge_that_went_through_says_it_was_not_refused(capsys, submissions, tmp_path):
+    code, out, _ = run(capsys, "merge", str(submissions), "-o", str(tmp_path / "m.xlsx"), "--format", "json")
+    doc = json.loads(out)
+    assert code == 0 and doc["refused"] is False and doc["changed"] is True
