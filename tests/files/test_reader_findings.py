@@ -63,6 +63,25 @@ def test_merged_and_hidden_rows_in_the_input_area(submissions):
     assert "merged-input" in report.codes() and "hidden-row" in report.codes()
 
 
+def test_a_value_merged_down_two_kpis_belongs_to_the_top_kpi_only_in_the_master_too(submissions, tmp_path):
+    """農林水産部 1-07 has two KPIs (rows 7 and 8); a clerk merges their 現在値 cells I7:I8. The
+    value is the first KPI's, as the finding says; the second KPI's 現在値 is blank, not a copy."""
+    from xl_kpi.files.master import master_records, merge_files
+
+    def change(wb):
+        ws = wb["農林水産部"]
+        r = row_of(ws, "1-07")
+        ws.merge_cells(start_row=r, start_column=9, end_row=r + 1, end_column=9)
+    p = edit(submissions / "農林水産部.xlsx", change)
+    merged = next(x for x in findings(p) if x.code == "merged-input")
+    assert merged.value == "I7:I8" and "ほかのセルは空欄" in merged.message, merged.message
+    master = tmp_path / "m.xlsx"
+    out = merge_files([submissions], master)
+    kpis = [(r.kpi_no, r.current, r.rate) for r in master_records(master)[0] if r.measure_id == "1-07"]
+    assert kpis == [("1", "733人", "81%"), ("2", "", "-")]
+    assert any(f.code == "missing-value" and f.cell == "I8" and f.file == p.name for f in out.report)
+
+
 def test_text_starting_with_equals_is_kept_as_text(submissions, tmp_path):
     from dataclasses import replace
 
