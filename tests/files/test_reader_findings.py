@@ -23,19 +23,19 @@ def findings(path):
     return validate_files([path]).report
 
 
-def test_wrong_template_version(submissions):
+def test_another_template_version_is_an_error_at_its_settings_cell(submissions):
     p = edit(submissions / "環境部.xlsx", lambda wb: wb["設定"].__setitem__("B3", "xl-kpi/0"))
     f = next(x for x in findings(p) if x.code == "template-mismatch")
     assert (f.severity, f.sheet, f.cell, f.value) == ("error", "設定", "B3", "xl-kpi/0")
 
 
-def test_missing_header(submissions):
+def test_a_renamed_header_is_reported_at_its_cell_with_the_header_expected(submissions):
     p = edit(submissions / "環境部.xlsx", lambda wb: wb["環境部"].__setitem__("G4", "前回の値"))
     f = next(x for x in findings(p) if x.code == "missing-header")
     assert (f.sheet, f.cell, f.value) == ("環境部", "G4", "基準値")
 
 
-def test_unknown_department(submissions):
+def test_an_unknown_department_among_several_is_named_at_its_cell(submissions):
     def change(wb):
         ws = wb["環境部"]
         ws.cell(row_of(ws, "1-06"), 3).value = "環境部 宇宙開発部"
