@@ -17,6 +17,7 @@ import json
 import os
 import re
 import sys
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,9 +62,65 @@ class UsageError(InputError):
 
 # --- the parser: Japanese help and usage errors ---------------------------------------------------
 
+def display_width(text: str) -> int:
+    """The columns a terminal gives ``text``: two for each wide or full-width character (East
+    Asian Width W or F: 出力先, （）), one for the rest."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+# A line may not start with closing punctuation nor end with an opening bracket (禁則).
+_NO_LINE_START, _NO_LINE_END = "、。，．）」』】〕：・ー", "（「『【〔"
+
+
+def wrap_display(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` columns: Japanese may break between any two
+    characters, other words only at spaces, and punctuation keeps to its neighbour."""
+    pieces: list[str] = []
+    for token in re.findall(r"\s+|[!-~]+|.", text.strip()):
+        if pieces and (token[0] in _NO_LINE_START or pieces[-1][-1] in _NO_LINE_END) and not token.isspace():
+            pieces[-1] += token
+        else:
+            pieces.append(token)
+    lines, line = [], ""
+    for piece in pieces:
+        if line and display_width(line + piece.rstrip()) > width:
+            lines.append(line.rstrip())
+            line = ""
+        if line or not piece.isspace():
+            line += piece
+    return [*lines, line.rstrip()] if line.strip() else lines
+
+
 class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Japanese headings, and option help in one column however wide the metavars' characters
+    are: argparse counts characters, a terminal shows 出力先 in six columns."""
+
     def add_usage(self, usage, actions, groups, prefix=None):
         super().add_usage(usage, actions, groups, "使い方: " if prefix is None else prefix)
+
+    def add_argument(self, action):
+        super().add_argument(action)
+        if action.help is not argparse.SUPPRESS:
+            invocations = [action, *self._iter_indented_subactions(action)]
+            widest = max(display_width(self._format_action_invocation(a)) for a in invocations)
+            self._action_max_length = max(self._action_max_length, widest + self._current_indent)
+
+    def _format_action(self, action):
+        header = self._format_action_invocation(action)
+        help_position = min(self._action_max_length + 2, self._max_help_position)
+        header_width = help_position - self._current_indent - 2
+        if not (action.help and action.help.strip()):
+            return super()._format_action(action)  # no help: nothing to align
+        lines = self._split_lines(self._expand_help(action), max(self._width - help_position, 11))
+        parts = [" " * self._current_indent + header]
+        if display_width(header) <= header_width:
+            parts[0] += " " * (header_width - display_width(header) + 2) + lines.pop(0)
+        parts = [part + "\n" for part in parts] + [" " * help_position + line + "\n" for line in lines]
+        parts += [self._format_action(sub) for sub in self._iter_indented_subactions(action)]
+        return self._join_parts(parts)
+
+    def _split_lines(self, text, width):
+        return wrap_display(self._whitespace_matcher.sub(" ", text), width)
 
 
 _ARGPARSE_MESSAGES = (
@@ -479,12 +536,18 @@ def _merge_args(p: argparse.ArgumentParser) -> None:
          "（xl-kpi restore）。安全に読めないファイルがあるとマスターを変更せずに終了します（終了コード 2）。")
 def cmd_merge(args: argparse.Namespace) -> int:
     from .files.master import merge_files
-    out = merge_files(args.inputs, args.output, skip_invalid=args.skip_invalid, year=args.year,
-                      progress=_progress(args.format != "json"), previous=args.previous, plan=args.plan)
+    existed = args.output.exists()
+    try:
+        out = merge_files(args.inputs, args.output, skip_invalid=args.skip_invalid, year=args.year,
+                          progress=_progress(args.format != "json"), previous=args.previous, plan=args.plan)
+    except XlKpiError as err:
+        if args.format == "json":
+            _emit_data(json_document(_refusal(err, args.output)))
+        raise  # and the message on stderr, exit 2
     report = out.report
     if args.format == "json":
         _emit_data(json_lines({
-            "master": str(out.master), "changed": out.changed, "rows": len(out.records),
+            "refused": False, "master": str(out.master), "changed": out.changed, "rows": len(out.records),
             "backup": str(out.backup) if out.backup else None,
             "submissions": [{"department": s.department, "file": s.file, "sheet": s.sheet,
                              "sha256": s.sha256, "modified": s.modified, "time_source": s.time_source,
@@ -497,11 +560,23 @@ def cmd_merge(args: argparse.Namespace) -> int:
             "findings": (f.to_dict() for f in report.findings)}))
     else:
         print(report.to_text())
-        state = "更新しました" if out.changed else "変更はありません（同じ内容です）"
+        state = ("変更はありません（同じ内容です）" if not out.changed else
+                 "更新しました" if existed else "作成しました")
         print(f"{out.master}: {len(out.records)} 行、{len(out.submissions)} 部署 — {state}")
         for f in out.skipped:
             print(f"スキップ: {f.file}: {f.message}", file=sys.stderr)
     return EXIT_OK if report.valid else EXIT_FINDINGS
+
+
+def _refusal(err: XlKpiError, master: Path) -> dict[str, object]:
+    """What ``merge --format json`` prints when it refuses (exit 2): the code, the Japanese
+    message, and each file that could not be read safely (the master is unchanged)."""
+    findings = getattr(err, "findings", None)
+    path = getattr(err, "path", None)
+    files = ([f.to_dict() for f in findings] if findings else
+             [{"file": Path(path).name, "code": err.code, "message": str(err)}] if path else [])
+    return {"refused": True, "code": err.code, "message": str(err), "master": str(master), "changed": False,
+            "files": files}
 
 
 # --- the yearly cycle ------------------------------------------------------------------------------
@@ -639,10 +714,10 @@ def _publish_args(p: argparse.ArgumentParser) -> None:
 @command("publish", "マスターからウェブ公開用のファイル一式（HTML・PDF・公開用ブック・オープンデータ CSV）を作る",
          _publish_args,
          "報告年度の名前（取組状況_令和N年度）で次のファイルを作成します:\n"
-         "  .html        アクセシビリティに配慮した HTML レポート（JIS X 8341-3 の適合レベル AA を目標に作成）\n"
-         "  .pdf         取組状況と集計のタグ付き PDF（LibreOffice が必要）\n"
+         "  .html         アクセシビリティに配慮した HTML レポート（JIS X 8341-3 の適合レベル AA が目標）\n"
+         "  .pdf          取組状況と集計のタグ付き PDF（LibreOffice が必要）\n"
          "  _公開用.xlsx  取組状況と集計だけのブック（提出元の列・設定・チェック結果なし）\n"
-         "  .csv         オープンデータの CSV（UTF-8 BOM つき、1行 1 KPI、全国地方公共団体コードつき）")
+         "  .csv          オープンデータの CSV（UTF-8 BOM つき、1行 1 KPI、全国地方公共団体コードつき）")
 def cmd_publish(args: argparse.Namespace) -> int:
     from .files.publish import publish
     out = publish(args.master, args.out_dir, code=args.city_code, name=args.city_name)
@@ -730,16 +805,28 @@ def _rate_args(p: argparse.ArgumentParser) -> None:
     _format(p)
 
 
+# Text with no number where the rate needs one exits 2 whether or not it reads as a word (abc,
+# 増えた); a placeholder (-, 未集計) or a target in words (推進) is a rate of 「-」 with its reason.
+NOT_A_NUMBER = {"non-numeric-current": "current", "non-numeric-target": "target"}
+RATE_HINT = "数値と単位で入力してください（例: 45件）。値がないときは「-」を入力します。"
+
+
 @command("rate", "達成率を計算して表示する（例: 113%）", _rate_args,
          "現在値・目標値（と基準値）のセルの文字から達成率を計算し、公表資料と同じ表示（既定は整数の%、四捨五入。"
          "--decimals 1 --rounding truncate で小数第1位・切り捨て）で表示します。\n"
          "計算できないときは「-」と理由を表示します。例: xl-kpi rate --current 45件 --target 40件")
 def cmd_rate(args: argparse.Namespace) -> int:
+    from .core.errors import QuantityError
     from .core.grading import grade_kpi, scheme_from_args
     from .core.rate import grade, kpi_rate, parse_rounding
     rounding = parse_rounding(args.decimals, args.rounding)
     direction = "lower" if args.lower_is_better else "higher" if args.higher_is_better else ""
-    rate = kpi_rate(args.current, args.target, args.baseline, args.method, rounding=rounding, direction=direction)
+    try:
+        rate = kpi_rate(args.current, args.target, args.baseline, args.method, rounding=rounding, direction=direction)
+    except QuantityError as err:
+        raise InputError(f"{err}{RATE_HINT}", value=err.value) from None
+    if rate.reason_code in NOT_A_NUMBER:  # a word (増えた) where a number is needed: typed, so a usage error
+        raise InputError(f"{rate.reason}{RATE_HINT}", value=getattr(args, NOT_A_NUMBER[rate.reason_code]))
     scheme = scheme_from_args(args.scheme, args.plan_start, args.plan_end, args.year, rounding=rounding)
     graded = (grade(rate) if scheme.name == "bands" else
               grade_kpi(args.current, args.target, args.baseline, scheme=scheme, direction=direction,

@@ -34,13 +34,19 @@ def run_demo(out: Path, progress=None) -> int:
     master = out / "取組状況_統合.xlsx"
     m = merge_files([out / "提出"], master, progress=progress or (lambda *a: None))
     say(f"4. 統合: {master}（{len(m.records)} 行、{len(m.submissions)} 部署）")
+    without_kpi = [r for r in m.records if not r.has_kpi]
+    if without_kpi:
+        measures = "、".join(dict.fromkeys(r.measure_id for r in without_kpi))
+        say(f"   うち KPI のない行 {len(without_kpi)} 行（{measures}）: 施策の2つ目以降の事業だけを書いた行で、"
+            "達成率・評価はありません")
     csv_out = out / "取組状況_統合.csv"
     export_csv(master, csv_out)
     same = csv_out.read_bytes() == sample_csv_path().read_bytes()
     say(f"5. CSV 書き出し: {csv_out}（元の CSV と{'一致' if same else '不一致'}）")
-    grades = Counter(it.grade for it in evaluated(m.records))
+    items = evaluated(m.records)
+    grades = Counter(it.grade for it in items)
     letters = (*DEFAULT_BANDS.letters, "-")
-    say("達成状況: " + "、".join(f"{g} {grades.get(g, 0)} 件" for g in letters))
+    say(f"達成状況（KPI {len(items)} 件）: " + "、".join(f"{g} {grades.get(g, 0)} 件" for g in letters))
     say("  評価の凡例: " + "、".join(DEFAULT_BANDS.describe()) + "、-: 計算できない")
     say("主な指摘（対応が必要なものから）:")
     for line in finding_lines(m.report.findings):

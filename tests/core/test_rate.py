@@ -49,22 +49,38 @@ def test_ratio_and_display(current, target, expected):
     assert kpi_rate(current, target).display == expected
 
 
-def test_methods():
-    assert kpi_rate("60", "100", "20", method="progress").display == "50%"
+def test_progress_is_the_gain_over_the_baseline_as_a_share_of_the_planned_gain():
+    assert kpi_rate("60", "100", "20", method="progress").display == "50%"  # (60 − 20) ÷ (100 − 20)
+
+
+def test_lower_is_better_divides_the_target_by_the_current_value():
     assert kpi_rate("8", "10", method="lower-better").display == "125%"
-    assert kpi_rate("8件", "10件以下").method == "lower-better"
     assert kpi_rate("12", "10", lower_is_better=True).display == "83%"
-    # 現状維持: held at or beyond → 100 %, else the ratio.
-    assert kpi_rate("80%", "現状維持", "75%").display == "100%"
-    assert kpi_rate("70%", "現状維持", "75%").display == "93%"
-    assert kpi_rate("95%", "90%を維持").display == "100%"
-    assert kpi_rate("9件", "現状維持", "8件", lower_is_better=True).display == "89%"
-    # 増加: progress over the baseline.
-    assert kpi_rate("110人", "20人の増加", "100人").display == "50%"
-    assert kpi_rate("105人", "10%の増加", "100人").display == "50%"
-    assert kpi_rate("101人", "増加", "100人").display == "100%"
-    assert kpi_rate("95件", "減少", "100件").display == "100%"
+
+
+def test_auto_chooses_lower_better_for_a_ceiling_and_ratio_for_two_figures():
+    assert kpi_rate("8件", "10件以下").method == "lower-better"
     assert kpi_rate("45", "40").method == "ratio"
+
+
+@pytest.mark.parametrize("current, target, baseline, lower, expected", [
+    ("80%", "現状維持", "75%", False, "100%"),   # held beyond the baseline
+    ("70%", "現状維持", "75%", False, "93%"),    # fell: the ratio to the baseline
+    ("95%", "90%を維持", None, False, "100%"),   # held beyond the figure to keep
+    ("9件", "現状維持", "8件", True, "89%"),     # lower is better: rose, 8 ÷ 9
+])
+def test_maintaining_is_100_percent_when_held_and_the_ratio_when_not(current, target, baseline, lower, expected):
+    assert kpi_rate(current, target, baseline, lower_is_better=lower).display == expected
+
+
+@pytest.mark.parametrize("current, target, baseline, expected", [
+    ("110人", "20人の増加", "100人", "50%"),   # 10 of the 20 more
+    ("105人", "10%の増加", "100人", "50%"),    # 5 of the 10 % more
+    ("101人", "増加", "100人", "100%"),        # any increase reaches it
+    ("95件", "減少", "100件", "100%"),         # any decrease reaches it
+])
+def test_an_increase_or_decrease_target_is_measured_from_the_baseline(current, target, baseline, expected):
+    assert kpi_rate(current, target, baseline).display == expected
 
 
 @pytest.mark.parametrize("current, target, baseline, method, code", [
@@ -93,10 +109,13 @@ def test_unreadable_input_raises_with_the_field_named():
         kpi_rate("5", "10", method="magic")
 
 
-def test_parse_rate():
+def test_a_published_rate_reads_as_a_fraction_and_a_blank_or_dash_as_none():
     assert parse_rate("113%") == Decimal("1.13")
     assert parse_rate(0.03) == Decimal("0.03")
     assert parse_rate("") is None and parse_rate("-") is None
+
+
+def test_a_published_rate_with_a_unit_is_refused():
     with pytest.raises(QuantityError):
         parse_rate("3件")
 
@@ -111,16 +130,25 @@ def test_round_half_up_and_format_rate_by_hand():
         ["113%", "-65%", "58%", "1%", "-"]
 
 
-def test_grades():
+def test_grades_follow_the_default_bands_on_the_displayed_percent():
     assert [grade(kpi_rate(c, "100")) for c in ("100", "99.5", "99.4", "80", "50", "49", "-5")] == \
         ["A", "A", "B", "B", "C", "D", "D"]
+    assert DEFAULT_BANDS.describe()[0] == "A(◎): 100%以上"
+
+
+def test_a_rate_that_cannot_be_computed_has_no_grade():
     assert grade(kpi_rate("", "100")) == "-"
+
+
+def test_symbols_grade_with_the_bands_marks():
     assert grade(1.0, symbols=True) == "◎"
+
+
+def test_custom_bands_grade_from_their_own_thresholds_and_must_descend():
     bands = GradeBands(((90, "S", "★"), (0, "T", "☆"), (-10**9, "U", "・")))
     assert grade(0.9, bands) == "S" and grade(0.5, bands) == "T" and grade(-0.1, bands) == "U"
     with pytest.raises(InputError):
         GradeBands(((0, "A", "◎"), (50, "B", "○")))
-    assert DEFAULT_BANDS.describe()[0] == "A(◎): 100%以上"
 
 
 def test_rate_percent_is_the_published_whole_percent():

@@ -43,14 +43,20 @@ def test_methods_and_direction_word():
     assert udfs.kpi_rate([["2,488"]], [["2,098"]], None, [["lower-better-gap"]]) == pytest.approx(1708 / 2098)
 
 
-def test_value_unit_grade():
+def test_kpi_value_is_the_number_of_a_cell_and_na_for_words():
     assert udfs.kpi_value([["1,943人(平成30年度)"]]) == 1943.0
-    assert udfs.kpi_unit([["32件/年(平成28～30年の平均)"]]) == "件/年"
     assert udfs.kpi_value([["継続実施"]]).startswith("#N/A")
-    assert udfs.kpi_grade([[1.125]]) == "A" and udfs.kpi_grade([["85%"]], True) == "○"
-    assert udfs.kpi_grade([["#N/A 理由"]]) == "-"
+
+
+def test_kpi_unit_is_the_unit_with_its_period():
+    assert udfs.kpi_unit([["32件/年(平成28～30年の平均)"]]) == "件/年"
     assert call("kpi_unit", "30件(累計)") == [["件"]]
+
+
+def test_kpi_grade_grades_a_rate_in_letters_or_symbols_and_a_na_rate_as_dash():
+    assert udfs.kpi_grade([[1.125]]) == "A" and udfs.kpi_grade([["85%"]], True) == "○"
     assert call("kpi_grade", 0.5, True) == [["△"]]
+    assert udfs.kpi_grade([["#N/A 理由"]]) == "-"
 
 
 def test_a_column_in_one_call_returns_a_column():
@@ -76,7 +82,7 @@ def test_metadata_has_japanese_descriptions_for_every_argument():
     assert "達成率" in rate["description"]
 
 
-def test_broadcast_shapes():
+def test_broadcast_spreads_a_single_value_over_a_column_and_keeps_shapes():
     assert udfs.broadcast(lambda a, b: (a, b), [[1], [2]], 3) == [[(1, 3)], [(2, 3)]]
     assert udfs.broadcast(lambda a: a, [[1, 2]]) == [[1, 2]]
     assert udfs.broadcast(lambda a: a * 2, 4) == 8

@@ -509,6 +509,43 @@ def test_cell_comments_are_listed_as_info(submissions):
     assert "山田" in c[0].message and c[0].cell.startswith("I")
 
 
+def test_a_comment_libreoffice_saved_without_an_author_has_no_empty_parentheses(submissions):
+    """LibreOffice writes a comment whose author it does not know as ``<author> </author>``."""
+    p = submissions / "商工労働部.xlsx"
+    edit(p, lambda wb: setattr(wb["商工労働部"].cell(row_of(wb["商工労働部"], "1-15"), 9), "comment",
+                               Comment("速報値", "")))
+    _rewrite_part(p, "xl/comments/comment1.xml", lambda xml: xml.replace(b"<author></author>", b"<author> </author>"))
+    [c] = by_code(validate_files([p]).report, "cell-comment")
+    assert "（作成者不明）" in c.message and "（ ）" not in c.message and "（）" not in c.message, c.message
+
+
+def _rewrite_part(path: Path, name: str, change) -> None:
+    tmp = path.with_suffix(".tmp")
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+        assert name in src.namelist()
+        for item in src.infolist():
+            data = src.read(item.filename)
+            dst.writestr(item, change(data) if item.filename == name else data)
+    tmp.replace(path)
+
+
+def test_rounded_display_and_cell_comment_rows_of_the_findings_sheet_name_the_kpi_of_their_row(submissions, tmp_path):
+    def change(wb):
+        _type_numbers_at_a_rounding_boundary(wb)
+        ws = wb["商工労働部"]
+        ws.cell(row_of(ws, "1-15"), 9).comment = Comment("速報値", "山田")
+    edit(submissions / "商工労働部.xlsx", change)
+    kpi_no = next(r.kpi_no for r in read_workbook(submissions / "商工労働部.xlsx").sheets[0].records
+                  if r.measure_id == "1-15")
+    master = tmp_path / "m.xlsx"
+    merge_files([submissions], master)
+    ws = openpyxl.load_workbook(master)["チェック結果"]
+    header = [c.value for c in ws[1]]
+    rows = [dict(zip(header, (c.value for c in row))) for row in ws.iter_rows(min_row=2)]
+    named = {(r["コード"], r["施策番号"], r["KPI"]) for r in rows if r["コード"] in ("rounded-display", "cell-comment")}
+    assert kpi_no and named == {("rounded-display", "1-15", kpi_no), ("cell-comment", "1-15", kpi_no)}
+
+
 def _add_threaded_comment(path: Path, cell: str, text: str) -> None:
     """What Excel 365 writes for a threaded comment ([MS-XLSX] 2.1.17, 2.6.205): a threaded
     comments part related from the sheet, beside the legacy note with its placeholder text."""

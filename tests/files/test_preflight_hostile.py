@@ -59,7 +59,7 @@ def test_merge_with_it_leaves_the_master_untouched(case, submissions, tmp_path, 
     assert code in capsys.readouterr().out
 
 
-def test_budget_over_size(tmp_path):
+def test_a_file_over_the_byte_budget_is_refused_as_too_large(tmp_path):
     p = tmp_path / "big.xlsx"
     p.write_bytes(hostile.valid())
     f = preflight(p, Budgets(max_bytes=1000)).refusal
@@ -87,7 +87,7 @@ def test_reported_but_processing_goes_on(wrap, code, submissions, tmp_path):
     assert not any("vbaProject" in n for n in zipfile.ZipFile(master).namelist())
 
 
-def test_budgets_from_environment():
+def test_budgets_come_from_the_environment_and_the_rest_keep_their_defaults():
     b = Budgets.from_env({"XL_KPI_MAX_CELLS": "5", "XL_KPI_MAX_BYTES": "7"})
     assert (b.max_cells, b.max_bytes, b.max_entries) == (5, 7, Budgets().max_entries)
 

@@ -23,19 +23,19 @@ def findings(path):
     return validate_files([path]).report
 
 
-def test_wrong_template_version(submissions):
+def test_another_template_version_is_an_error_at_its_settings_cell(submissions):
     p = edit(submissions / "環境部.xlsx", lambda wb: wb["設定"].__setitem__("B3", "xl-kpi/0"))
     f = next(x for x in findings(p) if x.code == "template-mismatch")
     assert (f.severity, f.sheet, f.cell, f.value) == ("error", "設定", "B3", "xl-kpi/0")
 
 
-def test_missing_header(submissions):
+def test_a_renamed_header_is_reported_at_its_cell_with_the_header_expected(submissions):
     p = edit(submissions / "環境部.xlsx", lambda wb: wb["環境部"].__setitem__("G4", "前回の値"))
     f = next(x for x in findings(p) if x.code == "missing-header")
     assert (f.sheet, f.cell, f.value) == ("環境部", "G4", "基準値")
 
 
-def test_unknown_department(submissions):
+def test_an_unknown_department_among_several_is_named_at_its_cell(submissions):
     def change(wb):
         ws = wb["環境部"]
         ws.cell(row_of(ws, "1-06"), 3).value = "環境部 宇宙開発部"
@@ -61,6 +61,25 @@ def test_merged_and_hidden_rows_in_the_input_area(submissions):
         ws.row_dimensions[r + 1].hidden = True
     report = findings(edit(submissions / "農林水産部.xlsx", change))
     assert "merged-input" in report.codes() and "hidden-row" in report.codes()
+
+
+def test_a_value_merged_down_two_kpis_belongs_to_the_top_kpi_only_in_the_master_too(submissions, tmp_path):
+    """農林水産部 1-07 has two KPIs (rows 7 and 8); a clerk merges their 現在値 cells I7:I8. The
+    value is the first KPI's, as the finding says; the second KPI's 現在値 is blank, not a copy."""
+    from xl_kpi.files.master import master_records, merge_files
+
+    def change(wb):
+        ws = wb["農林水産部"]
+        r = row_of(ws, "1-07")
+        ws.merge_cells(start_row=r, start_column=9, end_row=r + 1, end_column=9)
+    p = edit(submissions / "農林水産部.xlsx", change)
+    merged = next(x for x in findings(p) if x.code == "merged-input")
+    assert merged.value == "I7:I8" and "ほかのセルは空欄" in merged.message, merged.message
+    master = tmp_path / "m.xlsx"
+    out = merge_files([submissions], master)
+    kpis = [(r.kpi_no, r.current, r.rate) for r in master_records(master)[0] if r.measure_id == "1-07"]
+    assert kpis == [("1", "733人", "81%"), ("2", "", "-")]
+    assert any(f.code == "missing-value" and f.cell == "I8" and f.file == p.name for f in out.report)
 
 
 def test_text_starting_with_equals_is_kept_as_text(submissions, tmp_path):

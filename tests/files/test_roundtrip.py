@@ -63,9 +63,17 @@ def test_revised_figures_of_1_01_survive(submissions, tmp_path):
     assert (rec.revised_target, rec.revised_rate, rec.rate) == ("12件(累計)", "8%", "3%")
 
 
-def test_order_and_sections(submissions, tmp_path):
-    master = tmp_path / "m.xlsx"
-    merge_files([submissions], master)
+@pytest.fixture(scope="module")
+def merged_sample(_submissions_once, tmp_path_factory):
+    """The sample's submissions merged once, for the tests that only read the master."""
+    subs = tmp_path_factory.mktemp("merged") / "提出"
+    shutil.copytree(_submissions_once, subs)
+    master = subs.parent / "m.xlsx"
+    return subs, master, merge_files([subs], master)
+
+
+def test_the_master_lists_kpis_in_measure_order_under_their_section_headings(merged_sample):
+    _, master, _ = merged_sample
     ws = openpyxl.load_workbook(master)["取組状況"]
     col_a = [ws.cell(r, 1).value for r in range(5, ws.max_row + 1)]
     assert col_a[0].startswith("【基本目標1】産業活力") and col_a[1].startswith("【基本的方向：ア】")
@@ -73,20 +81,27 @@ def test_order_and_sections(submissions, tmp_path):
     assert ids == sorted(set(ids), key=lambda s: (int(s[0]), int(s[2:])))
 
 
-def test_provenance_and_status(submissions, tmp_path):
-    master = tmp_path / "m.xlsx"
-    out = merge_files([submissions], master)
+def test_each_master_row_names_the_department_file_sheet_and_row_it_came_from(merged_sample):
+    _, master, _ = merged_sample
     recs = read_workbook(master).sheets[0].records
     r = next(x for x in recs if x.measure_id == "2-09")
     assert (r.submitted_by, r.origin_file, r.origin_sheet) == ("商工労働部", "商工労働部.xlsx", "商工労働部")
     assert r.origin_row.isdigit()
+
+
+def test_the_status_sheet_lists_each_submission_with_its_hash_japan_time_and_rows(merged_sample):
+    import hashlib
+    submissions, master, out = merged_sample
     ws = openpyxl.load_workbook(master)["提出状況"]
     rows = {row[0]: row for row in ws.iter_rows(min_row=2, values_only=True)}
     assert set(rows) == {s.department for s in out.submissions} and len(rows) == 6
     dept, file, sheet, sha, modified, count, *_ = rows["商工労働部"]
-    import hashlib
     assert sha == hashlib.sha256((submissions / "商工労働部.xlsx").read_bytes()).hexdigest()
     assert count == 11 and modified.endswith("+09:00")  # Japan time
+
+
+def test_the_findings_sheet_lists_the_sample_findings_under_its_header(merged_sample):
+    _, master, _ = merged_sample
     checks = openpyxl.load_workbook(master)["チェック結果"]
     assert checks["A1"].value == "コード" and checks.max_row > 30
 

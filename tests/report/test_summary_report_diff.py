@@ -3,6 +3,7 @@
 import json
 import re
 import shutil
+import subprocess
 import zipfile
 from dataclasses import replace
 
@@ -110,11 +111,23 @@ def test_html_report_renders_and_filters_in_chromium(master, tmp_path):
 
 
 @pytest.mark.libreoffice
-def test_report_pdf_has_pages(master, tmp_path):
+def test_report_pdf_prints_every_kpi_then_the_hand_counted_summary(master, tmp_path):
     pdf = tmp_path / "m.pdf"
     assert main(["report", str(master), "-o", str(tmp_path / "r.html"), "--pdf", str(pdf)]) == 0
-    data = pdf.read_bytes()
-    assert data.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page(?![s\w])", data)) >= 2
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")
+    pages = [p for p in pages if p.strip()]
+    first_summary = next(i for i, p in enumerate(pages) if p.lstrip().startswith("集計（令和2年度）"))
+    kpi_pages, summary = "\n".join(pages[:first_summary]), pages[first_summary]
+    assert first_summary >= 1 and kpi_pages.lstrip().startswith("総合戦略に記載されている各種施策の取組状況（令和2年度）")
+    measures = {r.measure_id for r in master_records(master)[0] if r.has_kpi}
+    printed = set(re.findall(r"(?<![\d-])\d-\d\d(?![\d-])", kpi_pages))
+    assert len(measures) > 20 and measures <= printed, sorted(measures - printed)
+    assert not set(re.findall(r"\d-\d\d", summary.split("基本目標別の達成状況")[0]))  # the counts, not the rows
+    for label in ("基本目標1", "基本目標2", "合計"):
+        line = next(ln for ln in summary.splitlines() if ln.strip().startswith(label + " "))
+        numbers = [float(n) for n in re.findall(r"\d+(?:\.\d+)?", line.split(label, 1)[1])]
+        assert numbers[:7] == [*HAND_COUNTED[label][:6], HAND_COUNTED[label][6]], line
     pikepdf = pytest.importorskip("pikepdf")
     with pikepdf.open(pdf) as doc:  # tagged, in Japanese, titled as publish's (tests/report/test_publish.py)
         assert "/StructTreeRoot" in doc.Root and str(doc.Root.Lang) == "ja-JP"

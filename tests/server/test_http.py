@@ -1,5 +1,6 @@
 """Every route over HTTP (TestClient): auth, roles, limits, errors, headers, manifest."""
 
+import json
 import logging
 import re
 from xml.etree import ElementTree as ET
@@ -252,11 +253,37 @@ def test_config_from_env(tokens_file):
                                "XL_KPI_BASE_URL": "http://insecure"})
 
 
-def test_javascript_glue_parses(client, tmp_path):
-    """Every script the add-in loads is valid JavaScript (checked by node when it is installed)."""
+GLUE_RUN = r"""
+const fs = require("fs"), vm = require("vm");
+const registered = {};
+const sandbox = {
+  CustomFunctions: { associate: (id, fn) => { registered[id] = fn.length; } },
+  Office: { context: { requirements: { isSetSupported: () => false } } },
+  JSON, Array, String
+};
+vm.createContext(sandbox);
+vm.runInContext(fs.readFileSync(process.argv[2], "utf8"), sandbox);
+const s = sandbox;
+process.stdout.write(JSON.stringify({
+  registered,
+  range: s.xlKpiArg([[45, ""], [{ type: "Error", basicValue: "#DIV/0!" }, { code: "#N/A" }]]),
+  single: s.xlKpiArg("40件"), omitted: s.xlKpiArg(null),
+  reason: s.xlKpiResultCell("#N/A 目標値が数値ではないため計算できません。"), rate: s.xlKpiResultCell(1.125)
+}));
+"""
+
+
+def test_the_generated_custom_functions_register_every_udf_and_send_cells_as_the_server_reads_them(
+        client, tmp_path):
+    """Every script the add-in loads parses (node --check); the generated functions, run as Excel's
+    runtime runs them, register each UDF by its upper-case name with its parameters and Excel's
+    invocation, send a range's blanks as null and error cells as their text, and turn a result's
+    "#N/A reason" into the reason (Excel before CustomFunctionsRuntime 1.2 shows text)."""
     import shutil
     import subprocess
     from pathlib import Path
+
+    from xl_kpi.excel.udfs import UDFS
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not installed")
@@ -266,6 +293,14 @@ def test_javascript_glue_parses(client, tmp_path):
     for js in [*sorted(static.glob("*.js")), generated]:
         proc = subprocess.run([node, "--check", str(js)], capture_output=True, text=True)
         assert proc.returncode == 0, f"{js.name}: {proc.stderr}"
+    (tmp_path / "run.js").write_text(GLUE_RUN, encoding="utf-8")
+    proc = subprocess.run([node, str(tmp_path / "run.js"), str(generated)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["registered"] == {f.__name__.upper(): len(f.__xlfunc__["args"]) + 1 for f in UDFS}
+    assert out["range"] == [[45, None], ["#DIV/0!", "#N/A"]]
+    assert (out["single"], out["omitted"]) == ([["40件"]], None)
+    assert (out["reason"], out["rate"]) == ("目標値が数値ではないため計算できません。", 1.125)
 
 
 def test_manifest_command_writes_the_file(tmp_path, capsys):

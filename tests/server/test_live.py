@@ -66,6 +66,8 @@ def test_task_pane_validate_button_shows_findings(live_server, submissions, tmp_
         assert "件" in page.locator("#status").inner_text()
         texts = "\n".join(items.all_inner_texts())
         assert "'商工労働部'!" in texts and "[警告]" in texts
+        basis = [t for t in items.all_inner_texts() if "集計方法" in t]  # basis-mismatch: information
+        assert basis and all("[情報]" in t for t in basis), basis
         applied = page.evaluate("window.__applied__")
         assert "values" in applied
         # Every queued write goes to Excel in a few batches, not one round trip each (each sync()

@@ -74,7 +74,7 @@ def _targets(zf: zipfile.ZipFile, rels: str, base: str) -> dict[str, list[str]]:
 
 def _legacy(xml: bytes) -> list[CellComment]:
     root = ET.fromstring(xml)
-    authors = [a.text or "" for a in root.iter(f"{MAIN}author")]
+    authors = [(a.text or "").strip() for a in root.iter(f"{MAIN}author")]  # LibreOffice: " " when unknown
     out = []
     for c in root.iter(f"{MAIN}comment"):
         text = "".join(t.text or "" for t in c.iter(f"{MAIN}t")).strip()

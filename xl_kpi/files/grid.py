@@ -256,6 +256,7 @@ class _RowReader:
         if sec is not None:
             self.section(sec, first, r + 1)
             return
+        noted = len(self.findings) if self.findings is not None else 0
         values, numbers = self.values(r, row)
         if not any(map(values.__getitem__, self.printed)):
             return
@@ -263,7 +264,11 @@ class _RowReader:
             self.client_dates(values, r + 1)
         self.carry_measure(values, r + 1)
         self.previous = values
-        self.records.append(self.record(values, numbers, r + 1))
+        record = self.record(values, numbers, r + 1)
+        self.records.append(record)
+        if self.findings is not None and len(self.findings) > noted:  # noted before the row was a record
+            self.findings[noted:] = [f._replace(measure_id=record.measure_id, kpi_no=record.kpi_no)
+                                     for f in self.findings[noted:]]
 
     def section(self, sec: tuple[str, str, str], text: Any, r1: int) -> None:
         if sec[0] == "goal":

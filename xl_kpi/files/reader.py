@@ -223,13 +223,16 @@ def _add_comments(p: Path, wb: WorkbookRead) -> None:
     """Each cell comment of a submission sheet becomes an info finding (its text and author)."""
     comments = read_comments(p)
     for s in wb.sheets:
+        on_row = {r.source.row: r for r in s.records}  # the KPI of the row a comment is on
         for c in comments.get(s.name, []) if not s.is_master else []:
             text = staff_text(c.text)  # xl-kpi's own feedback in a returned copy is not theirs
             if not text:
                 continue
             col = "".join(ch for ch in c.cell if ch.isalpha())
+            row = c.cell[len(col):]
             field_name = next((f for f, letter in _LETTERS.items() if letter == col), "")
-            s.findings.append(make_finding("cell-comment", file=p.name, sheet=s.name, cell=c.cell,
+            s.findings.append(make_finding("cell-comment", record=on_row.get(int(row)) if row.isdigit() else None,
+                                           file=p.name, sheet=s.name, cell=c.cell,
                                            field=field_name, value=text, detail=c.author or "作成者不明"))
 
 
@@ -368,8 +371,9 @@ def _version_marker(raw: RawSheet) -> str:
 
 def _grid(raw: RawSheet, header_row: int, file: str, findings: list[Finding],
           layout: SheetLayout) -> tuple[list[list[Any]], list[list[str]] | None]:
-    """Values with merged cells filled from their top-left cell; reports formulas, odd merges
-    and hidden rows of the input area."""
+    """Values with a measure's cells merged down its rows filled from their top-left cell (a
+    value merged across KPIs or columns is reported and left in its top-left cell only); reports
+    formulas and hidden rows of the input area."""
     sheet = raw.name
     width = max([len(r) for r in raw.values] + [layout.last_printed_col])
     values = [list(r) + [None] * (width - len(r)) for r in raw.values]
@@ -383,18 +387,19 @@ def _grid(raw: RawSheet, header_row: int, file: str, findings: list[Finding],
         if r1 <= header_row or r0 > len(values):
             continue
         top = values[r0 - 1][c0 - 1]
+        fields_in = {layout.columns[c - 1].field for c in range(c0, min(c1, len(layout.columns)) + 1)}
+        heading = r0 == r1 and section_of(top) is not None
+        if not heading and (c0 != c1 or (r1 > r0 and fields_in & PER_ROW_FIELDS)):
+            # a value merged across KPIs or columns is its top-left cell's only: the rest stay blank
+            coord = f"{column_letter(c0)}{r0}:{column_letter(c1)}{r1}"
+            findings.append(make_finding("merged-input", file=file, sheet=sheet, cell=coord, value=coord))
+            continue
         fmt = formats[r0 - 1][c0 - 1] if formats is not None else ""
-        for r in range(r0, min(r1, len(values)) + 1):
+        for r in range(r0, min(r1, len(values)) + 1):  # a measure's cells merged down its KPI rows
             for c in range(c0, min(c1, width) + 1):
                 values[r - 1][c - 1] = top
                 if formats is not None:
                     formats[r - 1][c - 1] = fmt
-        if r0 == r1 and section_of(top) is not None:
-            continue
-        fields_in = {layout.columns[c - 1].field for c in range(c0, min(c1, len(layout.columns)) + 1)}
-        if c0 != c1 or (r1 > r0 and fields_in & PER_ROW_FIELDS):
-            coord = f"{column_letter(c0)}{r0}:{column_letter(c1)}{r1}"
-            findings.append(make_finding("merged-input", file=file, sheet=sheet, cell=coord, value=coord))
     for r in raw.hidden_rows:
         if header_row < r <= len(values) and any(v is not None for v in values[r - 1]):
             findings.append(make_finding("hidden-row", file=file, sheet=sheet, cell=f"A{r}", value=str(r)))
