@@ -198,17 +198,22 @@ def known_departments(settings: ReportSettings | None, register: PlanRegister | 
 PLAN_FIELDS = ("baseline", "target")
 
 
-def against_plan(records: Sequence[KpiRecord], register: PlanRegister) -> tuple[list[KpiRecord], list[Finding]]:
+def against_plan(records: Sequence[KpiRecord], register: PlanRegister,
+                 values: bool = True) -> tuple[list[KpiRecord], list[Finding]]:
     """Records with the plan's titles, values and direction, and what differed: a 基準値 or 目標値
-    (an error at the cell; the plan's value is kept), a title (a warning), a KPI not in the plan."""
+    (an error at the cell; the plan's value is kept), a title (a warning), a KPI not in the plan.
+    ``values``: False for a plan just made from these very records (only titles can differ)."""
     goals, directions = register.goal_titles(), register.direction_titles()
     out: list[KpiRecord] = []
     findings: list[Finding] = []
     reported_titles: set[tuple] = set()
     for r in records:
-        plan = register.find(r)
         changes: dict[str, object] = {}
         _titles(r, goals, directions, changes, findings, reported_titles)
+        if not values:
+            out.append(replace(r, **changes) if changes else r)  # type: ignore[arg-type]
+            continue
+        plan = register.find(r)
         if plan is None:
             if r.has_kpi and r.current != NOT_SUBMITTED:
                 findings.append(make_finding("kpi-not-in-plan", record=r, field="kpi_item", value=r.kpi_item,
@@ -395,7 +400,7 @@ def evaluate_report(submissions: Sequence[Submission], settings: ReportSettings,
                                     detail=f"{plan.origin}の行から{len(plan)}件の計画（「計画」シート）を作りました。"
                                            "以後の統合はこの計画と照らし合わせます。"))
         known = known_departments(settings, plan)
-    records, plan_findings = against_plan(result.records, plan)
+    records, plan_findings = against_plan(result.records, plan, values=not (created and last_year is None))
     present = {register_key(r) for r in records}
     dropped = {**remembered, **{register_key(r): r for r in result.dropped}}
     filled, missing = unsubmitted_rows(plan, present, records, dropped)

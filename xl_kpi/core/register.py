@@ -259,22 +259,25 @@ def _plan_finding(r: KpiRecord, file: str, field_name: str, value: str, detail: 
 
 def title_conflicts(records: Iterable[KpiRecord]) -> list[Finding]:
     """A goal or direction given two different titles in the rows (the first title is kept)."""
-    goals: dict[str, tuple[str, KpiRecord]] = {}
-    directions: dict[tuple[str, str], tuple[str, KpiRecord]] = {}
+    goals: dict[str, tuple[str, KpiRecord, str]] = {}  # the first title: squashed, its row, as typed
+    directions: dict[tuple[str, str], tuple[str, KpiRecord, str]] = {}
     out: list[Finding] = []
     for r in records:
-        if r.goal_no and r.goal_title.strip():
-            out.extend(_title_clash(goals, r.goal_no, r.goal_title, r, f"【基本目標{r.goal_no}】"))
-        if r.direction_letter and r.direction_title.strip():
-            out.extend(_title_clash(directions, (r.goal_no, r.direction_letter), r.direction_title, r,
-                                    f"【基本目標{r.goal_no}】の【基本的方向：{r.direction_letter}】"))
+        if r.goal_no and r.goal_title:
+            first = goals.get(r.goal_no)
+            if first is None or first[2] != r.goal_title:  # the same text as the first: nothing to compare
+                out.extend(_title_clash(goals, r.goal_no, r.goal_title, r))
+        if r.direction_letter and r.direction_title:
+            first = directions.get((r.goal_no, r.direction_letter))
+            if first is None or first[2] != r.direction_title:
+                out.extend(_title_clash(directions, (r.goal_no, r.direction_letter), r.direction_title, r))
     return out
 
 
-def _title_clash(seen: dict, key, title: str, r: KpiRecord, what: str) -> list[Finding]:
-    first = seen.get(key)
-    if first is not None and first[2] == title:  # the same text as the first: no need to compare closer
+def _title_clash(seen: dict, key, title: str, r: KpiRecord) -> list[Finding]:
+    if not title.strip():
         return []
+    first = seen.get(key)
     squashed = _squash(title)
     if first is None:
         seen[key] = (squashed, r, title)
@@ -285,6 +288,7 @@ def _title_clash(seen: dict, key, title: str, r: KpiRecord, what: str) -> list[F
     where = first[1].source.file or "計画"
     if (first[1].source.file, first[1].source.sheet) == (r.source.file, r.source.sheet):
         seen[key] = (title, r, title)  # one sheet's own second title: reported once, not for every row
+    what = f"【基本目標{r.goal_no}】" + (f"の【基本的方向：{r.direction_letter}】" if isinstance(key, tuple) else "")
     return [make_finding("title-differs", record=r, field="goal_title", value=title,
                          detail=f"{what}の名称が「{first[0]}」（{where}）と「{title}」（{r.source.file or '計画'}）"
                                 f"で異なります。「{first[0]}」を使いました。")]

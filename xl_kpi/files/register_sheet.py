@@ -72,7 +72,8 @@ def write_register_sheet(wb, fmt, register: PlanRegister, lines_of: Callable[[st
     widths = [w for _, _, w in COLUMNS]
     for i, row in enumerate(register_rows(register), start=top + 1):
         ws.put_row(i, [(j, text or None, cell) for j, text in enumerate(row)])
-        lines = max(lines_of(text, widths[j]) for j, text in enumerate(row) if text) if any(row) else 1
+        # a text shorter than half its column's width takes one line (no need to measure it)
+        lines = max([lines_of(text, widths[j]) for j, text in enumerate(row) if len(text) * 2 > widths[j]] or [1])
         # LibreOffice and Excel do not grow rows for wrapped text written by a program: set them.
         ws.set_row(i, LINE_HEIGHT * min(lines, MAX_LINES) + 3)
     ws.freeze_panes(HEADER_ROW, 2)
