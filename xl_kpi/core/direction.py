@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .errors import QuantityError
 from .quantity import (
@@ -91,8 +92,11 @@ def reduce_word(item: str) -> str:
     return m.group()
 
 
+@lru_cache(maxsize=65536)
 def kpi_direction(stated: str, item: str, baseline: Quantity | None, target: Quantity | None) -> Direction:
-    """The direction of one KPI (see the module's docstring for the order of the rules)."""
+    """The direction of one KPI (see the module's docstring for the order of the rules). Cached: a
+    merge asks it of each KPI for the rate, the rules and the projection (quantities compare by what
+    they say, and the direction reads nothing else of them)."""
     if stated in (LOWER_IS_BETTER, HIGHER_IS_BETTER):
         return Direction(stated == LOWER_IS_BETTER, STATED)
     if target is not None:

@@ -137,13 +137,19 @@ def normalize_identities(records: Sequence[KpiRecord], departments: Iterable[str
     """Records with 施策番号, KPI No. and 部署 normalised, and one info a sheet for each text that
     changed (「１－０３」 → 1-03 at its first cell, with how many rows)."""
     known = tuple(departments)
+    names: dict[str, str] = {}  # a sheet repeats its department on every row: each text read once
+
+    def canonical(text: str) -> str:
+        if text not in names:
+            names[text] = canonical_department(text, known)
+        return names[text]
     out: list[KpiRecord] = []
     changed: dict[tuple[str, str, str, str], list[KpiRecord]] = {}
     texts: dict[tuple[str, str, str, str], str] = {}
     for r in records:
         mid, kno = normalize_measure_id(r.measure_id), normalize_kpi_no(r.kpi_no)
-        dept = canonical_department(r.department, known)
-        by = canonical_department(r.submitted_by, known) if r.submitted_by else ""
+        dept = canonical(r.department)
+        by = canonical(r.submitted_by) if r.submitted_by else ""
         if (mid, kno, dept, by) == (r.measure_id, r.kpi_no, r.department, r.submitted_by):
             out.append(r)
             continue
@@ -168,10 +174,18 @@ def unknown_departments(records: Iterable[KpiRecord], departments: Sequence[str]
     if not departments:
         return []
     from .register import department_names
-    known = set(departments)
-    hint = _hinter(tuple(departments))
-    return [make_finding("unknown-department", record=rec, field="department", value=d, detail=hint(d))
-            for rec in records for d in department_names(rec.department, known) if d and d not in known]
+    listed = tuple(departments)
+    known = set(listed)
+    hint = _hinter(listed)
+    unknown: dict[str, list[str]] = {}  # a cell's text → the names in it that no list knows, read once
+    out: list[Finding] = []
+    for rec in records:
+        text = rec.department
+        if text not in unknown:
+            unknown[text] = [d for d in department_names(text, listed) if d and d not in known]
+        out.extend(make_finding("unknown-department", record=rec, field="department", value=d, detail=hint(d))
+                   for d in unknown[text])
+    return out
 
 
 def _hinter(departments: tuple[str, ...]) -> Callable[[str], str]:
