@@ -242,3 +242,16 @@ def test_a_pace_with_its_total_or_values_by_year_keep_the_whole_text():
     assert (q.value, q.basis, q.pace) == (Decimal(50), CUMULATIVE, "年間10件")
     with pytest.raises(QuantityError):
         parse_quantity("累計50件、累計10件")           # both totals
+
+
+def test_quantity_or_none_reads_a_cell_or_says_none_without_a_reason():
+    from decimal import Decimal
+
+    from xl_kpi.core.quantity import parse_quantity, quantity_or_none
+    assert [quantity_or_none(t) for t in ("", "  ", "-", "未集計", "3社(7社)")] == [None] * 5  # the last: two values
+    q = quantity_or_none("1,200人(累計)")
+    assert q is not None and (q.value, q.unit, q.basis) == (Decimal("1200"), "人", "cumulative")
+    same = parse_quantity("30件")
+    assert quantity_or_none(same) is same
+    n = quantity_or_none(42)
+    assert n is not None and n.value == Decimal("42")

@@ -22,7 +22,6 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .errors import QuantityError
 from .quantity import (
     APPROX,
     AT_LEAST,
@@ -33,7 +32,7 @@ from .quantity import (
     MAINTAIN,
     Quantity,
     normalized,
-    read_quantity,
+    quantity_or_none,
 )
 from .record import HIGHER_IS_BETTER, LOWER_IS_BETTER, KpiRecord
 
@@ -72,15 +71,10 @@ HIGHER = Direction(False)
 _PLAIN = frozenset({ESTIMATE, APPROX})  # qualifiers that leave a baseline a plain level
 
 
-def _read(text: str) -> Quantity | None:
-    q = read_quantity(text) if text.strip() else None
-    return None if q is None or isinstance(q, QuantityError) else q
-
-
 def record_direction(r: KpiRecord, target_field: str = "target") -> Direction:
     """:func:`kpi_direction` of a record's cells (the original 目標値 unless ``target_field`` says
     another: the 変更後の目標値 keeps the original's direction when it says nothing itself)."""
-    return kpi_direction(r.direction, r.kpi_item, _read(r.baseline), _read(getattr(r, target_field)))
+    return kpi_direction(r.direction, r.kpi_item, quantity_or_none(r.baseline), quantity_or_none(getattr(r, target_field)))
 
 
 def reduce_word(item: str) -> str:

@@ -26,7 +26,7 @@ from decimal import Decimal
 
 from .direction import kpi_direction, record_direction
 from .errors import InputError, QuantityError
-from .quantity import CONTINUE, DONE, MAINTAIN, STOPPED, Quantity, parse_quantity
+from .quantity import CONTINUE, DONE, MAINTAIN, STOPPED, Quantity, quantity_or_none
 from .rate import (
     _CTX,
     DEFAULT_BANDS,
@@ -152,16 +152,6 @@ def scheme_from_args(name: str | None, plan_start: int | None, plan_end: int | N
     return Scheme(scheme, bands, PlanPeriod(plan_start or PLAN_START, plan_end or PLAN_END, year), rounding=rounding)
 
 
-def _q(text: object) -> Quantity | None:
-    """The cell read, or None: blank and unreadable cells alike (parse_quantity raises for both)."""
-    if isinstance(text, Quantity):
-        return text
-    try:
-        return parse_quantity(text)
-    except QuantityError:
-        return None
-
-
 def _rate(current: object, target: object, baseline: object, lower: bool,
           rounding: Rounding = DEFAULT_ROUNDING) -> Rate | None:
     try:
@@ -179,12 +169,12 @@ def grade_kpi(current: object, target: object, baseline: object = None, *, schem
     """The grade of one KPI under ``scheme`` ('-' when the scheme cannot judge it). ``direction``
     (指標の方向) or ``lower_is_better`` decides the direction; else the target and baseline do."""
     if not lower_is_better and direction not in ("lower", "higher"):
-        direction = "lower" if kpi_direction("", "", _q(baseline), _q(target)).lower else "higher"
+        direction = "lower" if kpi_direction("", "", quantity_or_none(baseline), quantity_or_none(target)).lower else "higher"
     lower_is_better = lower_is_better or direction == "lower"
     if scheme.name == BANDS:
         return grade(_rate(current, target, baseline, lower_is_better, scheme.rounding), scheme.bands)
-    in_force = revised_target if _q(revised_target) is not None else target
-    c, t, b = _q(current), _q(in_force), _q(baseline)
+    in_force = revised_target if quantity_or_none(revised_target) is not None else target
+    c, t, b = quantity_or_none(current), quantity_or_none(in_force), quantity_or_none(baseline)
     if scheme.name == PACE:
         return _pace(c, t, b, scheme.plan)
     if scheme.name == SYMBOLS and _stopped(current):

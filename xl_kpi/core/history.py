@@ -21,9 +21,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .direction import kpi_direction, record_direction
-from .errors import QuantityError
 from .fiscal import format_fiscal_year
-from .quantity import CONTINUE, CUMULATIVE, DONE, MAINTAIN, STOPPED, Quantity, parse_quantity
+from .quantity import (
+    CONTINUE,
+    CUMULATIVE,
+    DONE,
+    MAINTAIN,
+    STOPPED,
+    Quantity,
+    quantity_or_none,
+)
 from .rate import _CTX, round_half_up
 from .record import KpiRecord
 from .rules import Evaluation, evaluate
@@ -76,16 +83,8 @@ class Projection:
         return TRACK_LABELS[self.status]
 
 
-def _q(text: str) -> Quantity | None:
-    """The cell read, or None: blank and unreadable cells alike (parse_quantity raises for both)."""
-    try:
-        return parse_quantity(text)
-    except QuantityError:
-        return None
-
-
 def baseline_year(baseline: str) -> int | None:
-    q = _q(baseline)
+    q = quantity_or_none(baseline)
     return q.fiscal.end if q is not None and q.fiscal is not None else None
 
 
@@ -160,7 +159,7 @@ def reference(h: KpiHistory, unit: str | None = None, lower: bool | None = None)
     """The KPI's reference (``unit`` and ``lower`` given by the caller when it knows them: the plan
     register's), or None when the target in force is not a number. A bare fractional target beside
     values in % (0.5 and 45%) is read as a percent."""
-    t = _q(h.target)
+    t = quantity_or_none(h.target)
     if t is None or t.value is None:
         return None
     ref_unit, value = t.unit if unit is None else unit, t.value
@@ -174,13 +173,13 @@ def reference(h: KpiHistory, unit: str | None = None, lower: bool | None = None)
         return None
     if lower is None:
         stated = "lower" if h.lower_is_better else ""
-        lower = kpi_direction(stated, h.kpi_item, _q(h.baseline), t).lower
+        lower = kpi_direction(stated, h.kpi_item, quantity_or_none(h.baseline), t).lower
     return Reference(ref_unit, lower, converted, h.target.strip())
 
 
 def _latest(h: KpiHistory) -> Quantity | None:
     reported = h.reported()
-    return _q(reported[-1][1].value) if reported else None
+    return quantity_or_none(reported[-1][1].value) if reported else None
 
 
 def _in(q: Quantity, unit: str) -> Decimal | None:
@@ -197,7 +196,7 @@ def series(h: KpiHistory, plan_start: int, unit: str | None = None) -> list[tupl
     unit and scale (``unit``, or the target's): 5億円 → 6億2,000万円 → 7億円 is 5 → 6.2 → 7 億円."""
     ref = reference(h) if unit is None else None
     unit = unit if unit is not None else (ref.unit if ref is not None else None)
-    read = [(y, _q(p.value)) for y, p in h.reported()]
+    read = [(y, quantity_or_none(p.value)) for y, p in h.reported()]
     reported: list[tuple[int, Quantity]] = [(y, q) for y, q in read if q is not None and q.value is not None]
     if not reported:
         return []
@@ -206,7 +205,7 @@ def series(h: KpiHistory, plan_start: int, unit: str | None = None) -> list[tupl
     points = [(y, v) for y, q in reported if q.basis == latest.basis and (v := _in(q, unit)) is not None]
     if not points:
         return []
-    base = _q(h.baseline)
+    base = quantity_or_none(h.baseline)
     by = baseline_year(h.baseline)
     bv = _in(base, unit) if base is not None and base.value is not None and base.basis == latest.basis else None
     if by is not None and bv is not None and by < points[0][0]:
@@ -241,11 +240,11 @@ def project(h: KpiHistory, plan_start: int, plan_end: int, unit: str | None = No
     first comparable value (the baseline, or 0 before the plan for a 累計) to the latest one, carried
     on to the plan's final year; never below zero for a count or amount, never beyond 100 % for a
     share. A history that mixes 累計 and 単年度, or units that cannot be converted, is 判定不可."""
-    t = _q(h.target)
+    t = quantity_or_none(h.target)
     reported = h.reported()
     if not reported:
         return Projection(UNKNOWN, reason="実績値がありません。")
-    latest = _q(reported[-1][1].value)
+    latest = quantity_or_none(reported[-1][1].value)
     if t is None:
         return Projection(UNKNOWN, reason="目標値がありません。")
     if t.value is None:
@@ -285,7 +284,7 @@ def project(h: KpiHistory, plan_start: int, plan_end: int, unit: str | None = No
 def _incomparable(h: KpiHistory, t: Quantity, ref: Reference) -> str:
     """Why the reports cannot be projected against the target ('' when they can): a report whose
     unit cannot be converted, reports that mix 累計 and 単年度, or reports counted otherwise than the target."""
-    numeric = [(y, q) for y, p in h.reported() if (q := _q(p.value)) is not None and q.value is not None]
+    numeric = [(y, q) for y, p in h.reported() if (q := quantity_or_none(p.value)) is not None and q.value is not None]
     for y, q in numeric:
         if _in(q, ref.unit) is None:
             return (f"{format_fiscal_year(y)}の実績値「{q.raw.strip()}」の単位を目標値の単位（{ref.unit or '単位なし'}）"
@@ -330,7 +329,7 @@ def shown_value(h: KpiHistory, text: str) -> str:
     """A year's value of ``h`` as the 推移 shows it: as reported when written in the reference unit
     and scale, else converted to it with every digit (3,500万円 under a target in 千円 → 35,000千円,
     30名 → 30人), the 累計 kept; a text with no number in that unit (継続実施) as reported."""
-    q = _q(text)
+    q = quantity_or_none(text)
     ref = reference(h)
     if q is None or q.value is None or ref is None or q.unit == ref.unit:
         return text.strip()

@@ -85,7 +85,8 @@ from .wording import (
 )
 
 __all__ = [
-    "Quantity", "parse_quantity", "format_quantity", "format_number", "normalized", "is_placeholder",
+    "Quantity", "parse_quantity", "quantity_or_none", "read_quantity", "format_quantity", "format_number",
+    "normalized", "is_placeholder",
     "CUMULATIVE", "AVERAGE", "PER", "BASES", "NEW", "CONTINUE", "MAINTAIN", "APPROX", "INCREASE",
     "DECREASE", "AT_LEAST", "AT_MOST", "ESTIMATE", "STOPPED", "DONE", "DATE", "QUALITATIVE", "QUALIFIERS",
 ]
@@ -238,6 +239,21 @@ def read_quantity(text: str) -> Quantity | QuantityError:
     reads four cells of every KPI row, and raising costs more than the cached reading itself. The
     error returned is shared (cached): read its code and message, never change it."""
     return _read_text(text)
+
+
+def quantity_or_none(text: object) -> Quantity | None:
+    """The cell read as a quantity, or None when it holds none: blank, a placeholder or text that
+    cannot be read alike (the reason is not wanted where this is used). A Quantity is returned as
+    it is; a number is read as its text."""
+    if isinstance(text, Quantity):
+        return text
+    if isinstance(text, str):
+        q = read_quantity(text) if text.strip() else None
+        return None if q is None or isinstance(q, QuantityError) else q
+    try:
+        return parse_quantity(text)
+    except QuantityError:
+        return None
 
 
 def _parse_text(raw: str) -> Quantity:

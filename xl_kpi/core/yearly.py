@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from .errors import QuantityError
 from .findings import Finding, make_finding
 from .fiscal import format_fiscal_year
-from .quantity import Quantity, read_quantity
+from .quantity import quantity_or_none
 from .record import KpiRecord
 
 
@@ -23,25 +22,19 @@ def history_key(r: KpiRecord) -> tuple[str, str]:
     return (r.measure_id or f"name:{r.measure_name}", r.kpi_no)
 
 
-def _quantity(text: str) -> Quantity | None:
-    """The text read, or None: blank and unreadable texts alike (parse_quantity raises for both)."""
-    q = read_quantity(text)
-    return None if isinstance(q, QuantityError) else q
-
-
 def same_value(a: str, b: str) -> bool:
     """Do two KPI texts say the same value (same number, unit and basis, whatever the spelling)?
     Two blanks say nothing, so not the same value."""
     a, b = a.strip(), b.strip()
     if a == b:
         return bool(a)
-    qa, qb = _quantity(a), _quantity(b)
+    qa, qb = quantity_or_none(a), quantity_or_none(b)
     return qa is not None and qb is not None and qa.value is not None and qa == qb
 
 
 def same_number(a: str, b: str) -> bool:
     """Two KPI texts with the same numeric value (継続実施 twice is no stale number)."""
-    qa = _quantity(a)
+    qa = quantity_or_none(a)
     return qa is not None and qa.value is not None and same_value(a, b)
 
 

@@ -32,13 +32,6 @@ PLAIN = frozenset((str, int, float, bool, type(None)))
 DIGIT_PX, PADDING_PX, PT_PER_PX = 7, 5, 0.75
 
 
-def cell_value(value: Any) -> Any:
-    """The value to hand Excel so the cell ends up holding ``value`` itself."""
-    if type(value) is str and value[:1] in FORMULA_STARTS:
-        return TEXT_PREFIX + value
-    return value
-
-
 def write_values(rng, rows: Sequence[Sequence[Any]]) -> None:
     """Write a 2-D block of values into ``rng`` (an ``xw.Range``), text kept as text.
 

@@ -19,7 +19,6 @@ from .preflight import _sheet_names
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 THREADED = "{http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments}"
-PERSONS = "{http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments}"
 REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
 

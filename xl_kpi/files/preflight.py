@@ -79,7 +79,6 @@ class Preflight:
     path: Path
     findings: list[Finding] = field(default_factory=list)
     cells: int = 0
-    has_macros: bool = False
     has_formulas: bool = False                                       # any <f> in a worksheet
     hidden_rows: dict[str, list[int]] = field(default_factory=dict)  # sheet name → hidden rows
     sheet_parts: dict[str, str] = field(default_factory=dict)        # sheet name → worksheet part
@@ -204,7 +203,6 @@ def _features(zf: zipfile.ZipFile, names: set[str], result: Preflight, name: str
     """Count cells (streaming) and report features that do not stop reading."""
     add = result.findings.append
     if any(n.lower().endswith("vbaproject.bin") for n in names):
-        result.has_macros = True
         add(make_finding("macros-present", file=name, detail=""))
     if "xl/connections.xml" in names:
         add(make_finding("data-connections", file=name, detail=""))
