@@ -2,7 +2,7 @@
 
 Texts as published: 「2020 年までに全ての世代と同水準」 and 「1.5〜2%程度」 (内閣官房 まち・ひと・しごと創生
 本部, tests/data/kpi_texts.csv), 「毎年度30都市程度、累計210都市」 (国の第2期総合戦略 KPI as quoted in
-council minutes). Each class is read, and its 達成率 follows one documented rule (README, methods table).
+council minutes). Each class is read, and its 達成率 follows one documented rule (docs/methods.md, methods table).
 """
 
 from __future__ import annotations

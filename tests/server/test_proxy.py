@@ -1,6 +1,6 @@
-"""The README's nginx configuration, run in front of a live `xl-kpi serve` on loopback (issue 25).
+"""The nginx configuration of docs/deployment.md, run in front of a live `xl-kpi serve` on loopback (issue 25).
 
-The configuration is taken from the README as written; for the test only the TLS lines become a
+The configuration is taken from docs/deployment.md as written; for the test only the TLS lines become a
 plain loopback `listen`, the upstream port is the test server's and the two timeouts shrink to
 2 s. Behaviour relied on, as nginx documents it (nginx.org/en/docs/http/ngx_http_core_module.html):
 `client_header_timeout` — "If a client does not transmit the entire header within this time, the
@@ -24,7 +24,7 @@ from tests.server.conftest import free_port, start_server
 from tests.server.test_service import TESTED_OPTIONS, connect, read_until_closed
 from xl_kpi.server import security
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = Path(__file__).resolve().parents[2] / "docs" / "deployment.md"  # the deployment guide the README links
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 pytestmark = pytest.mark.skipif(NGINX is None, reason="nginx is not installed (scripts/test.sh installs nginx-light)")
 

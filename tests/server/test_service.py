@@ -19,7 +19,7 @@ import pytest
 from tests.server.conftest import PLANNING, free_port, start_server
 from xl_kpi.cli import main
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = Path(__file__).resolve().parents[2] / "docs" / "deployment.md"  # the deployment guide the README links
 TESTED_OPTIONS = ("--header-timeout", "2", "--body-timeout", "2", "--max-connections", "24")
 
 

@@ -315,7 +315,7 @@ def _opposite_changes(c: Quantity, t: Quantity) -> bool:
 
 
 def choose_method(method: str, current: Quantity | None, target: Quantity, lower_is_better: bool) -> str:
-    """What ``auto`` means for these texts (the README's methods table)."""
+    """What ``auto`` means for these texts (the methods table, docs/methods.md)."""
     if method != "auto":
         return method
     if not target.qualifiers:  # the common case: a plain number

@@ -10,7 +10,7 @@ Four files named for the report's year (``取組状況_令和2年度.*``):
 - the open-data CSV (:func:`open_data_csv`): UTF-8 with a BOM, one row a KPI, laid out as the
   自治体標準オープンデータセット lay out their files (全国地方公共団体コード, ID and 地方公共団体名
   first; dates as YYYY-MM-DD; numbers and units in columns of their own). Its columns are
-  :data:`OPEN_DATA_COLUMNS`, documented in the README.
+  :data:`OPEN_DATA_COLUMNS`, documented in docs/publishing.md.
 """
 
 from __future__ import annotations
