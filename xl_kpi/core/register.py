@@ -275,6 +275,8 @@ def title_conflicts(records: Iterable[KpiRecord]) -> list[Finding]:
 
 
 def _title_clash(seen: dict, key, title: str, r: KpiRecord) -> list[Finding]:
+    """A title that differs from the first one seen for its goal or direction: reported once for
+    each sheet and title (a sheet's rows all carry its heading), the first title kept."""
     if not title.strip():
         return []
     first = seen.get(key)
@@ -284,14 +286,15 @@ def _title_clash(seen: dict, key, title: str, r: KpiRecord) -> list[Finding]:
         return []
     if first[0] == squashed:
         return []
-    title = squashed
-    where = first[1].source.file or "計画"
-    if (first[1].source.file, first[1].source.sheet) == (r.source.file, r.source.sheet):
-        seen[key] = (title, r, title)  # one sheet's own second title: reported once, not for every row
+    said = seen.setdefault(("said", key), set())
+    where = (r.source.file, r.source.sheet, squashed)
+    if where in said:
+        return []
+    said.add(where)
     what = f"【基本目標{r.goal_no}】" + (f"の【基本的方向：{r.direction_letter}】" if isinstance(key, tuple) else "")
-    return [make_finding("title-differs", record=r, field="goal_title", value=title,
-                         detail=f"{what}の名称が「{first[0]}」（{where}）と「{title}」（{r.source.file or '計画'}）"
-                                f"で異なります。「{first[0]}」を使いました。")]
+    return [make_finding("title-differs", record=r, field="goal_title", value=squashed,
+                         detail=f"{what}の名称が「{first[0]}」（{first[1].source.file or '計画'}）と「{squashed}」"
+                                f"（{r.source.file or '計画'}）で異なります。「{first[0]}」を使いました。")]
 
 
 def _squash(text: str) -> str:
