@@ -39,7 +39,13 @@ def _rate_or_refusal(current, target, baseline=None) -> Rate | QuantityError:
 @settings(max_examples=300, deadline=None)
 @given(numbers, numbers)
 def test_a_rate_of_numbers_of_any_magnitude_is_a_rate_or_a_refusal(current, target):
-    _rate_or_refusal(current, target)
+    got = _rate_or_refusal(current, target)
+    if isinstance(got, QuantityError):
+        assert got.code  # a refusal says which rule refused the number
+    elif got.value is not None:
+        assert got.value.is_finite() and got.display.endswith("%")  # a rate is a finite percent
+    else:
+        assert got.display == "-"
 
 
 @settings(max_examples=200, deadline=None)
@@ -47,10 +53,14 @@ def test_a_rate_of_numbers_of_any_magnitude_is_a_rate_or_a_refusal(current, targ
 def test_progress_of_numbers_of_any_magnitude_is_a_rate_or_a_refusal(current, target, baseline):
     try:
         rate = kpi_rate(current, target, baseline, "progress")
-    except QuantityError:
+    except QuantityError as err:
+        assert err.code and "。" in str(err)  # refused with its reason, never a crash
         return
-    rate.display  # noqa: B018
-    grade(rate)
+    if rate.value is None:
+        assert rate.reason_code and rate.reason and rate.display == "-"
+    else:
+        assert rate.value.is_finite() and rate.display.endswith("%")
+        assert grade(rate) in ("A", "B", "C", "D")
 
 
 @settings(max_examples=200, deadline=None)
