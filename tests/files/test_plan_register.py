@@ -16,6 +16,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from tests.support.edits import edit, empty_rows
 from xl_kpi.cli import main
 from xl_kpi.files.layout import LAYOUT, MASTER_SHEET, REGISTER_SHEET, STATUS_SHEET
 from xl_kpi.files.master import merge_files, validate_files
@@ -57,24 +58,6 @@ def kpi_rows(ws) -> dict[tuple[str, str], int]:
         if measure and (kpi or ws.cell(r, COL["measure_name"]).value or a):
             out.setdefault((measure, str(kpi or "")), r)
     return out
-
-
-def edit(path: Path, fn) -> Path:
-    wb = openpyxl.load_workbook(path)
-    fn(wb.worksheets[0])
-    wb.save(path)
-    return path
-
-
-def empty_rows(ws, rows) -> None:
-    """Rows deleted by a clerk: every cell of the row emptied (merged areas unmerged first)."""
-    rows = set(rows)
-    for rng in list(ws.merged_cells.ranges):
-        if rng.min_row in rows or rng.max_row in rows:
-            ws.unmerge_cells(str(rng))
-    for r in rows:
-        for c in range(1, ws.max_column + 1):
-            ws.cell(r, c).value = None
 
 
 def master_rows(master: Path):

@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from tests.server.conftest import free_port, start_server
+from tests.support.edits import edit, empty_rows  # noqa: F401  (the inbox tests import them from here)
 
 PG_BIN = Path(os.environ.get("XL_KPI_PG_BIN", "/usr/lib/postgresql/15/bin"))
 SEED = Path(__file__).resolve().parents[1] / "data" / "seed_kpis.csv"
@@ -136,26 +137,6 @@ def wait_for(check, timeout: float = 10.0, step: float = 0.05) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("timed out")
         time.sleep(step)
-
-
-def edit(path: Path, fn) -> Path:
-    """A department's workbook edited as staff edit it in Excel (openpyxl, then saved)."""
-    import openpyxl
-    wb = openpyxl.load_workbook(path)
-    fn(wb.worksheets[0])
-    wb.save(path)
-    return path
-
-
-def empty_rows(ws, rows) -> None:
-    """Rows deleted by a clerk: every cell of the row emptied (merged areas unmerged first)."""
-    rows = set(rows)
-    for rng in list(ws.merged_cells.ranges):
-        if rng.min_row in rows or rng.max_row in rows:
-            ws.unmerge_cells(str(rng))
-    for r in rows:
-        for c in range(1, ws.max_column + 1):
-            ws.cell(r, c).value = None
 
 
 def fix_rate(ws) -> None:
