@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from copy import deepcopy
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Protocol
 
 from .errors import QuantityError
@@ -176,29 +177,26 @@ def unknown_departments(records: Iterable[KpiRecord], departments: Sequence[str]
     from .register import department_names
     listed = tuple(departments)
     known = set(listed)
-    hint = _hinter(listed)
     unknown: dict[str, list[str]] = {}  # a cell's text → the names in it that no list knows, read once
     out: list[Finding] = []
     for rec in records:
         text = rec.department
         if text not in unknown:
             unknown[text] = [d for d in department_names(text, listed) if d and d not in known]
-        out.extend(make_finding("unknown-department", record=rec, field="department", value=d, detail=hint(d))
+        out.extend(make_finding("unknown-department", record=rec, field="department", value=d,
+                                detail=department_hint(d, listed))
                    for d in unknown[text])
     return out
 
 
-def _hinter(departments: tuple[str, ...]) -> Callable[[str], str]:
+@lru_cache(maxsize=1024)
+def department_hint(name: str, departments: tuple[str, ...]) -> str:
+    """What to type instead of an unknown department: a near miss, and the list (cached: every row
+    of a department repeats its name, and difflib is slow)."""
     import difflib
-    cache: dict[str, str] = {}
-
-    def hint(name: str) -> str:
-        if name not in cache:
-            close = difflib.get_close_matches(name, list(departments), n=1, cutoff=0.6)
-            near = f"「{close[0]}」の誤りではありませんか。" if close else ""
-            cache[name] = f"{near}設定シートの部署一覧: {'、'.join(departments)}"
-        return cache[name]
-    return hint
+    close = difflib.get_close_matches(name, list(departments), n=1, cutoff=0.6)
+    near = f"「{close[0]}」の誤りではありませんか。" if close else ""
+    return f"{near}設定シートの部署一覧: {'、'.join(departments)}"
 
 
 def known_departments(settings: ReportSettings | None, register: PlanRegister | None) -> tuple[str, ...]:

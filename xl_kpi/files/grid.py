@@ -8,7 +8,6 @@ open workbook. No workbook library is imported here.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -18,6 +17,7 @@ from operator import itemgetter
 from typing import Any
 
 from ..core.errors import InputError, QuantityError
+from ..core.evaluation import department_hint
 from ..core.findings import CATALOGUE, WARNING, Finding, make_finding, parse_severity
 from ..core.fiscal import format_fiscal_year, parse_reporting_year
 from ..core.grading import BANDS, parse_scheme
@@ -627,29 +627,6 @@ def _severities(rows: list[tuple[Any, Any]], file: str, findings: list[Finding])
     return out
 
 
-def unknown_departments(records: list[KpiRecord], settings: Settings | None) -> list[Finding]:
-    """Departments named in the rows that the 設定 sheet's department list does not know."""
-    if settings is None or not settings.departments:
-        return []
-    known = set(settings.departments)
-    return [make_finding("unknown-department", record=rec, field="department", value=d,
-                         detail=department_hint(d, settings.departments))
-            for rec in records for d in rec.department.split() if d and d not in known]
-
-
-def department_hint(name: str, departments: Sequence[str]) -> str:
-    """What to type instead of an unknown department: a near miss, and the list."""
-    return _department_hint(name, tuple(departments))
-
-
-@lru_cache(maxsize=1024)
-def _department_hint(name: str, departments: tuple[str, ...]) -> str:
-    # cached: every row of a department repeats its name (difflib took 8 % of a 200-file merge)
-    close = difflib.get_close_matches(name, list(departments), n=1, cutoff=0.6)
-    near = f"「{close[0]}」の誤りではありませんか。" if close else ""
-    return f"{near}設定シートの部署一覧: {'、'.join(departments)}"
-
-
 def settle_department(label: str, records: list[KpiRecord], sheet: str, settings: Settings | None, file: str,
                       layout: SheetLayout = LAYOUT) -> tuple[str, list[KpiRecord], list[Finding]]:
     """The department a department sheet is filed under, its rows taking it as their submitter,
@@ -679,7 +656,7 @@ def sheet_department_findings(label: str, records: Sequence[KpiRecord], sheet: s
                                 value=department, detail=f"「{department}」の提出として扱いました。"))
     elif settings is not None and settings.departments and label not in settings.departments:
         out.append(make_finding("unknown-department", file=file, sheet=sheet, cell=label_cell, value=label,
-                                detail=department_hint(label, settings.departments)))
+                                detail=department_hint(label, tuple(settings.departments))))
     known = settings.departments if settings is not None else ()
     for rec in records:
         named = department_names(rec.department, known)

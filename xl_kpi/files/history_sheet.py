@@ -23,7 +23,6 @@ from ..core.history import (
     Projection,
     YearPoint,
     history_years,
-    project,
     shown_value,
 )
 from ..core.presentation import percent_cell
@@ -48,7 +47,7 @@ LINE_HEIGHT = 13.0  # points per line of the 10-point table text
 def write_history_sheet(wb: FastWorkbook, fmt, histories: Sequence[KpiHistory], settings: Settings,
                         projections: Mapping[tuple[str, str], Projection],
                         lines: Callable[[str, float], int] = lambda text, width: 1) -> None:
-    """Add 「推移」 to an XlsxWriter workbook, each history with its projection (:func:`projections_by_key`).
+    """Add 「推移」 to an XlsxWriter workbook, each history with its projection (``projections``, computed by the evaluation).
 
     ``lines(text, width)``: how many lines a wrapped text takes in a column (the writer's estimate):
     Excel and LibreOffice do not grow rows for text a program wrote, so each row's height is set."""
@@ -150,12 +149,6 @@ def histories_from_rows(rows: Sequence[Sequence[Any]]) -> list[KpiHistory]:
                 h.points[y] = YearPoint(value, _rate(row[j + 1]), baseline=_text(row[j + 1]) == "")
         out.append(h)
     return out
-
-
-def projections_by_key(histories: Sequence[KpiHistory], settings: Settings) -> dict[tuple[str, str], Projection]:
-    """Each KPI's projection to the plan's final year, by history key (its ``status``: ON_TRACK /
-    OFF_TRACK / UNKNOWN); 「推移」 and 集計 share them."""
-    return {h.key: project(h, settings.plan_start, settings.plan_end) for h in histories}
 
 
 TRACK_STATUSES = (ON_TRACK, OFF_TRACK, UNKNOWN)
