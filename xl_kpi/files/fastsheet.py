@@ -18,7 +18,7 @@ from math import isfinite
 
 import xlsxwriter
 from xlsxwriter.format import Format
-from xlsxwriter.utility import xl_rowcol_to_cell_fast
+from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTuple, Worksheet
 
 __all__ = ["FastWorksheet", "FastWorkbook"]
@@ -39,26 +39,36 @@ class FastWorksheet(Worksheet):
         if not cells or self._check_dimensions(row, cells[0][0]) or self._check_dimensions(row, cells[-1][0]):
             return
         stored = self.table[row]
-        shared = self.str_table._get_shared_string_index
+        strings = self.str_table  # XlsxWriter's SharedStringTable, its _get_shared_string_index inlined
+        index_of = strings.string_table
         new = tuple.__new__  # the cell namedtuples without their Python-level __new__
+        shared = 0
         for col, value, fmt in cells:
-            if isinstance(value, str):
+            cls = value.__class__
+            if cls is str or isinstance(value, str):
                 if len(value) > _LONG:
                     self._write_string(row, col, value, fmt)
-                else:
-                    stored[col] = new(CellStringTuple, (shared(value), fmt))
+                    continue
+                index = index_of.get(value)
+                if index is None:
+                    index = index_of[value] = strings.unique_count
+                    strings.unique_count += 1
+                shared += 1
+                stored[col] = new(CellStringTuple, (index, fmt))
             elif value is None:
                 if fmt is not None:
                     stored[col] = new(CellBlankTuple, (fmt,))
-            elif value.__class__ in (int, float) and isfinite(value):
+            elif (cls is int or cls is float) and isfinite(value):
                 stored[col] = new(CellNumberTuple, (value, fmt))
             else:  # bools, NaN, Decimal …: XlsxWriter decides
                 self.write(row, col, value, fmt)
+        strings.count += shared
 
     def _write_rows(self) -> None:  # XlsxWriter's method of the same name, one string a row
         self._calculate_spans()
         table, row_info, comments = self.table, self.row_info, self.comments
         write = self.fh.write
+        self._xf_of: dict[Format, int] = {}
         for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
             cells = table.get(row_num)
             if not cells and row_num not in row_info and row_num not in comments:
@@ -93,19 +103,24 @@ class FastWorksheet(Worksheet):
 
     def _cells_xml(self, row: int, cells: dict) -> str:
         out: list[str] = []
+        number = str(row + 1)
+        xf = self._xf_of  # format → its "s" index, looked up once a write
         for col in sorted(cells):
             cell = cells[col]
             cls, fmt = cell.__class__, cell.format
             if fmt is None or cls not in _FAST:
                 out.append(self._cell_by_xlsxwriter(row, col, cell))
                 continue
-            ref = xl_rowcol_to_cell_fast(row, col)
+            ref = (_COLUMNS[col] if col < _NAMED else xl_col_to_name(col)) + number
+            s = xf.get(fmt)
+            if s is None:
+                s = xf[fmt] = fmt._get_xf_index()
             if cls is CellStringTuple:
-                out.append(f'<c r="{ref}" s="{fmt._get_xf_index()}" t="s"><v>{cell.string}</v></c>')
+                out.append(f'<c r="{ref}" s="{s}" t="s"><v>{cell.string}</v></c>')
             elif cls is CellNumberTuple:
-                out.append(f'<c r="{ref}" s="{fmt._get_xf_index()}"><v>{cell.number:.16G}</v></c>')
+                out.append(f'<c r="{ref}" s="{s}"><v>{cell.number:.16G}</v></c>')
             else:
-                out.append(f'<c r="{ref}" s="{fmt._get_xf_index()}"/>')
+                out.append(f'<c r="{ref}" s="{s}"/>')
         return "".join(out)
 
     def _cell_by_xlsxwriter(self, row: int, col: int, cell) -> str:
@@ -120,6 +135,8 @@ class FastWorksheet(Worksheet):
         return "".join(parts)
 
 
+_NAMED = 256  # column letters computed once for the first columns (a master has ~40)
+_COLUMNS = tuple(xl_col_to_name(c) for c in range(_NAMED))
 _FAST = (CellStringTuple, CellNumberTuple, CellBlankTuple)
 
 
