@@ -74,7 +74,14 @@ _PLAIN = frozenset({ESTIMATE, APPROX})  # qualifiers that leave a baseline a pla
 def record_direction(r: KpiRecord, target_field: str = "target") -> Direction:
     """:func:`kpi_direction` of a record's cells (the original 目標値 unless ``target_field`` says
     another: the 変更後の目標値 keeps the original's direction when it says nothing itself)."""
-    return kpi_direction(r.direction, r.kpi_item, quantity_or_none(r.baseline), quantity_or_none(getattr(r, target_field)))
+    return direction_of_cells(r.direction, r.kpi_item, r.baseline, getattr(r, target_field))
+
+
+@lru_cache(maxsize=65536)
+def direction_of_cells(stated: str, item: str, baseline: str, target: str) -> Direction:
+    """:func:`kpi_direction` of the cells' texts (cached by the texts: a merge asks it of every KPI
+    two or three times, and texts hash cheaper than quantities)."""
+    return kpi_direction(stated, item, quantity_or_none(baseline), quantity_or_none(target))
 
 
 def reduce_word(item: str) -> str:

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .direction import kpi_direction, record_direction
+from .direction import direction_of_cells, record_direction
 from .fiscal import format_fiscal_year
 from .quantity import (
     CONTINUE,
@@ -173,7 +173,7 @@ def reference(h: KpiHistory, unit: str | None = None, lower: bool | None = None)
         return None
     if lower is None:
         stated = "lower" if h.lower_is_better else ""
-        lower = kpi_direction(stated, h.kpi_item, quantity_or_none(h.baseline), t).lower
+        lower = direction_of_cells(stated, h.kpi_item, h.baseline, h.target).lower
     return Reference(ref_unit, lower, converted, h.target.strip())
 
 
@@ -329,8 +329,17 @@ def shown_value(h: KpiHistory, text: str) -> str:
     """A year's value of ``h`` as the 推移 shows it: as reported when written in the reference unit
     and scale, else converted to it with every digit (3,500万円 under a target in 千円 → 35,000千円,
     30名 → 30人), the 累計 kept; a text with no number in that unit (継続実施) as reported."""
-    q = quantity_or_none(text)
+    return _shown_in(text, reference(h))
+
+
+def shown_values(h: KpiHistory) -> dict[int, str]:
+    """Each year's value of ``h`` as :func:`shown_value` shows it (the reference worked out once)."""
     ref = reference(h)
+    return {y: _shown_in(p.value, ref) for y, p in h.points.items()}
+
+
+def _shown_in(text: str, ref: Reference | None) -> str:
+    q = quantity_or_none(text)
     if q is None or q.value is None or ref is None or q.unit == ref.unit:
         return text.strip()
     value = _in(q, ref.unit)

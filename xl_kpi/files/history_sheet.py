@@ -23,7 +23,7 @@ from ..core.history import (
     Projection,
     YearPoint,
     history_years,
-    shown_value,
+    shown_values,
 )
 from ..core.presentation import percent_cell
 from ..core.rate import parse_rate
@@ -81,9 +81,10 @@ def write_history_sheet(wb: FastWorkbook, fmt, histories: Sequence[KpiHistory], 
         need = [lines(text, width) for text, (_, _, width) in zip(texts, FIXED)]
         cells: list[tuple[int, object, Any]] = [(j, text, cell) for j, text in enumerate(texts)]
         c = len(FIXED)
+        values = shown_values(h)  # in the KPI's reference unit and scale
         for y in years:
             p = h.points.get(y)
-            shown = shown_value(h, p.value) if p else ""  # in the KPI's reference unit and scale
+            shown = values[y] if p else ""
             need.append(lines(shown, 12) if p else 1)
             cells.append((c, shown, fmt["baseline_value"] if p and p.baseline else cell))
             if p is not None and p.rate is not None:
