@@ -1,17 +1,21 @@
 """Reading many files on every core gives what reading them one by one gives, in order."""
 
+import os
+import threading
+
 import pytest
 
 from xl_kpi.files import pool
 from xl_kpi.files.master import merge_files, validate_files
 
 
-def test_a_pool_only_above_the_file_count_where_it_pays():
+def test_helpers_read_only_from_the_file_count_where_they_pay_and_one_a_core():
     assert pool.workers_for(pool.POOL_MIN_FILES - 1, cores=8) == 1
     assert pool.workers_for(1000, cores=1) == 1
-    assert pool.workers_for(1000, cores=2) == 1  # measured: on 2 cores a pool is slower
-    assert pool.workers_for(1000, cores=pool.POOL_MIN_CORES) == pool.POOL_MIN_CORES
-    assert pool.workers_for(pool.POOL_MIN_FILES, cores=64) <= -(-pool.POOL_MIN_FILES // pool.FILES_PER_TASK)
+    assert pool.workers_for(pool.POOL_MIN_FILES, cores=2) == 2  # this process and one helper
+    assert pool.workers_for(1000, cores=3) == 3
+    # no more helpers than tasks to share
+    assert pool.workers_for(pool.POOL_MIN_FILES, cores=64) == 1 + -(-pool.POOL_MIN_FILES // pool.FILES_PER_TASK)
 
 
 def test_the_environment_caps_the_processes(monkeypatch):
@@ -21,8 +25,10 @@ def test_the_environment_caps_the_processes(monkeypatch):
     monkeypatch.setattr(pool.os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
     assert pool.workers_for(1000) == 2
     assert pool.workers_for(pool.POOL_MIN_FILES - 1) == 1
+    monkeypatch.setenv("XL_KPI_WORKERS", "8")
+    assert pool.workers_for(1000) == 2  # capped at the cores
     monkeypatch.setenv("XL_KPI_WORKERS", "not a number")
-    assert pool.workers_for(1000) == 1  # the default on 2 cores
+    assert pool.workers_for(1000) == 2  # the default: one a core
 
 
 @pytest.fixture
@@ -60,3 +66,33 @@ def test_merge_and_validate_through_the_pool_are_byte_identical(files, tmp_path,
     merge_files(inputs, tmp_path / "pool.xlsx")
     assert (tmp_path / "pool.xlsx").read_bytes() == (tmp_path / "seq.xlsx").read_bytes()
     assert list(validate_files(files).report) == list(report)
+
+
+def test_this_process_and_a_helper_share_the_files_and_the_order_is_kept(tmp_path, monkeypatch):
+    import time
+
+    def slow_read(path, budgets, validate, register=None):
+        time.sleep(0.02)  # a file's read: long enough for both processes to take some
+        return os.getpid(), path
+
+    monkeypatch.setattr(pool, "read_one", slow_read)
+    monkeypatch.setattr(pool, "workers_for", lambda n, cores=None: 2)
+    paths = [tmp_path / f"{i:03d}.xlsx" for i in range(pool.POOL_MIN_FILES)]
+    reads = list(pool.read_many(paths))
+    assert [p for _, p in reads] == paths
+    readers = {pid for pid, _ in reads}
+    assert os.getpid() in readers and len(readers) == 2
+    # the helper took files from the back, this process from the front
+    assert reads[0][0] == os.getpid() and reads[-1][0] != os.getpid()
+
+
+def test_helpers_start_from_a_fork_server_while_another_thread_runs():
+    assert pool._context().get_start_method() == "fork"
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait)
+    t.start()
+    try:
+        assert pool._context().get_start_method() == "forkserver"
+    finally:
+        stop.set()
+        t.join()

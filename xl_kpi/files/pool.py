@@ -1,16 +1,21 @@
 """Reading (and validating) many submissions on every core.
 
-Reading a workbook is CPU-bound Python, so a merge or validate of many files uses a process pool
-sized to the cores — only above :data:`POOL_MIN_FILES` and :data:`POOL_MIN_CORES`, where the pool's start-up (a fork
-server, one import of the reader per worker) pays for itself. Results come back in the order
-the files were given, each as the :class:`WorkbookRead` or the :class:`FileError` that refused
-the file, so the outcome is the same bytes whichever way the files were read.
+Reading a workbook is CPU-bound Python, so a merge or validate of many files — from
+:data:`POOL_MIN_FILES` on, on two cores or more — shares the files between this process and
+helper processes (one fewer than the cores). The helpers take the files from the back; this
+process reads from the front and takes over every file no helper has started, so neither waits
+while the other has work. Results come back in the order the files were given, each as the
+:class:`WorkbookRead` or the :class:`FileError` that refused the file, so the outcome is the same
+bytes whichever way the files were read.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import threading
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 from ..core.errors import FileError
@@ -20,13 +25,8 @@ from ..core.register import PlanRegister
 from .preflight import Budgets
 from .reader import WorkbookRead, read_workbook
 
-POOL_MIN_FILES = 40     # below this a pool costs more than it saves (benchmarks/bench_merge.py)
-# With 2 cores the parent, which builds the master after the reads (most of a merge), and the
-# pickling of the records back cost more than the second reader saves: 200 realistic files
-# merged in 22.0 s with a pool of 2 against 15.4 s in one process (benchmarks/bench_merge.py on
-# an idle 2-core machine). From 3 cores on a pool is used by default.
-POOL_MIN_CORES = 3
-FILES_PER_TASK = 8      # files a worker reads per task (fewer round trips, still balanced)
+POOL_MIN_FILES = 40     # below this, starting a helper costs more than it saves (benchmarks/bench_merge.py)
+FILES_PER_TASK = 4      # files a helper reads per task: few round trips, and little left to wait for at the end
 
 Read = tuple[WorkbookRead | FileError, list[list[Finding]]]  # (read or refusal, findings per sheet)
 
@@ -46,9 +46,9 @@ def read_one(path: Path, budgets: Budgets | None, validate: bool, register: Plan
 
 
 def workers_for(files: int, cores: int | None = None) -> int:
-    """Processes to use for `files` files: 1 (no pool) for few files or fewer than
-    :data:`POOL_MIN_CORES` cores. ``XL_KPI_WORKERS`` sets the processes (1: never a pool; 2 or
-    more: a pool of that size, capped at the cores, from :data:`POOL_MIN_FILES` files on)."""
+    """Processes that read `files` files, this one included: 1 (no helper) for fewer than
+    :data:`POOL_MIN_FILES` files or one core, else one a core. ``XL_KPI_WORKERS`` sets the number
+    (1: this process alone), capped at the cores."""
     wanted = 0
     if cores is None:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
@@ -56,9 +56,7 @@ def workers_for(files: int, cores: int | None = None) -> int:
         wanted = int(setting) if setting.isdigit() and int(setting) >= 1 else 0
     if wanted == 1 or files < POOL_MIN_FILES or cores < 2:
         return 1
-    if not wanted and cores < POOL_MIN_CORES:
-        return 1
-    return min(wanted or cores, cores, -(-files // FILES_PER_TASK))
+    return min(wanted or cores, cores, 1 + -(-files // FILES_PER_TASK))
 
 
 def read_many(paths: Sequence[Path], budgets: Budgets | None = None, validate: bool = False,
@@ -69,13 +67,32 @@ def read_many(paths: Sequence[Path], budgets: Budgets | None = None, validate: b
         for p in paths:
             yield read_one(p, budgets, validate, register)
         return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from functools import partial
+    tasks = [list(paths[i:i + FILES_PER_TASK]) for i in range(0, len(paths), FILES_PER_TASK)]
+    with ProcessPoolExecutor(max_workers=n - 1, mp_context=_context()) as helpers:
+        # submitted last task first: the helpers start from the back while this process reads from the front
+        futures: dict[int, Future[list[Read]]] = {
+            k: helpers.submit(_read_task, tasks[k], budgets, validate, register) for k in reversed(range(len(tasks)))}
+        for k, task in enumerate(tasks):
+            if futures[k].cancel():  # no helper has started it: read it here
+                for p in task:
+                    yield read_one(p, budgets, validate, register)
+            else:
+                yield from futures[k].result()
+
+
+def _read_task(paths: list[Path], budgets: Budgets | None, validate: bool,
+               register: PlanRegister | None) -> list[Read]:
+    return [read_one(p, budgets, validate, register) for p in paths]
+
+
+def _context():
+    """How helpers start: forked from this process (its modules already imported) when it runs
+    no other thread, since a fork copies only the calling thread; else from a fork server."""
     methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
     if "forkserver" in methods:
+        ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["xl_kpi.files.pool"])
-    with ProcessPoolExecutor(max_workers=n, mp_context=ctx) as ex:
-        task = partial(read_one, budgets=budgets, validate=validate, register=register)
-        yield from ex.map(task, paths, chunksize=FILES_PER_TASK)
+        return ctx
+    return multiprocessing.get_context("spawn")
