@@ -18,8 +18,8 @@ from xl_kpi.files.layout import (
     report_title,
     squash,
 )
-from xl_kpi.files.reader import read_workbook
-from xl_kpi.files.writer import Settings, build_template
+from xl_kpi.files.reading.reader import read_workbook
+from xl_kpi.files.writing.writer import Settings, build_template
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = ROOT / "templates" / "取組状況_様式.xlsx"

@@ -3,8 +3,8 @@
 import openpyxl
 
 from xl_kpi.core.findings import make_finding
-from xl_kpi.files import writer
-from xl_kpi.files.master import merge_files
+from xl_kpi.files.run.master import merge_files
+from xl_kpi.files.writing import writer
 
 
 def test_repeated_findings_show_the_first_ones_then_one_row_with_the_count_and_cells():

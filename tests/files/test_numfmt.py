@@ -1,4 +1,4 @@
-"""The text Excel displays for a value and its number format (xl_kpi/files/numfmt.py).
+"""The text Excel displays for a value and its number format (xl_kpi/files/reading/numfmt.py).
 
 Expected texts follow Microsoft's format-code guide
 (https://support.microsoft.com/office/review-guidelines-for-customizing-a-number-format-c0a1d1fa-d3f4-4018-96b7-9c9354dd99f5)
@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from xl_kpi.files.numfmt import display, is_date_format
+from xl_kpi.files.reading.numfmt import display, is_date_format
 
 
 @pytest.mark.parametrize("value, fmt, text", [

@@ -2,8 +2,8 @@
 
 import pytest
 
-from xl_kpi.files import pool
-from xl_kpi.files.master import merge_files, validate_files
+from xl_kpi.files.run import pool
+from xl_kpi.files.run.master import merge_files, validate_files
 
 
 def test_a_pool_only_above_the_file_count_where_it_pays():

@@ -57,7 +57,7 @@ from .layout import (
     goal_heading,
     squash,
 )
-from .numfmt import display
+from .reading.numfmt import display
 
 DIRECTIONS = {DIRECTION_CHOICES[0]: HIGHER_IS_BETTER, DIRECTION_CHOICES[1]: LOWER_IS_BETTER,
               HIGHER_IS_BETTER: HIGHER_IS_BETTER, LOWER_IS_BETTER: LOWER_IS_BETTER}

@@ -13,16 +13,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import InputError
-from ..core.evaluation import NOT_SUBMITTED
-from ..core.fiscal import format_fiscal_year
-from ..core.merge import order_records
-from ..core.record import KpiRecord
-from .layout import DEFAULT_DEPARTMENTS, ROLLOVER_LAYOUT, Settings, safe_sheet_name
+from ...core.errors import InputError
+from ...core.evaluation import NOT_SUBMITTED
+from ...core.fiscal import format_fiscal_year
+from ...core.merge import order_records
+from ...core.record import KpiRecord
+from ..layout import DEFAULT_DEPARTMENTS, ROLLOVER_LAYOUT, Settings, safe_sheet_name
+from ..reading.reader import read_workbook
+from ..writing.writer import build_plan, build_template
 from .master import PLAN_FILE, master_records
-from .reader import read_workbook
 from .safesave import atomic_write
-from .writer import build_plan, build_template
 
 CLEARED: dict[str, Any] = {"current": "", "rate": "", "revised_rate": "", "submitted_by": "", "origin_file": "",
            "origin_sheet": "", "origin_row": ""}

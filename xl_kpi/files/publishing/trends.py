@@ -7,11 +7,11 @@ import html
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from ..core import history
-from ..core.fiscal import format_fiscal_year
-from ..core.history import KpiHistory, Projection
-from ..core.units import format_in_unit
-from .layout import Settings
+from ...core import history
+from ...core.fiscal import format_fiscal_year
+from ...core.history import KpiHistory, Projection
+from ...core.units import format_in_unit
+from ..layout import Settings
 
 WIDTH, HEIGHT, PAD = 180, 44, 5
 TRACK_COLORS = {history.ON_TRACK: "#2E7D32", history.OFF_TRACK: "#C00000", history.UNKNOWN: "#595959"}

@@ -23,19 +23,19 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from ..core.errors import InputError, XlKpiError
-from ..core.evaluation import evaluate_master
-from ..core.fiscal import format_fiscal_year
-from ..core.municipality import city_code
-from ..core.quantity import parse_quantity
-from ..core.rate import GradeBands
-from ..core.summary import Evaluated, evaluated
-from .history_sheet import histories_from_rows
-from .layout import Settings, report_title
-from .reader import read_workbook
+from ...core.errors import InputError, XlKpiError
+from ...core.evaluation import evaluate_master
+from ...core.fiscal import format_fiscal_year
+from ...core.municipality import city_code
+from ...core.quantity import parse_quantity
+from ...core.rate import GradeBands
+from ...core.summary import Evaluated, evaluated
+from ..layout import Settings, report_title
+from ..reading.reader import read_workbook
+from ..run.safesave import atomic_write
+from ..writing.history_sheet import histories_from_rows
+from ..writing.writer import build_public
 from .report import workbook_pdf, write_report
-from .safesave import atomic_write
-from .writer import build_public
 
 OPEN_DATA_COLUMNS = (
     "全国地方公共団体コード", "ID", "地方公共団体名", "報告年度", "公表日", "基本目標", "基本的方向",
@@ -136,7 +136,7 @@ def publish(master: Path, out_dir: Path, *, code: str | None = None, name: str |
     wb = read_workbook(master)
     sheet = next((s for s in wb.sheets if s.is_master), None)
     if sheet is None or wb.settings is None or not wb.settings.year:
-        from .master import master_records
+        from ..run.master import master_records
         master_records(master)  # the missing-sheet error, in the words merge and report use
         raise InputError(f"{master.name}: 「設定」シートの報告年度を読み取れません。")
     settings, records = wb.settings, sheet.records

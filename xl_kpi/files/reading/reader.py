@@ -1,6 +1,6 @@
 """Reading submissions and masters into records, with the cell address of every field.
 
-Every file goes through :func:`~xl_kpi.files.preflight.preflight` first; a refusal is a
+Every file goes through :func:`~xl_kpi.files.reading.preflight.preflight` first; a refusal is a
 :class:`FileError` with its finding code. A sheet is a KPI sheet when its header matches the
 layout (:mod:`.layout`); its section rows (【基本目標N】, 【基本的方向：ア】) give each record its
 goal and direction, merged cells give every row of a measure its measure-level values, and each
@@ -19,15 +19,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import FileError
-from ..core.findings import ERROR, Finding, make_finding
-from ..core.fiscal import japan_time
-from ..core.merge import Submission
-from ..core.record import KpiRecord
-from ..core.register import PlanRegister
-from .addressing import column_letter
-from .comments import read_comments, staff_text
-from .grid import (
+from ...core.errors import FileError
+from ...core.findings import ERROR, Finding, make_finding
+from ...core.fiscal import japan_time
+from ...core.merge import Submission
+from ...core.record import KpiRecord
+from ...core.register import PlanRegister
+from ..addressing import column_letter
+from ..grid import (
     HEADER_SCAN_ROWS,
     PER_ROW_FIELDS,
     Header,
@@ -41,7 +40,7 @@ from .grid import (
     settle_department,
     sheet_department,
 )
-from .layout import (
+from ..layout import (
     HISTORY_SHEET,
     LAYOUT,
     MASTER_SHEET,
@@ -54,8 +53,9 @@ from .layout import (
     Settings,
     SheetLayout,
 )
+from ..register_sheet import register_from_rows
+from .comments import read_comments, staff_text
 from .preflight import Budgets, preflight
-from .register_sheet import register_from_rows
 from .submitted import SETTINGS_LABEL as SUBMITTED_LABEL
 from .submitted import submission_time
 

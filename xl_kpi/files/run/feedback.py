@@ -21,14 +21,14 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from ..core.errors import InputError
-from ..core.findings import ERROR, SEVERITY_LABELS, Finding, actionable_first
-from ..core.record import FIELD_LABELS
-from .comments import XLKPI_MARK, staff_text
-from .layout import FINDINGS_SHEET, LAYOUT, RESERVED_SHEETS, squash
+from ...core.errors import InputError
+from ...core.findings import ERROR, SEVERITY_LABELS, Finding, actionable_first
+from ...core.record import FIELD_LABELS
+from ..layout import FINDINGS_SHEET, LAYOUT, RESERVED_SHEETS, squash
+from ..reading.comments import XLKPI_MARK, staff_text
+from ..writing.writer import PRINT_ROWS
 from .master import validate_files
 from .safesave import atomic_write
-from .writer import PRINT_ROWS
 
 AUTHOR = "xl-kpi"
 MARK = XLKPI_MARK

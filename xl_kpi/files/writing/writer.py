@@ -22,28 +22,26 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from ..core.diff import Change
-from ..core.evaluation import NOT_SUBMITTED, ReportContent
-from ..core.findings import ERROR, INFO, SEVERITY_LABELS, WARNING, Finding, actionable_first, entry
-from ..core.fiscal import format_fiscal_year
-from ..core.grading import BANDS, SCHEME_LABELS
-from ..core.merge import Submission
-from ..core.presentation import (
+from ...core.diff import Change
+from ...core.evaluation import NOT_SUBMITTED, ReportContent
+from ...core.findings import ERROR, INFO, SEVERITY_LABELS, WARNING, Finding, actionable_first, entry
+from ...core.fiscal import format_fiscal_year
+from ...core.grading import BANDS, SCHEME_LABELS
+from ...core.merge import Submission
+from ...core.presentation import (
     HEADER_COLOR,
     META_HEADER_COLOR,
     SEVERITY_COLORS,
     percent_cell,
     severity_counts,
 )
-from ..core.rate import DECIMALS_LABELS, NO_LOWER_BOUND, ROUNDING_MODES, GradeBands, Rounding
-from ..core.record import KpiRecord
-from ..core.register import PlanRegister
-from ..core.rules import Evaluation
-from ..core.summary import SummaryRow, below, by_department, by_goal, evaluated, summarize, total
-from .fastsheet import FastWorkbook
-from .grid import NumberCell, PlannedGroup, header_plan, plan_sheet
-from .history_sheet import track_counts_by, write_history_sheet, write_track_columns
-from .layout import (
+from ...core.rate import DECIMALS_LABELS, NO_LOWER_BOUND, ROUNDING_MODES, GradeBands, Rounding
+from ...core.record import KpiRecord
+from ...core.register import PlanRegister
+from ...core.rules import Evaluation
+from ...core.summary import SummaryRow, below, by_department, by_goal, evaluated, summarize, total
+from ..grid import NumberCell, PlannedGroup, header_plan, plan_sheet
+from ..layout import (
     CHOICE,
     CODE,
     DIRECTION_CHOICES,
@@ -69,8 +67,10 @@ from .layout import (
     report_title,
     safe_sheet_name,
 )
-from .register_sheet import write_register_sheet
-from .submitted import SETTINGS_LABEL as SUBMITTED_LABEL
+from ..reading.submitted import SETTINGS_LABEL as SUBMITTED_LABEL
+from ..register_sheet import write_register_sheet
+from .fastsheet import FastWorkbook
+from .history_sheet import track_counts_by, write_history_sheet, write_track_columns
 
 FONT = "MS PGothic"
 FIXED_DATE = datetime(2020, 4, 1, tzinfo=timezone.utc)
@@ -612,7 +612,7 @@ def finding_rows(findings: Sequence[Finding]) -> list[dict[str, str]]:
     """The rows of 「チェック結果」: every finding, except that a code repeated on one sheet (the
     same mistake down a column) shows its first FINDINGS_PER_GROUP findings and then one row
     with the count and the cells of the rest."""
-    from ..core.record import FIELD_LABELS
+    from ...core.record import FIELD_LABELS
     rows: list[dict[str, str]] = []
     rest: dict[tuple[str, str, str, str], list[Finding]] = {}
     seen: dict[tuple[str, str, str, str], int] = {}
@@ -710,8 +710,8 @@ DIFF_COLUMNS = (("種類", 12), ("施策番号", 9), ("KPI", 5), ("項目", 16),
 
 def build_diff(changes: Sequence[Change], old_name: str, new_name: str) -> bytes:
     """The changes between two masters as a workbook (one row a change)."""
-    from ..core.diff import KINDS
-    from ..core.record import FIELD_LABELS
+    from ...core.diff import KINDS
+    from ...core.record import FIELD_LABELS
     buf = io.BytesIO()
     wb = _new_workbook(buf, None)
     fmt = _Formats(wb)

@@ -20,15 +20,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import FileError
-from ..core.evaluation import evaluate_master
-from ..core.presentation import in_unit_of
-from ..core.rate import DEFAULT_BANDS, DEFAULT_ROUNDING, GradeBands, Rounding, format_rate
-from ..core.summary import Evaluated, SummaryRow, below, by_department, by_goal, evaluated, summarize, total
-from .history_sheet import histories_from_rows
-from .layout import FINDINGS_SHEET, PUBLISHED_SHEETS, Settings, report_title
-from .master import master_records
-from .reader import read_workbook
+from ...core.errors import FileError
+from ...core.evaluation import evaluate_master
+from ...core.presentation import in_unit_of
+from ...core.rate import DEFAULT_BANDS, DEFAULT_ROUNDING, GradeBands, Rounding, format_rate
+from ...core.summary import Evaluated, SummaryRow, below, by_department, by_goal, evaluated, summarize, total
+from ..layout import FINDINGS_SHEET, PUBLISHED_SHEETS, Settings, report_title
+from ..reading.reader import read_workbook
+from ..run.master import master_records
+from ..writing.history_sheet import histories_from_rows
 from .trends import CSS as TREND_CSS
 from .trends import trend_section
 

@@ -13,12 +13,12 @@ import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from ..core.errors import FileError
-from ..core.evaluation import check_submission
-from ..core.findings import Finding
-from ..core.register import PlanRegister
-from .preflight import Budgets
-from .reader import WorkbookRead, read_workbook
+from ...core.errors import FileError
+from ...core.evaluation import check_submission
+from ...core.findings import Finding
+from ...core.register import PlanRegister
+from ..reading.preflight import Budgets
+from ..reading.reader import WorkbookRead, read_workbook
 
 POOL_MIN_FILES = 40     # below this a pool costs more than it saves (benchmarks/bench_merge.py)
 # With 2 cores the parent, which builds the master after the reads (most of a merge), and the
@@ -75,7 +75,7 @@ def read_many(paths: Sequence[Path], budgets: Budgets | None = None, validate: b
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     if "forkserver" in methods:
-        ctx.set_forkserver_preload(["xl_kpi.files.pool"])
+        ctx.set_forkserver_preload(["xl_kpi.files.run.pool"])
     with ProcessPoolExecutor(max_workers=n, mp_context=ctx) as ex:
         task = partial(read_one, budgets=budgets, validate=validate, register=register)
         yield from ex.map(task, paths, chunksize=FILES_PER_TASK)
