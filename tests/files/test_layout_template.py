@@ -7,7 +7,6 @@ import pytest
 
 from tests.support.xlsxnorm import compare_xlsx, sheet_view
 from xl_kpi.files.addressing import column_letter
-from xl_kpi.files.grid import find_header
 from xl_kpi.files.layout import (
     COLUMNS,
     DEFAULT_PLAN_END,
@@ -18,6 +17,7 @@ from xl_kpi.files.layout import (
     report_title,
     squash,
 )
+from xl_kpi.files.reading.header import find_header
 from xl_kpi.files.reading.reader import read_workbook
 from xl_kpi.files.writing.writer import Settings, build_template
 

@@ -68,7 +68,7 @@ def test_date_formats_are_told_apart():
 
 
 def test_sheet_copies_are_known_by_their_names():
-    from xl_kpi.files.grid import sheet_base_name
+    from xl_kpi.files.reading.department import sheet_base_name
     for name in ("商工労働部 (2)", "商工労働部（旧）", "商工労働部のコピー", "商工労働部 (2) (3)", "商工労働部_old"):
         assert sheet_base_name(name) == "商工労働部", name
     assert sheet_base_name("商工労働部") == "商工労働部" and sheet_base_name("(2)") == "(2)"

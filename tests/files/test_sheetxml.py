@@ -17,9 +17,9 @@ import pytest
 import python_calamine
 import xlsxwriter
 
-from xl_kpi.files.grid import cell_text
 from xl_kpi.files.reading.preflight import preflight
 from xl_kpi.files.reading.reader import read_workbook
+from xl_kpi.files.reading.rows import cell_text
 from xl_kpi.files.reading.sheetxml import BUILTIN_FORMATS, sheet_cells, style_formats
 from xl_kpi.files.run.master import validate_files
 

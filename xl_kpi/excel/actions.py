@@ -22,7 +22,6 @@ from ..core.merge import Submission
 from ..core.presentation import HEADER_COLOR, rate_cell, worst_by_cell
 from ..core.record import FIELD_LABELS
 from ..core.rules import evaluate
-from ..files.grid import missing_header_findings, plan_sheet
 from ..files.layout import (
     FINDINGS_SHEET,
     LAYOUT,
@@ -32,11 +31,13 @@ from ..files.layout import (
     default_year,
     safe_sheet_name,
 )
+from ..files.reading.header import missing_header_findings
 from ..files.reading.submitted import SETTINGS_LABEL as SUBMITTED_LABEL
 from ..files.register_sheet import COLUMNS as REGISTER_COLUMNS
 from ..files.register_sheet import NOTE as REGISTER_NOTE
 from ..files.register_sheet import register_rows, register_title
 from ..files.run.feedback import anchor, by_cell, comment_text
+from ..files.writing.row_plan import plan_sheet
 from ..files.writing.writer import Settings
 from .adapter import (
     COLORS,

@@ -16,7 +16,7 @@ from ..core.fiscal import format_fiscal_year
 from ..core.record import DIRECTION_LABELS, KpiRecord, Source, value_text
 from ..core.register import REGISTER_SHEET, PlanRegister, register_from_records
 from .addressing import column_letter
-from .grid import DIRECTIONS
+from .reading.rows import DIRECTIONS
 
 # (field, header, width): the register's columns in their order.
 COLUMNS: tuple[tuple[str, str, float], ...] = (

@@ -26,20 +26,6 @@ from ...core.merge import Submission
 from ...core.record import KpiRecord
 from ...core.register import PlanRegister
 from ..addressing import column_letter
-from ..grid import (
-    HEADER_SCAN_ROWS,
-    PER_ROW_FIELDS,
-    Header,
-    cell_text,
-    find_header,
-    missing_header_findings,
-    parse_rows,
-    parse_settings_rows,
-    section_of,
-    settings_from_rows,
-    settle_department,
-    sheet_department,
-)
 from ..layout import (
     HISTORY_SHEET,
     LAYOUT,
@@ -55,7 +41,11 @@ from ..layout import (
 )
 from ..register_sheet import register_from_rows
 from .comments import read_comments, staff_text
+from .department import settle_department, sheet_department
+from .header import HEADER_SCAN_ROWS, Header, find_header, missing_header_findings, section_of
 from .preflight import Budgets, preflight
+from .rows import PER_ROW_FIELDS, cell_text, parse_rows
+from .settings_sheet import parse_settings_rows, settings_from_rows
 from .submitted import SETTINGS_LABEL as SUBMITTED_LABEL
 from .submitted import submission_time
 

@@ -40,7 +40,6 @@ from ...core.record import KpiRecord
 from ...core.register import PlanRegister
 from ...core.rules import Evaluation
 from ...core.summary import SummaryRow, below, by_department, by_goal, evaluated, summarize, total
-from ..grid import NumberCell, PlannedGroup, header_plan, plan_sheet
 from ..layout import (
     CHOICE,
     CODE,
@@ -71,6 +70,7 @@ from ..reading.submitted import SETTINGS_LABEL as SUBMITTED_LABEL
 from ..register_sheet import write_register_sheet
 from .fastsheet import FastWorkbook
 from .history_sheet import track_counts_by, write_history_sheet, write_track_columns
+from .row_plan import NumberCell, PlannedGroup, header_plan, plan_sheet
 
 FONT = "MS PGothic"
 FIXED_DATE = datetime(2020, 4, 1, tzinfo=timezone.utc)
