@@ -26,6 +26,7 @@ from ..files.layout import (
     FINDINGS_SHEET,
     LAYOUT,
     MASTER_SHEET,
+    REGISTER_COLUMNS,
     REGISTER_SHEET,
     SETTINGS_SHEET,
     default_year,
@@ -33,10 +34,9 @@ from ..files.layout import (
 )
 from ..files.reading.header import missing_header_findings
 from ..files.reading.submitted import SETTINGS_LABEL as SUBMITTED_LABEL
-from ..files.register_sheet import COLUMNS as REGISTER_COLUMNS
-from ..files.register_sheet import NOTE as REGISTER_NOTE
-from ..files.register_sheet import register_rows, register_title
 from ..files.run.feedback import anchor, by_cell, comment_text
+from ..files.writing.register_sheet import NOTE as REGISTER_NOTE
+from ..files.writing.register_sheet import register_rows, register_title
 from ..files.writing.row_plan import plan_sheet
 from ..files.writing.writer import Settings
 from .adapter import (

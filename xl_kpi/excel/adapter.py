@@ -2,9 +2,10 @@
 
 Reads a sheet's values into records through the shared layout (:mod:`xl_kpi.files.reading.header`,
 :mod:`xl_kpi.files.reading.rows`) and renders rows planned by :mod:`xl_kpi.files.writing.row_plan`
-back with as few actions as possible (one ``setValues`` per block). Works the same on the desktop (``xw.Book.caller()``) and on the server (``xw.Book(json=…)``). The
-Office.js payload carries values only, so measure-level cells merged down a measure's rows are
-filled from the measure's first row (see ``parse_rows(fill_measure_down=True)``).
+back with as few actions as possible (one ``setValues`` per block). Works the same on the desktop
+(``xw.Book.caller()``) and on the server (``xw.Book(json=…)``). The Office.js payload carries
+values only, so measure-level cells merged down a measure's rows are filled from the measure's
+first row (see ``parse_rows(fill_measure_down=True)``).
 """
 
 from __future__ import annotations
@@ -33,9 +34,9 @@ from ..files.layout import (
 )
 from ..files.reading.department import settle_department, sheet_department
 from ..files.reading.header import Header, find_header
+from ..files.reading.register_sheet import register_from_rows
 from ..files.reading.rows import parse_rows
 from ..files.reading.settings_sheet import settings_from_rows
-from ..files.register_sheet import register_from_rows
 from ..files.writing.row_plan import PlannedRow, header_plan
 from .cells import color_blocks, set_column_width, write_values
 

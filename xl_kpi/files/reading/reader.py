@@ -39,11 +39,11 @@ from ..layout import (
     Settings,
     SheetLayout,
 )
-from ..register_sheet import register_from_rows
 from .comments import read_comments, staff_text
 from .department import settle_department, sheet_department
 from .header import HEADER_SCAN_ROWS, Header, find_header, missing_header_findings, section_of
 from .preflight import Budgets, preflight
+from .register_sheet import register_from_rows
 from .rows import PER_ROW_FIELDS, cell_text, parse_rows
 from .settings_sheet import parse_settings_rows, settings_from_rows
 from .submitted import SETTINGS_LABEL as SUBMITTED_LABEL

@@ -67,9 +67,9 @@ from ..layout import (
     safe_sheet_name,
 )
 from ..reading.submitted import SETTINGS_LABEL as SUBMITTED_LABEL
-from ..register_sheet import write_register_sheet
 from .fastsheet import FastWorkbook
 from .history_sheet import track_counts_by, write_history_sheet, write_track_columns
+from .register_sheet import write_register_sheet
 from .row_plan import NumberCell, PlannedGroup, header_plan, plan_sheet
 
 FONT = "MS PGothic"
