@@ -92,7 +92,8 @@ def generate(n: int, out: Path, seed: int = 7, rows: int | None = None) -> Path:
     """N submissions of 50–100 KPI rows each, or of exactly ``rows``."""
     from synthetic import department_records
 
-    from xl_kpi.files.writing.writer import Settings, build_template
+    from xl_kpi.files.layout import Settings
+    from xl_kpi.files.writing.template import build_template
     d = out / (f"subs_{n}" if rows is None else f"subs_{n}x{rows}")
     if d.exists() and len(list(d.glob("*.xlsx"))) == n:
         return d

@@ -450,9 +450,9 @@ def _template_args(p: argparse.ArgumentParser) -> None:
          "報告年度は計画最終年度より後にできません（目標値は計画最終年度末時点の値です）。")
 def cmd_template(args: argparse.Namespace) -> int:
     from .core.fiscal import format_fiscal_year
-    from .files.layout import DEFAULT_DEPARTMENTS
+    from .files.layout import DEFAULT_DEPARTMENTS, Settings
     from .files.run.safesave import atomic_write
-    from .files.writing.writer import Settings, build_template
+    from .files.writing.template import build_template
     year, plan_end = _years_of_new_books(args, [args.output], "template")
     departments: tuple[str, ...] = DEFAULT_DEPARTMENTS
     if args.department and args.department not in departments:
@@ -758,7 +758,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
         text = json_document({"old": str(args.old), "new": str(args.new), "changes": [c.to_dict() for c in changes]})
         _emit(text, args.output, data=True)
     elif fmt == "xlsx":
-        from .files.writing.writer import build_diff
+        from .files.writing.diff_workbook import build_diff
         _ready(args.output).write_bytes(build_diff(changes, str(args.old.name), str(args.new.name)))
         print(f"差分を書き出しました: {args.output}", file=sys.stderr)
     else:

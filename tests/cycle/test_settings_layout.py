@@ -4,7 +4,7 @@ import openpyxl
 
 from xl_kpi.files.layout import LAYOUT, ROLLOVER_LAYOUT, Settings
 from xl_kpi.files.reading.reader import read_workbook
-from xl_kpi.files.writing.writer import build_template
+from xl_kpi.files.writing.template import build_template
 
 
 def _template(tmp_path, **kw):

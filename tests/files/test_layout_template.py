@@ -14,12 +14,13 @@ from xl_kpi.files.layout import (
     LAYOUT,
     META,
     OFFICIAL_TEMPLATE_YEAR,
+    Settings,
     report_title,
     squash,
 )
 from xl_kpi.files.reading.header import find_header
 from xl_kpi.files.reading.reader import read_workbook
-from xl_kpi.files.writing.writer import Settings, build_template
+from xl_kpi.files.writing.template import build_template
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = ROOT / "templates" / "取組状況_様式.xlsx"

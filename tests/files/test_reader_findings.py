@@ -85,7 +85,8 @@ def test_a_value_merged_down_two_kpis_belongs_to_the_top_kpi_only_in_the_master_
 def test_text_starting_with_equals_is_kept_as_text(submissions, tmp_path):
     from dataclasses import replace
 
-    from xl_kpi.files.writing.writer import Settings, build_template
+    from xl_kpi.files.layout import Settings
+    from xl_kpi.files.writing.template import build_template
     recs = read_workbook(submissions / "環境部.xlsx").sheets[0].records
     evil = [replace(recs[0], progress='=HYPERLINK("http://example.invalid","x")', plan="+cmd|' /C calc'!A0")]
     p = tmp_path / "evil.xlsx"

@@ -13,11 +13,12 @@ import pytest
 
 from xl_kpi.cli import main
 from xl_kpi.core.errors import FileError
+from xl_kpi.files.layout import Settings
 from xl_kpi.files.reading.reader import read_workbook
 from xl_kpi.files.run import safesave
 from xl_kpi.files.run.master import merge_files
 from xl_kpi.files.run.safesave import atomic_write, list_backups, restore_backup
-from xl_kpi.files.writing.writer import Settings, build_template
+from xl_kpi.files.writing.template import build_template
 
 
 def _temporaries(folder: Path) -> list[str]:

@@ -29,6 +29,7 @@ from ..files.layout import (
     REGISTER_COLUMNS,
     REGISTER_SHEET,
     SETTINGS_SHEET,
+    Settings,
     default_year,
     safe_sheet_name,
 )
@@ -38,7 +39,6 @@ from ..files.run.feedback import anchor, by_cell, comment_text
 from ..files.writing.register_sheet import NOTE as REGISTER_NOTE
 from ..files.writing.register_sheet import register_rows, register_title
 from ..files.writing.row_plan import plan_sheet
-from ..files.writing.writer import Settings
 from .adapter import (
     COLORS,
     active_kpi_sheet,

@@ -5,7 +5,7 @@ Four files named for the report's year (``取組状況_令和2年度.*``):
 - the HTML report (:func:`~.report.build_report`, accessible: WCAG 2.1 AA as JIS X 8341-3:2016
   asks), without the internal チェック結果;
 - a tagged PDF of 取組状況 and 集計, printed from the 公開用 workbook (:func:`~.report.workbook_pdf`);
-- the 公開用 workbook (:func:`~.writer.build_public`): 取組状況 and 集計 only, every KPI, no
+- the 公開用 workbook (:func:`~xl_kpi.files.writing.public_workbook.build_public`): 取組状況 and 集計 only, every KPI, no
   provenance columns, no hidden sheets;
 - the open-data CSV (:func:`open_data_csv`): UTF-8 with a BOM, one row a KPI, laid out as the
   自治体標準オープンデータセット lay out their files (全国地方公共団体コード, ID and 地方公共団体名
@@ -34,7 +34,7 @@ from ..layout import Settings, report_title
 from ..reading.reader import read_workbook
 from ..run.safesave import atomic_write
 from ..writing.history_sheet import histories_from_rows
-from ..writing.writer import build_public
+from ..writing.public_workbook import build_public
 from .report import workbook_pdf, write_report
 
 OPEN_DATA_COLUMNS = (

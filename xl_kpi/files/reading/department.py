@@ -11,16 +11,8 @@ from typing import Any
 
 from ...core.evaluation import department_hint
 from ...core.findings import Finding, make_finding
-from ...core.record import (
-    KpiRecord,
-    department_names,
-    first_department,
-)
-from ..layout import (
-    LAYOUT,
-    Settings,
-    SheetLayout,
-)
+from ...core.record import KpiRecord, department_names, first_department
+from ..layout import LAYOUT, Settings, SheetLayout
 
 
 def sheet_department(info_cell: Any) -> str:

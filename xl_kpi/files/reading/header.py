@@ -12,15 +12,7 @@ from typing import Any
 
 from ...core.findings import Finding, make_finding
 from ..addressing import column_letter
-from ..layout import (
-    DIRECTION_RE,
-    GOAL_RE,
-    LAYOUT,
-    META,
-    UNNUMBERED,
-    SheetLayout,
-    squash,
-)
+from ..layout import DIRECTION_RE, GOAL_RE, LAYOUT, META, UNNUMBERED, SheetLayout, squash
 
 HEADER_SCAN_ROWS = 12
 

@@ -14,23 +14,9 @@ from operator import itemgetter
 from typing import Any
 
 from ...core.findings import WARNING, Finding, make_finding
-from ...core.record import (
-    HIGHER_IS_BETTER,
-    LOWER_IS_BETTER,
-    CellNumber,
-    KpiRecord,
-    Source,
-)
+from ...core.record import HIGHER_IS_BETTER, LOWER_IS_BETTER, CellNumber, KpiRecord, Source
 from ..addressing import column_letter
-from ..layout import (
-    CODE,
-    DIRECTION_CHOICES,
-    LAYOUT,
-    META,
-    QUANTITY,
-    RATE,
-    SheetLayout,
-)
+from ..layout import CODE, DIRECTION_CHOICES, LAYOUT, META, QUANTITY, RATE, SheetLayout
 from .header import Header, section_is_numbered, section_of
 from .numfmt import display
 

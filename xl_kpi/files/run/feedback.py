@@ -26,7 +26,7 @@ from ...core.findings import ERROR, SEVERITY_LABELS, Finding, actionable_first
 from ...core.record import FIELD_LABELS
 from ..layout import FINDINGS_SHEET, LAYOUT, RESERVED_SHEETS, squash
 from ..reading.comments import XLKPI_MARK, staff_text
-from ..writing.writer import PRINT_ROWS
+from ..writing.kpi_sheet import PRINT_ROWS
 from .master import validate_files
 from .safesave import atomic_write
 

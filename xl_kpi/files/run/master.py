@@ -150,7 +150,8 @@ def submission_paths(csv_path: Path, out_dir: Path) -> list[Path]:
 def import_csv(csv_path: Path, out_dir: Path, year: int, plan_end: int | None = None) -> list[Path]:
     """One pre-filled submission workbook per department, and the plan workbook (「計画」, from
     which the first merge takes the plan register); returns the files written."""
-    from ..writing.writer import build_plan, build_template  # XlsxWriter only for the commands that write
+    from ..writing.plan_workbook import build_plan
+    from ..writing.template import build_template
     records = read_csv_records(csv_path)
     settings = Settings(year=year, plan_end=plan_end or DEFAULT_PLAN_END)
     known = plan_departments(records, DEFAULT_DEPARTMENTS)
@@ -303,7 +304,7 @@ def _merge_locked(inputs, master: Path, skip_invalid: bool, budgets, year, progr
                               history=histories_from_rows(current.history_rows) if current is not None else [],
                               notes=notes, shown_time=shown_time)
     created = max((datetime.fromisoformat(s.modified) for s in content.status if s.modified), default=None)
-    from ..writing.writer import build_master
+    from ..writing.master_workbook import build_master
     data = build_master(settings, content, created=created)
     progress("統合", 1, 1)
     changed = data != old_bytes

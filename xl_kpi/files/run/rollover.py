@@ -20,7 +20,8 @@ from ...core.merge import order_records
 from ...core.record import KpiRecord
 from ..layout import DEFAULT_DEPARTMENTS, ROLLOVER_LAYOUT, Settings, safe_sheet_name
 from ..reading.reader import read_workbook
-from ..writing.writer import build_plan, build_template
+from ..writing.plan_workbook import build_plan
+from ..writing.template import build_template
 from .master import PLAN_FILE, master_records
 from .safesave import atomic_write
 

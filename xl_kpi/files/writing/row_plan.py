@@ -12,20 +12,9 @@ from typing import Any
 from ...core.errors import QuantityError
 from ...core.presentation import rate_cell
 from ...core.rate import parse_rate
-from ...core.record import (
-    DIRECTION_LABELS,
-    KpiRecord,
-)
+from ...core.record import DIRECTION_LABELS, KpiRecord
 from ...core.rules import Evaluation, evaluate
-from ..layout import (
-    LAYOUT,
-    META,
-    QUANTITY,
-    RATE,
-    SheetLayout,
-    direction_heading,
-    goal_heading,
-)
+from ..layout import LAYOUT, META, QUANTITY, RATE, SheetLayout, direction_heading, goal_heading
 from ..reading.rows import PER_ROW_FIELDS
 
 
