@@ -2,7 +2,7 @@
 
 Every file goes through :func:`~xl_kpi.files.reading.preflight.preflight` first; a refusal is a
 :class:`FileError` with its finding code. A sheet is a KPI sheet when its header matches the
-layout (:mod:`.layout`); its section rows (【基本目標N】, 【基本的方向：ア】) give each record its
+layout (:mod:`..layout`); its section rows (【基本目標N】, 【基本的方向：ア】) give each record its
 goal and direction, merged cells give every row of a measure its measure-level values, and each
 cell becomes the text it displays. Workbook-level findings (template version, missing headers,
 formulas, merged or hidden input rows, unknown departments, content openpyxl drops) come back

@@ -96,7 +96,7 @@ def _annotate(wb, findings: Sequence[Finding]) -> list[str]:
     return done
 
 
-def _findings_sheet(wb, findings: Sequence[Finding]) -> None:
+def _write_feedback_findings_sheet(wb, findings: Sequence[Finding]) -> None:
     if FINDINGS_SHEET in wb.sheetnames:
         del wb[FINDINGS_SHEET]
     ws = wb.create_sheet(FINDINGS_SHEET)
@@ -153,7 +153,7 @@ def annotate_workbook(data: bytes, findings: Sequence[Finding], keep_vba: bool =
     wb = openpyxl.load_workbook(io.BytesIO(data), keep_vba=keep_vba, keep_links=True, rich_text=True)
     done = _annotate(wb, findings)
     _print_rows_in_use(wb)
-    _findings_sheet(wb, findings)
+    _write_feedback_findings_sheet(wb, findings)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue(), done

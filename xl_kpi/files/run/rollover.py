@@ -1,6 +1,6 @@
 """Next year's pre-filled submissions from this year's master (``xl-kpi rollover``).
 
-One workbook per department, in :data:`~.layout.ROLLOVER_LAYOUT`: measures, KPI items, 基準値,
+One workbook per department, in :data:`~xl_kpi.files.layout.ROLLOVER_LAYOUT`: measures, KPI items, 基準値,
 目標値, 変更後の目標値, 備考, direction, SDGs and the texts (取組状況, 今後の予定 …, as a starting
 point) carried; last year's value in 前年度実績; this year's 令和N年度末時点 and the rates empty.
 The 設定 sheet keeps the master's departments, bands, plan period and grading scheme.

@@ -50,7 +50,7 @@ def finding_rows(findings: Sequence[Finding]) -> list[dict[str, str]]:
     return rows
 
 
-def write_findings_sheet(wb: FastWorkbook, fmt: CellFormats, findings: Sequence[Finding]) -> None:
+def write_master_findings_sheet(wb: FastWorkbook, fmt: CellFormats, findings: Sequence[Finding]) -> None:
     ws = wb.add_worksheet(FINDINGS_SHEET)
     for j, (_, h, width) in enumerate(FINDING_COLUMNS):
         ws.write_string(0, j, h, fmt["table_header"])

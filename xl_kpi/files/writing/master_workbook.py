@@ -9,7 +9,7 @@ from datetime import datetime
 
 from ...core.evaluation import ReportContent
 from ..layout import LAYOUT, MASTER_SHEET, Settings
-from .findings_sheet import write_findings_sheet
+from .findings_sheet import write_master_findings_sheet
 from .history_sheet import write_history_sheet
 from .kpi_sheet import KpiSheetWriter
 from .register_sheet import write_register_sheet
@@ -34,7 +34,7 @@ def build_master(settings: Settings, content: ReportContent, *, created: datetim
     w.ws.activate()
     write_summary_sheet(wb, fmt, records, settings, w.row_of, evaluations, content.tracks)
     write_history_sheet(wb, fmt, content.histories, settings, content.projections, wrapped_lines)
-    write_findings_sheet(wb, fmt, content.findings)
+    write_master_findings_sheet(wb, fmt, content.findings)
     write_status_sheet(wb, fmt, content.status, content.findings)
     write_register_sheet(wb, fmt, content.register, wrapped_lines)
     write_settings_sheet(wb, fmt, settings)

@@ -34,7 +34,7 @@ class PlannedGroup:
     merged: list[int] = field(default_factory=list)
 
 
-def _rate_cell(text: str) -> Any:
+def _submitted_rate_cell(text: str) -> Any:
     """A submitted 達成率 text as a number (fraction) when it reads as one, else the text."""
     try:
         v = parse_rate(text)
@@ -75,10 +75,10 @@ def cell_values(r: KpiRecord, computed: bool, layout: SheetLayout = LAYOUT,
         if ev.revised_rate is not None:
             d["revised_rate"] = rate_cell(ev.revised_rate)
         else:
-            d["revised_rate"] = _rate_cell(r.revised_rate) if r.revised_rate else ""
+            d["revised_rate"] = _submitted_rate_cell(r.revised_rate) if r.revised_rate else ""
     else:
-        d["rate"] = _rate_cell(r.rate) if r.rate else ""
-        d["revised_rate"] = _rate_cell(r.revised_rate) if r.revised_rate else ""
+        d["rate"] = _submitted_rate_cell(r.rate) if r.rate else ""
+        d["revised_rate"] = _submitted_rate_cell(r.revised_rate) if r.revised_rate else ""
     d["direction"] = DIRECTION_LABELS.get(r.direction, r.direction) if r.direction else ""
     return [d.get(c.field, "") for c in layout.columns]
 

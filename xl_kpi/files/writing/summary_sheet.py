@@ -27,7 +27,7 @@ SUMMARY_CHART_ROWS = 17  # rows the chart under the goal table takes (280 px) an
 LINKS_MAX = 1_000  # links to 取組状況 rows in 集計's list (Excel keeps at most 65,530 a sheet); the rest name the row
 
 
-def _grade_count_table(ws: Worksheet, fmt: CellFormats, top: int, title: str, rows: list[SummaryRow],
+def _write_grade_count_table(ws: Worksheet, fmt: CellFormats, top: int, title: str, rows: list[SummaryRow],
                    bands: GradeBands, rounding: Rounding) -> tuple[int, int]:
     """A summary table at `top` (0-based); returns (first data row, last data row) 0-based."""
     letters = bands.letters
@@ -61,7 +61,7 @@ def write_summary_sheet(wb: xlsxwriter.Workbook, fmt: CellFormats, records: Sequ
     ws.set_column(1, 12, SUMMARY_WIDTH)
     ws.write_string(0, 0, f"集計（{format_fiscal_year(settings.year) if settings.year else ''}）", fmt["title"])
     goals = summarize(items, by_goal, bands)
-    first, last = _grade_count_table(ws, fmt, 2, "基本目標別", [*goals, total(items, bands)], bands, settings.rounding)
+    first, last = _write_grade_count_table(ws, fmt, 2, "基本目標別", [*goals, total(items, bands)], bands, settings.rounding)
     track_col = 4 + len(bands.letters)
     if tracks is not None:
         write_track_columns(ws, fmt, 3, [*goals, total(items, bands)], track_counts_by(items, tracks, by_goal),
@@ -85,7 +85,7 @@ def write_summary_sheet(wb: xlsxwriter.Workbook, fmt: CellFormats, records: Sequ
     ws.insert_chart(last + 2, 0, chart)
     depts = summarize(items, by_department, bands)
     d_top = last + 2 + SUMMARY_CHART_ROWS
-    _, d_last = _grade_count_table(ws, fmt, d_top, "部署別", depts, bands, settings.rounding)
+    _, d_last = _write_grade_count_table(ws, fmt, d_top, "部署別", depts, bands, settings.rounding)
     if tracks is not None:
         write_track_columns(ws, fmt, d_top + 1, depts, track_counts_by(items, tracks, by_department),
                             track_col, settings)

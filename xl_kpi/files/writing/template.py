@@ -24,7 +24,7 @@ def build_template(settings: Settings, department: str | None = None,
                    register: PlanRegister | None = None) -> bytes:
     """The official template (one department sheet, empty or pre-filled) and its 設定 sheet.
 
-    ``layout``: :data:`~.layout.ROLLOVER_LAYOUT` for next year's submissions (with 前年度実績).
+    ``layout``: :data:`~xl_kpi.files.layout.ROLLOVER_LAYOUT` for next year's submissions (with 前年度実績).
     ``register``: the department's part of the plan, written as a 「計画」 sheet so that checking
     the workbook (``xl-kpi validate``, the ribbon, the server) compares it with the plan."""
     buf = io.BytesIO()
