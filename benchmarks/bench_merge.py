@@ -92,7 +92,8 @@ def generate(n: int, out: Path, seed: int = 7, rows: int | None = None) -> Path:
     """N submissions of 50–100 KPI rows each, or of exactly ``rows``."""
     from synthetic import department_records
 
-    from xl_kpi.files.writer import Settings, build_template
+    from xl_kpi.files.layout import Settings
+    from xl_kpi.files.writing.template import build_template
     d = out / (f"subs_{n}" if rows is None else f"subs_{n}x{rows}")
     if d.exists() and len(list(d.glob("*.xlsx"))) == n:
         return d
@@ -149,7 +150,7 @@ def measure_size(kind: str, n: int, d: Path, out: Path, with_default_pandas: boo
         del cmds["pandas"]
     # xl-kpi merge exits 1 when it merged and the master lists error findings: a complete merge
     rows = {name: measure(cmd, ok=(0, 1) if name == "xl-kpi" else (0,)) for name, cmd in cmds.items()}
-    from xl_kpi.files.pool import POOL_MIN_FILES, workers_for
+    from xl_kpi.files.run.pool import POOL_MIN_FILES, workers_for
     if with_default_pandas and n >= POOL_MIN_FILES:  # the other way round: with, or without, a pool
         master.unlink()
         other = {"XL_KPI_WORKERS": "1" if workers_for(n) > 1 else "2"}
@@ -167,7 +168,7 @@ def measure_size(kind: str, n: int, d: Path, out: Path, with_default_pandas: boo
 
 def _cpu_ratios(rows: dict, n: int) -> dict:
     """CPU time ratios, from a single-process xl-kpi run (a pool's workers are not counted)."""
-    from xl_kpi.files.pool import workers_for
+    from xl_kpi.files.run.pool import workers_for
     one = rows.get("xl-kpi 1 process") or (rows["xl-kpi"] if workers_for(n) == 1 else None)
     if one is None:
         return {}

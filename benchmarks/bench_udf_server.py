@@ -51,7 +51,8 @@ def sheet_payload(rows: int) -> dict:
     import openpyxl
     from synthetic import department_records
 
-    from xl_kpi.files.writer import Settings, build_template
+    from xl_kpi.files.layout import Settings
+    from xl_kpi.files.writing.template import build_template
     recs = department_records(0, rows, 1)
     with tempfile.TemporaryDirectory() as d:
         p = Path(d) / "s.xlsx"

@@ -6,7 +6,7 @@ import random
 from dataclasses import replace
 
 from xl_kpi.core.record import KpiRecord
-from xl_kpi.files.csvio import read_csv_records, sample_csv_path
+from xl_kpi.files.writing.csvio import read_csv_records, sample_csv_path
 
 DEPARTMENTS = ["商工労働部", "企画管理部", "環境部", "農林水産部", "福祉保健部", "活力都市創造部",
                "子ども家庭部", "教育委員会", "建設部", "市民生活部", "上下水道局", "消防局"]

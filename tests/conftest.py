@@ -13,8 +13,8 @@ import pytest  # noqa: E402
 
 # before any test module: under mutmut, the small hypothesis profile (tests/support/mutation.py)
 from tests.support import mutation  # noqa: E402
-from xl_kpi.files.csvio import read_csv_records, sample_csv_path  # noqa: E402
-from xl_kpi.files.master import import_csv  # noqa: E402
+from xl_kpi.files.run.master import import_csv  # noqa: E402
+from xl_kpi.files.writing.csvio import read_csv_records, sample_csv_path  # noqa: E402
 
 SAMPLE_YEAR = 2020
 

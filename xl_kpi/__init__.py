@@ -12,7 +12,7 @@ from .core.quantity import Quantity, format_quantity, parse_quantity
 from .core.rate import DEFAULT_BANDS, GradeBands, Rate, format_rate, grade, kpi_rate, round_half_up
 from .core.record import KpiRecord, Source
 from .core.rules import evaluate, validate_records
-from .files.csvio import read_csv_records, sample_csv_path, write_csv_records
+from .files.writing.csvio import read_csv_records, sample_csv_path, write_csv_records
 
 __version__ = "0.1.0"
 

@@ -450,9 +450,9 @@ def _template_args(p: argparse.ArgumentParser) -> None:
          "報告年度は計画最終年度より後にできません（目標値は計画最終年度末時点の値です）。")
 def cmd_template(args: argparse.Namespace) -> int:
     from .core.fiscal import format_fiscal_year
-    from .files.layout import DEFAULT_DEPARTMENTS
-    from .files.safesave import atomic_write
-    from .files.writer import Settings, build_template
+    from .files.layout import DEFAULT_DEPARTMENTS, Settings
+    from .files.run.safesave import atomic_write
+    from .files.writing.template import build_template
     year, plan_end = _years_of_new_books(args, [args.output], "template")
     departments: tuple[str, ...] = DEFAULT_DEPARTMENTS
     if args.department and args.department not in departments:
@@ -475,7 +475,7 @@ def _import_csv_args(p: argparse.ArgumentParser) -> None:
          "CSV の内容を計画として「計画.xlsx」にも書き出し、最初の統合はこの計画と照らし合わせます。\n"
          "前年度の内容を配って更新してもらうときに使います。")
 def cmd_import_csv(args: argparse.Namespace) -> int:
-    from .files.master import PLAN_FILE, import_csv, submission_paths
+    from .files.run.master import PLAN_FILE, import_csv, submission_paths
     year, plan_end = _years_of_new_books(args, submission_paths(args.csv, args.out_dir), "import-csv")
     files = import_csv(args.csv, args.out_dir, year, plan_end)
     for f in files:
@@ -501,7 +501,7 @@ def _validate_args(p: argparse.ArgumentParser) -> None:
          "提出ブックの入力内容と様式をチェックし、指摘をシート・セルの位置つきで表示します。\n"
          "終了コード: 0 エラーなし、1 エラーあり、2 安全に読み込めないファイルがある。")
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .files.master import read_plan, validate_inputs
+    from .files.run.master import read_plan, validate_inputs
     register = None
     if args.plan is not None:
         register, problems = read_plan(args.plan)
@@ -535,7 +535,7 @@ def _merge_args(p: argparse.ArgumentParser) -> None:
          "部署の新しい提出はその部署の同じKPIの行を置き換え、他の行は残ります。前のマスターはバックアップされます\n"
          "（xl-kpi restore）。安全に読めないファイルがあるとマスターを変更せずに終了します（終了コード 2）。")
 def cmd_merge(args: argparse.Namespace) -> int:
-    from .files.master import merge_files
+    from .files.run.master import merge_files
     existed = args.output.exists()
     try:
         out = merge_files(args.inputs, args.output, skip_invalid=args.skip_invalid, year=args.year,
@@ -593,8 +593,8 @@ def _feedback_args(p: argparse.ArgumentParser) -> None:
          "（日本語の説明とコード）、セルは重要度の色になり、「チェック結果」シートから各セルへ移動できます。\n"
          "値・数式・結合セル・書式はそのままです。読み込めないファイルがあると終了コード 2。")
 def cmd_feedback(args: argparse.Namespace) -> int:
-    from .files.feedback import feedback_files
-    from .files.master import collect_inputs
+    from .files.run.feedback import feedback_files
+    from .files.run.master import collect_inputs
     results = feedback_files(collect_inputs(args.inputs), args.out_dir)
     if args.format == "json":
         _emit_data(json.dumps([{"file": str(r.source), "output": str(r.output) if r.output else None,
@@ -620,8 +620,8 @@ def _rollover_args(p: argparse.ArgumentParser) -> None:
          "マスターの計画（「計画」シート）は「計画.xlsx」として書き出し、次年度の最初の統合が使います。")
 def cmd_rollover(args: argparse.Namespace) -> int:
     from .core.fiscal import format_fiscal_year
-    from .files.master import PLAN_FILE
-    from .files.rollover import rollover
+    from .files.run.master import PLAN_FILE
+    from .files.run.rollover import rollover
     files = rollover(args.master, args.year, args.out_dir)
     for f in files:
         print(f)
@@ -640,7 +640,7 @@ def _export_args(p: argparse.ArgumentParser) -> None:
 @command("export", "マスターを CSV に書き出す", _export_args,
          "マスターの行を取組状況の CSV（sample_kpis.csv と同じ列、UTF-8）に書き出します。達成率は表示どおり（113%）です。")
 def cmd_export(args: argparse.Namespace) -> int:
-    from .files.master import export_csv
+    from .files.run.master import export_csv
     if args.csv is None:
         _emit_data(export_csv(args.master, None))
     else:
@@ -662,7 +662,7 @@ def _restore_args(p: argparse.ArgumentParser) -> None:
          "統合のたびに保存される前の版（<マスター名>.backups フォルダー）を一覧し、指定した版をマスターに戻します。\n"
          "今のマスターもバックアップされるので、復元は取り消せます。")
 def cmd_restore(args: argparse.Namespace) -> int:
-    from .files.safesave import backup_time, list_backups, restore_backup
+    from .files.run.safesave import backup_time, list_backups, restore_backup
     if args.list:
         backups = list_backups(args.master)
         for i, b in enumerate(backups):
@@ -694,7 +694,7 @@ def _report_args(p: argparse.ArgumentParser) -> None:
          "マスターから、ネットワークなしで開ける 1 つの HTML レポート（基本目標別・部署別の集計、グラフ、KPI の一覧、\n"
          "チェック結果）を作成します。--pdf でマスターの取組状況と集計を公表用の印刷レイアウトで PDF にします。")
 def cmd_report(args: argparse.Namespace) -> int:
-    from .files.report import print_pdf, write_report
+    from .files.publishing.report import print_pdf, write_report
     write_report(args.master, _ready(args.output))
     print(f"レポートを作成しました: {args.output}", file=sys.stderr)
     if args.pdf:
@@ -719,7 +719,7 @@ def _publish_args(p: argparse.ArgumentParser) -> None:
          "  _公開用.xlsx  取組状況と集計だけのブック（提出元の列・設定・チェック結果なし）\n"
          "  .csv          オープンデータの CSV（UTF-8 BOM つき、1行 1 KPI、全国地方公共団体コードつき）")
 def cmd_publish(args: argparse.Namespace) -> int:
-    from .files.publish import publish
+    from .files.publishing.publish import publish
     out = publish(args.master, args.out_dir, code=args.city_code, name=args.city_name)
     for f in out.files:
         print(f)
@@ -742,7 +742,7 @@ DIFF_SUFFIXES = {"xlsx": (".xlsx",), "json": (".json",)}
          "2つのマスターを比べ、KPI ごとの値・達成率・評価の変化、追加・削除された KPI、目標値の変更、文章の変更を一覧します。")
 def cmd_diff(args: argparse.Namespace) -> int:
     from .core.diff import KINDS, diff_records
-    from .files.master import master_records
+    from .files.run.master import master_records
     fmt = args.format or {".xlsx": "xlsx", ".json": "json"}.get((args.output or Path()).suffix.lower(), "text")
     if fmt == "xlsx" and args.output is None:
         raise UsageError("--format xlsx には -o で出力先を指定してください（例: -o 差分.xlsx）", "xl-kpi diff")
@@ -758,7 +758,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
         text = json_document({"old": str(args.old), "new": str(args.new), "changes": [c.to_dict() for c in changes]})
         _emit(text, args.output, data=True)
     elif fmt == "xlsx":
-        from .files.writer import build_diff
+        from .files.writing.diff_workbook import build_diff
         _ready(args.output).write_bytes(build_diff(changes, str(args.old.name), str(args.new.name)))
         print(f"差分を書き出しました: {args.output}", file=sys.stderr)
     else:
@@ -852,7 +852,7 @@ def _check_csv_args(p: argparse.ArgumentParser) -> None:
          "指摘を行・列の位置つきで表示します。終了コード: 0 エラーなし、1 エラーあり、2 読み込めない。")
 def cmd_check_csv(args: argparse.Namespace) -> int:
     from .core.rules import validate_records
-    from .files.csvio import read_csv_records
+    from .files.writing.csvio import read_csv_records
     if args.file.is_file() and args.file.open("rb").read(2) == b"PK":
         raise UsageError(f"{args.file.name} は CSV ではなく Excel ブックです。ブックのチェックは "
                          f"xl-kpi validate {args.file} で行います", "xl-kpi check-csv")

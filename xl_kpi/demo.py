@@ -11,10 +11,11 @@ from pathlib import Path
 from .core.findings import SEVERITY_LABELS, actionable_first, entry
 from .core.rate import DEFAULT_BANDS
 from .core.summary import evaluated
-from .files.csvio import sample_csv_path
-from .files.master import PLAN_FILE, export_csv, import_csv, merge_files, validate_files
-from .files.safesave import atomic_write
-from .files.writer import Settings, build_template
+from .files.layout import Settings
+from .files.run.master import PLAN_FILE, export_csv, import_csv, merge_files, validate_files
+from .files.run.safesave import atomic_write
+from .files.writing.csvio import sample_csv_path
+from .files.writing.template import build_template
 
 SAMPLE_YEAR = 2020  # the sample reports FY2020 (令和2年度)
 

@@ -46,7 +46,7 @@ def test_rate_unreadable_input_exits_2_in_japanese(capsys):
 
 
 def test_check_csv_sample_text_and_json(capsys, tmp_path):
-    from xl_kpi.files.csvio import sample_csv_path
+    from xl_kpi.files.writing.csvio import sample_csv_path
     code, out, _ = run(capsys, "check-csv", str(sample_csv_path()))
     assert code == 0 and "garbled-value" in out and "警告" in out
     code, out, _ = run(capsys, "check-csv", str(sample_csv_path()), "--format", "json")
@@ -58,7 +58,7 @@ def test_check_csv_sample_text_and_json(capsys, tmp_path):
 
 
 def test_check_csv_errors_exit_1_and_unreadable_exit_2(capsys, tmp_path):
-    from xl_kpi.files.csvio import sample_csv_path
+    from xl_kpi.files.writing.csvio import sample_csv_path
     text = sample_csv_path().read_text(encoding="utf-8").replace(",3%,12件(累計)", ",4%,12件(累計)")
     bad = tmp_path / "bad.csv"
     bad.write_text(text, encoding="utf-8")
@@ -105,7 +105,7 @@ def test_unexpected_errors_never_show_a_traceback(capsys, monkeypatch):
 
 
 def test_check_csv_reads_cp932_skips_blank_lines_and_reports_bad_csv(capsys, tmp_path):
-    from xl_kpi.files.csvio import sample_csv_path
+    from xl_kpi.files.writing.csvio import sample_csv_path
     text = sample_csv_path().read_text(encoding="utf-8")
     sjis = tmp_path / "sjis.csv"
     sjis.write_bytes((text + "\n,,,\n").encode("cp932", errors="replace"))

@@ -130,7 +130,7 @@ def test_messages_name_the_missing_file_once_in_japanese(capsys, tmp_path):
 
 
 def test_unencodable_characters_never_crash_a_cp932_console(tmp_path):
-    from xl_kpi.files.csvio import sample_csv_path
+    from xl_kpi.files.writing.csvio import sample_csv_path
     text = sample_csv_path().read_text(encoding="utf-8").replace(",3%,12件(累計)", ",3%,𠮷😀件(累計)", 1)
     assert "𠮷😀" in text
     bad = tmp_path / "吉.csv"
@@ -176,7 +176,7 @@ def test_progress_is_one_line_per_step_in_a_log(submissions, tmp_path):
 
 @pytest.fixture
 def master(submissions, tmp_path):
-    from xl_kpi.files.master import merge_files
+    from xl_kpi.files.run.master import merge_files
     m = tmp_path / "取組状況.xlsx"
     merge_files([submissions], m)
     return m
@@ -215,7 +215,7 @@ def test_an_output_named_for_another_format_is_refused(capsys, tmp_path, monkeyp
 
 
 def test_a_filled_workbook_is_not_overwritten_without_force(capsys, tmp_path):
-    from xl_kpi.files.csvio import sample_csv_path
+    from xl_kpi.files.writing.csvio import sample_csv_path
     book = tmp_path / "商工労働部.xlsx"
     book.write_bytes(b"filled in by the department")
     code, _, err = run(capsys, "template", "-o", str(book))
@@ -229,7 +229,7 @@ def test_a_filled_workbook_is_not_overwritten_without_force(capsys, tmp_path):
 # --- years --------------------------------------------------------------------------------------
 
 def _settings(path):
-    from xl_kpi.files.reader import read_workbook
+    from xl_kpi.files.reading.reader import read_workbook
     return read_workbook(path).settings
 
 
@@ -276,7 +276,7 @@ def test_an_unreadable_year_is_a_usage_error(capsys, tmp_path):
 # --- restore ------------------------------------------------------------------------------------
 
 def test_restore_needs_latest_or_a_number(capsys, master, submissions):
-    from xl_kpi.files.master import merge_files
+    from xl_kpi.files.run.master import merge_files
     before = master.read_bytes()
     merge_files([submissions], master, year=2021)
     code, _, err = run(capsys, "restore", str(master))
@@ -472,7 +472,7 @@ def test_a_submitted_time_typed_in_the_settings_sheet_is_japan_time(monkeypatch)
     import time
     from datetime import datetime
 
-    from xl_kpi.files.submitted import settings_time, shown_time, submission_time
+    from xl_kpi.files.reading.submitted import settings_time, shown_time, submission_time
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
     try:

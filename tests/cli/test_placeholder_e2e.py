@@ -14,9 +14,9 @@ import openpyxl
 import pytest
 
 from xl_kpi.cli import main
-from xl_kpi.files.csvio import sample_csv_path
 from xl_kpi.files.layout import FINDINGS_SHEET
-from xl_kpi.files.reader import read_workbook
+from xl_kpi.files.reading.reader import read_workbook
+from xl_kpi.files.writing.csvio import sample_csv_path
 
 DEPARTMENT = "商工労働部"
 

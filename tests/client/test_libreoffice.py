@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from xl_kpi.files.csvio import read_csv_records, sample_csv_path
-from xl_kpi.files.master import merge_files
+from xl_kpi.files.run.master import merge_files
+from xl_kpi.files.writing.csvio import read_csv_records, sample_csv_path
 
 pytestmark = pytest.mark.libreoffice
 TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "取組状況_様式.xlsx"

@@ -17,8 +17,8 @@ from tests.files.test_excel_edits import (
     edit,
 )
 from xl_kpi.files.layout import LAYOUT
-from xl_kpi.files.master import merge_files, validate_files
-from xl_kpi.files.reader import read_workbook
+from xl_kpi.files.reading.reader import read_workbook
+from xl_kpi.files.run.master import merge_files, validate_files
 
 pytestmark = pytest.mark.libreoffice
 

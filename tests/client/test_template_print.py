@@ -9,9 +9,9 @@ import openpyxl
 import pytest
 
 from xl_kpi.cli import main
-from xl_kpi.files.feedback import feedback_file
-from xl_kpi.files.master import validate_files
-from xl_kpi.files.reader import read_workbook
+from xl_kpi.files.reading.reader import read_workbook
+from xl_kpi.files.run.feedback import feedback_file
+from xl_kpi.files.run.master import validate_files
 
 FILLED = 8  # KPI rows a clerk types under the example headings
 

@@ -6,7 +6,7 @@ from openpyxl.comments import Comment
 
 from tests.support.remote import apply_actions, remote_book
 from xl_kpi.excel import actions, desktop, scripts
-from xl_kpi.files.feedback import MARK
+from xl_kpi.files.run.feedback import MARK
 
 
 def _run(path, notes):

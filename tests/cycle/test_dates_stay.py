@@ -13,7 +13,7 @@ from tests.support.remote import remote_book
 from xl_kpi import KpiRecord, Source, validate_records
 from xl_kpi.excel import actions
 from xl_kpi.files.layout import LAYOUT
-from xl_kpi.files.master import merge_files, validate_files
+from xl_kpi.files.run.master import merge_files, validate_files
 
 
 def _dated(path, measure_id="1-15", field="baseline"):

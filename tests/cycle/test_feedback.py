@@ -16,7 +16,7 @@ from openpyxl.xml.functions import tostring
 from tests.support.shownotes import show_notes
 from xl_kpi.cli import main
 from xl_kpi.core.findings import entry
-from xl_kpi.files.feedback import FILLS, MARK, feedback_file
+from xl_kpi.files.run.feedback import FILLS, MARK, feedback_file
 
 # The known faults of the sample (/work/shared/data/README.md) as (file, cell, code): where a
 # reader of the pre-filled submissions finds them. Cells are those of the layout (H = 目標値,

@@ -7,7 +7,7 @@ import pytest
 from tests.support.remote import remote_book
 from xl_kpi.cli import main
 from xl_kpi.excel import actions
-from xl_kpi.files.master import merge_files, validate_files
+from xl_kpi.files.run.master import merge_files, validate_files
 
 
 @pytest.fixture

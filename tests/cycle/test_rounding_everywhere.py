@@ -13,9 +13,9 @@ from xl_kpi.core.rate import TRUNCATE, Rounding
 from xl_kpi.core.rules import evaluate
 from xl_kpi.excel import actions
 from xl_kpi.files.layout import LAYOUT, Settings
-from xl_kpi.files.master import master_records
-from xl_kpi.files.reader import read_workbook
-from xl_kpi.files.writer import build_template
+from xl_kpi.files.reading.reader import read_workbook
+from xl_kpi.files.run.master import master_records
+from xl_kpi.files.writing.template import build_template
 
 ONE_TRUNCATED = Rounding(1, TRUNCATE)
 

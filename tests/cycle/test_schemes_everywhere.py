@@ -10,7 +10,7 @@ from tests.support.remote import remote_book
 from xl_kpi.cli import main
 from xl_kpi.core.grading import grade_record
 from xl_kpi.excel import actions
-from xl_kpi.files.master import master_records
+from xl_kpi.files.run.master import master_records
 
 
 def _choose(path, label):

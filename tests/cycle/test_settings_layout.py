@@ -3,8 +3,8 @@
 import openpyxl
 
 from xl_kpi.files.layout import LAYOUT, ROLLOVER_LAYOUT, Settings
-from xl_kpi.files.reader import read_workbook
-from xl_kpi.files.writer import build_template
+from xl_kpi.files.reading.reader import read_workbook
+from xl_kpi.files.writing.template import build_template
 
 
 def _template(tmp_path, **kw):

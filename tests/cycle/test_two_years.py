@@ -12,8 +12,8 @@ import pytest
 
 from xl_kpi.cli import main
 from xl_kpi.core.yearly import history_key
-from xl_kpi.files.master import master_records
-from xl_kpi.files.reader import read_workbook
+from xl_kpi.files.reading.reader import read_workbook
+from xl_kpi.files.run.master import master_records
 
 NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 
@@ -29,7 +29,7 @@ def _bumped(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def cycle(tmp_path_factory):
-    from xl_kpi.files.csvio import sample_csv_path
+    from xl_kpi.files.writing.csvio import sample_csv_path
     d = tmp_path_factory.mktemp("cycle")
     assert main(["import-csv", str(sample_csv_path()), "--out-dir", str(d / "r2"), "--year", "令和2"]) == 0
     assert main(["merge", str(d / "r2"), "-o", str(d / "取組状況_R2.xlsx")]) == 0

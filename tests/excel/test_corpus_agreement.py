@@ -23,7 +23,7 @@ from xl_kpi.cli import main
 from xl_kpi.core.record import CSV_FIELDS, DIRECTION_LABELS, LOWER_IS_BETTER
 from xl_kpi.excel import actions
 from xl_kpi.files.layout import LAYOUT
-from xl_kpi.files.reader import read_workbook
+from xl_kpi.files.reading.reader import read_workbook
 
 ROWS = [r for r in load_corpus() if r["target"].strip() or r["current"].strip()]
 DEPARTMENT = "企画部"

@@ -12,8 +12,8 @@ from xlwings import server
 from tests.support.remote import apply_actions, remote_book
 from xl_kpi.core.errors import InputError
 from xl_kpi.excel import actions, desktop, scripts
-from xl_kpi.files.csvio import read_csv_records, sample_csv_path
-from xl_kpi.files.reader import read_workbook
+from xl_kpi.files.reading.reader import read_workbook
+from xl_kpi.files.writing.csvio import read_csv_records, sample_csv_path
 
 
 def run_and_apply(path: Path, action, active=None, *args):
@@ -187,16 +187,16 @@ def test_a_number_typed_with_its_unit_in_the_format_is_reported_through_the_add_
     assert [(f.cell, f.severity, f.value) for f in unseen] == [(cell.coordinate, "warning", "1399")]
     assert "単位" in unseen[0].message
     # the file path sees the format and keeps the unit: no such finding there
-    from xl_kpi.files.master import validate_files
+    from xl_kpi.files.run.master import validate_files
     assert "number-format-unseen" not in [f.code for f in validate_files([path]).report.findings]
 
 
 def test_stamp_submission_writes_japan_time_that_decides_which_submission_is_newer(submissions, tmp_path):
     """提出日時の記入: the 設定 sheet's 提出日時 is what the merge reads first
-    (xl_kpi/files/submitted.py); an older file stamped later wins over a newer-looking one."""
+    (xl_kpi/files/reading/submitted.py); an older file stamped later wins over a newer-looking one."""
     from datetime import datetime, timezone
 
-    from xl_kpi.files.master import merge_files
+    from xl_kpi.files.run.master import merge_files
 
     old, new = tmp_path / "a" / "環境部.xlsx", tmp_path / "b" / "環境部.xlsx"
     for p in (old, new):
@@ -214,7 +214,7 @@ def test_stamp_submission_writes_japan_time_that_decides_which_submission_is_new
     assert openpyxl.load_workbook(new)["設定"]["B6"].value == "2021-05-11T09:30:00+09:00"  # Japan time
     master = tmp_path / "取組状況.xlsx"
     merge_files([old, new], master)
-    from xl_kpi.files.reader import read_workbook
+    from xl_kpi.files.reading.reader import read_workbook
     rows = next(s for s in read_workbook(master).sheets if s.is_master).records
     assert "999件" in [r.current for r in rows]
     # stamped the other way round, the other file wins

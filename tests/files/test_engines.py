@@ -1,8 +1,8 @@
 """One behaviour over both reading engines: calamine (fast values) and openpyxl (formats, formulas)."""
 
 
-from xl_kpi.files.master import merge_files
-from xl_kpi.files.reader import read_workbook
+from xl_kpi.files.reading.reader import read_workbook
+from xl_kpi.files.run.master import merge_files
 
 
 def snapshot(path, engine):

@@ -22,10 +22,10 @@ from openpyxl.comments import Comment
 
 from tests.support import hostile
 from xl_kpi.cli import main
-from xl_kpi.files.layout import LAYOUT
-from xl_kpi.files.master import export_csv, merge_files, validate_files, validate_inputs
-from xl_kpi.files.reader import read_workbook
-from xl_kpi.files.writer import Settings, build_template
+from xl_kpi.files.layout import LAYOUT, Settings
+from xl_kpi.files.reading.reader import read_workbook
+from xl_kpi.files.run.master import export_csv, merge_files, validate_files, validate_inputs
+from xl_kpi.files.writing.template import build_template
 
 
 def edit(path: Path, fn) -> Path:

@@ -19,7 +19,7 @@ import xlsxwriter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xl_kpi.files.fastsheet import FastWorkbook, FastWorksheet
+from xl_kpi.files.writing.fastsheet import FastWorkbook, FastWorksheet
 
 OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
 FIXED = datetime(2021, 5, 10, 9, 30)

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from tests.support.hostile import TEMPLATE
 from xl_kpi.core.errors import FileError, XlKpiError
-from xl_kpi.files.csvio import sample_csv_path
-from xl_kpi.files.master import import_csv
-from xl_kpi.files.reader import read_workbook
+from xl_kpi.files.reading.reader import read_workbook
+from xl_kpi.files.run.master import import_csv
+from xl_kpi.files.writing.csvio import sample_csv_path
 
 _cache: dict[str, bytes] = {}
 

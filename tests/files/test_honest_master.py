@@ -13,10 +13,11 @@ import pytest
 from tests.support import hostile
 from xl_kpi.cli import main
 from xl_kpi.core.errors import FileError
-from xl_kpi.files.master import master_records, merge_files
-from xl_kpi.files.preflight import Budgets, preflight
-from xl_kpi.files.reader import read_workbook
-from xl_kpi.files.writer import Settings, build_template
+from xl_kpi.files.layout import Settings
+from xl_kpi.files.reading.preflight import Budgets, preflight
+from xl_kpi.files.reading.reader import read_workbook
+from xl_kpi.files.run.master import master_records, merge_files
+from xl_kpi.files.writing.template import build_template
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 from synthetic import department_records  # noqa: E402

@@ -7,7 +7,6 @@ import pytest
 
 from tests.support.xlsxnorm import compare_xlsx, sheet_view
 from xl_kpi.files.addressing import column_letter
-from xl_kpi.files.grid import find_header
 from xl_kpi.files.layout import (
     COLUMNS,
     DEFAULT_PLAN_END,
@@ -15,11 +14,13 @@ from xl_kpi.files.layout import (
     LAYOUT,
     META,
     OFFICIAL_TEMPLATE_YEAR,
+    Settings,
     report_title,
     squash,
 )
-from xl_kpi.files.reader import read_workbook
-from xl_kpi.files.writer import Settings, build_template
+from xl_kpi.files.reading.header import find_header
+from xl_kpi.files.reading.reader import read_workbook
+from xl_kpi.files.writing.template import build_template
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = ROOT / "templates" / "取組状況_様式.xlsx"

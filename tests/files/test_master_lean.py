@@ -3,16 +3,16 @@
 import openpyxl
 
 from xl_kpi.core.findings import make_finding
-from xl_kpi.files import writer
-from xl_kpi.files.master import merge_files
+from xl_kpi.files.run.master import merge_files
+from xl_kpi.files.writing import findings_sheet, summary_sheet
 
 
 def test_repeated_findings_show_the_first_ones_then_one_row_with_the_count_and_cells():
     many = [make_finding("missing-value", file="a.xlsx", sheet="環境部", cell=f"I{r}", field="current")
             for r in range(5, 55)]
     other = make_finding("missing-value", file="b.xlsx", sheet="建設部", cell="I9", field="current")
-    rows = writer.finding_rows([*many, other])
-    n = writer.FINDINGS_PER_GROUP
+    rows = findings_sheet.finding_rows([*many, other])
+    n = findings_sheet.FINDINGS_PER_GROUP
     assert len(rows) == n + 2
     assert [r["location"] for r in rows[:n]] == [f.location for f in many[:n]]
     assert rows[n]["location"] == other.location
@@ -22,13 +22,13 @@ def test_repeated_findings_show_the_first_ones_then_one_row_with_the_count_and_c
 
 
 def test_findings_sheet_and_links_of_a_master(submissions, tmp_path, monkeypatch):
-    monkeypatch.setattr(writer, "FINDINGS_PER_GROUP", 1)
-    monkeypatch.setattr(writer, "LINKS_MAX", 2)
+    monkeypatch.setattr(findings_sheet, "FINDINGS_PER_GROUP", 1)
+    monkeypatch.setattr(summary_sheet, "LINKS_MAX", 2)
     master = tmp_path / "m.xlsx"
     out = merge_files([submissions], master)
     wb = openpyxl.load_workbook(master)
     checks = wb["チェック結果"]
-    assert checks.max_row - 1 == len(writer.finding_rows(list(out.report))) < len(list(out.report))
+    assert checks.max_row - 1 == len(findings_sheet.finding_rows(list(out.report))) < len(list(out.report))
     summary = wb["集計"]
     links = [c for row in summary.iter_rows() for c in row if c.hyperlink is not None]
     named = [c for row in summary.iter_rows() for c in row

@@ -1,4 +1,4 @@
-"""The text Excel displays for a value and its number format (xl_kpi/files/numfmt.py).
+"""The text Excel displays for a value and its number format (xl_kpi/files/reading/numfmt.py).
 
 Expected texts follow Microsoft's format-code guide
 (https://support.microsoft.com/office/review-guidelines-for-customizing-a-number-format-c0a1d1fa-d3f4-4018-96b7-9c9354dd99f5)
@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from xl_kpi.files.numfmt import display, is_date_format
+from xl_kpi.files.reading.numfmt import display, is_date_format
 
 
 @pytest.mark.parametrize("value, fmt, text", [
@@ -68,7 +68,7 @@ def test_date_formats_are_told_apart():
 
 
 def test_sheet_copies_are_known_by_their_names():
-    from xl_kpi.files.grid import sheet_base_name
+    from xl_kpi.files.reading.department import sheet_base_name
     for name in ("商工労働部 (2)", "商工労働部（旧）", "商工労働部のコピー", "商工労働部 (2) (3)", "商工労働部_old"):
         assert sheet_base_name(name) == "商工労働部", name
     assert sheet_base_name("商工労働部") == "商工労働部" and sheet_base_name("(2)") == "(2)"

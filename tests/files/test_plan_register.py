@@ -19,8 +19,8 @@ import pytest
 from tests.support.edits import edit, empty_rows
 from xl_kpi.cli import main
 from xl_kpi.files.layout import LAYOUT, MASTER_SHEET, REGISTER_SHEET, STATUS_SHEET
-from xl_kpi.files.master import merge_files, validate_files
-from xl_kpi.files.reader import read_workbook
+from xl_kpi.files.reading.reader import read_workbook
+from xl_kpi.files.run.master import merge_files, validate_files
 
 SEED = Path(__file__).resolve().parents[1] / "data" / "seed_kpis.csv"
 SEED_ROWS = list(csv.DictReader(SEED.open(encoding="utf-8")))

@@ -5,8 +5,8 @@ import threading
 
 import pytest
 
-from xl_kpi.files import pool
-from xl_kpi.files.master import merge_files, validate_files
+from xl_kpi.files.run import pool
+from xl_kpi.files.run.master import merge_files, validate_files
 
 
 def test_helpers_read_only_from_the_file_count_where_they_pay_and_one_a_core():

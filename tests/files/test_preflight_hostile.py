@@ -5,9 +5,9 @@ import pytest
 from tests.support import hostile
 from xl_kpi.cli import main
 from xl_kpi.core.errors import FileError
-from xl_kpi.files.master import merge_files
-from xl_kpi.files.preflight import Budgets, preflight
-from xl_kpi.files.reader import read_workbook
+from xl_kpi.files.reading.preflight import Budgets, preflight
+from xl_kpi.files.reading.reader import read_workbook
+from xl_kpi.files.run.master import merge_files
 
 # Budgets small enough that the generated cases stay cheap; the defaults are larger.
 BUDGETS = Budgets(max_bytes=8 * 1024 * 1024, max_uncompressed=100 * 1024 * 1024, max_cells=10_000)

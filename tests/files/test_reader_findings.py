@@ -4,8 +4,8 @@ import openpyxl
 import pytest
 
 from xl_kpi.core.errors import FileError
-from xl_kpi.files.master import validate_files
-from xl_kpi.files.reader import cell_text, read_workbook
+from xl_kpi.files.reading.reader import cell_text, read_workbook
+from xl_kpi.files.run.master import validate_files
 
 
 def edit(path, fn):
@@ -66,7 +66,7 @@ def test_merged_and_hidden_rows_in_the_input_area(submissions):
 def test_a_value_merged_down_two_kpis_belongs_to_the_top_kpi_only_in_the_master_too(submissions, tmp_path):
     """農林水産部 1-07 has two KPIs (rows 7 and 8); a clerk merges their 現在値 cells I7:I8. The
     value is the first KPI's, as the finding says; the second KPI's 現在値 is blank, not a copy."""
-    from xl_kpi.files.master import master_records, merge_files
+    from xl_kpi.files.run.master import master_records, merge_files
 
     def change(wb):
         ws = wb["農林水産部"]
@@ -85,7 +85,8 @@ def test_a_value_merged_down_two_kpis_belongs_to_the_top_kpi_only_in_the_master_
 def test_text_starting_with_equals_is_kept_as_text(submissions, tmp_path):
     from dataclasses import replace
 
-    from xl_kpi.files.writer import Settings, build_template
+    from xl_kpi.files.layout import Settings
+    from xl_kpi.files.writing.template import build_template
     recs = read_workbook(submissions / "環境部.xlsx").sheets[0].records
     evil = [replace(recs[0], progress='=HYPERLINK("http://example.invalid","x")', plan="+cmd|' /C calc'!A0")]
     p = tmp_path / "evil.xlsx"

@@ -5,10 +5,11 @@ import openpyxl
 import pytest
 
 from xl_kpi.cli import main
-from xl_kpi.files.csvio import sample_csv_path
-from xl_kpi.files.master import export_csv, merge_files, validate_files
-from xl_kpi.files.reader import read_workbook
-from xl_kpi.files.writer import Settings, build_template
+from xl_kpi.files.layout import Settings
+from xl_kpi.files.reading.reader import read_workbook
+from xl_kpi.files.run.master import export_csv, merge_files, validate_files
+from xl_kpi.files.writing.csvio import sample_csv_path
+from xl_kpi.files.writing.template import build_template
 
 
 def test_csv_to_submissions_to_merge_to_export_reproduces_the_sample(submissions, tmp_path):

@@ -13,11 +13,12 @@ import pytest
 
 from xl_kpi.cli import main
 from xl_kpi.core.errors import FileError
-from xl_kpi.files import safesave
-from xl_kpi.files.master import merge_files
-from xl_kpi.files.reader import read_workbook
-from xl_kpi.files.safesave import atomic_write, list_backups, restore_backup
-from xl_kpi.files.writer import Settings, build_template
+from xl_kpi.files.layout import Settings
+from xl_kpi.files.reading.reader import read_workbook
+from xl_kpi.files.run import safesave
+from xl_kpi.files.run.master import merge_files
+from xl_kpi.files.run.safesave import atomic_write, list_backups, restore_backup
+from xl_kpi.files.writing.template import build_template
 
 
 def _temporaries(folder: Path) -> list[str]:
@@ -126,7 +127,7 @@ def _department_file(d: Path, dept: str, base_records) -> Path:
 
 def _merge_one(args):
     path, master = args
-    from xl_kpi.files.master import merge_files as mf
+    from xl_kpi.files.run.master import merge_files as mf
     mf([path], Path(master))
     return path
 
@@ -177,7 +178,7 @@ def test_sigkill_at_each_step_of_the_save_leaves_old_or_new_master(submissions, 
 
 
 def test_lock_timeout_and_bad_backup_number(tmp_path):
-    from xl_kpi.files.safesave import master_lock
+    from xl_kpi.files.run.safesave import master_lock
     master = tmp_path / "m.xlsx"
     atomic_write(master, b"one")
     atomic_write(master, b"two")

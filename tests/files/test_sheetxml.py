@@ -17,11 +17,11 @@ import pytest
 import python_calamine
 import xlsxwriter
 
-from xl_kpi.files.grid import cell_text
-from xl_kpi.files.master import validate_files
-from xl_kpi.files.preflight import preflight
-from xl_kpi.files.reader import read_workbook
-from xl_kpi.files.sheetxml import BUILTIN_FORMATS, sheet_cells, style_formats
+from xl_kpi.files.reading.preflight import preflight
+from xl_kpi.files.reading.reader import read_workbook
+from xl_kpi.files.reading.rows import cell_text
+from xl_kpi.files.reading.sheetxml import BUILTIN_FORMATS, sheet_cells, style_formats
+from xl_kpi.files.run.master import validate_files
 
 # (value, number format, column kind): tests/files/test_reader_findings.py's display cases and
 # the formats staff type in value cells.
@@ -132,7 +132,7 @@ def test_formats_and_formulas_of_an_openpyxl_file(tmp_path):
 
 
 def test_the_fast_scan_and_the_parser_agree(tmp_path):
-    from xl_kpi.files.sheetxml import _parse
+    from xl_kpi.files.reading.sheetxml import _parse
     for p in (openpyxl_book(tmp_path / "a.xlsx"), xlsxwriter_book(tmp_path / "x.xlsx")):
         with zipfile.ZipFile(p) as zf:
             styles = style_formats(zf)

@@ -17,7 +17,7 @@ from tests.support.axe import check_page, describe
 from xl_kpi.cli import main
 from xl_kpi.core.municipality import city_code
 from xl_kpi.files.layout import META, report_title
-from xl_kpi.files.master import master_records
+from xl_kpi.files.run.master import master_records
 
 YEAR = "令和2年度"
 STEM = f"取組状況_{YEAR}"
@@ -58,7 +58,7 @@ def _bumped(text: str) -> str:
 @pytest.fixture(scope="module")
 def two_years(tmp_path_factory):
     """令和2 → rollover → the departments type 令和3's values → merge --previous: a master with 推移."""
-    from xl_kpi.files.csvio import sample_csv_path
+    from xl_kpi.files.writing.csvio import sample_csv_path
     d = tmp_path_factory.mktemp("two")
     assert main(["import-csv", str(sample_csv_path()), "--out-dir", str(d / "r2"), "--year", "令和2"]) == 0
     assert main(["merge", str(d / "r2"), "-o", str(d / "R2.xlsx")]) == 0
@@ -277,7 +277,7 @@ def test_open_data_csv_opens_in_libreoffice_with_japanese_intact(demo, tmp_path)
 def test_export_stays_the_interchange_csv(demo, tmp_path):
     master, _ = demo
     assert main(["export", str(master), "--csv", str(tmp_path / "e.csv")]) == 0
-    from xl_kpi.files.csvio import sample_csv_path
+    from xl_kpi.files.writing.csvio import sample_csv_path
     assert (tmp_path / "e.csv").read_bytes() == sample_csv_path().read_bytes()
 
 

@@ -12,9 +12,10 @@ import pytest
 
 from xl_kpi.cli import main
 from xl_kpi.core.diff import diff_records
-from xl_kpi.files.master import master_records, merge_files
-from xl_kpi.files.reader import read_workbook
-from xl_kpi.files.writer import Settings, build_template
+from xl_kpi.files.layout import Settings
+from xl_kpi.files.reading.reader import read_workbook
+from xl_kpi.files.run.master import master_records, merge_files
+from xl_kpi.files.writing.template import build_template
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import io
 import openpyxl
 
 from tests.server.conftest import PLANNING, auth
-from xl_kpi.files.master import merge_files
-from xl_kpi.files.rollover import rollover
+from xl_kpi.files.run.master import merge_files
+from xl_kpi.files.run.rollover import rollover
 
 
 def test_merge_upload_with_last_years_master_keeps_the_history(client, submissions, tmp_path):

@@ -22,22 +22,23 @@ from ..core.merge import Submission
 from ..core.presentation import HEADER_COLOR, rate_cell, worst_by_cell
 from ..core.record import FIELD_LABELS
 from ..core.rules import evaluate
-from ..files.feedback import anchor, by_cell, comment_text
-from ..files.grid import missing_header_findings, plan_sheet
 from ..files.layout import (
     FINDINGS_SHEET,
     LAYOUT,
     MASTER_SHEET,
+    REGISTER_COLUMNS,
     REGISTER_SHEET,
     SETTINGS_SHEET,
+    Settings,
     default_year,
     safe_sheet_name,
 )
-from ..files.register_sheet import COLUMNS as REGISTER_COLUMNS
-from ..files.register_sheet import NOTE as REGISTER_NOTE
-from ..files.register_sheet import register_rows, register_title
-from ..files.submitted import SETTINGS_LABEL as SUBMITTED_LABEL
-from ..files.writer import Settings
+from ..files.reading.header import missing_header_findings
+from ..files.reading.submitted import SETTINGS_LABEL as SUBMITTED_LABEL
+from ..files.run.feedback import anchor, by_cell, comment_text
+from ..files.writing.register_sheet import NOTE as REGISTER_NOTE
+from ..files.writing.register_sheet import register_rows, register_title
+from ..files.writing.row_plan import plan_sheet
 from .adapter import (
     COLORS,
     active_kpi_sheet,
@@ -286,7 +287,7 @@ def new_submission(book, department: str = "") -> ActionResult:
 
 def stamp_submission(book, now: datetime | None = None) -> ActionResult:
     """Write the 提出日時 (now, in Japan time) into 「設定」: of two submissions of a department,
-    the planning division's merge takes the later 提出日時 (see :mod:`xl_kpi.files.submitted`)."""
+    the planning division's merge takes the later 提出日時 (see :mod:`xl_kpi.files.reading.submitted`)."""
     if SETTINGS_SHEET not in [s.name for s in book.sheets]:
         raise InputError(f"「{SETTINGS_SHEET}」シートがありません。公式様式（xl-kpi template）のブックで実行してください。")
     sheet = book.sheets[SETTINGS_SHEET]

@@ -1,10 +1,11 @@
 """Between an open workbook (``xw.Book``) and records — no domain logic.
 
-Reads a sheet's values into records through the shared layout (:mod:`xl_kpi.files.grid`) and
-renders planned rows back with as few actions as possible (one ``setValues`` per block). Works
-the same on the desktop (``xw.Book.caller()``) and on the server (``xw.Book(json=…)``). The
-Office.js payload carries values only, so measure-level cells merged down a measure's rows are
-filled from the measure's first row (see ``parse_rows(fill_measure_down=True)``).
+Reads a sheet's values into records through the shared layout (:mod:`xl_kpi.files.reading.header`,
+:mod:`xl_kpi.files.reading.rows`) and renders rows planned by :mod:`xl_kpi.files.writing.row_plan`
+back with as few actions as possible (one ``setValues`` per block). Works the same on the desktop
+(``xw.Book.caller()``) and on the server (``xw.Book(json=…)``). The Office.js payload carries
+values only, so measure-level cells merged down a measure's rows are filled from the measure's
+first row (see ``parse_rows(fill_measure_down=True)``).
 """
 
 from __future__ import annotations
@@ -20,16 +21,6 @@ from ..core.findings import Finding
 from ..core.presentation import HEADER_COLOR, META_HEADER_COLOR, SEVERITY_COLORS
 from ..core.record import KpiRecord
 from ..core.register import PlanRegister
-from ..files.grid import (
-    Header,
-    PlannedRow,
-    find_header,
-    header_plan,
-    parse_rows,
-    settings_from_rows,
-    settle_department,
-    sheet_department,
-)
 from ..files.layout import (
     LAYOUT,
     MASTER_SHEET,
@@ -41,7 +32,12 @@ from ..files.layout import (
     default_year,
     report_title,
 )
-from ..files.register_sheet import register_from_rows
+from ..files.reading.department import settle_department, sheet_department
+from ..files.reading.header import Header, find_header
+from ..files.reading.register_sheet import register_from_rows
+from ..files.reading.rows import parse_rows
+from ..files.reading.settings_sheet import settings_from_rows
+from ..files.writing.row_plan import PlannedRow, header_plan
 from .cells import color_blocks, set_column_width, write_values
 
 COLORS = SEVERITY_COLORS

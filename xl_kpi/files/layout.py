@@ -202,6 +202,18 @@ class Settings:
         return Scheme(scheme or self.scheme, self.bands, plan, rounding=self.rounding)
 
 
+# The 「計画」 sheet (the plan register): (field, header, width) of its columns in their order, and
+# the row of their headers.
+REGISTER_COLUMNS: tuple[tuple[str, str, float], ...] = (
+    ("measure_id", "施策番号", 8), ("kpi_no", "KPI番号", 6), ("relisted", "再掲", 5),
+    ("goal_no", "基本目標", 6), ("goal_title", "基本目標名", 22), ("direction_letter", "基本的方向", 6),
+    ("direction_title", "基本的方向名", 22), ("measure_name", "施策", 22), ("department", "部署", 16),
+    ("kpi_item", "KPI項目", 28), ("baseline", "基準値", 16), ("target", "目標値", 16),
+    ("revised_target", "変更後の目標値", 14), ("revision_note", "変更の理由", 20), ("unit", "単位", 8),
+    ("direction", "指標の方向", 10), ("measure_content", "施策の内容", 30), ("sdgs", "SDGs", 10),
+)
+REGISTER_HEADER_ROW = 3  # 1-based
+
 SEVERITY_TABLE = "指摘の重要度"
 ROUNDING_LABEL = "達成率の表示"  # the 設定 row of Settings.rounding (「整数・四捨五入」, 「小数第1位・切り捨て」 …)
 # The codes listed in the 設定 sheet's 指摘の重要度 table (more may be added there by hand).

@@ -52,7 +52,7 @@ class InboxSettings:
     def register(self) -> PlanRegister | None:
         if self.plan is None:
             return None
-        from ..files.master import read_plan
+        from ..files.run.master import read_plan
         return read_plan(self.plan)[0]
 
 
@@ -93,7 +93,7 @@ def check_file(data: bytes, filename: str, register: PlanRegister | None,
     sender's (a department token), which every department sheet of the file must be; None for
     the planning division, who may submit for one department. Raises :class:`Refused`."""
     from ..files.layout import Settings, default_year
-    from ..files.master import validate_files
+    from ..files.run.master import validate_files
     if not data:
         raise Refused(400, "ファイルが空です。提出するブック（.xlsx）を選んでください。")
     with tempfile.TemporaryDirectory(prefix="xl-kpi-inbox-") as tmp:
@@ -198,7 +198,7 @@ def export_files(inbox: Inbox, out_dir: Path) -> list[Path]:
     """The latest accepted file of each department written to ``out_dir`` under its own name (a
     name two departments share gets the department in front), its modification time the time it
     was received — the time a merge gives a workbook that records no 提出日時 and was not saved
-    since it was made (:mod:`xl_kpi.files.submitted`), so every export merges to the same master.
+    since it was made (:mod:`xl_kpi.files.reading.submitted`), so every export merges to the same master.
     Returns the paths written."""
     out_dir.mkdir(parents=True, exist_ok=True)
     chosen = inbox.latest_accepted()
@@ -226,7 +226,7 @@ def merge_inbox_at(url: str, settings: InboxSettings) -> tuple[bytes, list[Findi
 def merge_inbox(inbox: Inbox, settings: InboxSettings) -> tuple[bytes, list[Finding], int]:
     """The master of the latest accepted submission of each department — ``xl-kpi merge --plan
     XL_KPI_PLAN`` over the files ``export_files`` writes. Returns its bytes, findings and rows."""
-    from ..files.master import merge_files
+    from ..files.run.master import merge_files
     with tempfile.TemporaryDirectory(prefix="xl-kpi-inbox-") as tmp:
         files = export_files(inbox, Path(tmp) / "提出")
         if not files:

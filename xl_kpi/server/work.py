@@ -277,7 +277,7 @@ def merge_outcome(paths: list[Path], master: Path, skip_invalid: bool, previous:
     """The files layer's merge of uploaded files (the rules of ``xl-kpi merge``) as the answer's data:
     the master's bytes in base64 and the findings, capped. Refused (exit 2 in the CLI): a 400 with
     every finding (capped too)."""
-    from ..files.master import InputsRefused, merge_files
+    from ..files.run.master import InputsRefused, merge_files
     try:
         outcome = merge_files(paths, master, skip_invalid=skip_invalid, previous=previous)
     except InputsRefused as err:

@@ -5,7 +5,7 @@ Four files named for the report's year (``取組状況_令和2年度.*``):
 - the HTML report (:func:`~.report.build_report`, accessible: WCAG 2.1 AA as JIS X 8341-3:2016
   asks), without the internal チェック結果;
 - a tagged PDF of 取組状況 and 集計, printed from the 公開用 workbook (:func:`~.report.workbook_pdf`);
-- the 公開用 workbook (:func:`~.writer.build_public`): 取組状況 and 集計 only, every KPI, no
+- the 公開用 workbook (:func:`~xl_kpi.files.writing.public_workbook.build_public`): 取組状況 and 集計 only, every KPI, no
   provenance columns, no hidden sheets;
 - the open-data CSV (:func:`open_data_csv`): UTF-8 with a BOM, one row a KPI, laid out as the
   自治体標準オープンデータセット lay out their files (全国地方公共団体コード, ID and 地方公共団体名
@@ -23,19 +23,19 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from ..core.errors import InputError, XlKpiError
-from ..core.evaluation import evaluate_master
-from ..core.fiscal import format_fiscal_year
-from ..core.municipality import city_code
-from ..core.quantity import parse_quantity
-from ..core.rate import GradeBands
-from ..core.summary import Evaluated, evaluated
-from .history_sheet import histories_from_rows
-from .layout import Settings, report_title
-from .reader import read_workbook
+from ...core.errors import InputError, XlKpiError
+from ...core.evaluation import evaluate_master
+from ...core.fiscal import format_fiscal_year
+from ...core.municipality import city_code
+from ...core.quantity import parse_quantity
+from ...core.rate import GradeBands
+from ...core.summary import Evaluated, evaluated
+from ..layout import Settings, report_title
+from ..reading.reader import read_workbook
+from ..run.safesave import atomic_write
+from ..writing.history_sheet import histories_from_rows
+from ..writing.public_workbook import build_public
 from .report import workbook_pdf, write_report
-from .safesave import atomic_write
-from .writer import build_public
 
 OPEN_DATA_COLUMNS = (
     "全国地方公共団体コード", "ID", "地方公共団体名", "報告年度", "公表日", "基本目標", "基本的方向",
@@ -136,7 +136,7 @@ def publish(master: Path, out_dir: Path, *, code: str | None = None, name: str |
     wb = read_workbook(master)
     sheet = next((s for s in wb.sheets if s.is_master), None)
     if sheet is None or wb.settings is None or not wb.settings.year:
-        from .master import master_records
+        from ..run.master import master_records
         master_records(master)  # the missing-sheet error, in the words merge and report use
         raise InputError(f"{master.name}: 「設定」シートの報告年度を読み取れません。")
     settings, records = wb.settings, sheet.records

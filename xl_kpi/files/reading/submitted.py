@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from ..core.fiscal import JAPAN_TIME, japan_time
+from ...core.fiscal import JAPAN_TIME, japan_time
 
 SETTINGS_LABEL = "提出日時"
 FROM_SETTINGS = "設定の提出日時"

@@ -12,9 +12,9 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from ..core.errors import InputError
-from ..core.fiscal import format_fiscal_year, parse_reporting_year
-from ..core.history import (
+from ...core.errors import InputError
+from ...core.fiscal import format_fiscal_year, parse_reporting_year
+from ...core.history import (
     OFF_TRACK,
     ON_TRACK,
     TRACK_LABELS,
@@ -25,13 +25,13 @@ from ..core.history import (
     history_years,
     shown_values,
 )
-from ..core.presentation import percent_cell
-from ..core.rate import parse_rate
-from ..core.record import KpiRecord, value_text
-from ..core.summary import Evaluated, SummaryRow
-from ..core.yearly import history_key
+from ...core.presentation import percent_cell
+from ...core.rate import parse_rate
+from ...core.record import KpiRecord, value_text
+from ...core.summary import Evaluated, SummaryRow
+from ...core.yearly import history_key
+from ..layout import HISTORY_SHEET, Settings, squash
 from .fastsheet import FastWorkbook
-from .layout import HISTORY_SHEET, Settings, squash
 
 FIXED = (("measure_id", "施策番号", 8), ("kpi_no", "No.", 4.5), ("kpi_item", "項目", 28), ("department", "部署", 12),
          ("baseline", "基準値", 14), ("target", "目標値", 14))

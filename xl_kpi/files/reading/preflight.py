@@ -20,9 +20,9 @@ import zlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..core.errors import describe_os_error
-from ..core.findings import ERROR, Finding, make_finding
-from .addressing import column_number
+from ...core.errors import describe_os_error
+from ...core.findings import ERROR, Finding, make_finding
+from ..addressing import column_number
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"

@@ -1,8 +1,8 @@
 """Reading submissions and masters into records, with the cell address of every field.
 
-Every file goes through :func:`~xl_kpi.files.preflight.preflight` first; a refusal is a
+Every file goes through :func:`~xl_kpi.files.reading.preflight.preflight` first; a refusal is a
 :class:`FileError` with its finding code. A sheet is a KPI sheet when its header matches the
-layout (:mod:`.layout`); its section rows (【基本目標N】, 【基本的方向：ア】) give each record its
+layout (:mod:`..layout`); its section rows (【基本目標N】, 【基本的方向：ア】) give each record its
 goal and direction, merged cells give every row of a measure its measure-level values, and each
 cell becomes the text it displays. Workbook-level findings (template version, missing headers,
 formulas, merged or hidden input rows, unknown departments, content openpyxl drops) come back
@@ -19,29 +19,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import FileError
-from ..core.findings import ERROR, Finding, make_finding
-from ..core.fiscal import japan_time
-from ..core.merge import Submission
-from ..core.record import KpiRecord
-from ..core.register import PlanRegister
-from .addressing import column_letter
-from .comments import read_comments, staff_text
-from .grid import (
-    HEADER_SCAN_ROWS,
-    PER_ROW_FIELDS,
-    Header,
-    cell_text,
-    find_header,
-    missing_header_findings,
-    parse_rows,
-    parse_settings_rows,
-    section_of,
-    settings_from_rows,
-    settle_department,
-    sheet_department,
-)
-from .layout import (
+from ...core.errors import FileError
+from ...core.findings import ERROR, Finding, make_finding
+from ...core.fiscal import japan_time
+from ...core.merge import Submission
+from ...core.record import KpiRecord
+from ...core.register import PlanRegister
+from ..addressing import column_letter
+from ..layout import (
     HISTORY_SHEET,
     LAYOUT,
     MASTER_SHEET,
@@ -54,8 +39,13 @@ from .layout import (
     Settings,
     SheetLayout,
 )
+from .comments import read_comments, staff_text
+from .department import settle_department, sheet_department
+from .header import HEADER_SCAN_ROWS, Header, find_header, missing_header_findings, section_of
 from .preflight import Budgets, preflight
 from .register_sheet import register_from_rows
+from .rows import PER_ROW_FIELDS, cell_text, parse_rows
+from .settings_sheet import parse_settings_rows, settings_from_rows
 from .submitted import SETTINGS_LABEL as SUBMITTED_LABEL
 from .submitted import submission_time
 

@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..core.errors import FileError
-from ..core.fiscal import japan_time
+from ...core.errors import FileError
+from ...core.fiscal import japan_time
 
 KEEP_BACKUPS = 10
 LOCK_TIMEOUT_S = 600.0

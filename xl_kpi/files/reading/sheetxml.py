@@ -164,6 +164,6 @@ def _formula_text(f, row: int, col: int, shared: dict[str, tuple[str, int, int]]
         return text
     from openpyxl.formula.translate import Translator  # only for shared formulas (rare in input)
 
-    from .addressing import column_letter
+    from ..addressing import column_letter
     origin, r0, c0 = shared[si]
     return Translator(origin, f"{column_letter(c0)}{r0}").translate_formula(f"{column_letter(col)}{row}")

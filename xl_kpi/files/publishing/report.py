@@ -20,15 +20,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import FileError
-from ..core.evaluation import evaluate_master
-from ..core.presentation import in_unit_of
-from ..core.rate import DEFAULT_BANDS, DEFAULT_ROUNDING, GradeBands, Rounding, format_rate
-from ..core.summary import Evaluated, SummaryRow, below, by_department, by_goal, evaluated, summarize, total
-from .history_sheet import histories_from_rows
-from .layout import FINDINGS_SHEET, PUBLISHED_SHEETS, Settings, report_title
-from .master import master_records
-from .reader import read_workbook
+from ...core.errors import FileError
+from ...core.evaluation import evaluate_master
+from ...core.presentation import in_unit_of
+from ...core.rate import DEFAULT_BANDS, DEFAULT_ROUNDING, GradeBands, Rounding, format_rate
+from ...core.summary import Evaluated, SummaryRow, below, by_department, by_goal, evaluated, summarize, total
+from ..layout import FINDINGS_SHEET, PUBLISHED_SHEETS, Settings, report_title
+from ..reading.reader import read_workbook
+from ..run.master import master_records
+from ..writing.history_sheet import histories_from_rows
+from .html_text import html_text
 from .trends import CSS as TREND_CSS
 from .trends import trend_section
 
@@ -77,25 +78,22 @@ def ink(fill: str) -> str:
     return "#000000" if contrast(fill, "#000000") >= contrast(fill, "#FFFFFF") else "#FFFFFF"
 
 
-def _e(v: Any) -> str:
-    return html.escape("" if v is None else str(v))
-
 
 def _grade_labels(bands: GradeBands) -> dict[str, str]:
     """Grade letter → the letter with its symbol (``A（◎）``): a grade is never shown by colour alone."""
     return {letter: f"{letter}（{symbol}）" if symbol else letter for _, letter, symbol in bands.bands}
 
 
-def _summary_table(title: str, rows: Sequence[SummaryRow], bands: GradeBands, level: int = 2,
+def _grade_count_table_html(title: str, rows: Sequence[SummaryRow], bands: GradeBands, level: int = 2,
                    rounding: Rounding = DEFAULT_ROUNDING) -> str:
-    head = "".join(f'<th scope="col">{_e(label)}</th>' for label in _grade_labels(bands).values())
+    head = "".join(f'<th scope="col">{html_text(label)}</th>' for label in _grade_labels(bands).values())
     body = []
     for r in rows:
         cells = "".join(f'<td class="num">{r.bands.get(letter, 0)}</td>' for letter in bands.letters)
         med = format_rate(r.median, rounding) if r.median is not None else "-"
-        body.append(f'<tr><th scope="row">{_e(r.label)}</th><td class="num">{r.kpis}</td>{cells}'
+        body.append(f'<tr><th scope="row">{html_text(r.label)}</th><td class="num">{r.kpis}</td>{cells}'
                     f'<td class="num">{r.not_computable}</td><td class="num">{med}</td></tr>')
-    return (f"<h{level}>{_e(title)}</h{level}><table><caption>{_e(title)}の KPI 数（評価区分別）と達成率の中央値</caption>"
+    return (f"<h{level}>{html_text(title)}</h{level}><table><caption>{html_text(title)}の KPI 数（評価区分別）と達成率の中央値</caption>"
             f'<tr><th scope="col">区分</th><th scope="col">KPI数</th>{head}<th scope="col">計算不可</th>'
             f'<th scope="col">達成率の中央値</th></tr>{"".join(body)}</table>')
 
@@ -119,12 +117,12 @@ def _chart(row: SummaryRow, bands: GradeBands) -> str:
                 parts.append(f'<text x="{x + w / 2:.1f}" y="22" font-size="12" fill="{ink(color)}" '
                              f'text-anchor="middle">{n}</text>')
         legend.append(f'<rect x="{i * 80}" y="42" width="10" height="10" fill="{color}" stroke="#595959"/>'
-                      f'<text x="{i * 80 + 14}" y="51" font-size="11" fill="#222222">{_e(label)}</text>')
+                      f'<text x="{i * 80 + 14}" y="51" font-size="11" fill="#222222">{html_text(label)}</text>')
         x += w
     described = "、".join(f"{label}{n}件" for label, n, _ in series)
-    return (f'<figure><figcaption>{_e(row.label)}（KPI {row.kpis}件）</figcaption>'
+    return (f'<figure><figcaption>{html_text(row.label)}（KPI {row.kpis}件）</figcaption>'
             f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
-            f'aria-label="{_e(row.label)}の達成状況: {_e(described)}">{"".join(parts)}{"".join(legend)}</svg></figure>')
+            f'aria-label="{html_text(row.label)}の達成状況: {html_text(described)}">{"".join(parts)}{"".join(legend)}</svg></figure>')
 
 
 def _kpi_rows(items: Sequence[Evaluated], bands: GradeBands = DEFAULT_BANDS) -> str:
@@ -136,14 +134,14 @@ def _kpi_rows(items: Sequence[Evaluated], bands: GradeBands = DEFAULT_BANDS) -> 
         pct = 0 if v is None else max(0.0, min(float(v), 1.0)) * 100
         color = BAND_COLORS[min(bands.letters.index(it.grade), 3)] if it.grade in bands.letters else NOT_COMPUTABLE_COLOR
         dept = r.submitted_by or r.owner
-        reason = "" if v is not None else f'<br><small>{_e(it.rate.reason)}</small>'
+        reason = "" if v is not None else f'<br><small>{html_text(it.rate.reason)}</small>'
         alt = f"達成率 {it.rate.display}" if v is not None else "達成率 計算不可"
         out.append(
-            f'<tr class="kpi" data-dept="{_e(dept)}" data-grade="{_e(it.grade)}"><td>{_e(r.measure_id)}</td>'
-            f'<td>{_e(r.kpi_item)}</td><td>{_e(dept)}</td><td>{_e(r.target)}</td><td>{_e(in_unit_of(r.current, r.target))}</td>'
-            f'<td class="num">{_e(it.rate.display)}{reason}</td><td><div class="bar" role="img" aria-label="{_e(alt)}">'
+            f'<tr class="kpi" data-dept="{html_text(dept)}" data-grade="{html_text(it.grade)}"><td>{html_text(r.measure_id)}</td>'
+            f'<td>{html_text(r.kpi_item)}</td><td>{html_text(dept)}</td><td>{html_text(r.target)}</td><td>{html_text(in_unit_of(r.current, r.target))}</td>'
+            f'<td class="num">{html_text(it.rate.display)}{reason}</td><td><div class="bar" role="img" aria-label="{html_text(alt)}">'
             f'<span style="width:{pct:.0f}%;background:{color}"></span></div></td>'
-            f'<td>{_e(labels.get(it.grade, it.grade))}</td></tr>')
+            f'<td>{html_text(labels.get(it.grade, it.grade))}</td></tr>')
     return "".join(out)
 
 
@@ -176,23 +174,23 @@ def build_report(master: Path, *, findings: bool = True, organisation: str = "")
     goals = summarize(items, by_goal, bands)
     depts = summarize(items, by_department, bands)
     low = below(items)
-    dept_options = "".join(f'<option value="{_e(d.key)}">{_e(d.label)}</option>' for d in depts)
-    grade_options = "".join(f'<option value="{_e(letter)}">{_e(label)}</option>'
+    dept_options = "".join(f'<option value="{html_text(d.key)}">{html_text(d.label)}</option>' for d in depts)
+    grade_options = "".join(f'<option value="{html_text(letter)}">{html_text(label)}</option>'
                             for letter, label in _grade_labels(bands).items())
     t = total(items, bands)
     title = report_title(settings.year) if settings.year else "総合戦略に記載されている各種施策の取組状況"
-    org = f'<p class="org">{_e(organisation)}</p>' if organisation else ""
+    org = f'<p class="org">{html_text(organisation)}</p>' if organisation else ""
     return f"""<!DOCTYPE html>
 <html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{_e(title)}</title><style>{CSS}{TREND_CSS}</style></head>
+<title>{html_text(title)}</title><style>{CSS}{TREND_CSS}</style></head>
 <body><main>
-<h1>{_e(title)}</h1>{org}
-<p>KPI {t.kpis} 件のうち、目標を達成（{_e(_grade_labels(bands)[bands.bands[0][1]])}）したものは {t.bands.get(bands.bands[0][1], 0)} 件、
+<h1>{html_text(title)}</h1>{org}
+<p>KPI {t.kpis} 件のうち、目標を達成（{html_text(_grade_labels(bands)[bands.bands[0][1]])}）したものは {t.bands.get(bands.bands[0][1], 0)} 件、
 達成率50%未満は {len(low)} 件、達成率の中央値は {format_rate(t.median, settings.rounding) if t.median is not None else "-"} です。
-評価の区分: {_e("、".join(bands.describe()))}、-: 計算できない。</p>
+評価の区分: {html_text("、".join(bands.describe()))}、-: 計算できない。</p>
 <h2>達成状況（基本目標別・部署別）</h2><div class="charts">{"".join(_chart(g, bands) for g in goals)}</div>
-{_summary_table("基本目標別", [*goals, t], bands, 3, settings.rounding)}
-{_summary_table("部署別", depts, bands, 3, settings.rounding)}
+{_grade_count_table_html("基本目標別", [*goals, t], bands, 3, settings.rounding)}
+{_grade_count_table_html("部署別", depts, bands, 3, settings.rounding)}
 <h2>KPIの一覧</h2>
 <div class="filters" role="group" aria-label="KPIの絞り込み">絞り込み:
 <label for="f-dept">部署</label> <select id="f-dept"><option value="">すべて</option>{dept_options}</select>
@@ -212,8 +210,8 @@ def _findings_section(master: Path) -> str:
     found = _findings(master)
     severity_class = {"エラー": "error", "警告": "warning", "情報": "info"}
     rows = "".join(
-        f'<tr class="sev-{severity_class.get(str(f[1]), "info")}"><td>{_e(f[1])}</td><td>{_e(f[0])}</td>'
-        f'<td>{_e(f[2])}</td><td>{_e(f[-1])}</td></tr>' for f in found)
+        f'<tr class="sev-{severity_class.get(str(f[1]), "info")}"><td>{html_text(f[1])}</td><td>{html_text(f[0])}</td>'
+        f'<td>{html_text(f[2])}</td><td>{html_text(f[-1])}</td></tr>' for f in found)
     return (f"<h2>チェック結果（{len(found)} 件）</h2><table><caption>入力チェックの指摘（重要度・コード・場所・内容）</caption>"
             f'<tr><th scope="col">重要度</th><th scope="col">コード</th><th scope="col">場所</th><th scope="col">内容</th></tr>'
             f"{rows}</table>")

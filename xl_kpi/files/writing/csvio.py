@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 
-from ..core.errors import FileError, describe_os_error
-from ..core.record import CSV_FIELDS, KpiRecord, Source
-from .addressing import column_letter
+from ...core.errors import FileError, describe_os_error
+from ...core.record import CSV_FIELDS, KpiRecord, Source
+from ..addressing import column_letter
 
 SAMPLE_NAME = "sample_kpis.csv"
 

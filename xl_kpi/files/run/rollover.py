@@ -1,6 +1,6 @@
 """Next year's pre-filled submissions from this year's master (``xl-kpi rollover``).
 
-One workbook per department, in :data:`~.layout.ROLLOVER_LAYOUT`: measures, KPI items, 基準値,
+One workbook per department, in :data:`~xl_kpi.files.layout.ROLLOVER_LAYOUT`: measures, KPI items, 基準値,
 目標値, 変更後の目標値, 備考, direction, SDGs and the texts (取組状況, 今後の予定 …, as a starting
 point) carried; last year's value in 前年度実績; this year's 令和N年度末時点 and the rates empty.
 The 設定 sheet keeps the master's departments, bands, plan period and grading scheme.
@@ -13,16 +13,17 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import InputError
-from ..core.evaluation import NOT_SUBMITTED
-from ..core.fiscal import format_fiscal_year
-from ..core.merge import order_records
-from ..core.record import KpiRecord
-from .layout import DEFAULT_DEPARTMENTS, ROLLOVER_LAYOUT, Settings, safe_sheet_name
+from ...core.errors import InputError
+from ...core.evaluation import NOT_SUBMITTED
+from ...core.fiscal import format_fiscal_year
+from ...core.merge import order_records
+from ...core.record import KpiRecord
+from ..layout import DEFAULT_DEPARTMENTS, ROLLOVER_LAYOUT, Settings, safe_sheet_name
+from ..reading.reader import read_workbook
+from ..writing.plan_workbook import build_plan
+from ..writing.template import build_template
 from .master import PLAN_FILE, master_records
-from .reader import read_workbook
 from .safesave import atomic_write
-from .writer import build_plan, build_template
 
 CLEARED: dict[str, Any] = {"current": "", "rate": "", "revised_rate": "", "submitted_by": "", "origin_file": "",
            "origin_sheet": "", "origin_row": ""}

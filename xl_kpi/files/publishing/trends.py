@@ -3,15 +3,15 @@ final year at the current pace, and on/off track — from the master's 「推移
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from ..core import history
-from ..core.fiscal import format_fiscal_year
-from ..core.history import KpiHistory, Projection
-from ..core.units import format_in_unit
-from .layout import Settings
+from ...core import history
+from ...core.fiscal import format_fiscal_year
+from ...core.history import KpiHistory, Projection
+from ...core.units import format_in_unit
+from ..layout import Settings
+from .html_text import html_text
 
 WIDTH, HEIGHT, PAD = 180, 44, 5
 TRACK_COLORS = {history.ON_TRACK: "#2E7D32", history.OFF_TRACK: "#C00000", history.UNKNOWN: "#595959"}
@@ -21,9 +21,6 @@ CSS = """
 .years{font-size:12px;color:#555}
 """
 
-
-def _e(v: object) -> str:
-    return html.escape("" if v is None else str(v))
 
 
 def sparkline(points: Sequence[tuple[int, Decimal]], target: Decimal | None, proj: Projection,
@@ -55,13 +52,13 @@ def sparkline(points: Sequence[tuple[int, Decimal]], target: Decimal | None, pro
     parts.append('<polyline fill="none" stroke="#2E75B6" stroke-width="2" points="'
                  + " ".join(f"{x:.1f},{y:.1f}" for x, y in coords) + '"/>')
     parts += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="#2E75B6"><title>{format_fiscal_year(yr)}: '
-              f'{_e(format_in_unit(v, unit))}</title></circle>' for (x, y), (yr, v) in zip(coords, points)]
+              f'{html_text(format_in_unit(v, unit))}</title></circle>' for (x, y), (yr, v) in zip(coords, points)]
     said = "、".join(f"{format_fiscal_year(yr)} {format_in_unit(v, unit)}" for yr, v in points)
     said += f"。目標値 {format_in_unit(target, unit)}" if target is not None else ""
     said += (f"。{format_fiscal_year(plan_end)}末の見込み {format_in_unit(proj.value, unit)}"
              if proj.value is not None else "")
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" role="img" '
-            f'aria-label="{_e(label)}の推移: {_e(said)}">{"".join(parts)}</svg>')
+            f'aria-label="{html_text(label)}の推移: {html_text(said)}">{"".join(parts)}</svg>')
 
 
 def trend_section(histories: Sequence[KpiHistory], settings: Settings,
@@ -79,18 +76,18 @@ def trend_section(histories: Sequence[KpiHistory], settings: Settings,
         years = " → ".join(f"{format_fiscal_year(y, '')}: {history.shown_value(h, p.value)}"
                            for y, p in sorted(h.points.items()))
         rows.append(
-            f'<tr class="trend" data-track="{proj.status}"><td>{_e(h.measure_id)}</td><td>{_e(h.kpi_no)}</td>'
-            f'<td>{_e(h.kpi_item)}<div class="years">{_e(years)}</div></td><td>{_e(h.target)}</td>'
+            f'<tr class="trend" data-track="{proj.status}"><td>{html_text(h.measure_id)}</td><td>{html_text(h.kpi_no)}</td>'
+            f'<td>{html_text(h.kpi_item)}<div class="years">{html_text(years)}</div></td><td>{html_text(h.target)}</td>'
             f'<td>{sparkline(points, history.target_value(h), proj, first, settings.plan_end, h.kpi_item, proj.unit)}</td>'
-            f'<td><span class="badge track-{proj.status}">{_e(proj.label)}</span>'
-            f'<div class="years">{_e(proj.shown if proj.value is not None else "")}</div></td>'
-            f'<td>{_e(proj.reason)}</td></tr>')
+            f'<td><span class="badge track-{proj.status}">{html_text(proj.label)}</span>'
+            f'<div class="years">{html_text(proj.shown if proj.value is not None else "")}</div></td>'
+            f'<td>{html_text(proj.reason)}</td></tr>')
     c = history.track_counts(projections)
     on, off, unknown = (c[s] for s in (history.ON_TRACK, history.OFF_TRACK, history.UNKNOWN))
     labels = history.TRACK_LABELS
     end = format_fiscal_year(settings.plan_end)
-    return (f'<h2 id="trends">KPIの推移と{_e(end)}末の見込み</h2>'
-            f'<p>現在のペースが続いた場合、{_e(end)}末に目標に届く見込みのKPIは {on} 件'
+    return (f'<h2 id="trends">KPIの推移と{html_text(end)}末の見込み</h2>'
+            f'<p>現在のペースが続いた場合、{html_text(end)}末に目標に届く見込みのKPIは {on} 件'
             f'（{labels[history.ON_TRACK]}）、届かない見込みは {off} 件（{labels[history.OFF_TRACK]}）、'
             f'判定できないものは {unknown} 件です。線は実績、点線は目標値、破線は見込みです。</p>'
             f'<table id="trend-table"><caption>KPIの推移（線・点線・破線の内容は各グラフの説明にあります）</caption>'

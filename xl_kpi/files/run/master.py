@@ -14,17 +14,15 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from ..core.errors import FileError, InputError
-from ..core.evaluation import NOT_SUBMITTED, LastYear, ReportContent, evaluate_report, without_explained
-from ..core.findings import CATALOGUE, ERROR, WARNING, Finding, Report, make_finding, with_severities
-from ..core.fiscal import format_fiscal_year
-from ..core.history import update_history
-from ..core.merge import MergeResult, Submission, order_records
-from ..core.record import KpiRecord, Source
-from ..core.register import PlanRegister, plan_kpi_from_record, register_from_records
-from .csvio import read_csv_records, write_csv_records
-from .history_sheet import histories_from_rows
-from .layout import (
+from ...core.errors import FileError, InputError
+from ...core.evaluation import NOT_SUBMITTED, LastYear, ReportContent, evaluate_report, without_explained
+from ...core.findings import CATALOGUE, ERROR, WARNING, Finding, Report, make_finding, with_severities
+from ...core.fiscal import format_fiscal_year
+from ...core.history import update_history
+from ...core.merge import MergeResult, Submission, order_records
+from ...core.record import KpiRecord, Source
+from ...core.register import PlanRegister, plan_kpi_from_record, register_from_records
+from ..layout import (
     DEFAULT_DEPARTMENTS,
     DEFAULT_PLAN_END,
     DEFAULT_PLAN_START,
@@ -35,11 +33,13 @@ from .layout import (
     default_year,
     safe_sheet_name,
 )
+from ..reading.preflight import Budgets
+from ..reading.reader import WorkbookRead, read_workbook
+from ..reading.submitted import shown_time
+from ..writing.csvio import read_csv_records, write_csv_records
+from ..writing.history_sheet import histories_from_rows
 from .pool import read_many
-from .preflight import Budgets
-from .reader import WorkbookRead, read_workbook
 from .safesave import atomic_write, backup_dir, master_lock, refuse_if_open
-from .submitted import shown_time
 
 Progress = Callable[[str, int, int], None]
 
@@ -150,7 +150,8 @@ def submission_paths(csv_path: Path, out_dir: Path) -> list[Path]:
 def import_csv(csv_path: Path, out_dir: Path, year: int, plan_end: int | None = None) -> list[Path]:
     """One pre-filled submission workbook per department, and the plan workbook (「計画」, from
     which the first merge takes the plan register); returns the files written."""
-    from .writer import build_plan, build_template  # XlsxWriter only for the commands that write
+    from ..writing.plan_workbook import build_plan
+    from ..writing.template import build_template
     records = read_csv_records(csv_path)
     settings = Settings(year=year, plan_end=plan_end or DEFAULT_PLAN_END)
     known = plan_departments(records, DEFAULT_DEPARTMENTS)
@@ -303,7 +304,7 @@ def _merge_locked(inputs, master: Path, skip_invalid: bool, budgets, year, progr
                               history=histories_from_rows(current.history_rows) if current is not None else [],
                               notes=notes, shown_time=shown_time)
     created = max((datetime.fromisoformat(s.modified) for s in content.status if s.modified), default=None)
-    from .writer import build_master
+    from ..writing.master_workbook import build_master
     data = build_master(settings, content, created=created)
     progress("統合", 1, 1)
     changed = data != old_bytes

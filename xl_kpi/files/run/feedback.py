@@ -21,14 +21,14 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from ..core.errors import InputError
-from ..core.findings import ERROR, SEVERITY_LABELS, Finding, actionable_first
-from ..core.record import FIELD_LABELS
-from .comments import XLKPI_MARK, staff_text
-from .layout import FINDINGS_SHEET, LAYOUT, RESERVED_SHEETS, squash
+from ...core.errors import InputError
+from ...core.findings import ERROR, SEVERITY_LABELS, Finding, actionable_first
+from ...core.record import FIELD_LABELS
+from ..layout import FINDINGS_SHEET, LAYOUT, RESERVED_SHEETS, squash
+from ..reading.comments import XLKPI_MARK, staff_text
+from ..writing.kpi_sheet import PRINT_ROWS
 from .master import validate_files
 from .safesave import atomic_write
-from .writer import PRINT_ROWS
 
 AUTHOR = "xl-kpi"
 MARK = XLKPI_MARK
@@ -96,7 +96,7 @@ def _annotate(wb, findings: Sequence[Finding]) -> list[str]:
     return done
 
 
-def _findings_sheet(wb, findings: Sequence[Finding]) -> None:
+def _write_feedback_findings_sheet(wb, findings: Sequence[Finding]) -> None:
     if FINDINGS_SHEET in wb.sheetnames:
         del wb[FINDINGS_SHEET]
     ws = wb.create_sheet(FINDINGS_SHEET)
@@ -153,7 +153,7 @@ def annotate_workbook(data: bytes, findings: Sequence[Finding], keep_vba: bool =
     wb = openpyxl.load_workbook(io.BytesIO(data), keep_vba=keep_vba, keep_links=True, rich_text=True)
     done = _annotate(wb, findings)
     _print_rows_in_use(wb)
-    _findings_sheet(wb, findings)
+    _write_feedback_findings_sheet(wb, findings)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue(), done

@@ -18,12 +18,12 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
-from ..core.errors import FileError
-from ..core.evaluation import check_submission
-from ..core.findings import Finding
-from ..core.register import PlanRegister
-from .preflight import Budgets
-from .reader import WorkbookRead, read_workbook
+from ...core.errors import FileError
+from ...core.evaluation import check_submission
+from ...core.findings import Finding
+from ...core.register import PlanRegister
+from ..reading.preflight import Budgets
+from ..reading.reader import WorkbookRead, read_workbook
 
 POOL_MIN_FILES = 40     # below this, starting a helper costs more than it saves (benchmarks/bench_merge.py)
 FILES_PER_TASK = 4      # files a helper reads per task: few round trips, and little left to wait for at the end
@@ -93,6 +93,6 @@ def _context():
         return multiprocessing.get_context("fork")
     if "forkserver" in methods:
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["xl_kpi.files.pool"])
+        ctx.set_forkserver_preload(["xl_kpi.files.run.pool"])
         return ctx
     return multiprocessing.get_context("spawn")

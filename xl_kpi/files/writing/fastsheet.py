@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from math import isfinite
+from typing import cast
 
 import xlsxwriter
 from xlsxwriter.format import Format
@@ -29,6 +30,8 @@ _LONG = 32_767 // 2
 
 class FastWorksheet(Worksheet):
     """A worksheet whose rows of plain cells are stored and written without per-cell overhead."""
+
+    _xf_of: dict[Format, int]  # while the sheet is written: each format's index in styles.xml
 
     def put_row(self, row: int, cells: Sequence[tuple[int, object, Format | None]]) -> None:
         """Store ``cells`` — (column, value, format), columns ascending — of 0-based ``row``, as
@@ -45,7 +48,7 @@ class FastWorksheet(Worksheet):
         shared = 0
         for col, value, fmt in cells:
             cls = value.__class__
-            if cls is str or isinstance(value, str):
+            if isinstance(value, str):
                 if len(value) > _LONG:
                     self._write_string(row, col, value, fmt)
                     continue
@@ -58,7 +61,7 @@ class FastWorksheet(Worksheet):
             elif value is None:
                 if fmt is not None:
                     stored[col] = new(CellBlankTuple, (fmt,))
-            elif (cls is int or cls is float) and isfinite(value):
+            elif (cls is int or cls is float) and isfinite(cast(float, value)):
                 stored[col] = new(CellNumberTuple, (value, fmt))
             else:  # bools, NaN, Decimal …: XlsxWriter decides
                 self.write(row, col, value, fmt)
@@ -68,7 +71,7 @@ class FastWorksheet(Worksheet):
         self._calculate_spans()
         table, row_info, comments = self.table, self.row_info, self.comments
         write = self.fh.write
-        self._xf_of: dict[Format, int] = {}
+        self._xf_of = {}
         for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
             cells = table.get(row_num)
             if not cells and row_num not in row_info and row_num not in comments:
