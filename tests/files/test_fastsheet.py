@@ -135,3 +135,46 @@ def test_any_rows_of_text_numbers_and_blanks_give_xlsxwriters_bytes(rows):
             ws.put_row(r, [(c, v, f[name] if name else None) for c, (v, name) in enumerate(row)])
 
     assert parts(build(FastWorkbook, by_rows)) == parts(build(xlsxwriter.Workbook, one_by_one))
+
+
+def test_put_row_with_a_height_sets_the_row_as_set_row_does():
+    def one_by_one(ws, f):
+        ws.write_string(0, 0, "二行の項目", f["text"])
+        ws.set_row(0, 26)
+        ws.set_row(1, 16)  # no cells: only the height
+        ws.write_number(2, 3, 5, f["pct"])
+        ws.set_row(2, 0.2)  # rounds to 0 pixels: XlsxWriter hides the row
+        ws.write_string(4, 1, "既定の高さ", f["text"])
+        ws.set_row(4, 15)
+
+    def by_rows(ws, f):
+        ws.put_row(0, [(0, "二行の項目", f["text"])], height=26)
+        ws.put_row(1, [(0, None, None)], height=16)
+        ws.put_row(2, [(3, 5, f["pct"])], height=0.2)
+        ws.put_row(4, [(1, "既定の高さ", f["text"])], height=15)
+
+    assert parts(build(FastWorkbook, by_rows)) == parts(build(xlsxwriter.Workbook, one_by_one))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.lists(st.tuples(values, st.sampled_from(["text", "pct", None])), max_size=4),
+                          st.one_of(st.none(), st.floats(0, 409, allow_nan=False))), max_size=12))
+def test_any_rows_with_heights_give_xlsxwriters_bytes(rows):
+    def one_by_one(ws, f):
+        for r, (row, height) in enumerate(rows):
+            for c, (v, name) in enumerate(row):
+                fmt = f[name] if name else None
+                if isinstance(v, str):
+                    ws.write_string(r, c, v, fmt)
+                elif v is None:
+                    ws.write_blank(r, c, None, fmt)
+                else:
+                    ws.write_number(r, c, v, fmt)
+            if height is not None:
+                ws.set_row(r, height)
+
+    def by_rows(ws, f):
+        for r, (row, height) in enumerate(rows):
+            ws.put_row(r, [(c, v, f[name] if name else None) for c, (v, name) in enumerate(row)], height=height)
+
+    assert parts(build(FastWorkbook, by_rows)) == parts(build(xlsxwriter.Workbook, one_by_one))

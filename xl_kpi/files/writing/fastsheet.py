@@ -20,7 +20,7 @@ from typing import cast
 import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
-from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTuple, Worksheet
+from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTuple, RowInfo, Worksheet
 
 __all__ = ["FastWorksheet", "FastWorkbook"]
 
@@ -33,14 +33,24 @@ class FastWorksheet(Worksheet):
 
     _xf_of: dict[Format, int]  # while the sheet is written: each format's index in styles.xml
 
-    def put_row(self, row: int, cells: Sequence[tuple[int, object, Format | None]]) -> None:
+    def put_row(self, row: int, cells: Sequence[tuple[int, object, Format | None]],
+                height: float | None = None) -> None:
         """Store ``cells`` — (column, value, format), columns ascending — of 0-based ``row``, as
         ``write_string``/``write_number``/``write_blank`` would one by one: a ``str`` is text (``""``
         too, as ``write_string`` keeps it), an ``int``/``float`` a number, None a blank (kept only
-        with a format)."""
+        with a format); then, given a ``height`` in points, as ``set_row(row, height)`` would."""
         cells = [c for c in cells if c[1] is not None or c[2] is not None]  # write_blank drops these
         if not cells or self._check_dimensions(row, cells[0][0]) or self._check_dimensions(row, cells[-1][0]):
+            if height is not None:
+                self.set_row(row, height)
             return
+        if height is not None:
+            pixels = int(height * 4.0 / 3.0 + 0.5)  # set_row's conversion; its checks passed above
+            if pixels > 0:
+                self.row_info[row] = RowInfo(pixels)
+                self.row_sizes[row] = [pixels, False]
+            else:  # a hidden row: XlsxWriter's own way
+                self.set_row(row, height)
         stored = self.table[row]
         strings = self.str_table  # XlsxWriter's SharedStringTable, its _get_shared_string_index inlined
         index_of = strings.string_table

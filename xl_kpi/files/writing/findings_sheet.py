@@ -68,9 +68,8 @@ def write_master_findings_sheet(wb: FastWorkbook, fmt: CellFormats, findings: Se
             elif text:  # a blank cell shows its column's style
                 cells.append((j, text, fmt["cell"]))
             lines = max(lines, wrapped_lines(text, width))
-        ws.put_row(i, cells)
         # LibreOffice and Excel do not grow rows for wrapped text written by a program: set them.
-        ws.set_row(i, TABLE_LINE_HEIGHT * lines + 3)
+        ws.put_row(i, cells, height=TABLE_LINE_HEIGHT * lines + 3)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(len(rows), 1), len(FINDING_COLUMNS) - 1)
     print_as_table(ws)

@@ -95,8 +95,7 @@ def write_history_sheet(wb: FastWorkbook, fmt, histories: Sequence[KpiHistory], 
         proj = projections[h.key]
         cells += [(c, proj.shown, fmt["plain"]) if proj.value is not None else (c, "-", cell),  # 9億円: its unit
                   (c + 1, proj.label, fmt[TRACK_STYLE[proj.status]]), (c + 2, proj.reason, cell)]
-        ws.put_row(i, cells)
-        ws.set_row(i, LINE_HEIGHT * max(need + [lines(proj.reason, 40)]) + 3)
+        ws.put_row(i, cells, height=LINE_HEIGHT * max(need + [lines(proj.reason, 40)]) + 3)
     ws.freeze_panes(HEADER_ROW + 1, 3)
     ws.autofilter(HEADER_ROW, 0, HEADER_ROW + max(len(histories), 1), col + 2)
     ws.set_landscape()

@@ -154,6 +154,7 @@ class KpiSheetWriter:
                 ws.merge_range(row0, ci, row0 + g.size - 1, ci, block[0][ci], styles[ci])
             merged = set(g.merged)
             skip_blank = self.column_formats
+            heights = _heights(block, g, lay)
             for k, values in enumerate(block):
                 cells: list[tuple[int, object, Format | None]] = []
                 for ci, v in enumerate(values):
@@ -165,9 +166,7 @@ class KpiSheetWriter:
                         cells.append((ci, v.value, f.numbered(names[ci], v.number_format)))
                     else:
                         cells.append((ci, v, styles[ci]))
-                ws.put_row(row0 + k, cells)
-            for k, height in enumerate(_heights(block, g, lay)):
-                ws.set_row(row0 + k, height)
+                ws.put_row(row0 + k, cells, height=heights[k])
         return top + len(plan)
 
 

@@ -55,7 +55,6 @@ def write_register_sheet(wb, fmt, register: PlanRegister, lines_of: Callable[[st
     cell = fmt["cell"]
     columns = [(j, width) for j, (_, _, width) in enumerate(REGISTER_COLUMNS)]
     for i, row in enumerate(register_rows(register), start=top + 1):
-        ws.put_row(i, [(j, text or None, cell) for j, text in enumerate(row)])
         # a text shorter than half its column's width takes one line (no need to measure it)
         lines = 1
         for j, width in columns:
@@ -63,7 +62,8 @@ def write_register_sheet(wb, fmt, register: PlanRegister, lines_of: Callable[[st
             if len(text) * 2 > width:
                 lines = max(lines, lines_of(text, width))
         # LibreOffice and Excel do not grow rows for wrapped text written by a program: set them.
-        ws.set_row(i, LINE_HEIGHT * min(lines, MAX_LINES) + 3)
+        ws.put_row(i, [(j, text or None, cell) for j, text in enumerate(row)],
+                   height=LINE_HEIGHT * min(lines, MAX_LINES) + 3)
     ws.freeze_panes(REGISTER_HEADER_ROW, 2)
     ws.autofilter(top, 0, top + max(len(register.kpis), 1), len(REGISTER_COLUMNS) - 1)
     ws.set_landscape()
