@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from synthetic import synthetic_records  # noqa: E402
 
-from xl_kpi.core.quantity import _parse_text, _parse_uncached, _read_text  # noqa: E402
+from xl_kpi.core.quantity import _parse_cell_text, _read_cell_text, _read_cell_text_uncached  # noqa: E402
 from xl_kpi.core.rate import kpi_rate  # noqa: E402
 from xl_kpi.core.rules import validate_records  # noqa: E402
 
@@ -46,9 +46,9 @@ def parse_and_rate_only(records):
     out = 0
     for r in records:
         try:
-            b = _parse_text(r.baseline) if r.baseline else None
-            t = _parse_text(r.target) if r.target else None
-            c = _parse_text(r.current) if r.current else None
+            b = _parse_cell_text(r.baseline) if r.baseline else None
+            t = _parse_cell_text(r.target) if r.target else None
+            c = _parse_cell_text(r.current) if r.current else None
             if t is not None and c is not None:
                 out += kpi_rate(c, t, b).value is not None
         except Exception:  # noqa: BLE001 - unreadable texts count as work done
@@ -63,14 +63,14 @@ def main() -> None:
     records = synthetic_records(n)
     texts = [t for r in records for t in (r.baseline, r.target, r.current) if t]
 
-    _read_text.cache_clear()
-    parse_s, _ = timed(lambda: [_parse_uncached(t) for t in texts])
+    _read_cell_text.cache_clear()
+    parse_s, _ = timed(lambda: [_read_cell_text_uncached(t) for t in texts])
     naive_s, _ = timed(lambda: naive(records))
-    _read_text.cache_clear()
+    _read_cell_text.cache_clear()
     rate_s, _ = timed(lambda: [kpi_rate(r.current, r.target, r.baseline or None) for r in records if r.target])
-    _read_text.cache_clear()
+    _read_cell_text.cache_clear()
     floor_s, _ = timed(lambda: parse_and_rate_only(records))
-    _read_text.cache_clear()
+    _read_cell_text.cache_clear()
     val_s, report = timed(lambda: validate_records(records))
 
     print(f"rows: {n:,}  distinct KPI texts: {len(set(texts)):,}")

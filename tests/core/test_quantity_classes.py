@@ -326,7 +326,7 @@ def test_a_unit_or_a_reference_without_a_number_is_no_value(text):
 
 def test_the_fast_path_and_the_general_steps_agree_on_every_sample_and_corpus_text(sample_rows):
     from tests.core.corpus import load_corpus
-    from xl_kpi.core.quantity import _FAST_RE, _parse_uncached, _read_slow
+    from xl_kpi.core.quantity import _FAST_RE, _read_cell_text_uncached, _read_step_by_step
     from xl_kpi.core.text import to_halfwidth
     texts = {r[f] for r in sample_rows for f in ("baseline", "target", "current", "revised_target")}
     texts |= {r[f] for r in load_corpus() for f in ("baseline", "target", "current")}
@@ -335,11 +335,11 @@ def test_the_fast_path_and_the_general_steps_agree_on_every_sample_and_corpus_te
         if _FAST_RE.fullmatch(to_halfwidth(raw)) is None:
             continue
         try:
-            slow = _read_slow(raw, to_halfwidth(raw))
+            slow = _read_step_by_step(raw, to_halfwidth(raw))
         except QuantityError as err:
             slow = err.code
         try:
-            got = _parse_uncached(raw)
+            got = _read_cell_text_uncached(raw)
         except QuantityError as err:
             got = err.code
         assert got == slow, raw

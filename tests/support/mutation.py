@@ -10,7 +10,7 @@ tests, before the tests are imported; in the ordinary suite it is absent.
   A mutant that only a long random search finds must be killed by a hand-written example.
 - Caches: mutmut runs the tests once unmutated in its own process (to learn which tests call
   which function) and forks each mutant's run from it. The lru caches of xl_kpi.core
-  (_read_text, the rules' memoised checks …) would hand the mutant the unmutated results, and
+  (_read_cell_text, the rules' memoised checks …) would hand the mutant the unmutated results, and
   the first test to read a text would hide from the others that they depend on the functions
   behind the cache. So under mutmut every test starts with empty caches.
 """

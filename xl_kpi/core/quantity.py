@@ -1,7 +1,7 @@
 """Quantities: the text of a KPI cell (基準値, 目標値, 現在値) read into value, unit, basis and year.
 
 ``parse_quantity("32件/年(平成28～30年の平均)")`` gives value 32, unit 件 per 年, basis average,
-fiscal years 2016–2018. The cell is read in named steps (:func:`_read_slow`): normalise the
+fiscal years 2016–2018. The cell is read in named steps (:func:`_read_step_by_step`): normalise the
 text (full-width digits and spaces, line breaks), take out the notes in parentheses (nested
 ones too; a breakdown such as ``15か所(公立2か所…)`` is a note, the leading number the total),
 dates and years (令和/平成/R/H/西暦, ranges, ``令和3年3月31日``, ``R3.3.31``), prefixes before
@@ -153,7 +153,7 @@ class Quantity(NamedTuple):
 def parse_quantity(text: object) -> Quantity:
     """Read one KPI cell (text or number) as a :class:`Quantity`; raise QuantityError if it is not one."""
     if type(text) is str:
-        return _parse_text(text)
+        return _parse_cell_text(text)
     if isinstance(text, bool):
         raise QuantityError(f"「{text}」は数量として読み取れません。", value=text)
     if isinstance(text, (int, Decimal)):
@@ -169,7 +169,7 @@ def parse_quantity(text: object) -> Quantity:
         raise QuantityError("空欄です。", code="missing-value", value="")
     if not isinstance(text, str):
         raise QuantityError(f"「{text!r}」は数量として読み取れません。", value=repr(text))
-    return _parse_text(text)
+    return _parse_cell_text(text)
 
 
 # The figures a KPI cell can hold: Excel keeps 15 significant digits, and no count, amount or
@@ -238,7 +238,7 @@ def read_quantity(text: str) -> Quantity | QuantityError:
     """:func:`parse_quantity` of a cell's text with a refusal returned, not raised: the validation
     reads four cells of every KPI row, and raising costs more than the cached reading itself. The
     error returned is shared (cached): read its code and message, never change it."""
-    return _read_text(text)
+    return _read_cell_text(text)
 
 
 def quantity_or_none(text: object) -> Quantity | None:
@@ -256,19 +256,19 @@ def quantity_or_none(text: object) -> Quantity | None:
         return None
 
 
-def _parse_text(raw: str) -> Quantity:
+def _parse_cell_text(raw: str) -> Quantity:
     """A cell's text read once: lru_cache keeps only results, so the texts that are refused (a
     blank, 「-」, a remark) are remembered as their error and raised anew each time."""
-    read = _read_text(raw)
+    read = _read_cell_text(raw)
     if isinstance(read, QuantityError):
         raise QuantityError(str(read), code=read.code, value=read.value)
     return read
 
 
 @lru_cache(maxsize=65536)
-def _read_text(raw: str) -> Quantity | QuantityError:
+def _read_cell_text(raw: str) -> Quantity | QuantityError:
     try:
-        return _within_range(_parse_uncached(raw))
+        return _within_range(_read_cell_text_uncached(raw))
     except QuantityError as err:
         return err.with_traceback(None)
 
@@ -277,7 +277,7 @@ def _read_text(raw: str) -> Quantity | QuantityError:
 _SCIENTIFIC_RE = re.compile(r"\s*[-+]?\d+(?:\.\d+)?[Ee][-+]?\d{1,9}\s*")
 
 
-def _parse_uncached(raw: str) -> Quantity:
+def _read_cell_text_uncached(raw: str) -> Quantity:
     text = to_halfwidth(raw)
     word = _WORD_QUANTITIES.get(text.strip())
     if word is not None:
@@ -293,7 +293,7 @@ def _parse_uncached(raw: str) -> Quantity:
             return Quantity(-value if sign else value, unit, None, CUMULATIVE if cum else None,
                             _fiscal(era, year) if era else None, _ESTIMATE if est else _NO_QUALIFIERS,
                             label or words or "", False, raw)
-    return _read_slow(raw, text)
+    return _read_step_by_step(raw, text)
 
 
 class _Reading:
@@ -343,7 +343,7 @@ _BARE_AVERAGE_RE = re.compile(r"(?<![国県都道府市区町村])平均")
 _REMARK_RE = re.compile(r"※\s*([^\n()]*)")  # '※単年実績' to the end of its line is a note
 
 
-def _read_slow(raw: str, text: str) -> Quantity:
+def _read_step_by_step(raw: str, text: str) -> Quantity:
     r = _Reading(raw, _prepared(raw, text))
     _read_notes(r)
     _read_dates(r)
@@ -405,7 +405,7 @@ def _read_pace_and_total(raw: str, text: str) -> Quantity | None:
     for word in TOTAL_WORDS:
         total_text = total_text.replace(word, "累計")
     try:
-        total, pace = _parse_text(total_text), _parse_text(parts[p])
+        total, pace = _parse_cell_text(total_text), _parse_cell_text(parts[p])
     except QuantityError:
         return None
     if total.value is None or pace.value is None or normalized(total)[1] != normalized(pace)[1] \
@@ -504,7 +504,7 @@ def _read_by_year(raw: str, text: str) -> Quantity | None:
     if len(parts) < 2:
         return None
     try:
-        read = [_parse_text(p) for p in parts]
+        read = [_parse_cell_text(p) for p in parts]
     except QuantityError:
         return None
     years = [q.fiscal.end if q.fiscal else None for q in read]
@@ -559,7 +559,7 @@ def _read_note_figure(r: _Reading, inner: str) -> None:
             or _ERALESS_YEAR_RE.fullmatch(inner) or PERIOD_PREFIX_RE.search(inner)):
         return  # (5年間累計) is a period
     try:
-        q = _parse_text(inner)
+        q = _parse_cell_text(inner)
     except QuantityError:
         return
     if q.value is not None:

@@ -190,11 +190,11 @@ def parse_rate(text: object) -> Decimal | None:
     return q.value
 
 
-def _nc(method: str, code: str, reason: str) -> Rate:
+def _not_computable(method: str, code: str, reason: str) -> Rate:
     return Rate(None, method, code, reason)
 
 
-def _quantity(text: object, what: str) -> Quantity | None:
+def _cell_quantity(text: object, what: str) -> Quantity | None:
     """The cell as a Quantity; None when it names no value: blank, a placeholder (-, ―, なし,
     未集計 …) or words that name no value (parse_quantity raises ``missing-value`` for each)."""
     if isinstance(text, Quantity):
@@ -209,7 +209,7 @@ def _quantity(text: object, what: str) -> Quantity | None:
 
 def _missing(method: str, code: str, what: str, text: object) -> Rate:
     shown = "空欄" if text is None or not str(text).strip() else f"「{str(text).strip()}」（値なし）"
-    return _nc(method, code, f"{what}が{shown}のため計算できません。")
+    return _not_computable(method, code, f"{what}が{shown}のため計算できません。")
 
 
 def _scaled(a: Quantity, b: Quantity) -> tuple[Decimal, Decimal]:
@@ -258,7 +258,7 @@ def kpi_rate(current: object, target: object, baseline: object = None, method: s
     """
     rate = _kpi_rate(current, target, baseline, method, "lower" if lower_is_better else direction)
     if rate.value is not None and abs(rate.value) >= RATE_LIMIT:
-        rate = _nc(rate.method, "rate-out-of-range",
+        rate = _not_computable(rate.method, "rate-out-of-range",
                    "達成率が大きすぎます（目標値が現在値に比べて極端に小さい値です）。目標値と現在値の単位・桁を確かめてください。")
     return rate if rounding == DEFAULT_ROUNDING else replace(rate, rounding=rounding)
 
@@ -266,13 +266,13 @@ def kpi_rate(current: object, target: object, baseline: object = None, method: s
 def _kpi_rate(current: object, target: object, baseline: object, method: str, direction: str) -> Rate:
     if method not in METHODS:
         raise InputError(f"方式「{method}」は使えません（{', '.join(METHODS)}）。", value=method)
-    t = _quantity(target, "目標値")
-    cur = _quantity(current, "現在値")
-    base = _quantity(baseline, "基準値")
+    t = _cell_quantity(target, "目標値")
+    cur = _cell_quantity(current, "現在値")
+    base = _cell_quantity(baseline, "基準値")
     if t is None:
         return _missing(method, "missing-target", "目標値", target)
     if t.has(QUALITATIVE) and method not in ("continue", "maintain"):
-        return _nc(method, "qualitative-target",
+        return _not_computable(method, "qualitative-target",
                    f"目標値「{t.raw.strip()}」は数値のない定性的な目標のため、達成率を計算できません（達成状況は文章で評価します）。")
     lower_is_better = kpi_direction(direction, "", base, t).lower
     method = choose_method(method, cur, t, lower_is_better)
@@ -337,15 +337,15 @@ def _continue(c: Quantity, t: Quantity) -> Rate:
         return Rate(ONE, "continue")
     if c.has(STOPPED):
         return Rate(ZERO, "continue")
-    return _nc("continue", "not-comparable",
+    return _not_computable("continue", "not-comparable",
                f"目標値「{t.raw}」に対して現在値「{c.raw}」では達成状況を判断できません。")
 
 
 def _not_numeric(method: str, c: Quantity, t: Quantity, b: Quantity | None) -> Rate | None:
     if c.value is None:
-        return _nc(method, "non-numeric-current", f"現在値「{c.raw}」が数値ではないため計算できません。")
+        return _not_computable(method, "non-numeric-current", f"現在値「{c.raw}」が数値ではないため計算できません。")
     if t.value is None and method != "maintain" and not (method == "progress" and b is not None):
-        return _nc(method, "non-numeric-target", f"目標値「{t.raw}」が数値ではないため計算できません。")
+        return _not_computable(method, "non-numeric-target", f"目標値「{t.raw}」が数値ではないため計算できません。")
     return None
 
 
@@ -360,7 +360,7 @@ def _unit_problem(method: str, c: Quantity, t: Quantity, b: Quantity | None) -> 
             continue
         if other is t and t.is_percent and (t.has(INCREASE) or t.has(DECREASE)):
             continue  # '10%の増加' is relative to the baseline, whatever its unit
-        return _nc(method, "unit-mismatch",
+        return _not_computable(method, "unit-mismatch",
                    f"単位が異なるため計算できません（現在値: {c.unit}、{name}: {other.unit}）。")
     return None
 
@@ -374,12 +374,12 @@ def _compute(method: str, c: Quantity, t: Quantity, b: Quantity | None, lower: b
     cv, tv = _scaled(c, t)
     if method == "lower-better":
         if tv == 0:  # ゼロを目指す: target ÷ current says nothing (0 % until the very end)
-            return _nc(method, "zero-target", "目標値が0のため計算できません。")
+            return _not_computable(method, "zero-target", "目標値が0のため計算できません。")
         if cv == 0:
-            return _nc(method, "zero-current", "現在値が0のため計算できません（低いほど良い指標）。")
+            return _not_computable(method, "zero-current", "現在値が0のため計算できません（低いほど良い指標）。")
         return Rate(_CTX.divide(tv, cv), method)
     if tv == 0:
-        return _nc(method, "zero-target", "目標値が0のため計算できません。")
+        return _not_computable(method, "zero-target", "目標値が0のため計算できません。")
     if method == "lower-better-gap":  # 100 % less the overshoot: 2,488 of 2,098 → 81.4 %
         return Rate(_CTX.divide(tv + tv - cv, tv), method)
     if _opposite_changes(c, t):
@@ -392,20 +392,24 @@ def _maintain(c: Quantity, t: Quantity, b: Quantity | None, lower: bool) -> Rate
     method = "maintain"
     ref = t if t.value is not None else b
     if ref is None or ref.value is None:
-        return _nc(method, "missing-baseline", "現状維持の目標には数値の基準値が必要です。")
+        return _not_computable(method, "missing-baseline", "現状維持の目標には数値の基準値が必要です。")
     cv, rv = _scaled(c, ref)
     if (cv <= rv) if lower else (cv >= rv):
         return Rate(ONE, method)
     if lower:
-        return _nc(method, "zero-current", "現在値が0のため計算できません。") if cv == 0 else Rate(_CTX.divide(rv, cv), method)
-    return _nc(method, "zero-target", "目標値が0のため計算できません。") if rv == 0 else Rate(_CTX.divide(cv, rv), method)
+        if cv == 0:
+            return _not_computable(method, "zero-current", "現在値が0のため計算できません。")
+        return Rate(_CTX.divide(rv, cv), method)
+    if rv == 0:
+        return _not_computable(method, "zero-target", "目標値が0のため計算できません。")
+    return Rate(_CTX.divide(cv, rv), method)
 
 
 def _progress(c: Quantity, t: Quantity, b: Quantity | None) -> Rate:
     """(current − baseline) ÷ (target − baseline); for an increase target, the gain ÷ the increase."""
     method = "progress"
     if b is None or b.value is None:
-        return _nc(method, "missing-baseline", "進捗率の計算には数値の基準値が必要です。")
+        return _not_computable(method, "missing-baseline", "進捗率の計算には数値の基準値が必要です。")
     cv, bv = _scaled(c, b)
     if t.has(INCREASE) or t.has(DECREASE):
         if t.value is None:  # bare 増加 / 減少: achieved or not
@@ -414,12 +418,12 @@ def _progress(c: Quantity, t: Quantity, b: Quantity | None) -> Rate:
         relative = t.is_percent and not b.is_percent  # '10%の増加' of a count
         amount = _CTX.divide(abs(bv) * t.value, HUNDRED) if relative else _scaled(t, b)[0]
         if amount == 0:
-            return _nc(method, "zero-target", "目標の増減幅が0のため計算できません。")
+            return _not_computable(method, "zero-target", "目標の増減幅が0のため計算できません。")
         gain = bv - cv if t.has(DECREASE) else cv - bv
         return Rate(_CTX.divide(gain, amount), method)
     tv = _scaled(t, b)[0]
     if tv == bv:
-        return _nc(method, "target-equals-baseline", "目標値と基準値が同じため進捗率を計算できません。")
+        return _not_computable(method, "target-equals-baseline", "目標値と基準値が同じため進捗率を計算できません。")
     return Rate(_CTX.divide(cv - bv, tv - bv), method)
 
 

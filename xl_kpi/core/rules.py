@@ -232,7 +232,7 @@ def _no_value_words(text: str) -> str:
     return f"「{text}」は値なしとして扱います。" if text else ""
 
 
-def _quantity(c: _Checker, name: str, required: bool) -> Quantity | None:
+def _field_quantity(c: _Checker, name: str, required: bool) -> Quantity | None:
     text = getattr(c.rec, name).strip()
     q = _read(c, name, text) if text else None  # a blank cell: parse_quantity would refuse it, slower
     if q is None and required and name not in c.refused:  # the baseline: see _check_baseline_given
@@ -321,10 +321,10 @@ def _check_kpi(c: _Checker) -> None:
         return
     if not rec.kpi_item.strip():
         c.add("missing-value", "kpi_item")
-    b = _quantity(c, "baseline", False)  # whether it is needed: _check_baseline_given
-    t = _quantity(c, "target", True)
-    cur = _quantity(c, "current", True)
-    rt = _quantity(c, "revised_target", False)
+    b = _field_quantity(c, "baseline", False)  # whether it is needed: _check_baseline_given
+    t = _field_quantity(c, "target", True)
+    cur = _field_quantity(c, "current", True)
+    rt = _field_quantity(c, "revised_target", False)
     _check_direction(c, b, t, cur)
     _check_baseline_given(c, t, cur)
     if t is not None and t.value is not None:
