@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import io
 import math
+import os
+import threading
 import zipfile
 from datetime import datetime
 
@@ -178,3 +180,77 @@ def test_any_rows_with_heights_give_xlsxwriters_bytes(rows):
             ws.put_row(r, [(c, v, f[name] if name else None) for c, (v, name) in enumerate(row)], height=height)
 
     assert parts(build(FastWorkbook, by_rows)) == parts(build(xlsxwriter.Workbook, one_by_one))
+
+
+def big_workbook(fill_rows: int = 4_000) -> bytes:
+    """Three sheets of ~30,000 cells each with formats first used in each sheet, as a master's
+    取組状況, 計画 and 推移: written to temporary files (``in_memory`` off), as the master is."""
+    buf = io.BytesIO()
+    wb = FastWorkbook(buf, {**OPTIONS, "in_memory": False})
+    wb.set_properties({"created": FIXED})
+    for s, name in enumerate(("取組状況", "計画", "推移")):
+        ws = wb.add_worksheet(name)
+        col = wb.add_format({"italic": True, "font_size": 9 + s})
+        ws.set_column(0, 0, 12, col)
+        fmts = [wb.add_format({"num_format": f'0.{"0" * k}"件"', "border": s}) for k in range(3)]
+        for r in range(fill_rows):
+            ws.put_row(r, [(1, f"{name}{r % 97}", fmts[r % 3]), (2, r * 1.5, fmts[(r + 1) % 3]),
+                           (3, None, fmts[2]), (5, f"行{r}", None), (7, r, fmts[0])],
+                       height=15 + r % 3)
+        ws.set_row(fill_rows + 2, 30, wb.add_format({"bold": True, "font_size": 20 + s}))
+    ws.write_url(0, 0, "internal:'取組状況'!B2", None, "戻る")  # a sheet with a link stays with the parent
+    wb.close()
+    return buf.getvalue()
+
+
+def test_sheets_written_in_two_processes_are_the_bytes_one_process_writes(monkeypatch):
+    from xl_kpi.files.writing import fastsheet
+    forks: list[int] = []
+    real_fork = fastsheet.os.fork
+
+    def counted_fork():
+        forks.append(1)
+        return real_fork()
+
+    monkeypatch.setattr(fastsheet.os, "fork", counted_fork)
+    monkeypatch.setattr(fastsheet, "_may_fork", lambda: True)
+    two = big_workbook()
+    assert forks == [1]
+    monkeypatch.setattr(fastsheet, "_may_fork", lambda: False)
+    one = big_workbook()
+    assert forks == [1]
+    assert parts(two) == parts(one)
+    assert two == one
+
+
+def test_when_the_second_process_fails_this_one_writes_its_sheets(monkeypatch):
+    from xl_kpi.files.writing import fastsheet
+    parent = os.getpid()
+    real = fastsheet._write_parts
+
+    def failing_in_the_copy(jobs):
+        if os.getpid() != parent:
+            os._exit(3)
+        real(jobs)
+
+    monkeypatch.setattr(fastsheet, "_write_parts", failing_in_the_copy)
+    monkeypatch.setattr(fastsheet, "_may_fork", lambda: True)
+    failed = big_workbook()
+    monkeypatch.setattr(fastsheet, "_may_fork", lambda: False)
+    assert failed == big_workbook()
+
+
+def test_a_second_process_only_with_a_second_core_and_no_other_thread(monkeypatch):
+    from xl_kpi.files.writing import fastsheet
+    monkeypatch.setattr(fastsheet.os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
+    assert fastsheet._may_fork()
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait)
+    t.start()
+    try:
+        assert not fastsheet._may_fork()
+    finally:
+        stop.set()
+        t.join()
+    monkeypatch.setattr(fastsheet.os, "sched_getaffinity", lambda _pid: {0}, raising=False)
+    assert not fastsheet._may_fork()

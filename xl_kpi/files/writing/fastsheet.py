@@ -13,12 +13,15 @@ cell and row — so any cell the fast path does not know (a formula, a cell with
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Sequence
 from math import isfinite
 from typing import cast
 
 import xlsxwriter
 from xlsxwriter.format import Format
+from xlsxwriter.packager import Packager
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTuple, RowInfo, Worksheet
 
@@ -160,10 +163,107 @@ class _Collect:
         self.write = parts.append
 
 
+class _SheetsInTwoProcesses(Packager):
+    """XlsxWriter's packager, writing the worksheet parts in two processes where it can.
+
+    Once the workbook is prepared, each sheet's XML depends only on that sheet, so a forked copy
+    of this process writes some of the sheets' parts while this one writes the others (XlsxWriter
+    documents the packager as the class to replace: ``Workbook._get_packager``). The bytes are
+    the same; one process writes everything when the parts are kept in memory, with one core,
+    while another thread runs (a fork copies only the calling thread) or when the copy fails."""
+
+    def _write_worksheet_files(self) -> None:
+        jobs: list[tuple[Worksheet, str]] = []
+        index = 1
+        for ws in self.workbook.worksheets():
+            if ws.is_chartsheet:
+                continue
+            if ws.constant_memory:  # not used by xl-kpi: XlsxWriter's own path, one process
+                super()._write_worksheet_files()
+                return
+            jobs.append((ws, self._filename(f"xl/worksheets/sheet{index}.xml")))
+            index += 1
+        theirs = _share(jobs) if not self.in_memory and _may_fork() else []
+        if theirs:
+            # a format's number in styles.xml is given when a sheet first writes it: give them all
+            # here, in the order one process writing the sheets one after another would
+            for ws, _ in jobs:
+                _number_formats(ws)
+        pid = os.fork() if theirs else 0
+        if theirs and pid == 0:  # the copy: write its sheets and leave at once (no clean-up of the parent's)
+            code = 1
+            try:
+                _write_parts(theirs)
+                code = 0
+            finally:
+                os._exit(code)
+        _write_parts([j for j in jobs if j not in theirs])
+        if theirs and os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) != 0:
+            _write_parts(theirs)  # the copy failed: write its sheets here (an error shows here too)
+
+
+def _number_formats(ws: Worksheet) -> None:
+    """Ask each format of ``ws`` for its styles.xml index (``Format._get_xf_index``) in the order
+    XlsxWriter's writing of the sheet does: the columns' formats (``_write_cols``), then row by
+    row the row's format and each cell's (``_write_row``, ``_write_cell``); a cell without a
+    format takes its row's or column's, numbered already."""
+    for col in sorted(ws.col_info):
+        if ws.col_info[col].column_format:
+            ws.col_info[col].column_format._get_xf_index()
+    if ws.dim_rowmin is None:
+        return
+    table, row_info = ws.table, ws.row_info
+    for row in range(ws.dim_rowmin, ws.dim_rowmax + 1):
+        info = row_info.get(row)
+        if info is not None and info.row_format:
+            info.row_format._get_xf_index()
+        cells = table.get(row)
+        if cells:
+            for col in sorted(cells):
+                fmt = cells[col].format
+                if fmt:
+                    fmt._get_xf_index()
+
+
+def _write_parts(jobs: list[tuple[Worksheet, str]]) -> None:
+    for ws, filename in jobs:
+        ws._set_xml_writer(filename)
+        ws._assemble_xml_file()
+
+
+def _share(jobs: list[tuple[Worksheet, str]]) -> list[tuple[Worksheet, str]]:
+    """The sheets the second process writes: about half of the cells, from the sheets whose
+    writing changes nothing the package needs later (an external hyperlink numbers its
+    relationship while its sheet is written)."""
+    size = {id(ws): sum(len(cells) for cells in ws.table.values()) for ws, _ in jobs}
+    total = sum(size.values())
+    if total < PARALLEL_MIN_CELLS:
+        return []
+    theirs: list[tuple[Worksheet, str]] = []
+    taken = 0
+    for job in sorted(jobs, key=lambda j: -size[id(j[0])]):
+        if not job[0].hyperlinks and taken + size[id(job[0])] <= total / 2 + total / 10:
+            theirs.append(job)
+            taken += size[id(job[0])]
+    return theirs
+
+
+PARALLEL_MIN_CELLS = 50_000  # below this, forking costs more than the second core saves
+
+
+def _may_fork() -> bool:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return hasattr(os, "fork") and cores > 1 and threading.active_count() == 1
+
+
 class FastWorkbook(xlsxwriter.Workbook):
-    """An XlsxWriter workbook whose worksheets are :class:`FastWorksheet`."""
+    """An XlsxWriter workbook whose worksheets are :class:`FastWorksheet`, packaged by
+    :class:`_SheetsInTwoProcesses`."""
 
     worksheet_class = FastWorksheet
+
+    def _get_packager(self) -> Packager:
+        return _SheetsInTwoProcesses()
 
     def add_worksheet(self, name: str | None = None, worksheet_class=None) -> FastWorksheet:
         ws = super().add_worksheet(name, worksheet_class or FastWorksheet)
