@@ -187,8 +187,9 @@ class _SheetsInTwoProcesses(Packager):
         if theirs:
             # a format's number in styles.xml is given when a sheet first writes it: give them all
             # here, in the order one process writing the sheets one after another would
+            seen: set[Format | None] = {None}  # a cell without a format asks nothing
             for ws, _ in jobs:
-                _number_formats(ws)
+                _number_formats(ws, seen)
         pid = os.fork() if theirs else 0
         if theirs and pid == 0:  # the copy: write its sheets and leave at once (no clean-up of the parent's)
             code = 1
@@ -202,14 +203,17 @@ class _SheetsInTwoProcesses(Packager):
             _write_parts(theirs)  # the copy failed: write its sheets here (an error shows here too)
 
 
-def _number_formats(ws: Worksheet) -> None:
+def _number_formats(ws: Worksheet, seen: set[Format | None]) -> None:
     """Ask each format of ``ws`` for its styles.xml index (``Format._get_xf_index``) in the order
     XlsxWriter's writing of the sheet does: the columns' formats (``_write_cols``), then row by
     row the row's format and each cell's (``_write_row``, ``_write_cell``); a cell without a
-    format takes its row's or column's, numbered already."""
+    format takes its row's or column's, numbered already. ``seen``: the formats asked already
+    (a row whose formats were all seen is not gone through cell by cell)."""
     for col in sorted(ws.col_info):
-        if ws.col_info[col].column_format:
-            ws.col_info[col].column_format._get_xf_index()
+        fmt = ws.col_info[col].column_format
+        if fmt:
+            fmt._get_xf_index()
+            seen.add(fmt)
     if ws.dim_rowmin is None:
         return
     table, row_info = ws.table, ws.row_info
@@ -217,12 +221,14 @@ def _number_formats(ws: Worksheet) -> None:
         info = row_info.get(row)
         if info is not None and info.row_format:
             info.row_format._get_xf_index()
+            seen.add(info.row_format)
         cells = table.get(row)
-        if cells:
+        if cells and not seen.issuperset([cell.format for cell in cells.values()]):
             for col in sorted(cells):
                 fmt = cells[col].format
                 if fmt:
                     fmt._get_xf_index()
+                    seen.add(fmt)
 
 
 def _write_parts(jobs: list[tuple[Worksheet, str]]) -> None:
