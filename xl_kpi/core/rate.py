@@ -27,6 +27,7 @@ from .quantity import (
     normalized,
     parse_quantity,
 )
+from .record import HIGHER_IS_BETTER, LOWER_IS_BETTER
 
 METHODS = ("auto", "ratio", "progress", "lower-better", "lower-better-gap", "continue", "maintain")
 _LOWER_METHODS = frozenset({"lower-better", "lower-better-gap"})
@@ -274,7 +275,9 @@ def _kpi_rate(current: object, target: object, baseline: object, method: str, di
     if t.has(QUALITATIVE) and method not in ("continue", "maintain"):
         return _not_computable(method, "qualitative-target",
                    f"目標値「{t.raw.strip()}」は数値のない定性的な目標のため、達成率を計算できません（達成状況は文章で評価します）。")
-    lower_is_better = kpi_direction(direction, "", base, t).lower
+    # a stated direction decides alone (the evaluation always states one): no need to hash the quantities
+    lower_is_better = (direction == LOWER_IS_BETTER if direction in (LOWER_IS_BETTER, HIGHER_IS_BETTER)
+                       else kpi_direction(direction, "", base, t).lower)
     method = choose_method(method, cur, t, lower_is_better)
     if cur is None:
         return _missing(method, "missing-current", "現在値", current)

@@ -297,8 +297,14 @@ def _title_clash(seen: dict, key, title: str, r: KpiRecord) -> list[Finding]:
                                 f"（{r.source.file or '計画'}）で異なります。「{first[0]}」を使いました。")]
 
 
+@lru_cache(maxsize=8192)
 def _squash(text: str) -> str:
-    return re.sub(r"\s+", "", to_halfwidth(text))
+    """A title as compared: without spaces or line breaks, full-width forms plain (cached: every
+    row of a sheet carries its goal's and direction's titles)."""
+    return _SPACES_RE.sub("", to_halfwidth(text))
+
+
+_SPACES_RE = re.compile(r"\s+")
 
 
 def same_title(a: str, b: str) -> bool:
