@@ -96,21 +96,18 @@ def write_summary_sheet(wb: xlsxwriter.Workbook, fmt: CellFormats, records: Sequ
     # columns to its right), one line a KPI; no merged cells, so thousands of rows stay cheap.
     for j, h in enumerate(("施策番号", "KPI", "達成率", "取組状況の行", "部署", "項目")):
         ws.write_string(top + 1, j, h, fmt["table_header"])
+    cell, pct, plain, overflow = fmt["cell"], fmt.numbered("pct", settings.rounding.number_format), fmt["plain"], fmt["overflow"]
     for i, it in enumerate(low, start=top + 2):
         r = it.record
-        ws.write_string(i, 0, r.measure_id, fmt["cell"])
-        ws.write_string(i, 1, r.kpi_no, fmt["cell"])
-        ws.write_number(i, 2, percent_cell(it.rate.value or Decimal(0), settings.rounding),  # computable only
-                        fmt.numbered("pct", settings.rounding.number_format))
+        # the cells in the order they are written (the shared strings are numbered in that order)
+        ws.put_row(i, [(0, r.measure_id, cell), (1, r.kpi_no, cell),
+                       (2, percent_cell(it.rate.value or Decimal(0), settings.rounding), pct)])  # computable only
         row = row_of.get(id(r))
         if row and i - top - 2 < LINKS_MAX:
             ws.write_url(i, 3, f"internal:'{MASTER_SHEET}'!A{row}", fmt["link"], string=f"{row}行目へ")
-        elif row:
-            ws.write_string(i, 3, f"{row}行目", fmt["cell"])
         else:
-            ws.write_blank(i, 3, None, fmt["cell"])
-        ws.write_string(i, 4, r.submitted_by or r.owner, fmt["plain"])
-        ws.write_string(i, 5, r.kpi_item, fmt["overflow"])
+            ws.put_row(i, [(3, f"{row}行目" if row else None, cell)])
+        ws.put_row(i, [(4, r.submitted_by or r.owner, plain), (5, r.kpi_item, overflow)])
     ws.set_landscape()
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
