@@ -252,5 +252,9 @@ def test_a_second_process_only_with_a_second_core_and_no_other_thread(monkeypatc
     finally:
         stop.set()
         t.join()
+    monkeypatch.setenv("XL_KPI_WORKERS", "1")  # one process, as asked
+    assert not fastsheet._may_fork()
+    monkeypatch.setenv("XL_KPI_WORKERS", "2")
+    assert fastsheet._may_fork()
     monkeypatch.setattr(fastsheet.os, "sched_getaffinity", lambda _pid: {0}, raising=False)
     assert not fastsheet._may_fork()

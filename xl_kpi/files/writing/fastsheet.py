@@ -258,8 +258,10 @@ PARALLEL_MIN_CELLS = 50_000  # below this, forking costs more than the second co
 
 
 def _may_fork() -> bool:
+    """A second process when there is a second core, no other thread, and ``XL_KPI_WORKERS`` is not 1."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return hasattr(os, "fork") and cores > 1 and threading.active_count() == 1
+    return (hasattr(os, "fork") and cores > 1 and threading.active_count() == 1
+            and os.environ.get("XL_KPI_WORKERS", "").strip() != "1")
 
 
 class FastWorkbook(xlsxwriter.Workbook):
