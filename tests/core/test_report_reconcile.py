@@ -375,8 +375,15 @@ def test_a_value_unchanged_since_last_year_is_said_with_this_years_fiscal_year()
                               last_year=last)
     (stale,) = found(content, "stale-value")
     assert "令和3年度末時点" in stale.message
-    assert [f.code for f in content.findings if f.code.startswith("target")] == []  # the plan checks targets
-    assert [f.field for f in found(content, "plan-value-changed")] == ["target"]
+    assert [f.field for f in found(content, "plan-value-changed")] == ["target"]  # the plan checks targets
+
+
+def test_a_target_that_is_the_plans_is_no_finding_though_last_years_master_said_another():
+    last_rows = [row(target="25件(累計)", current="10件(累計)")]
+    last = LastYear(2020, last_rows, update_history([], last_rows, 2020), plan(row()))
+    content = evaluate_report([sub(records=[row()])], replace(SETTINGS, year=2021), last_year=last)
+    assert content.records[0].target == "30件(累計)"
+    assert [f.code for f in content.findings if f.severity != "info"] == []
 
 
 def test_history_joins_last_years_master_and_this_years_and_records_each_years_rate():
@@ -401,9 +408,19 @@ def test_projections_use_the_plans_unit_and_direction():
     assert content.histories == histories
     own = evaluate_master(rows, SETTINGS, histories).projections[("1-01", "1")]
     assert (own.status, own.unit, own.shown) == ("on-track", "万円", "130,000万円")
-    report = evaluate_report([sub(records=[row(target="8億円", baseline="1億円(平成30年度)", current="5億円")])],
-                             SETTINGS, register=planned)
-    assert report.projections[("1-01", "1")].reason.startswith("目標値に達しています")
+    revised = row(target="8億円", baseline="1億円(平成30年度)", revised_target="90,000万円", revision_note="見直し",
+                  current="50,000万円")
+    report = evaluate_report([sub(records=[revised])], SETTINGS, register=plan(row(target="8億円",
+                                                                                   baseline="1億円(平成30年度)")))
+    p = report.projections[("1-01", "1")]
+    assert (p.unit, p.shown) == ("億円", "13億円") and p.reason.endswith("計画最終年度に 13億円（目標 9億円）")
+
+
+def test_a_measure_without_a_number_is_projected_in_the_plans_unit():
+    rows = [row("", measure_name="国土強靱化", target="80,000万円", baseline="1億円(平成30年度)", current="50,000万円")]
+    planned = plan(row("", measure_name="国土強靱化", target="8億円", baseline="1億円(平成30年度)"))
+    p = evaluate_master(rows, SETTINGS, update_history([], rows, 2020), planned).projections[("name:国土強靱化", "1")]
+    assert (p.unit, p.shown) == ("億円", "13億円")
 
 
 def test_a_master_read_back_is_rated_with_the_settings_rounding():
@@ -421,3 +438,44 @@ def test_a_date_typed_in_a_cell_is_said_once_and_explains_that_cells_parse_error
     parse = make_finding("unparseable-value", file="a", sheet="s", cell="G5")
     other = make_finding("multiple-values", file="a", sheet="s", cell="I5")
     assert without_explained([date, again, parse, other_date, other]) == [date, other_date, other]
+
+
+def test_rows_reconciled_with_the_plan_take_its_measure_number():
+    from xl_kpi.core.evaluation import against_plan
+    (out,), findings = against_plan([row("１－０１")], plan(row()))
+    assert out.measure_id == "1-01" and findings == []
+
+
+def test_a_department_sending_a_second_file_keeps_its_first_files_rows_and_the_others_keep_theirs():
+    register = plan(row(), row("1-02"), row("3-01", dept="福祉保健部"))
+    master = [row(origin_file="a.xlsx"), row("3-01", dept="福祉保健部", origin_file="f.xlsx")]
+    content = evaluate_report([sub(file="b.xlsx", records=[row("1-02", origin_file="b.xlsx", file="b.xlsx")])],
+                              SETTINGS, register=register, existing=master)
+    assert [(r.measure_id, r.origin_file) for r in content.records] == [
+        ("1-01", "a.xlsx"), ("1-02", "b.xlsx"), ("3-01", "f.xlsx")]
+    assert [(s.department, s.file, s.state, len(s.records)) for s in content.status] == [
+        ("商工労働部", "b.xlsx", "提出済", 1), ("福祉保健部", "", "提出済", 1)]
+
+
+def test_joint_owners_kept_in_the_master_from_an_earlier_run_stay_joint_owners():
+    settings = replace(SETTINGS, departments=LISTED + OFFICES)
+    joint = "会計管理者 監査委員事務局"
+    register = plan(row(), row("6-01", dept="会計管理者"))
+    master = [row("6-01", dept=joint, origin_file="k.xlsx")]
+    content = evaluate_report([sub(records=[row()])], settings, register=register, existing=master)
+    kept = next(r for r in content.records if r.measure_id == "6-01")
+    assert (kept.department, kept.submitted_by, kept.current) == (joint, joint, "15件(累計)")
+    assert found(content, "unknown-department") == []
+
+
+def test_a_relisted_copy_is_not_filled_from_an_original_its_department_marked_not_submitted():
+    register = plan(row(), row(goal_no="4", measure_name="施策(再掲)"))
+    content = evaluate_report([sub(records=[row(current="未提出")])], SETTINGS, register=register)
+    copy = next(r for r in content.records if r.is_relisted)
+    assert (copy.current, copy.submitted_by, copy.goal_no) == ("未提出", "", "4")
+    assert [(s.state, s.missing) for s in content.status] == [("一部", ("施策1-01 KPI1（再掲）",))]
+
+
+def test_a_plan_value_that_cannot_be_read_is_never_the_same_as_a_submitted_one():
+    from xl_kpi.core.evaluation import same_plan_value
+    assert not same_plan_value("30件", "30件と40件") and not same_plan_value("30件と40件", "30件")
