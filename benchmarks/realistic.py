@@ -58,7 +58,8 @@ def edit_like_staff(src: Path, dst: Path, seed: int, formula: bool) -> None:
             if t is not None:
                 cell.value, cell.number_format = t
                 typed_cells += 1
-    first = next(r for r in range(5, ws.max_row + 1) if isinstance(ws.cell(r, 9).value, (int, float, str)) and ws.cell(r, 5).value)
+    first = next(r for r in range(5, ws.max_row + 1)
+                 if isinstance(ws.cell(r, 9).value, (int, float, str)) and ws.cell(r, 5).value)
     ws.cell(first, 9).comment = Comment("前年度の値を確認済み", "担当者")
     ws.cell(first, 14).fill = PatternFill("solid", fgColor="FFFF00")
     if formula:

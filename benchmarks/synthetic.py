@@ -49,12 +49,14 @@ def department_records(dept_index: int, rows: int, seed: int) -> list[KpiRecord]
     """One department's submission: `rows` KPI rows with unique keys."""
     rng = random.Random(seed)
     base = [r for r in read_csv_records(sample_csv_path()) if r.kpi_no]
-    dept = DEPARTMENTS[dept_index % len(DEPARTMENTS)] + (f"{dept_index // len(DEPARTMENTS) + 1}" if dept_index >= len(DEPARTMENTS) else "")
+    dept = DEPARTMENTS[dept_index % len(DEPARTMENTS)] + (
+        f"{dept_index // len(DEPARTMENTS) + 1}" if dept_index >= len(DEPARTMENTS) else "")
     out = []
     for i in range(rows):
         r = base[(i + dept_index) % len(base)]
         goal = str(i % 4 + 1)
-        out.append(replace(r, goal_no=goal, measure_id=f"{goal}-{dept_index % 900 + 10:03d}" if dept_index >= 90 else f"{goal}-{dept_index + 10:02d}",
+        measure_id = f"{goal}-{dept_index % 900 + 10:03d}" if dept_index >= 90 else f"{goal}-{dept_index + 10:02d}"
+        out.append(replace(r, goal_no=goal, measure_id=measure_id,
                            kpi_no=str(i // 4 + 1), department=dept, current=vary(r.current, rng),
                            target=vary(r.target, rng), rate="", revised_target="", revised_rate=""))
     return out

@@ -12,6 +12,7 @@ from xl_kpi.core.direction import (
     ITEM_WORDS,
     STATED,
     TARGET_WORDS,
+    Direction,
     kpi_direction,
     record_direction,
     reduce_word,
@@ -110,3 +111,10 @@ def test_a_population_target_below_its_baseline_is_lower_is_better_until_the_dir
     stated = _record(kpi_item="圏域の総人口", baseline="501,670人(平成27年度)", target="490,000人程度",
                      current="494,439人", direction="higher")
     assert evaluate(stated).rate.display == "101%" and "direction-from-target" not in _codes(stated)
+
+
+def test_a_baseline_stated_as_a_floor_does_not_orient_a_lower_target():
+    """「100件以上」 is no level to fall below: the target 80件 is higher-is-better by default, while a
+    baseline that is only approximate (「100件程度」) still makes the lower target lower-is-better."""
+    assert kpi_direction("", "件数", _q("100件以上"), _q("80件")) == Direction(False)
+    assert kpi_direction("", "件数", _q("100件程度"), _q("80件")) == Direction(True, BELOW_BASELINE)

@@ -192,3 +192,34 @@ def test_grade_record_uses_the_records_fields_or_the_given_rate():
 def test_a_qualitative_target_of_doing_something_is_execution_type():
     scheme = Scheme("pace", plan=PLAN)
     assert grade_kpi("一部の学校で実施", "R6年度末までに全校で実施体制を構築し、効果を検証する", scheme=scheme) == "F"
+
+
+def test_a_kpi_graded_without_a_direction_takes_it_from_a_target_below_its_baseline():
+    """死傷事故件数 7,822 → 5,200, now 6,000: lower is better, the target not reached yet."""
+    from xl_kpi.core.grading import Scheme, grade_kpi
+    grades = {name: grade_kpi("6,000件", "5,200件", "7,822件(平成30年度)", scheme=Scheme(name))
+              for name in ("bands", "baseline-relative", "symbols")}
+    assert grades == {"bands": "B", "baseline-relative": "A", "symbols": "△"}
+    stated = {name: grade_kpi("6,000件", "5,200件", "7,822件(平成30年度)", scheme=Scheme(name), direction="higher")
+              for name in ("bands", "baseline-relative", "symbols")}
+    assert stated == {"bands": "A", "baseline-relative": "S", "symbols": "◎"}  # 指標の方向 高いほど良い decides
+
+
+def test_a_records_stated_direction_decides_its_grade():
+    from xl_kpi.core.grading import Scheme, grade_record
+    from xl_kpi.core.record import Source
+    r = KpiRecord(measure_id="1-01", kpi_no="1", kpi_item="人口", baseline="7,822人(平成30年度)", target="5,200人",
+                  current="6,000人", direction="higher", source=Source("a.xlsx", "s", 5))
+    assert grade_record(r, Scheme("baseline-relative")) == "S"
+
+
+def test_bands_grade_on_the_percent_as_the_scheme_rounds_it():
+    """9,996 of 10,000 is 99.96 %: 100 % (A) half up, 99 % (B) truncated."""
+    from xl_kpi.core.grading import Scheme, grade_kpi, grade_record
+    from xl_kpi.core.rate import TRUNCATE, Rounding, kpi_rate
+    from xl_kpi.core.record import Source
+    truncated = Scheme(rounding=Rounding(0, TRUNCATE))
+    assert (grade_kpi("9,996件", "10,000件"), grade_kpi("9,996件", "10,000件", scheme=truncated)) == ("A", "B")
+    r = KpiRecord(measure_id="1-01", kpi_no="1", target="10,000件", current="9,996件", source=Source("a.xlsx", "s", 5))
+    rate = kpi_rate("9,996件", "10,000件")
+    assert (grade_record(r, Scheme(), rate), grade_record(r, truncated, rate)) == ("A", "B")

@@ -151,3 +151,21 @@ def test_ties_keep_their_input_order():
     a, b = rec("1-01", item="a"), rec("1-01", item="b")
     assert [r.kpi_item for r in order_records([b, a])] == ["b", "a"]
     assert [r.kpi_item for r in order_records(iter([a, b]))] == ["a", "b"]
+
+
+def test_a_kpi_in_two_files_of_a_department_takes_the_newer_and_names_both_files_and_cells():
+    def kpi(current, source):
+        from dataclasses import replace
+        return replace(rec("1-06", dept="環境部", current=current), source=source)
+    older = Submission("環境部", "a.xlsx", "環境部", modified="2021-05-01", time_source="提出日時",
+                       records=[kpi("1件", Source("a.xlsx", "環境部", 7, {"measure_id": "E", "kpi_no": "H"})),
+                                rec("1-07", dept="環境部", current="3件")])
+    newer = Submission("環境部", "b.xlsx", "", modified="2021-05-02", records=[kpi("2件", Source("b.xlsx", "", 9))])
+    result = merge_submissions([], [newer, older], shown_time=lambda t: t.replace("-", "/"))
+    assert [(r.measure_id, r.current) for r in result.records] == [("1-06", "2件"), ("1-07", "3件")]
+    assert result.used == [older, newer] and result.superseded == []
+    (f,) = result.findings
+    assert (f.code, f.severity, f.file, f.sheet, f.cell, f.value) == (
+        "duplicate-submission", "warning", "a.xlsx", "環境部", "H7", "1")
+    assert f.detail == ("環境部の施策1-06 KPI1が「a.xlsx［環境部］」（2021/05/01、提出日時）のH7と"
+                        "「b.xlsx」（2021/05/02、更新日時）の9行目の両方にあります。新しいb.xlsxの値を使いました。")

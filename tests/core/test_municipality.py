@@ -27,3 +27,30 @@ def test_a_code_given_with_five_digits_gets_its_check_digit():
 def test_wrong_codes_are_refused_in_japanese(bad):
     with pytest.raises(InputError, match="全国地方公共団体コード"):
         city_code(bad)
+
+
+@pytest.mark.parametrize("five", ["１６２０１", "1620", "162019", "16a01"])
+def test_a_check_digit_is_only_for_five_half_width_digits(five):
+    with pytest.raises(InputError) as err:
+        check_digit(five)
+    assert str(err.value) == f"全国地方公共団体コードの上5桁は半角数字5桁です（「{five}」）。"
+    assert err.value.value == five
+
+
+def test_spaces_inside_a_code_are_read_past():
+    assert city_code("16 201") == "162019" and city_code("１６２　０１９") == "162019"
+
+
+def test_a_code_that_is_not_six_digits_is_refused_with_an_example():
+    with pytest.raises(InputError) as err:
+        city_code("1620")
+    assert str(err.value) == "全国地方公共団体コードは6桁の数字です（「1620」。例: 富山市は 162019）。"
+    assert err.value.value == "1620"
+
+
+def test_a_wrong_check_digit_is_refused_naming_the_right_code():
+    with pytest.raises(InputError) as err:
+        city_code("162 018")
+    assert str(err.value) == ("全国地方公共団体コード「162018」の検査数字（6桁目）が合いません。"
+                              "上5桁 16201 の検査数字は 9 です（162019）。コードを確かめてください。")
+    assert err.value.value == "162 018"

@@ -27,3 +27,19 @@ def test_the_worst_finding_of_a_cell_wins():
           make_finding("hidden-row", cell="A9", value="2"), make_finding("merged-input", cell="B1"),
           make_finding("superseded-submission", cell="B1", severity="info"), make_finding("missing-value")]
     assert worst_by_cell(fs) == {"A9": "error", "B1": "warning"}
+
+
+def test_a_truncated_rate_is_written_to_its_cell_as_shown_and_a_half_up_one_as_it_is():
+    from decimal import Decimal
+
+    from xl_kpi.core.presentation import percent_cell
+    from xl_kpi.core.rate import TRUNCATE, Rounding
+    assert percent_cell(Decimal("0.27875"), Rounding(1, TRUNCATE)) == 0.278
+    assert percent_cell(Decimal("0.27875"), Rounding(1)) == 0.27875
+
+
+def test_a_value_beside_a_target_without_a_number_or_a_unit_stays_as_written():
+    from xl_kpi.core.presentation import in_unit_of
+    assert in_unit_of("30名", "継続実施") == "30名" and in_unit_of("30名", "50") == "30名"
+    assert in_unit_of("継続", "50人") == "継続" and in_unit_of("3,500万円", "1億円") == "0.35億円"
+    assert in_unit_of("30名", "50人と60人") == "30名" and in_unit_of("30名と40名", "50人") == "30名と40名"

@@ -92,3 +92,9 @@ def test_a_value_is_shown_beside_its_target_in_the_targets_unit_and_scale():
     assert in_unit_of("6億2,000万円", "8億円") == "6.2億円"
     assert in_unit_of("45件", "40件") == "45件" and in_unit_of("5人", "40件") == "5人"
     assert in_unit_of("継続実施", "継続実施") == "継続実施" and in_unit_of("12", "40件") == "12"
+
+
+def test_zero_and_tiny_values_are_written_without_a_sign_or_an_exponent():
+    assert format_in_unit(Decimal(0), "件") == "0件" and format_in_unit(Decimal("0.0"), "人") == "0人"
+    assert format_in_unit(Decimal("0.0000001"), "t") == "0.0000001t"
+    assert format_in_unit(Decimal("-0.5"), "%") == "-0.5%"

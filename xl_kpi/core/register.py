@@ -292,7 +292,8 @@ def _title_clash(seen: dict, key, title: str, r: KpiRecord) -> list[Finding]:
         return []
     said.add(where)
     what = f"【基本目標{r.goal_no}】" + (f"の【基本的方向：{r.direction_letter}】" if isinstance(key, tuple) else "")
-    return [make_finding("title-differs", record=r, field="goal_title", value=squashed,
+    return [make_finding("title-differs", record=r, field="direction_title" if isinstance(key, tuple) else "goal_title",
+                         value=squashed,
                          detail=f"{what}の名称が「{first[0]}」（{first[1].source.file or '計画'}）と「{squashed}」"
                                 f"（{r.source.file or '計画'}）で異なります。「{first[0]}」を使いました。")]
 
