@@ -77,11 +77,14 @@ def record_direction(r: KpiRecord, target_field: str = "target") -> Direction:
     return direction_of_cells(r.direction, r.kpi_item, r.baseline, getattr(r, target_field))
 
 
-@lru_cache(maxsize=65536)
-def direction_of_cells(stated: str, item: str, baseline: str, target: str) -> Direction:
-    """:func:`kpi_direction` of the cells' texts (cached by the texts: a merge asks it of every KPI
-    two or three times, and texts hash cheaper than quantities)."""
+def _direction_of_texts(stated: str, item: str, baseline: str, target: str) -> Direction:
     return kpi_direction(stated, item, quantity_or_none(baseline), quantity_or_none(target))
+
+
+# :func:`kpi_direction` of the cells' texts, cached by the texts (a merge asks it of every KPI two
+# or three times, and texts hash cheaper than quantities); wrapped, not decorated, so that mutation
+# testing reaches the function itself
+direction_of_cells = lru_cache(maxsize=65536)(_direction_of_texts)
 
 
 def reduce_word(item: str) -> str:
