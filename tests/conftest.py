@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 from collections.abc import Iterator
@@ -73,6 +72,8 @@ def _alone_or_beside(config, alone: bool) -> Iterator[None]:
     if not hasattr(config, "workerinput"):
         yield
         return
+    import fcntl  # POSIX; imported here so that one process needs no lock on any system
+
     shared = Path(config.getoption("basetemp")).parent  # the run's folder: xdist gives each worker one in it
     with open(shared / "timing.turnstile", "a") as turnstile, open(shared / "timing.lock", "a") as lock:
         fcntl.flock(turnstile, fcntl.LOCK_EX)
