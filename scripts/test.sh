@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the test suite needs — Debian packages (LibreOffice, a CJK font, Chromium, nginx,
 # poppler, PostgreSQL) and the Python package with its test and server extras — then lint (ruff), type-check
-# (mypy) and run the whole suite. Any of the three failing fails the run. Extra arguments go to pytest.
+# (mypy) and run the whole suite on every core. Any of the three failing fails the run. Extra arguments go to pytest.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,7 +31,9 @@ python3 -m pip install -q --disable-pip-version-check -e '.[test,server]' || { e
 python3 -m ruff check xl_kpi tests scripts || { echo "ruff reported problems (configuration: pyproject.toml)" >&2; exit 1; }
 python3 -m mypy || { echo "mypy reported problems (configuration: pyproject.toml)" >&2; exit 1; }
 
-python3 -m pytest -q "$@"
+# on every core (pytest-xdist; `-n 0` as an extra argument runs it in one process); tests marked
+# `timing` run while no other test runs (tests/conftest.py)
+python3 -m pytest -q -n auto --dist worksteal "$@"
 rc=$?
 if [ "$rc" -eq 5 ]; then
   echo "pytest collected no tests (exit 5); treating as failure of the suite layout" >&2

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 os.environ.setdefault("XLWINGS_ON_SERVER", "true")
@@ -57,6 +59,37 @@ def submissions(_submissions_once, tmp_path) -> Path:
     d = tmp_path / "提出"
     shutil.copytree(_submissions_once, d)
     return d
+
+
+@contextmanager
+def _alone_or_beside(config, alone: bool) -> Iterator[None]:
+    """Under pytest-xdist, a test marked ``timing`` runs while no other test runs in any worker
+    (another worker's test would load the cores its timings measure); the others run side by side.
+    A readers-writer lock on two files in the run's temporary folder, shared by the workers: the
+    ``timing`` test takes the turnstile, then the lock exclusively; any other test passes the
+    turnstile (so a waiting ``timing`` test is not starved), then takes the lock shared. In one
+    process there is nothing to wait for."""
+    if not hasattr(config, "workerinput"):
+        yield
+        return
+    import fcntl  # POSIX; imported here so that one process needs no lock on any system
+
+    shared = Path(config.getoption("basetemp")).parent  # the run's folder: xdist gives each worker one in it
+    with open(shared / "timing.turnstile", "a") as turnstile, open(shared / "timing.lock", "a") as lock:
+        fcntl.flock(turnstile, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
+        finally:
+            if not alone:
+                fcntl.flock(turnstile, fcntl.LOCK_UN)
+        yield  # both released when the files close
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Setup, call and teardown of each test (with the fixtures it starts or ends) under the lock above."""
+    with _alone_or_beside(item.config, item.get_closest_marker("timing") is not None):
+        return (yield)
 
 
 def pytest_collection_modifyitems(config, items):

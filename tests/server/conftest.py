@@ -56,6 +56,19 @@ class LiveServer(str):
 
 
 def start_server(tokens_file, tmp_path, extra_env: dict | None = None, args: tuple[str, ...] = ()):
+    """``xl-kpi serve`` on a free loopback port, once it answers /health. A port that another
+    process takes between :func:`free_port` and the server's bind (the tests run side by side in
+    pytest-xdist workers) is given up for another: the server exits saying the port is in use.
+    Ready means its own log says it is listening, so a /health answered by another process's
+    server on that port is not taken for its own."""
+    for _ in range(5):
+        started = _start_server_on_a_free_port(tokens_file, tmp_path, extra_env, args)
+        if started is not None:
+            return started
+    raise AssertionError("no free port for xl-kpi serve after 5 tries")
+
+
+def _start_server_on_a_free_port(tokens_file, tmp_path, extra_env, args):
     port = free_port()
     env = {**os.environ, "XL_KPI_TOKENS_FILE": str(tokens_file), "XLWINGS_LICENSE_KEY": "noncommercial",
            "XL_KPI_BASE_URL": "https://kpi.city.example.jp", **(extra_env or {})}
@@ -66,12 +79,19 @@ def start_server(tokens_file, tmp_path, extra_env: dict | None = None, args: tup
     base = LiveServer(f"http://127.0.0.1:{port}")
     base.log = log_path
     for _ in range(300):
+        if proc.poll() is not None:
+            log.close()
+            text = log_path.read_text()
+            if f"ポート {port}" in text or "address already in use" in text.lower():
+                return None  # taken by another process since free_port()
+            raise AssertionError(text)
         try:
             with urllib.request.urlopen(base + "/health", timeout=1) as r:
-                if r.status == 200:
+                if r.status == 200 and f"Uvicorn running on {base}" in log_path.read_text():
                     break
         except OSError:
-            time.sleep(0.1)
+            pass
+        time.sleep(0.1)
     else:
         proc.terminate()
         raise AssertionError(log_path.read_text())

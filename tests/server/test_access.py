@@ -12,6 +12,7 @@ import socket
 import time
 import urllib.request
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.server.conftest import KANKYO, PLANNING, SHOKO, auth, start_server
@@ -56,6 +57,7 @@ def until(predicate, seconds: float = 5.0, step: float = 0.1) -> float:
     raise AssertionError(f"not within {seconds} s")
 
 
+@pytest.mark.timing
 def test_a_token_removed_from_the_file_stops_working_within_seconds(tmp_path):
     """Fails before: the tokens were read once at start; a removed token worked until a restart."""
     path, client = store_client(tmp_path)

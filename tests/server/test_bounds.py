@@ -141,6 +141,7 @@ def test_multipart_limits_answer_in_japanese(config, submissions):
 
 
 @pytest.mark.slow
+@pytest.mark.timing
 def test_merges_run_in_the_worker_pool_and_health_answers_while_20_run(tokens_file, tmp_path, submissions):
     """Fails before: merges ran in threads of the server process; /health took up to 641 ms."""
     files = [("files", (f"{k}-{p.name}", p.read_bytes())) for k in range(4) for p in sorted(submissions.glob("*.xlsx"))]

@@ -130,6 +130,7 @@ def test_the_live_server_writes_audit_lines_and_never_the_token(tokens_file, tmp
 
 
 @pytest.mark.slow
+@pytest.mark.timing
 def test_health_answers_while_a_million_cell_call_runs(tokens_file, tmp_path):
     """Fails before: the call ran on the event loop and /health waited for it (3.5 s measured).
     The latency goal (≤ 100 ms) is measured by benchmarks/bench_udf_server.py; here /health must

@@ -41,40 +41,61 @@ def test_the_readme_sets_the_same_security_headers_as_the_server():
     assert set(re.findall(r"proxy_hide_header (\S+);", conf)) == set(headers)  # each header once
 
 
+def start_nginx(base: str, prefix: Path) -> tuple[subprocess.Popen, str]:
+    """nginx running the README's configuration in front of ``base``, on a free loopback port, and
+    its own URL. A port another process takes between :func:`free_port` and nginx's bind (the
+    tests run side by side in pytest-xdist workers) is given up for another: nginx exits saying
+    so. Ready once nginx has written its pid file (after it bound its port) and accepts a connection."""
+    for d in ("logs", "tmp"):
+        (prefix / d).mkdir(parents=True, exist_ok=True)
+    pid = prefix / "nginx.pid"
+    for _ in range(5):
+        port = free_port()
+        conf = readme_nginx()
+        conf = re.sub(r"listen 443 ssl;", f"listen 127.0.0.1:{port};", conf)
+        conf = re.sub(r"\s*ssl_certificate\S* [^;]+;", "", conf)
+        conf = conf.replace("http://127.0.0.1:8000", base)
+        conf = re.sub(r"client_header_timeout \d+s;", "client_header_timeout 2s;", conf)
+        conf = re.sub(r"client_body_timeout \d+s;", "client_body_timeout 2s;", conf)
+        (prefix / "nginx.conf").write_text(
+            f"error_log {prefix}/logs/error.log warn;\npid {pid};\nevents {{ worker_connections 64; }}\n"
+            f"http {{\n access_log off;\n client_body_temp_path {prefix}/tmp/body;\n proxy_temp_path {prefix}/tmp/proxy;\n"
+            f"{conf}\n}}\n", encoding="utf-8")
+        nginx = subprocess.Popen([NGINX, "-p", str(prefix), "-c", str(prefix / "nginx.conf"),
+                                  "-g", "daemon off; master_process off;"], stderr=subprocess.PIPE)
+        front = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            if nginx.poll() is not None:
+                break
+            if pid.exists():
+                try:
+                    connect(front).close()
+                    return nginx, front
+                except OSError:
+                    pass
+            time.sleep(0.1)
+        else:
+            nginx.terminate()
+            nginx.wait(timeout=10)
+            raise AssertionError("nginx did not start")
+        error = nginx.stderr.read().decode()
+        if "Address already in use" not in error:
+            raise AssertionError(error)
+    raise AssertionError("no free port for nginx after 5 tries")
+
+
 @pytest.fixture
 def proxied(tokens_file, tmp_path):
     """(nginx's base URL, the server's) — nginx running the README's configuration."""
     proc, log, base = start_server(tokens_file, tmp_path, args=TESTED_OPTIONS + ("--trusted-proxy", "127.0.0.1"))
-    port = free_port()
-    conf = readme_nginx()
-    conf = re.sub(r"listen 443 ssl;", f"listen 127.0.0.1:{port};", conf)
-    conf = re.sub(r"\s*ssl_certificate\S* [^;]+;", "", conf)
-    conf = conf.replace("http://127.0.0.1:8000", base)
-    conf = re.sub(r"client_header_timeout \d+s;", "client_header_timeout 2s;", conf)
-    conf = re.sub(r"client_body_timeout \d+s;", "client_body_timeout 2s;", conf)
-    prefix = tmp_path / "nginx"
-    for d in ("logs", "tmp"):
-        (prefix / d).mkdir(parents=True, exist_ok=True)
-    (prefix / "nginx.conf").write_text(
-        f"error_log {prefix}/logs/error.log warn;\npid {prefix}/nginx.pid;\nevents {{ worker_connections 64; }}\n"
-        f"http {{\n access_log off;\n client_body_temp_path {prefix}/tmp/body;\n proxy_temp_path {prefix}/tmp/proxy;\n"
-        f"{conf}\n}}\n", encoding="utf-8")
-    nginx = subprocess.Popen([NGINX, "-p", str(prefix), "-c", str(prefix / "nginx.conf"),
-                              "-g", "daemon off; master_process off;"], stderr=subprocess.PIPE)
     try:
-        front = f"http://127.0.0.1:{port}"
-        for _ in range(50):
-            try:
-                connect(front).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError(nginx.stderr.read().decode() if nginx.poll() is not None else "nginx did not start")
-        yield front, base
+        nginx, front = start_nginx(base, tmp_path / "nginx")
+        try:
+            yield front, base
+        finally:
+            nginx.terminate()
+            nginx.wait(timeout=10)
     finally:
-        nginx.terminate()
-        nginx.wait(timeout=10)
         proc.terminate()
         proc.wait(timeout=20)
         log.close()
@@ -100,6 +121,7 @@ def test_through_the_readmes_nginx_each_header_once_and_nginxs_own_errors_carry_
     c.close()
 
 
+@pytest.mark.timing
 def test_the_readmes_nginx_cuts_off_a_slow_client(proxied):
     front, _ = proxied
     with connect(front) as sock:

@@ -57,6 +57,7 @@ def guarded_server(tokens_file, tmp_path):
         log.close()
 
 
+@pytest.mark.timing
 def test_a_client_trickling_its_headers_is_cut_off(guarded_server):
     """Fails before: a connection sending a header line now and then was held open for as long as it liked."""
     with connect(guarded_server) as sock:
@@ -74,6 +75,7 @@ def test_a_client_trickling_its_headers_is_cut_off(guarded_server):
     assert b"content-security-policy" in head.lower() and "ヘッダー" in json.loads(body)["detail"]
 
 
+@pytest.mark.timing
 def test_a_client_trickling_its_body_is_cut_off(guarded_server):
     with connect(guarded_server) as sock:
         sock.sendall(b"POST /xlwings/custom-functions-call HTTP/1.1\r\nHost: kpi\r\nAuthorization: Bearer " +
@@ -86,6 +88,7 @@ def test_a_client_trickling_its_body_is_cut_off(guarded_server):
     assert b"content-security-policy" in head.lower() and "本文" in json.loads(body)["detail"]
 
 
+@pytest.mark.timing
 def test_twenty_slow_clients_hold_nothing_and_connections_over_the_limit_are_refused(guarded_server):
     """Fails before: 20 clients trickling headers for 30 s were all held open, with no limit."""
     slow = [connect(guarded_server) for _ in range(20)]
