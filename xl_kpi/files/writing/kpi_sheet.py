@@ -6,6 +6,7 @@ drop-downs, row heights and the print set-up.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 
 from xlsxwriter.format import Format
 
@@ -173,16 +174,29 @@ class KpiSheetWriter:
 def _heights(block: list[list[object]], g: PlannedGroup, lay: SheetLayout) -> list[float]:
     """Row heights for a measure group. Excel and LibreOffice do not grow rows for wrapped text
     in merged cells, so the lines each row needs are estimated from the text and column width."""
-    printed = [(ci, c.width) for ci, c in enumerate(lay.columns) if c.kind != META]
     merged = set(g.merged)
-    need = [max([1] + [wrapped_lines(str(v[ci]), w) for ci, w in printed if ci not in merged and isinstance(v[ci], str)])
-            for v in block]
+    printed = _printed_columns(lay)
+    own = [(ci, w) for ci, w in printed if ci not in merged]
+    need = []
+    for v in block:
+        lines = 1
+        for ci, w in own:
+            text = v[ci]
+            if isinstance(text, str):
+                lines = max(lines, wrapped_lines(text, w))
+        need.append(lines)
     spans = [wrapped_lines(str(block[0][ci]), w) for ci, w in printed if ci in merged and isinstance(block[0][ci], str)]
     total = max(spans + [0])
     if total > sum(need):  # a merged cell needs more room than its rows give: share it out
         extra = total - sum(need)
         need = [n + extra // len(need) + (1 if k < extra % len(need) else 0) for k, n in enumerate(need)]
     return [LINE_HEIGHT * n + 3 for n in need]
+
+
+@lru_cache(maxsize=8)
+def _printed_columns(lay: SheetLayout) -> tuple[tuple[int, float], ...]:
+    """(index, width) of the columns a sheet prints (all but the meta columns)."""
+    return tuple((ci, c.width) for ci, c in enumerate(lay.columns) if c.kind != META)
 
 
 LINE_HEIGHT = 11.5  # points per line of 9-point text
