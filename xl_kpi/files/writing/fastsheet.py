@@ -199,7 +199,26 @@ class _SheetsInTwoProcesses(Packager):
             finally:
                 os._exit(code)
         _write_parts([j for j in jobs if j not in theirs])
-        if theirs and os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) != 0:
+        if theirs:  # the rest of the package is written while the copy works; joined before the zip
+            self._copy = (pid, theirs)
+
+    _copy: tuple[int, list[tuple[Worksheet, str]]] | None = None
+
+    def _create_package(self):
+        try:
+            files = super()._create_package()
+        except BaseException:
+            self._join_copy(rewrite=False)
+            raise
+        self._join_copy(rewrite=True)
+        return files
+
+    def _join_copy(self, rewrite: bool) -> None:
+        if self._copy is None:
+            return
+        pid, theirs = self._copy
+        self._copy = None
+        if os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) != 0 and rewrite:
             _write_parts(theirs)  # the copy failed: write its sheets here (an error shows here too)
 
 
