@@ -110,3 +110,11 @@ def test_each_years_value_is_shown_in_the_reference_unit_and_scale_with_every_di
     people = _h("", "50人(累計)", {2021: "30名(累計)"})
     assert shown_value(people, "30名(累計)") == "30人(累計)"
     assert shown_value(people, "継続実施") == "継続実施" and shown_value(people, "5件") == "5件"
+
+
+def test_a_value_is_shown_as_reported_when_there_is_nothing_to_convert_it_to():
+    from xl_kpi.core.history import shown_value, shown_values
+    words = _h("", "継続実施", {2020: "3,500万円", 2021: " 12件 "})  # a target without a number: no reference unit
+    assert shown_value(words, "3,500万円") == "3,500万円" and shown_value(words, " 12件 ") == "12件"
+    sales = _h("", "8億円", {2020: "5億円", 2021: "-", 2022: " 未集計 "})  # placeholders: no value to convert
+    assert shown_values(sales) == {2020: "5億円", 2021: "-", 2022: "未集計"}
