@@ -118,19 +118,24 @@ values = st.one_of(st.none(), st.text(max_size=12), st.integers(-10**12, 10**12)
                    st.floats(allow_nan=False, allow_infinity=False))
 
 
+def write_cells(ws, f, r: int, row) -> None:
+    """Row ``r``'s (value, format name) cells written one by one with XlsxWriter's own calls."""
+    for c, (v, name) in enumerate(row):
+        fmt = f[name] if name else None
+        if isinstance(v, str):
+            ws.write_string(r, c, v, fmt)
+        elif v is None:
+            ws.write_blank(r, c, None, fmt)
+        else:
+            ws.write_number(r, c, v, fmt)
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.lists(st.tuples(values, st.sampled_from(["text", "pct", "unit", None])), max_size=8), max_size=20))
 def test_any_rows_of_text_numbers_and_blanks_give_xlsxwriters_bytes(rows):
     def one_by_one(ws, f):
         for r, row in enumerate(rows):
-            for c, (v, name) in enumerate(row):
-                fmt = f[name] if name else None
-                if isinstance(v, str):
-                    ws.write_string(r, c, v, fmt)
-                elif v is None:
-                    ws.write_blank(r, c, None, fmt)
-                else:
-                    ws.write_number(r, c, v, fmt)
+            write_cells(ws, f, r, row)
 
     def by_rows(ws, f):
         for r, row in enumerate(rows):
@@ -164,14 +169,7 @@ def test_put_row_with_a_height_sets_the_row_as_set_row_does():
 def test_any_rows_with_heights_give_xlsxwriters_bytes(rows):
     def one_by_one(ws, f):
         for r, (row, height) in enumerate(rows):
-            for c, (v, name) in enumerate(row):
-                fmt = f[name] if name else None
-                if isinstance(v, str):
-                    ws.write_string(r, c, v, fmt)
-                elif v is None:
-                    ws.write_blank(r, c, None, fmt)
-                else:
-                    ws.write_number(r, c, v, fmt)
+            write_cells(ws, f, r, row)
             if height is not None:
                 ws.set_row(r, height)
 
