@@ -54,9 +54,7 @@ def significant(value: Decimal, digits: int = 3) -> Decimal:
     66,666,667 → 66,700,000; 0 stays 0."""
     if not value:
         return Decimal(0)
-    exponent = value.adjusted() - digits + 1
-    return value.quantize(Decimal(1).scaleb(exponent)).normalize() if exponent > 0 else \
-        value.quantize(Decimal(1).scaleb(exponent)).normalize()
+    return value.quantize(Decimal(1).scaleb(value.adjusted() - digits + 1)).normalize()
 
 
 def _plain(value: Decimal) -> str:
