@@ -180,7 +180,7 @@ def test_any_rows_with_heights_give_xlsxwriters_bytes(rows):
     assert parts(build(FastWorkbook, by_rows)) == parts(build(xlsxwriter.Workbook, one_by_one))
 
 
-def big_workbook(fill_rows: int = 4_000) -> bytes:
+def big_workbook(fill_rows: int = 4_000, write_out: bool = False) -> bytes:
     """Three sheets of ~30,000 cells each with formats first used in each sheet, as a master's
     取組状況, 計画 and 推移: written to temporary files (``in_memory`` off), as the master is."""
     buf = io.BytesIO()
@@ -196,6 +196,9 @@ def big_workbook(fill_rows: int = 4_000) -> bytes:
                            (3, None, fmts[2]), (5, f"行{r}", None), (7, r, fmts[0])],
                        height=15 + r % 3)
         ws.set_row(fill_rows + 2, 30, wb.add_format({"bold": True, "font_size": 20 + s}))
+        if write_out and s < 2:
+            wb.write_out(ws)
+            assert not ws.table  # its rows are in a temporary file now
     ws.write_url(0, 0, "internal:'取組状況'!B2", None, "戻る")  # a sheet with a link stays with the parent
     wb.close()
     return buf.getvalue()
@@ -256,3 +259,40 @@ def test_a_second_process_only_with_a_second_core_and_no_other_thread(monkeypatc
     assert fastsheet._may_fork()
     monkeypatch.setattr(fastsheet.os, "sched_getaffinity", lambda _pid: {0}, raising=False)
     assert not fastsheet._may_fork()
+
+
+@pytest.mark.parametrize("two_processes", [False, True])
+def test_sheets_written_out_early_give_the_same_bytes(monkeypatch, two_processes):
+    from xl_kpi.files.writing import fastsheet
+    monkeypatch.setattr(fastsheet, "_may_fork", lambda: two_processes)
+    assert big_workbook(write_out=True) == big_workbook()
+
+
+def test_a_written_out_sheet_keeps_no_cells_and_refuses_more():
+    wb = FastWorkbook(io.BytesIO(), {**OPTIONS, "in_memory": False})
+    fmt = wb.add_format({"bold": True})
+    ws = wb.add_worksheet("計画")
+    for r in range(30):
+        ws.put_row(r, [(0, f"KPI{r}", fmt), (1, r, fmt)])
+    wb.write_out(ws, min_cells=10)
+    assert not ws.table
+    with pytest.raises(RuntimeError, match="計画"):
+        ws.put_row(31, [(0, "後から", fmt)])
+    with pytest.raises(RuntimeError):
+        ws.write_string(0, 5, "後から", fmt)
+    with pytest.raises(RuntimeError):
+        ws.set_row(3, 40)
+    wb.close()
+
+
+def test_a_sheet_with_hyperlinks_or_few_cells_is_not_written_out():
+    wb = FastWorkbook(io.BytesIO(), {**OPTIONS, "in_memory": False})
+    linked, small = wb.add_worksheet("集計"), wb.add_worksheet("設定")
+    for r in range(30):
+        linked.put_row(r, [(0, f"行{r}", None)])
+        small.put_row(r, [(0, f"行{r}", None)])
+    linked.write_url(0, 1, "internal:'設定'!A1", None, "設定へ")
+    wb.write_out(linked, min_cells=10)
+    wb.write_out(small)  # 30 cells: fewer than the default minimum
+    assert linked.table and small.table
+    wb.close()

@@ -14,10 +14,12 @@ cell and row — so any cell the fast path does not know (a formula, a cell with
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import threading
 from collections.abc import Sequence
 from math import isfinite
-from typing import cast
+from typing import IO, Any, cast
 
 import xlsxwriter
 from xlsxwriter.format import Format
@@ -80,7 +82,36 @@ class FastWorksheet(Worksheet):
                 self.write(row, col, value, fmt)
         strings.count += shared
 
-    def _write_rows(self) -> None:  # XlsxWriter's method of the same name, one string a row
+    _rows_file: IO[str] | None = None  # the <sheetData> rows once written out (:meth:`FastWorkbook.write_out`)
+    fh: Any  # XlsxWriter's file handle of the part being written (None until then)
+
+    def _check_dimensions(self, row: int, col: int, ignore_row=False, ignore_col=False) -> int:
+        if self._rows_file is not None and not (ignore_row or ignore_col):
+            raise RuntimeError(f"「{self.name}」の行は書き出し済みです（セル {row + 1}行{col + 1}列）")
+        return super()._check_dimensions(row, col, ignore_row, ignore_col)
+
+    def _write_out(self) -> None:
+        """Write the rows' XML to a temporary file now and let the cells go (their formats are
+        numbered already): the file's ``<sheetData>`` is copied from it when the workbook is written."""
+        # kept open until the workbook is written (and removed by the system when closed)
+        rows = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
+        fh = self.fh  # None until XlsxWriter writes the part
+        self.fh = rows
+        try:
+            self._write_table_rows()
+        finally:
+            self.fh = fh
+        self._rows_file = rows
+        self.table.clear()
+
+    def _write_rows(self) -> None:
+        if self._rows_file is None:
+            self._write_table_rows()
+            return
+        self._rows_file.seek(0)  # a forked copy shares the file's offset: always from the start
+        shutil.copyfileobj(self._rows_file, self.fh)
+
+    def _write_table_rows(self) -> None:  # XlsxWriter's _write_rows, one string a row
         self._calculate_spans()
         table, row_info, comments = self.table, self.row_info, self.comments
         write = self.fh.write
@@ -141,7 +172,7 @@ class FastWorksheet(Worksheet):
 
     def _cell_by_xlsxwriter(self, row: int, col: int, cell) -> str:
         """One cell as XlsxWriter's own ``_write_cell`` writes it (formulas, cells without a format …)."""
-        fh = self.fh  # type: ignore[has-type]  # XlsxWriter sets it when it writes the part
+        fh = self.fh
         parts: list[str] = []
         self.fh = _Collect(parts)
         try:
@@ -274,6 +305,7 @@ def _share(jobs: list[tuple[Worksheet, str]]) -> list[tuple[Worksheet, str]]:
 
 
 PARALLEL_MIN_CELLS = 50_000  # below this, forking costs more than the second core saves
+WRITE_OUT_MIN_CELLS = 20_000  # below this a sheet's cells cost less memory than a temporary file is worth
 
 
 def _may_fork() -> bool:
@@ -291,6 +323,28 @@ class FastWorkbook(xlsxwriter.Workbook):
 
     def _get_packager(self) -> Packager:
         return _SheetsInTwoProcesses()
+
+    def write_out(self, ws: FastWorksheet, min_cells: int = WRITE_OUT_MIN_CELLS) -> None:
+        """Write a complete sheet's rows out now, so that its cells do not stay in memory until the
+        workbook is closed (a master of 1,000 submissions holds millions). The formats of every
+        sheet up to this one are numbered first, in the order writing the sheets one after another
+        numbers them, so the bytes are the same. A sheet with hyperlinks (XlsxWriter reads its cells
+        again to write them), with fewer than ``min_cells`` cells, or kept in constant-memory mode
+        stays as it is; writing to a sheet after this raises."""
+        if ws.hyperlinks or ws.constant_memory or sum(len(c) for c in ws.table.values()) < min_cells:
+            return
+        for sheet in self.worksheets():
+            _number_formats(sheet, self._numbered)
+            if sheet is ws:
+                break
+        ws._write_out()
+
+    @property
+    def _numbered(self) -> set[Format | None]:
+        seen = self.__dict__.get("_numbered_formats")
+        if seen is None:
+            seen = self.__dict__["_numbered_formats"] = {None}
+        return seen
 
     def add_worksheet(self, name: str | None = None, worksheet_class=None) -> FastWorksheet:
         ws = super().add_worksheet(name, worksheet_class or FastWorksheet)

@@ -32,11 +32,17 @@ def build_master(settings: Settings, content: ReportContent, *, created: datetim
     w.validations(LAYOUT.first_data_row, max(last, LAYOUT.first_data_row))
     w.print_area(last)
     w.ws.activate()
+    # each large sheet's rows written out once it is complete: a master of 1,000 submissions holds
+    # millions of cells, which would otherwise all stay in memory until the workbook is written
+    wb.write_out(w.ws)
     write_summary_sheet(wb, fmt, records, settings, w.row_of, evaluations, content.tracks)
     write_history_sheet(wb, fmt, content.histories, settings, content.projections, wrapped_lines)
+    wb.write_out(wb.worksheets()[-1])
     write_master_findings_sheet(wb, fmt, content.findings)
+    wb.write_out(wb.worksheets()[-1])
     write_status_sheet(wb, fmt, content.status, content.findings)
     write_register_sheet(wb, fmt, content.register, wrapped_lines)
+    wb.write_out(wb.worksheets()[-1])
     write_settings_sheet(wb, fmt, settings)
     wb.close()
     return buf.getvalue()
