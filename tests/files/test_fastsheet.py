@@ -197,7 +197,7 @@ def big_workbook(fill_rows: int = 4_000, write_out: bool = False) -> bytes:
                        height=15 + r % 3)
         ws.set_row(fill_rows + 2, 30, wb.add_format({"bold": True, "font_size": 20 + s}))
         if write_out and s < 2:
-            wb.write_out(ws)
+            wb.write_out(ws, min_cells=10_000)
             assert not ws.table  # its rows are in a temporary file now
     ws.write_url(0, 0, "internal:'取組状況'!B2", None, "戻る")  # a sheet with a link stays with the parent
     wb.close()
@@ -293,6 +293,6 @@ def test_a_sheet_with_hyperlinks_or_few_cells_is_not_written_out():
         small.put_row(r, [(0, f"行{r}", None)])
     linked.write_url(0, 1, "internal:'設定'!A1", None, "設定へ")
     wb.write_out(linked, min_cells=10)
-    wb.write_out(small)  # 30 cells: fewer than the default minimum
+    wb.write_out(small, min_cells=31)  # 30 cells: fewer than the minimum
     assert linked.table and small.table
     wb.close()

@@ -305,7 +305,9 @@ def _share(jobs: list[tuple[Worksheet, str]]) -> list[tuple[Worksheet, str]]:
 
 
 PARALLEL_MIN_CELLS = 50_000  # below this, forking costs more than the second core saves
-WRITE_OUT_MIN_CELLS = 20_000  # below this a sheet's cells cost less memory than a temporary file is worth
+# A sheet this large is written out once complete: its cells would take ~80 MB until the workbook
+# is written. A smaller one is kept, so that its XML is written in two processes at the end.
+WRITE_OUT_MIN_CELLS = 500_000
 
 
 def _may_fork() -> bool:
