@@ -5,6 +5,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -98,12 +99,19 @@ def _start_server_on_a_free_port(tokens_file, tmp_path, extra_env, args):
     return proc, log, base
 
 
-@pytest.fixture
-def live_server(tokens_file, tmp_path):
-    proc, log, base = start_server(tokens_file, tmp_path)
+@contextmanager
+def running_server(tokens_file, tmp_path, args: tuple[str, ...] = ()):
+    """A live server (:func:`start_server`) for the ``with`` block; its address is given."""
+    proc, log, base = start_server(tokens_file, tmp_path, args=args)
     try:
         yield base
     finally:
         proc.terminate()
         proc.wait(timeout=20)
         log.close()
+
+
+@pytest.fixture
+def live_server(tokens_file, tmp_path):
+    with running_server(tokens_file, tmp_path) as base:
+        yield base

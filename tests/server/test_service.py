@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.server.conftest import PLANNING, free_port, start_server
+from tests.server.conftest import PLANNING, free_port, running_server
 from xl_kpi.cli import main
 
 README = Path(__file__).resolve().parents[2] / "docs" / "deployment.md"  # the deployment guide the README links
@@ -48,13 +48,8 @@ def read_until_closed(sock: socket.socket, limit: float) -> tuple[bytes, float]:
 
 @pytest.fixture
 def guarded_server(tokens_file, tmp_path):
-    proc, log, base = start_server(tokens_file, tmp_path, args=TESTED_OPTIONS)
-    try:
+    with running_server(tokens_file, tmp_path, args=TESTED_OPTIONS) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        log.close()
 
 
 @pytest.mark.timing
