@@ -218,9 +218,8 @@ class _SheetsInTwoProcesses(Packager):
         if theirs:
             # a format's number in styles.xml is given when a sheet first writes it: give them all
             # here, in the order one process writing the sheets one after another would
-            seen: set[Format | None] = {None}  # a cell without a format asks nothing
             for ws, _ in jobs:
-                _number_formats(ws, seen)
+                _number_formats(ws, self.workbook._numbered)
         pid = os.fork() if theirs else 0
         if theirs and pid == 0:  # the copy: write its sheets and leave at once (no clean-up of the parent's)
             code = 1
@@ -323,6 +322,11 @@ class FastWorkbook(xlsxwriter.Workbook):
 
     worksheet_class = FastWorksheet
 
+    def __init__(self, filename: Any = None, options: dict[str, Any] | None = None) -> None:
+        super().__init__(filename, options)
+        # the formats given their styles.xml number so far (a cell without a format asks nothing)
+        self._numbered: set[Format | None] = {None}
+
     def _get_packager(self) -> Packager:
         return _SheetsInTwoProcesses()
 
@@ -341,12 +345,6 @@ class FastWorkbook(xlsxwriter.Workbook):
                 break
         ws._write_out()
 
-    @property
-    def _numbered(self) -> set[Format | None]:
-        seen = self.__dict__.get("_numbered_formats")
-        if seen is None:
-            seen = self.__dict__["_numbered_formats"] = {None}
-        return seen
 
     def add_worksheet(self, name: str | None = None, worksheet_class=None) -> FastWorksheet:
         ws = super().add_worksheet(name, worksheet_class or FastWorksheet)
