@@ -90,17 +90,24 @@ class FastWorksheet(Worksheet):
             raise RuntimeError(f"「{self.name}」の行は書き出し済みです（セル {row + 1}行{col + 1}列）")
         return super()._check_dimensions(row, col, ignore_row, ignore_col)
 
-    def _write_out(self) -> None:
-        """Write the rows' XML to a temporary file now and let the cells go (their formats are
-        numbered already): the file's ``<sheetData>`` is copied from it when the workbook is written."""
+    def _write_out(self, rows: IO[str] | None = None) -> None:
+        """Write the rows' XML to a temporary file (or to ``rows``) now and let the cells go (their
+        formats are numbered already): the file's ``<sheetData>`` is copied from it when the
+        workbook is written."""
         # kept open until the workbook is written (and removed by the system when closed)
-        rows = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
+        rows = rows or tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
         fh = self.fh  # None until XlsxWriter writes the part
         self.fh = rows
         try:
             self._write_table_rows()
         finally:
             self.fh = fh
+        rows.flush()
+        self.take_rows(rows)
+
+    def take_rows(self, rows: IO[str]) -> None:
+        """Use the ``<sheetData>`` rows written in ``rows`` (by :meth:`_write_out`, here or in a
+        forked copy) instead of the cells: they are let go, and writing to the sheet raises."""
         self._rows_file = rows
         self.table.clear()
 

@@ -13,6 +13,7 @@ from ...core.record import FIELD_LABELS
 from ..layout import FINDINGS_SHEET
 from .fastsheet import FastWorkbook
 from .styles import TABLE_LINE_HEIGHT, CellFormats, print_as_table, wrapped_lines
+from .two_processes import SheetRows
 
 FINDING_COLUMNS = (("code", "コード", 22), ("severity", "重要度", 8), ("location", "場所", 26),
                    ("file", "ファイル", 18), ("measure_id", "施策番号", 8), ("kpi_no", "KPI", 5),
@@ -51,13 +52,28 @@ def finding_rows(findings: Sequence[Finding]) -> list[dict[str, str]]:
 
 
 def write_master_findings_sheet(wb: FastWorkbook, fmt: CellFormats, findings: Sequence[Finding]) -> None:
+    _, write_rows = master_findings_sheet(wb, fmt, findings)
+    write_rows()
+
+
+def master_findings_sheet(wb: FastWorkbook, fmt: CellFormats, findings: Sequence[Finding]) -> SheetRows:
+    """「チェック結果」 added with its headers and print set-up, and the function that writes its rows
+    (the master's are written in a second process)."""
     ws = wb.add_worksheet(FINDINGS_SHEET)
     for j, (_, h, width) in enumerate(FINDING_COLUMNS):
         ws.write_string(0, j, h, fmt["table_header"])
         ws.set_column(j, j, width, fmt["cell"])
+    rows = finding_rows(actionable_first(findings))
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, max(len(rows), 1), len(FINDING_COLUMNS) - 1)
+    print_as_table(ws)
+    # the rows' formats made here: the rows may be written in a copy of this process, which must not make one
     sev_fmt = {SEVERITY_LABELS[key]: fmt[name] for key, name in
                (("error", "error"), ("warning", "warning"), ("info", "info_sev"))}
-    rows = finding_rows(actionable_first(findings))
+    return ws, lambda: _write_rows(ws, rows, fmt["cell"], sev_fmt)
+
+
+def _write_rows(ws, rows: Sequence[dict[str, str]], cell: Format, sev_fmt: dict[str, Format]) -> None:
     for i, row in enumerate(rows, start=1):
         lines = 1
         cells: list[tuple[int, object, Format | None]] = []
@@ -66,10 +82,7 @@ def write_master_findings_sheet(wb: FastWorkbook, fmt: CellFormats, findings: Se
             if key == "severity":
                 cells.append((j, text, sev_fmt[text]))
             elif text:  # a blank cell shows its column's style
-                cells.append((j, text, fmt["cell"]))
+                cells.append((j, text, cell))
             lines = max(lines, wrapped_lines(text, width))
         # LibreOffice and Excel do not grow rows for wrapped text written by a program: set them.
         ws.put_row(i, cells, height=TABLE_LINE_HEIGHT * lines + 3)
-    ws.freeze_panes(1, 0)
-    ws.autofilter(0, 0, max(len(rows), 1), len(FINDING_COLUMNS) - 1)
-    print_as_table(ws)

@@ -32,6 +32,7 @@ from ...core.summary import Evaluated, SummaryRow
 from ...core.yearly import history_key
 from ..layout import HISTORY_SHEET, Settings, squash
 from .fastsheet import FastWorkbook
+from .two_processes import SheetRows
 
 FIXED = (("measure_id", "施策番号", 8), ("kpi_no", "No.", 4.5), ("kpi_item", "項目", 28), ("department", "部署", 12),
          ("baseline", "基準値", 14), ("target", "目標値", 14))
@@ -51,6 +52,15 @@ def write_history_sheet(wb: FastWorkbook, fmt, histories: Sequence[KpiHistory], 
 
     ``lines(text, width)``: how many lines a wrapped text takes in a column (the writer's estimate):
     Excel and LibreOffice do not grow rows for text a program wrote, so each row's height is set."""
+    _, write_rows = history_sheet(wb, fmt, histories, settings, projections, lines)
+    write_rows()
+
+
+def history_sheet(wb: FastWorkbook, fmt, histories: Sequence[KpiHistory], settings: Settings,
+                  projections: Mapping[tuple[str, str], Projection],
+                  lines: Callable[[str, float], int] = lambda text, width: 1) -> SheetRows:
+    """「推移」 added with its titles, headers and print set-up (as :func:`write_history_sheet`), and
+    the function that writes its rows (the master's are written in a second process)."""
     ws = wb.add_worksheet(HISTORY_SHEET)
     years = history_years(histories, settings.year)
     ws.write_string(TITLE_ROW, 0, f"KPIの推移（{format_fiscal_year(years[0])}～{format_fiscal_year(years[-1])}）",
@@ -75,33 +85,40 @@ def write_history_sheet(wb: FastWorkbook, fmt, histories: Sequence[KpiHistory], 
         ws.set_column(col + j, col + j, width)
     ws.set_row(GROUP_ROW, 2 * LINE_HEIGHT + 3)
     ws.set_row(HEADER_ROW, LINE_HEIGHT + 3)
-    cell, pct = fmt["cell"], fmt.numbered("pct", settings.rounding.number_format)
-    for i, h in enumerate(histories, start=HEADER_ROW + 1):
-        texts = [str(getattr(h, name)) for name, _, _ in FIXED]
-        need = [lines(text, width) for text, (_, _, width) in zip(texts, FIXED)]
-        cells: list[tuple[int, object, Any]] = [(j, text, cell) for j, text in enumerate(texts)]
-        c = len(FIXED)
-        values = shown_values(h)  # in the KPI's reference unit and scale
-        for y in years:
-            p = h.points.get(y)
-            shown = values[y] if p else ""
-            need.append(lines(shown, 12) if p else 1)
-            cells.append((c, shown, fmt["baseline_value"] if p and p.baseline else cell))
-            if p is not None and p.rate is not None:
-                cells.append((c + 1, percent_cell(p.rate, settings.rounding), pct))
-            else:
-                cells.append((c + 1, "" if p is None or p.baseline else "-", cell))
-            c += 2
-        proj = projections[h.key]
-        cells += [(c, proj.shown, fmt["plain"]) if proj.value is not None else (c, "-", cell),  # 9億円: its unit
-                  (c + 1, proj.label, fmt[TRACK_STYLE[proj.status]]), (c + 2, proj.reason, cell)]
-        ws.put_row(i, cells, height=LINE_HEIGHT * max(need + [lines(proj.reason, 40)]) + 3)
     ws.freeze_panes(HEADER_ROW + 1, 3)
     ws.autofilter(HEADER_ROW, 0, HEADER_ROW + max(len(histories), 1), col + 2)
     ws.set_landscape()
     ws.set_paper(8)
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(GROUP_ROW, HEADER_ROW)
+    # the rows' formats made here: the rows may be written in a copy of this process, which must not make one
+    cell, pct = fmt["cell"], fmt.numbered("pct", settings.rounding.number_format)
+    baseline, plain = fmt["baseline_value"], fmt["plain"]
+    track = {status: fmt[name] for status, name in TRACK_STYLE.items()}
+
+    def write_rows() -> None:
+        for i, h in enumerate(histories, start=HEADER_ROW + 1):
+            texts = [str(getattr(h, name)) for name, _, _ in FIXED]
+            need = [lines(text, width) for text, (_, _, width) in zip(texts, FIXED)]
+            cells: list[tuple[int, object, Any]] = [(j, text, cell) for j, text in enumerate(texts)]
+            c = len(FIXED)
+            values = shown_values(h)  # in the KPI's reference unit and scale
+            for y in years:
+                p = h.points.get(y)
+                shown = values[y] if p else ""
+                need.append(lines(shown, 12) if p else 1)
+                cells.append((c, shown, baseline if p and p.baseline else cell))
+                if p is not None and p.rate is not None:
+                    cells.append((c + 1, percent_cell(p.rate, settings.rounding), pct))
+                else:
+                    cells.append((c + 1, "" if p is None or p.baseline else "-", cell))
+                c += 2
+            proj = projections[h.key]
+            cells += [(c, proj.shown, plain) if proj.value is not None else (c, "-", cell),  # 9億円: its unit
+                      (c + 1, proj.label, track[proj.status]), (c + 2, proj.reason, cell)]
+            ws.put_row(i, cells, height=LINE_HEIGHT * max(need + [lines(proj.reason, 40)]) + 3)
+
+    return ws, write_rows
 
 
 def _text(v: Any) -> str:

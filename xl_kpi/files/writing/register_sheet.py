@@ -11,6 +11,7 @@ from ...core.fiscal import format_fiscal_year
 from ...core.record import DIRECTION_LABELS
 from ...core.register import REGISTER_SHEET, PlanRegister
 from ..layout import REGISTER_COLUMNS, REGISTER_HEADER_ROW
+from .two_processes import SheetRows
 
 TITLE = "計画（総合戦略のKPI）"
 NOTE = ("この表は計画の内容です。企画担当が編集します（議会の承認を経て加わったKPIは行を追加）。"
@@ -44,6 +45,13 @@ def register_rows(register: PlanRegister) -> list[list[str]]:
 def write_register_sheet(wb, fmt, register: PlanRegister, lines_of: Callable[[str, float], int]) -> None:
     """The 「計画」 sheet of a workbook being written (the writer's ``FastWorkbook``, its formats, and
     its measure of the lines a wrapped text takes)."""
+    _, write_rows = register_sheet(wb, fmt, register, lines_of)
+    write_rows()
+
+
+def register_sheet(wb, fmt, register: PlanRegister, lines_of: Callable[[str, float], int]) -> SheetRows:
+    """「計画」 added with its title, headers and print set-up (as :func:`write_register_sheet`), and
+    the function that writes its rows (the master's are written in a second process)."""
     ws = wb.add_worksheet(REGISTER_SHEET)
     ws.write_string(0, 0, register_title(register), fmt["title"])
     ws.write_string(1, 0, NOTE, fmt["info"])
@@ -52,7 +60,20 @@ def write_register_sheet(wb, fmt, register: PlanRegister, lines_of: Callable[[st
     for j, (_, header, width) in enumerate(REGISTER_COLUMNS):
         ws.write_string(top, j, header, fmt["table_header"])
         ws.set_column(j, j, width)
-    cell = fmt["cell"]
+    ws.freeze_panes(REGISTER_HEADER_ROW, 2)
+    ws.autofilter(top, 0, top + max(len(register.kpis), 1), len(REGISTER_COLUMNS) - 1)
+    ws.set_landscape()
+    ws.set_paper(8)  # A3, as the report
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(top)
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+    ws.set_footer("&C&A &P / &N")
+    cell = fmt["cell"]  # made here: the rows may be written in a copy of this process, which must not make one
+    return ws, lambda: _write_rows(ws, register, lines_of, cell)
+
+
+def _write_rows(ws, register: PlanRegister, lines_of: Callable[[str, float], int], cell) -> None:
+    top = REGISTER_HEADER_ROW - 1
     columns = [(j, width) for j, (_, _, width) in enumerate(REGISTER_COLUMNS)]
     for i, row in enumerate(register_rows(register), start=top + 1):
         # a text shorter than half its column's width takes one line (no need to measure it)
@@ -64,14 +85,6 @@ def write_register_sheet(wb, fmt, register: PlanRegister, lines_of: Callable[[st
         # LibreOffice and Excel do not grow rows for wrapped text written by a program: set them.
         ws.put_row(i, [(j, text or None, cell) for j, text in enumerate(row)],
                    height=LINE_HEIGHT * min(lines, MAX_LINES) + 3)
-    ws.freeze_panes(REGISTER_HEADER_ROW, 2)
-    ws.autofilter(top, 0, top + max(len(register.kpis), 1), len(REGISTER_COLUMNS) - 1)
-    ws.set_landscape()
-    ws.set_paper(8)  # A3, as the report
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(top)
-    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
-    ws.set_footer("&C&A &P / &N")
 
 
 LINE_HEIGHT = 13.0   # points per line of the table's 10-point text

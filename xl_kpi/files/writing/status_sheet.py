@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
 
 from ...core.evaluation import NOT_SUBMITTED
 from ...core.findings import Finding
@@ -20,8 +21,9 @@ STATUS_COLUMNS = (("部署", 14), ("ファイル", 28), ("シート", 14), ("SHA
 
 
 def write_status_sheet(wb: xlsxwriter.Workbook, fmt: CellFormats, submissions: Sequence[Submission],
-                  findings: Sequence[Finding]) -> None:
-    ws = wb.add_worksheet(STATUS_SHEET)
+                  findings: Sequence[Finding], ws: Worksheet | None = None) -> None:
+    """「提出状況」 written (into ``ws``, the sheet added for it earlier, else a new one)."""
+    ws = ws if ws is not None else wb.add_worksheet(STATUS_SHEET)
     for j, (h, width) in enumerate(STATUS_COLUMNS):
         ws.write_string(0, j, h, fmt["table_header"])
         ws.set_column(j, j, width)

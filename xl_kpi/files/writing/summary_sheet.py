@@ -52,8 +52,9 @@ def _write_grade_count_table(ws: Worksheet, fmt: CellFormats, top: int, title: s
 def write_summary_sheet(wb: xlsxwriter.Workbook, fmt: CellFormats, records: Sequence[KpiRecord],
                    settings: Settings, row_of: dict[int, int],
                    evaluations: Mapping[int, Evaluation] | None = None,
-                   tracks: Mapping[tuple[str, str], str] | None = None) -> None:
-    ws = wb.add_worksheet(SUMMARY_SHEET)
+                   tracks: Mapping[tuple[str, str], str] | None = None, ws: Worksheet | None = None) -> None:
+    """「集計」 written (into ``ws``, the sheet added for it earlier, else a new one)."""
+    ws = ws if ws is not None else wb.add_worksheet(SUMMARY_SHEET)
     scheme = settings.grading()
     bands = scheme.table
     items = evaluated(records, bands, evaluations, scheme=scheme if scheme.name != BANDS else None)
