@@ -130,6 +130,26 @@ def write_cells(ws, f, r: int, row) -> None:
             ws.write_number(r, c, v, fmt)
 
 
+# texts XlsxWriter's sharedStrings.xml writer escapes or marks: control characters (its _xHHHH_
+# escape, and the escape of a literal "_x0041_"), markup characters, non-characters, white space
+# at either end (xml:space="preserve"), a rich string's "<r>…</r>", and plain Japanese
+special_texts = st.lists(st.sampled_from(
+    ["a", "基", "_", "x", "0", "F", "_x0041_", "\x00", "\x01", "\t", "\n", "\r", "\x1f", " ", "\u3000",
+     "&", "<", ">", '"', "<r>", "</r>", "\ufffe", "\uffff", "\x85", "😀"]), max_size=10).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(special_texts, max_size=30))
+def test_shared_strings_are_the_ones_xlsxwriter_writes(texts):
+    def fill(ws, f):
+        for r, text in enumerate(texts):
+            ws.write_string(r, 0, text, f["text"])
+
+    fast, own = parts(build(FastWorkbook, fill)), parts(build(xlsxwriter.Workbook, fill))
+    assert fast.get("xl/sharedStrings.xml") == own.get("xl/sharedStrings.xml")
+    assert fast == own
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.lists(st.tuples(values, st.sampled_from(["text", "pct", "unit", None])), max_size=8), max_size=20))
 def test_any_rows_of_text_numbers_and_blanks_give_xlsxwriters_bytes(rows):
@@ -269,13 +289,15 @@ def test_sheets_written_out_early_give_the_same_bytes(monkeypatch, two_processes
 
 
 def test_a_written_out_sheet_keeps_no_cells_and_refuses_more():
-    wb = FastWorkbook(io.BytesIO(), {**OPTIONS, "in_memory": False})
+    buf = io.BytesIO()
+    wb = FastWorkbook(buf, {**OPTIONS, "in_memory": False})
     fmt = wb.add_format({"bold": True})
     ws = wb.add_worksheet("計画")
     for r in range(30):
         ws.put_row(r, [(0, f"KPI{r}", fmt), (1, r, fmt)])
     wb.write_out(ws, min_cells=10)
     assert not ws.table
+    wb.write_out(ws, min_cells=0)  # written out already: its rows stay as written
     with pytest.raises(RuntimeError, match="計画"):
         ws.put_row(31, [(0, "後から", fmt)])
     with pytest.raises(RuntimeError):
@@ -283,6 +305,9 @@ def test_a_written_out_sheet_keeps_no_cells_and_refuses_more():
     with pytest.raises(RuntimeError):
         ws.set_row(3, 40)
     wb.close()
+    from python_calamine import CalamineWorkbook
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(buf.getvalue())).get_sheet_by_name("計画").to_python()
+    assert rows[29] == ["KPI29", 29.0]
 
 
 def test_a_sheet_with_hyperlinks_or_few_cells_is_not_written_out():

@@ -14,6 +14,7 @@ cell and row — so any cell the fast path does not know (a formula, a cell with
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -24,6 +25,7 @@ from typing import IO, Any, cast
 import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.packager import Packager
+from xlsxwriter.sharedstrings import SharedStrings
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTuple, RowInfo, Worksheet
 
@@ -201,6 +203,28 @@ class _Collect:
         self.write = parts.append
 
 
+class _SharedStrings(SharedStrings):
+    """XlsxWriter's sharedStrings.xml writer, a plain text written as one string: a text with a
+    control character, ``&``, ``<``, ``>``, an ``_x`` (its escape), a non-character or white space
+    at either end is handed to XlsxWriter's own ``_write_si``."""
+
+    def _write_sst_strings(self) -> None:
+        special, write = _SPECIAL_TEXT.search, self.fh.write
+        plain: list[str] = []
+        for text in self.string_table.string_array:
+            if text and not special(text) and not text[0].isspace() and not text[-1].isspace():
+                plain.append(f"<si><t>{text}</t></si>")
+                continue
+            write("".join(plain))
+            plain.clear()
+            self._write_si(text)
+        write("".join(plain))
+
+
+# what takes a text off the plain path of sharedStrings.xml (XlsxWriter escapes or marks it)
+_SPECIAL_TEXT = re.compile(r"[\x00-\x1f&<>\ufffe\uffff]|_x")
+
+
 class _SheetsInTwoProcesses(Packager):
     """XlsxWriter's packager, writing the worksheet parts in two processes where it can.
 
@@ -240,6 +264,14 @@ class _SheetsInTwoProcesses(Packager):
             self._copy = (pid, theirs)
 
     _copy: tuple[int, list[tuple[Worksheet, str]]] | None = None
+
+    def _write_shared_strings_file(self) -> None:  # XlsxWriter's, with the plain texts written at once
+        if not self.workbook.str_table.count:
+            return
+        sst = _SharedStrings()
+        sst.string_table = self.workbook.str_table
+        sst._set_xml_writer(self._filename("xl/sharedStrings.xml"))
+        sst._assemble_xml_file()
 
     def _create_package(self):
         try:
@@ -343,8 +375,9 @@ class FastWorkbook(xlsxwriter.Workbook):
         sheet up to this one are numbered first, in the order writing the sheets one after another
         numbers them, so the bytes are the same. A sheet with hyperlinks (XlsxWriter reads its cells
         again to write them), with fewer than ``min_cells`` cells, or kept in constant-memory mode
-        stays as it is; writing to a sheet after this raises."""
-        if ws.hyperlinks or ws.constant_memory or sum(len(c) for c in ws.table.values()) < min_cells:
+        stays as it is, and so does a sheet written out already; writing to a sheet after this raises."""
+        if (ws._rows_file is not None or ws.hyperlinks or ws.constant_memory
+                or sum(len(c) for c in ws.table.values()) < min_cells):
             return
         for sheet in self.worksheets():
             _number_formats(sheet, self._numbered)
