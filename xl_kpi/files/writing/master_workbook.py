@@ -41,9 +41,7 @@ def build_master(settings: Settings, content: ReportContent, *, created: datetim
     w.ws.activate()
     records, evaluations = content.records, content.evaluations
 
-    def write_out_ours() -> None:
-        # while the second process finishes; a master of 1,000 submissions holds millions of cells,
-        # which are let go here (and the second process's never come to this one)
+    def write_out_ours() -> None:  # while the second process finishes
         for ws in (w.ws, findings):
             wb.write_out(ws, min_cells=0)
 
@@ -53,8 +51,12 @@ def build_master(settings: Settings, content: ReportContent, *, created: datetim
         last = w.rows(records, computed=True, evaluations=evaluations)
         w.validations(LAYOUT.first_data_row, max(last, LAYOUT.first_data_row))
         w.print_area(last)
+        # a master of 1,000 submissions holds millions of cells: a large sheet is written out at
+        # once and its cells let go (the second process's rows never come to this one)
+        wb.write_out(w.ws)
         write_summary_sheet(wb, fmt, records, settings, w.row_of, evaluations, content.tracks, ws=summary)
         write_findings()
+        wb.write_out(findings)
         write_status_sheet(wb, fmt, content.status, content.findings, ws=status)
     wb.close()
     return buf.getvalue()
