@@ -124,21 +124,10 @@ def test_a_copy_that_changes_its_sheet_beyond_the_cells_leaves_its_rows_to_this_
         assert f'<mergeCell ref="A{ROWS + 1}:C{ROWS + 1}"/>' in sheet_xml(two, n)
 
 
-def test_a_copy_that_dies_leaves_its_rows_to_this_process(forks, monkeypatch):
-    parent = os.getpid()
-
-    def dying(ws, name, formats, wb):
-        if os.getpid() != parent:
-            os._exit(3)
-        fill(ws, name, formats)
-
-    two = workbook(copy_fill=dying)
-    assert len(forks) == 1
-    one_process(monkeypatch)
-    assert two == workbook()
-
-
-def test_a_copy_that_ended_before_this_process_was_done_leaves_its_rows_to_this_process(forks, monkeypatch):
+@pytest.mark.parametrize("ended_first", [False, True])
+def test_a_copy_that_dies_leaves_its_rows_to_this_process(forks, monkeypatch, ended_first):
+    """``ended_first``: the copy has ended before this process hands it its texts (its end of the
+    pipe closed), not only before it is waited for."""
     parent = os.getpid()
 
     def dying(ws, name, formats, wb):
@@ -152,7 +141,7 @@ def test_a_copy_that_ended_before_this_process_was_done_leaves_its_rows_to_this_
         while stat.read_text().split(") ")[1][0] != "Z":  # ended, not yet waited for
             time.sleep(0.001)
 
-    two = workbook(copy_fill=dying, body=waiting_for_the_copy_to_end)  # its end of the pipe is closed
+    two = workbook(copy_fill=dying, body=waiting_for_the_copy_to_end if ended_first else None)
     assert len(forks) == 1
     one_process(monkeypatch)
     assert two == workbook()
