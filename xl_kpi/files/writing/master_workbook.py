@@ -25,7 +25,7 @@ def build_master(settings: Settings, content: ReportContent, *, created: datetim
     rows with their rates, 集計, 推移, チェック結果, 提出状況, 計画 and 設定. Nothing is computed here.
 
     Every sheet is added first with its headers; then the rows of 推移 and 計画 are written by a
-    second process while this one writes the others'
+    second process while this one writes the others
     (:func:`~xl_kpi.files.writing.two_processes.rows_in_two_processes`: the same bytes as one process)."""
     buf = io.BytesIO()
     wb = new_workbook(buf, created, in_memory=False)

@@ -56,27 +56,23 @@ def rows_in_two_processes(wb: FastWorkbook, theirs: Sequence[SheetRows], *, wort
     second process to save more than it costs."""
     for f in wb.formats:  # before any copy: both processes number the formats alike
         f._get_xf_index()
+    wb._numbered.update(wb.formats)
     copy_ = _Copy.start(wb, theirs) if theirs and worth and _may_fork() else None
-    try:
+    if copy_ is None:
         yield
-    except BaseException:
-        if copy_ is not None:
-            copy_.stop()
-        raise
-    taken = False
-    if copy_ is not None:
+        meanwhile()
+    else:
         try:
+            yield
             copy_.hand_over()
             meanwhile()
         except BaseException:
             copy_.stop()
             raise
-        taken = copy_.take_back()
-    else:
-        meanwhile()
-    if not taken:
-        for _, fill in theirs:
-            fill()
+        if copy_.take_back():
+            return
+    for _, fill in theirs:
+        fill()
 
 
 class _Copy:
